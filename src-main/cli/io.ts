@@ -1,0 +1,38 @@
+/** What a CLI command may touch: its streams and environment, injectable so tests run commands in-process. */
+import { createInterface } from 'node:readline';
+
+export interface CliIO {
+  out(line: string): void;
+  err(line: string): void;
+  env: Record<string, string | undefined>;
+  /** Reads a passphrase: TRICHAIN_PASSPHRASE if set, otherwise a prompt on the terminal. */
+  passphrase(prompt: string): Promise<string>;
+}
+
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+export function processIO(): CliIO {
+  return {
+    out: (l) => process.stdout.write(l + '\n'),
+    err: (l) => process.stderr.write(l + '\n'),
+    env: process.env,
+    async passphrase(prompt) {
+      const fromEnv = process.env.TRICHAIN_PASSPHRASE;
+      if (fromEnv !== undefined) return fromEnv;
+      if (!process.stdin.isTTY) throw new CliError('no passphrase: set TRICHAIN_PASSPHRASE or run in a terminal', 2);
+      const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+      // Mute echo while the passphrase is typed.
+      const w = (rl as unknown as { _writeToOutput: (s: string) => void });
+      process.stderr.write(prompt);
+      w._writeToOutput = () => {};
+      const answer = await new Promise<string>((r) => rl.question('', r));
+      rl.close();
+      process.stderr.write('\n');
+      return answer;
+    },
+  };
+}
