@@ -1,0 +1,372 @@
+/**
+ * The ledger: three chains in one node's SQLite database. It checks transactions against each
+ * chain's rules, builds proposals, verifies blocks completely (hash link, Merkle root, validator
+ * set, commit certificate, every transaction signature and rule) before storing them, and applies
+ * a block and its state changes in one SQLite transaction, so a crash leaves either the whole
+ * block or none of it.
+ */
+import { canonicalDecode, canonicalEncode, bytesEqual, type Canonical } from '../codec/canonical';
+import { toHex } from '../codec/hex';
+import type { BlsApi } from '../crypto/bls-types';
+import type { DB } from '../storage/db';
+import { checkCertificate } from './certificate';
+import { blockHash, decodeBlock, encodeBlock, genesisHash, txBytes, txId, txRoot, txSigningBytes, validatorsHash } from './encoding';
+import { putValidators, validatorsAt } from './rules/common';
+import { RULES } from './rules/index';
+import { memberKey } from './rules/members';
+import { TxRejected, type TxContext, type StateReader } from './rules/types';
+import { SqlState } from './state';
+import { CHAINS, HASH_LENGTH, type Block, type BlockHeader, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from './types';
+
+export class BlockRejected extends Error {
+  constructor(readonly chain: ChainId, readonly height: number, readonly reason: string) {
+    super(`${chain} chain block ${height} refused: ${reason}`);
+  }
+}
+
+export interface Head {
+  height: number;
+  hash: Uint8Array;
+}
+
+export type VerifyResult = { ok: true; heights: Record<ChainId, number> } | { ok: false; chain: ChainId; height: number; reason: string };
+
+const ZERO_HASH = new Uint8Array(HASH_LENGTH);
+
+export class Ledger {
+  private readonly states: Record<ChainId, SqlState>;
+  private readonly q;
+
+  constructor(readonly db: DB, readonly bls: BlsApi) {
+    this.states = { patient: new SqlState(db, 'patient'), hospital: new SqlState(db, 'hospital'), social: new SqlState(db, 'social') };
+    this.q = {
+      genesis: db.prepare('SELECT hash, doc FROM genesis WHERE chain = ?'),
+      putGenesis: db.prepare('INSERT INTO genesis (chain, hash, doc) VALUES (?, ?, ?)'),
+      head: db.prepare('SELECT height, hash FROM blocks WHERE chain = ? ORDER BY height DESC LIMIT 1'),
+      block: db.prepare('SELECT bytes FROM blocks WHERE chain = ? AND height = ?').pluck(),
+      blocksFrom: db.prepare('SELECT height, hash, bytes FROM blocks WHERE chain = ? AND height >= ? ORDER BY height LIMIT ?'),
+      putBlock: db.prepare('INSERT INTO blocks (chain, height, hash, bytes) VALUES (?, ?, ?, ?)'),
+      putTx: db.prepare('INSERT INTO txs (chain, id, height, idx, type, author, nonce) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      hasTx: db.prepare('SELECT 1 FROM txs WHERE chain = ? AND id = ?').pluck(),
+      hasNonce: db.prepare('SELECT 1 FROM txs WHERE chain = ? AND author = ? AND nonce = ?').pluck(),
+      txLocation: db.prepare('SELECT height, idx FROM txs WHERE chain = ? AND id = ?'),
+      dropMempool: db.prepare('DELETE FROM mempool WHERE chain = ? AND id = ?'),
+      markOutbox: db.prepare("UPDATE outbox SET status = 'committed', detail = ? WHERE id = ?"),
+    };
+  }
+
+  // ---- genesis ---------------------------------------------------------------------------------
+
+  hasGenesis(chain: ChainId): boolean {
+    return this.q.genesis.get(chain) !== undefined;
+  }
+
+  genesis(chain: ChainId): Genesis {
+    const row = this.q.genesis.get(chain) as { hash: Buffer; doc: Buffer } | undefined;
+    if (!row) throw new Error(`no genesis for the ${chain} chain`);
+    return canonicalDecode(new Uint8Array(row.doc)) as unknown as Genesis;
+  }
+
+  genesisHash(chain: ChainId): Uint8Array {
+    const row = this.q.genesis.get(chain) as { hash: Buffer } | undefined;
+    if (!row) throw new Error(`no genesis for the ${chain} chain`);
+    return new Uint8Array(row.hash);
+  }
+
+  /** Installs a chain's genesis: its founding members and validator set (checked: proofs of possession). */
+  initGenesis(g: Genesis): Uint8Array {
+    if (this.hasGenesis(g.chain)) throw new Error(`the ${g.chain} chain already has a genesis`);
+    if (g.validators.length === 0) throw new Error('genesis needs at least one validator');
+    for (const v of [...g.validators, ...g.members]) {
+      if (!this.bls.popVerify(v.blsPk, v.pop)) throw new Error(`genesis: proof of possession fails for ${v.name}`);
+    }
+    const hash = genesisHash(g);
+    this.db.transaction(() => {
+      this.q.putGenesis.run(g.chain, hash, canonicalEncode(g as unknown as Canonical));
+      const st = this.states[g.chain];
+      for (const m of g.members) {
+        st.put(memberKey(m.blsPk), { role: m.role, name: m.name, blsPk: m.blsPk, x25519Pk: m.x25519Pk, since: 0 });
+      }
+      putValidators(st, 1, g.validators);
+    })();
+    return hash;
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  chains(): ChainId[] {
+    return CHAINS.filter((c) => this.hasGenesis(c));
+  }
+
+  head(chain: ChainId): Head {
+    const row = this.q.head.get(chain) as { height: number; hash: Buffer } | undefined;
+    return row ? { height: row.height, hash: new Uint8Array(row.hash) } : { height: 0, hash: this.genesisHash(chain) };
+  }
+
+  height(chain: ChainId): number {
+    return this.head(chain).height;
+  }
+
+  state(chain: ChainId): StateReader {
+    return this.states[chain];
+  }
+
+  validatorsAt(chain: ChainId, height: number): ValidatorInfo[] {
+    return validatorsAt(this.states[chain], height);
+  }
+
+  blockBytes(chain: ChainId, height: number): Uint8Array | null {
+    const b = this.q.block.get(chain, height) as Buffer | undefined;
+    return b ? new Uint8Array(b) : null;
+  }
+
+  block(chain: ChainId, height: number): Block | null {
+    const b = this.blockBytes(chain, height);
+    return b ? decodeBlock(b) : null;
+  }
+
+  /** Where a committed transaction sits: its block height and index, or null. */
+  txLocation(chain: ChainId, id: Uint8Array): { height: number; index: number } | null {
+    const r = this.q.txLocation.get(chain, id) as { height: number; idx: number } | undefined;
+    return r ? { height: r.height, index: r.idx } : null;
+  }
+
+  // ---- transactions ----------------------------------------------------------------------------
+
+  private context(chain: ChainId, height: number, time: number, id: Uint8Array): TxContext {
+    return { chain, genesis: this.genesisHash(chain), height, time, txId: id, state: this.states[chain], bls: this.bls, validators: this.validatorsAt(chain, height) };
+  }
+
+  /** Static checks that need no state: shape, chain, signature. Throws TxRejected. */
+  checkTxForm(tx: SignedTx, chain: ChainId, opts: { signature?: boolean } = {}): void {
+    if (!tx || typeof tx !== 'object') throw new TxRejected('transaction is not an object');
+    if (tx.chain !== chain) throw new TxRejected(`transaction is for the ${String(tx.chain)} chain, not ${chain}`);
+    const rule = RULES[chain][tx.type];
+    if (!rule) throw new TxRejected(`unknown transaction type "${String(tx.type)}" on the ${chain} chain`);
+    if (!(tx.author instanceof Uint8Array) || tx.author.length !== 48) throw new TxRejected('author must be a 48-byte BLS public key');
+    if (!Number.isSafeInteger(tx.nonce) || tx.nonce < 0) throw new TxRejected('nonce must be a non-negative integer');
+    if (!Number.isSafeInteger(tx.time) || tx.time < 0) throw new TxRejected('time must be a non-negative integer');
+    if (!(tx.sig instanceof Uint8Array) || tx.sig.length !== 96) throw new TxRejected('signature must be 96 bytes');
+    const parsed = rule.body.safeParse(tx.body);
+    if (!parsed.success) throw new TxRejected(`malformed ${tx.type}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+    if (opts.signature !== false && !this.bls.verify(tx.author, txSigningBytes(tx), tx.sig)) throw new TxRejected('author signature does not verify');
+  }
+
+  /** Checks a transaction against the current state without changing anything. Throws TxRejected. */
+  checkTx(tx: SignedTx, opts: { signature?: boolean } = {}): void {
+    const chain = tx?.chain as ChainId;
+    this.checkTxForm(tx, chain, opts);
+    const rollback = new Error('rollback');
+    try {
+      this.db.transaction(() => {
+        this.applyTx(tx, this.height(chain) + 1, Date.now());
+        throw rollback;
+      })();
+    } catch (e) {
+      if (e !== rollback) throw e;
+    }
+  }
+
+  private applyTx(tx: SignedTx, height: number, time: number): void {
+    const id = txId(tx);
+    if (this.q.hasTx.get(tx.chain, id)) throw new TxRejected('transaction is already on the chain');
+    if (this.q.hasNonce.get(tx.chain, tx.author, tx.nonce)) throw new TxRejected(`nonce ${tx.nonce} was already used by this author`);
+    const rule = RULES[tx.chain][tx.type];
+    const body = rule.body.parse(tx.body);
+    const ctx = this.context(tx.chain, height, time, id);
+    rule.check(tx, body, ctx);
+    rule.apply(tx, body, ctx);
+  }
+
+  // ---- blocks ----------------------------------------------------------------------------------
+
+  /**
+   * Builds the next block's header from candidate transactions, keeping those that pass the rules
+   * in order (an invalid one is dropped with its reason). Nothing is stored.
+   */
+  prepareBlock(chain: ChainId, candidates: SignedTx[], proposer: number, time: number): { header: BlockHeader; txs: SignedTx[]; dropped: { tx: SignedTx; reason: string }[] } {
+    const head = this.head(chain);
+    const height = head.height + 1;
+    const txs: SignedTx[] = [];
+    const dropped: { tx: SignedTx; reason: string }[] = [];
+    const rollback = new Error('rollback');
+    try {
+      this.db.transaction(() => {
+        for (const tx of candidates) {
+          try {
+            this.db.transaction(() => this.applyTx(tx, height, time))();
+            txs.push(tx);
+          } catch (e) {
+            if (!(e instanceof TxRejected)) throw e;
+            dropped.push({ tx, reason: e.reason });
+          }
+        }
+        throw rollback;
+      })();
+    } catch (e) {
+      if (e !== rollback) throw e;
+    }
+    const header: BlockHeader = {
+      chain, genesis: this.genesisHash(chain), height, prevHash: head.hash, time, proposer,
+      txRoot: txRoot(txs), validatorsHash: validatorsHash(this.validatorsAt(chain, height)),
+    };
+    return { header, txs, dropped };
+  }
+
+  /** Checks a proposed block (header and txs, no certificate yet) against the chain. Throws BlockRejected. */
+  checkProposal(header: BlockHeader, txs: SignedTx[]): void {
+    const chain = header.chain;
+    this.checkHeader(header, txs, this.head(chain));
+    this.checkTxSignatures(chain, header.height, txs);
+    const rollback = new Error('rollback');
+    try {
+      this.db.transaction(() => {
+        this.applyTxs(header, txs);
+        throw rollback;
+      })();
+    } catch (e) {
+      if (e !== rollback) throw e;
+    }
+  }
+
+  /**
+   * Verifies a complete block (everything checkProposal checks, plus its commit certificate) and
+   * stores it with its state changes atomically.
+   */
+  commitBlock(block: Block): void {
+    const { header, txs, cert } = block;
+    const chain = header?.chain;
+    if (!CHAINS.includes(chain)) throw new BlockRejected('hospital', header?.height ?? -1, 'unknown chain');
+    const head = this.head(chain);
+    this.checkHeader(header, txs, head);
+    const hash = blockHash(header);
+    const c = checkCertificate(this.bls, this.validatorsAt(chain, header.height), header.genesis, header.height, hash, cert);
+    if (!c.ok) throw new BlockRejected(chain, header.height, c.reason);
+    this.checkTxSignatures(chain, header.height, txs);
+    const bytes = encodeBlock(block);
+    this.db.transaction(() => {
+      this.applyTxs(header, txs);
+      this.q.putBlock.run(chain, header.height, hash, bytes);
+      txs.forEach((tx, i) => {
+        const id = txId(tx);
+        this.q.putTx.run(chain, id, header.height, i, tx.type, tx.author, tx.nonce);
+        this.q.dropMempool.run(chain, id);
+        this.q.markOutbox.run(`height ${header.height}`, id);
+      });
+    })();
+  }
+
+  /** Decodes and commits a block from its wire bytes (sync). */
+  appendBlock(chain: ChainId, bytes: Uint8Array): void {
+    let block: Block;
+    try {
+      block = decodeBlock(bytes);
+    } catch (e) {
+      throw new BlockRejected(chain, this.height(chain) + 1, (e as Error).message);
+    }
+    if (block.header?.chain !== chain) throw new BlockRejected(chain, this.height(chain) + 1, 'block belongs to another chain');
+    this.commitBlock(block);
+  }
+
+  private applyTxs(header: BlockHeader, txs: SignedTx[]): void {
+    for (const tx of txs) {
+      try {
+        this.checkTxForm(tx, header.chain, { signature: false });
+        this.applyTx(tx, header.height, header.time);
+      } catch (e) {
+        if (e instanceof TxRejected) throw new BlockRejected(header.chain, header.height, `transaction ${toHex(txId(tx)).slice(0, 16)}… invalid: ${e.reason}`);
+        throw e;
+      }
+    }
+  }
+
+  private checkHeader(header: BlockHeader, txs: SignedTx[], head: Head): void {
+    const chain = header.chain;
+    const h = header.height;
+    const fail = (reason: string): never => {
+      throw new BlockRejected(chain, h, reason);
+    };
+    if (!Array.isArray(txs)) fail('transactions missing');
+    if (h !== head.height + 1) fail(`expected height ${head.height + 1}`);
+    if (!bytesEqual(header.genesis, this.genesisHash(chain))) fail('block belongs to another network (genesis differs)');
+    if (!bytesEqual(header.prevHash, head.hash)) fail('previous-block hash does not link to our head');
+    if (!bytesEqual(header.txRoot, txRoot(txs))) fail('Merkle root does not match the transactions');
+    const vs = this.validatorsAt(chain, h);
+    if (!bytesEqual(header.validatorsHash, validatorsHash(vs))) fail('validator-set hash does not match the set in force');
+    if (!Number.isInteger(header.proposer) || header.proposer < 0 || header.proposer >= vs.length) fail('proposer index out of range');
+    const prevTime = head.height === 0 ? this.genesis(chain).time : (this.block(chain, head.height)?.header.time ?? 0);
+    if (!Number.isSafeInteger(header.time) || header.time < prevTime) fail('block time goes backwards');
+  }
+
+  private checkTxSignatures(chain: ChainId, height: number, txs: SignedTx[]): void {
+    if (txs.length === 0) return;
+    for (const tx of txs) {
+      if (!(tx?.author instanceof Uint8Array) || tx.author.length !== 48 || !(tx.sig instanceof Uint8Array) || tx.sig.length !== 96) {
+        throw new BlockRejected(chain, height, 'a transaction has a malformed author key or signature');
+      }
+    }
+    const ok = this.bls.batchVerify(txs.map((tx) => ({ publicKey: tx.author, message: txSigningBytes(tx), signature: tx.sig })));
+    if (!ok) {
+      const bad = txs.findIndex((tx) => !this.bls.verify(tx.author, txSigningBytes(tx), tx.sig));
+      throw new BlockRejected(chain, height, `transaction ${bad} has an invalid author signature`);
+    }
+  }
+
+  // ---- verification of the stored chains -------------------------------------------------------
+
+  /**
+   * Re-verifies every stored block: decodes it, recomputes its hash, checks the height sequence,
+   * the hash link, the Merkle root, the validator-set hash and the commit certificate (and, with
+   * `signatures`, every transaction signature). Reports the first bad height.
+   */
+  verifyStored(opts: { signatures?: boolean } = {}): VerifyResult {
+    const heights = {} as Record<ChainId, number>;
+    for (const chain of this.chains()) {
+      const genesisH = this.genesisHash(chain);
+      const g = this.genesis(chain);
+      if (!bytesEqual(genesisHash(g), genesisH)) return { ok: false, chain, height: 0, reason: 'genesis document does not match its hash' };
+      let prev = genesisH;
+      let prevTime = g.time;
+      let expected = 1;
+      const page = 256;
+      for (;;) {
+        const rows = this.q.blocksFrom.all(chain, expected, page) as { height: number; hash: Buffer; bytes: Buffer }[];
+        for (const row of rows) {
+          const h = row.height;
+          const fail = (reason: string): VerifyResult => ({ ok: false, chain, height: h, reason });
+          if (h !== expected) return { ok: false, chain, height: expected, reason: `block ${expected} is missing` };
+          let b: Block;
+          try {
+            b = decodeBlock(new Uint8Array(row.bytes));
+          } catch (e) {
+            return fail(`undecodable: ${(e as Error).message}`);
+          }
+          const hdr = b.header;
+          if (hdr.chain !== chain || hdr.height !== h) return fail('header names another chain or height');
+          const hash = blockHash(hdr);
+          const vs = this.validatorsAt(chain, h);
+          const c = checkCertificate(this.bls, vs, genesisH, h, hash, b.cert);
+          if (!c.ok) return fail(`commit certificate: ${c.reason}`);
+          if (!bytesEqual(hash, new Uint8Array(row.hash))) return fail('stored hash does not match the block');
+          if (!bytesEqual(hdr.genesis, genesisH)) return fail('genesis hash differs');
+          if (!bytesEqual(hdr.prevHash, prev)) return fail('previous-block hash does not link');
+          if (!bytesEqual(hdr.txRoot, txRoot(b.txs))) return fail('Merkle root does not match the transactions');
+          if (!bytesEqual(hdr.validatorsHash, validatorsHash(vs))) return fail('validator-set hash differs');
+          if (hdr.time < prevTime) return fail('block time goes backwards');
+          if (opts.signatures && b.txs.length > 0) {
+            const ok = this.bls.batchVerify(b.txs.map((tx) => ({ publicKey: tx.author, message: txSigningBytes(tx), signature: tx.sig })));
+            if (!ok) return fail('a transaction signature does not verify');
+          }
+          prev = hash;
+          prevTime = hdr.time;
+          expected++;
+        }
+        if (rows.length < page) break;
+      }
+      heights[chain] = expected - 1;
+    }
+    return { ok: true, heights };
+  }
+}
+
+export { ZERO_HASH, txBytes };

@@ -1,0 +1,176 @@
+/**
+ * Hospital chain rules (DESIGN.md §3): provider and clinician registration, records anchored and
+ * amended (content hash, labels, data key wrapped for the patient and the authoring
+ * organization, signed by the author), keys re-wrapped for another provider, erasure by
+ * crypto-shredding, and access logged.
+ *
+ * State:
+ *   record/<id>                 -> RecordHead { patient, org, resourceType, version, erased }
+ *   record/<id>/v/<n>           -> RecordVersion (content hash, blob hash, labels, author, tx)
+ *   record/<id>/v/<n>/key/<org> -> wrapped data key for that organization ("patient" for the patient)
+ *   patient-records/<patient>/<id> -> 1
+ */
+import { z } from 'zod';
+import type { Canonical } from '../../codec/canonical';
+import { toHex } from '../../codec/hex';
+import { CATEGORIES, CONFIDENTIALITY_ORDER, SENSITIVITY_CODES, confidentialityRank } from '../../emr/labels';
+import { commonRules, recordAudit } from './common';
+import { getMember, requireMember } from './members';
+import { blsPk, hash32, id, wrappedKey } from './schemas';
+import { reject, type StateReader, type TxContext, type TxRule } from './types';
+
+export const labelsBody = z
+  .object({
+    category: z.enum(CATEGORIES),
+    sensitivity: z.array(z.enum(SENSITIVITY_CODES)).max(SENSITIVITY_CODES.length),
+    confidentiality: z.enum(CONFIDENTIALITY_ORDER),
+    rulesVersion: z.number().int().nonnegative(),
+  })
+  .strict();
+export type LabelsBody = z.infer<typeof labelsBody>;
+
+export const recordAnchorBody = z
+  .object({
+    recordId: id,
+    version: z.number().int().positive(),
+    patient: blsPk,
+    org: blsPk,
+    resourceType: z.string().min(1).max(64),
+    /** SHA-256 of the canonical plaintext (the record's identity, for attestation). */
+    contentHash: hash32,
+    /** SHA-256 of the ciphertext blob. */
+    blobHash: hash32,
+    size: z.number().int().nonnegative(),
+    labels: labelsBody,
+    keys: z.object({ patient: wrappedKey, org: wrappedKey }).strict(),
+  })
+  .strict();
+export type RecordAnchorBody = z.infer<typeof recordAnchorBody>;
+
+export interface RecordHead {
+  patient: Uint8Array;
+  org: Uint8Array;
+  resourceType: string;
+  version: number;
+  erased: boolean;
+}
+
+export interface RecordVersion {
+  version: number;
+  contentHash: Uint8Array;
+  blobHash: Uint8Array;
+  size: number;
+  labels: LabelsBody;
+  author: Uint8Array;
+  tx: Uint8Array;
+  height: number;
+  time: number;
+}
+
+export const recordHead = (s: StateReader, recordId: string) => s.get(`record/${recordId}`) as RecordHead | undefined;
+export const recordVersion = (s: StateReader, recordId: string, v: number) => s.get(`record/${recordId}/v/${v}`) as RecordVersion | undefined;
+
+/** The author must be the organization itself or one of its clinicians. */
+function requireOrgAuthor(ctx: TxContext, author: Uint8Array, org: Uint8Array, what: string): void {
+  const m = requireMember(ctx.state, author, ['hospital', 'clinician'], what);
+  const orgHex = toHex(org);
+  if (m.role === 'hospital' ? toHex(m.blsPk) !== orgHex : m.org !== orgHex) reject(`${what}: author does not act for that organization`);
+}
+
+function labelsNotLower(prev: LabelsBody, next: LabelsBody): void {
+  if (confidentialityRank(next.confidentiality) < confidentialityRank(prev.confidentiality)) reject('labels can only be raised: confidentiality would be lowered');
+  for (const c of prev.sensitivity) if (!next.sensitivity.includes(c)) reject(`labels can only be raised: sensitivity ${c} would be removed`);
+}
+
+const recordAnchor: TxRule<RecordAnchorBody> = {
+  body: recordAnchorBody,
+  check(tx, b, ctx) {
+    requireOrgAuthor(ctx, tx.author, b.org, 'anchor record');
+    if (getMember(ctx.state, b.org)?.role !== 'hospital') reject('anchor record: org is not a registered hospital');
+    const head = recordHead(ctx.state, b.recordId);
+    if (b.version === 1) {
+      if (head) reject(`record ${b.recordId} already exists; amend it with version ${head.version + 1}`);
+      return;
+    }
+    if (!head) reject(`record ${b.recordId} does not exist`);
+    if (head.erased) reject(`record ${b.recordId} was erased`);
+    if (b.version !== head.version + 1) reject(`record ${b.recordId} is at version ${head.version}; an amendment must be version ${head.version + 1}`);
+    if (toHex(head.org) !== toHex(b.org)) reject('only the authoring organization may amend a record');
+    if (toHex(head.patient) !== toHex(b.patient)) reject('an amendment cannot change the patient');
+    labelsNotLower(recordVersion(ctx.state, b.recordId, head.version)!.labels, b.labels);
+  },
+  apply(tx, b, ctx) {
+    const head: RecordHead = { patient: b.patient, org: b.org, resourceType: b.resourceType, version: b.version, erased: false };
+    ctx.state.put(`record/${b.recordId}`, head as unknown as Canonical);
+    const v: RecordVersion = {
+      version: b.version, contentHash: b.contentHash, blobHash: b.blobHash, size: b.size, labels: b.labels,
+      author: tx.author, tx: ctx.txId, height: ctx.height, time: ctx.time,
+    };
+    ctx.state.put(`record/${b.recordId}/v/${b.version}`, v as unknown as Canonical);
+    ctx.state.put(`record/${b.recordId}/v/${b.version}/key/patient`, b.keys.patient as unknown as Canonical);
+    ctx.state.put(`record/${b.recordId}/v/${b.version}/key/${toHex(b.org)}`, b.keys.org as unknown as Canonical);
+    ctx.state.put(`patient-records/${toHex(b.patient)}/${b.recordId}`, 1);
+  },
+};
+
+export const keyRewrapBody = z
+  .object({ recordId: id, version: z.number().int().positive(), toOrg: blsPk, key: wrappedKey, consentId: id })
+  .strict();
+
+const keyRewrap: TxRule<z.infer<typeof keyRewrapBody>> = {
+  body: keyRewrapBody,
+  check(tx, b, ctx) {
+    const head = recordHead(ctx.state, b.recordId);
+    if (!head) reject(`record ${b.recordId} does not exist`);
+    if (head.erased) reject(`record ${b.recordId} was erased`);
+    if (!recordVersion(ctx.state, b.recordId, b.version)) reject(`record ${b.recordId} has no version ${b.version}`);
+    requireOrgAuthor(ctx, tx.author, head.org, 're-wrap key');
+    if (getMember(ctx.state, b.toOrg)?.role !== 'hospital') reject('re-wrap key: recipient is not a registered hospital');
+  },
+  apply(tx, b, ctx) {
+    ctx.state.put(`record/${b.recordId}/v/${b.version}/key/${toHex(b.toOrg)}`, b.key as unknown as Canonical);
+    const head = recordHead(ctx.state, b.recordId)!;
+    recordAudit(ctx, head.patient, 'record.shared-for-care', tx.author, { recordId: b.recordId, toOrg: b.toOrg, consentId: b.consentId });
+  },
+};
+
+export const recordEraseBody = z.object({ recordId: id, reason: z.string().max(500) }).strict();
+
+/** Crypto-shredding: the wrapped keys leave the state and every node deletes the ciphertext. */
+const recordErase: TxRule<z.infer<typeof recordEraseBody>> = {
+  body: recordEraseBody,
+  check(tx, b, ctx) {
+    const head = recordHead(ctx.state, b.recordId);
+    if (!head) reject(`record ${b.recordId} does not exist`);
+    if (head.erased) reject(`record ${b.recordId} was already erased`);
+    requireOrgAuthor(ctx, tx.author, head.org, 'erase record');
+  },
+  apply(tx, b, ctx) {
+    const head = recordHead(ctx.state, b.recordId)!;
+    for (let v = 1; v <= head.version; v++) for (const [k] of ctx.state.scan(`record/${b.recordId}/v/${v}/key/`)) ctx.state.del(k);
+    ctx.state.put(`record/${b.recordId}`, { ...head, erased: true } as unknown as Canonical);
+    recordAudit(ctx, head.patient, 'record.erased', tx.author, { recordId: b.recordId, reason: b.reason });
+  },
+};
+
+export const accessLogBody = z.object({ recordId: id, purpose: z.string().min(1).max(64) }).strict();
+
+const accessLog: TxRule<z.infer<typeof accessLogBody>> = {
+  body: accessLogBody,
+  check(tx, b, ctx) {
+    requireMember(ctx.state, tx.author, ['hospital', 'clinician'], 'log access');
+    if (!recordHead(ctx.state, b.recordId)) reject(`record ${b.recordId} does not exist`);
+  },
+  apply(tx, b, ctx) {
+    const head = recordHead(ctx.state, b.recordId)!;
+    recordAudit(ctx, head.patient, 'record.accessed', tx.author, { recordId: b.recordId, purpose: b.purpose });
+  },
+};
+
+export const hospitalRules = {
+  ...commonRules,
+  'record.anchor': recordAnchor,
+  'key.rewrap': keyRewrap,
+  'record.erase': recordErase,
+  'access.log': accessLog,
+};

@@ -1,0 +1,123 @@
+/**
+ * Patient chain rules (DESIGN.md §3): the record index that links a patient's records across
+ * hospitals, consents granted and revoked (signed by the patient and nobody else), and the
+ * audit entries a patient's laptop can read without holding any other chain.
+ *
+ * State:
+ *   link/<patient>/<recordId>      -> RecordLink
+ *   consent/<id>                   -> ConsentState
+ *   patient-consents/<patient>/<id> -> 1
+ *   audit/<patient>/<time>/<tx>    -> AuditEntry
+ */
+import { z } from 'zod';
+import type { Canonical } from '../../codec/canonical';
+import { toHex } from '../../codec/hex';
+import { CATEGORIES, SENSITIVITY_CODES } from '../../emr/labels';
+import { commonRules, recordAudit } from './common';
+import { getMember, requireMember } from './members';
+import { blsPk, hash32, id, time } from './schemas';
+import { reject, type StateReader, type TxRule } from './types';
+
+export const recordLinkBody = z
+  .object({ patient: blsPk, recordId: id, version: z.number().int().positive(), org: blsPk, anchorTx: hash32, resourceType: z.string().min(1).max(64), blobHash: hash32 })
+  .strict();
+export type RecordLink = z.infer<typeof recordLinkBody> & { height: number; time: number };
+
+const recordLink: TxRule<z.infer<typeof recordLinkBody>> = {
+  body: recordLinkBody,
+  check(tx, b, ctx) {
+    requireMember(ctx.state, tx.author, ['hospital', 'clinician'], 'link record');
+    if (getMember(ctx.state, b.patient)?.role !== 'patient') reject('link record: patient is not registered on the patient chain');
+  },
+  apply(_tx, b, ctx) {
+    ctx.state.put(`link/${toHex(b.patient)}/${b.recordId}`, { ...b, height: ctx.height, time: ctx.time } as unknown as Canonical);
+  },
+};
+
+/** HL7 v3 PurposeOfUse codes accepted in consents and requests. */
+export const PURPOSES = ['TREAT', 'ETREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'PUBHLTH', 'HMARKT', 'PATRQT'] as const;
+
+export const consentGrantBody = z
+  .object({
+    consentId: id,
+    patient: blsPk,
+    grantee: z.union([z.object({ entity: blsPk }).strict(), z.object({ kind: z.enum(['insurer', 'research', 'public-health', 'hospital']) }).strict()]),
+    purpose: z.enum(PURPOSES),
+    categories: z.array(z.enum(CATEGORIES)).min(1),
+    /** Sensitive codes the patient names explicitly; none by default (DESIGN.md §6). */
+    sensitivity: z.array(z.enum(SENSITIVITY_CODES)),
+    period: z.object({ start: time, end: time }).strict(),
+  })
+  .strict()
+  .refine((b) => b.period.end > b.period.start, 'consent period must end after it starts');
+export type ConsentGrantBody = z.infer<typeof consentGrantBody>;
+
+export interface ConsentState extends ConsentGrantBody {
+  status: 'active' | 'revoked';
+  grantedAt: number;
+  grantTx: Uint8Array;
+  grantHeight: number;
+  revokedAt?: number;
+}
+
+export const consentOf = (s: StateReader, consentId: string) => s.get(`consent/${consentId}`) as ConsentState | undefined;
+
+function requirePatientAuthor(author: Uint8Array, patient: Uint8Array, what: string): void {
+  if (toHex(author) !== toHex(patient)) reject(`${what}: only the patient may sign this`);
+}
+
+const consentGrant: TxRule<ConsentGrantBody> = {
+  body: consentGrantBody,
+  check(tx, b, ctx) {
+    requirePatientAuthor(tx.author, b.patient, 'grant consent');
+    requireMember(ctx.state, tx.author, ['patient'], 'grant consent');
+    if (consentOf(ctx.state, b.consentId)) reject(`consent ${b.consentId} already exists`);
+  },
+  apply(tx, b, ctx) {
+    const c: ConsentState = { ...b, status: 'active', grantedAt: ctx.time, grantTx: ctx.txId, grantHeight: ctx.height };
+    ctx.state.put(`consent/${b.consentId}`, c as unknown as Canonical);
+    ctx.state.put(`patient-consents/${toHex(b.patient)}/${b.consentId}`, 1);
+    recordAudit(ctx, b.patient, 'consent.granted', tx.author, { consentId: b.consentId, purpose: b.purpose });
+  },
+};
+
+export const consentRevokeBody = z.object({ consentId: id }).strict();
+
+const consentRevoke: TxRule<z.infer<typeof consentRevokeBody>> = {
+  body: consentRevokeBody,
+  check(tx, b, ctx) {
+    const c = consentOf(ctx.state, b.consentId);
+    if (!c) reject(`consent ${b.consentId} does not exist`);
+    requirePatientAuthor(tx.author, c.patient, 'revoke consent');
+    if (c.status === 'revoked') reject(`consent ${b.consentId} is already revoked`);
+  },
+  apply(tx, b, ctx) {
+    const c = consentOf(ctx.state, b.consentId)!;
+    ctx.state.put(`consent/${b.consentId}`, { ...c, status: 'revoked', revokedAt: ctx.time } as unknown as Canonical);
+    recordAudit(ctx, c.patient, 'consent.revoked', tx.author, { consentId: b.consentId });
+  },
+};
+
+/** A provider mirrors an event about the patient (a share, a refusal, a read) onto the patient's own chain. */
+export const auditLogBody = z
+  .object({ patient: blsPk, kind: z.string().min(1).max(64), detail: z.record(z.string(), z.union([z.string().max(2000), z.number().int()])) })
+  .strict();
+
+const auditLog: TxRule<z.infer<typeof auditLogBody>> = {
+  body: auditLogBody,
+  check(tx, b, ctx) {
+    requireMember(ctx.state, tx.author, ['hospital', 'clinician'], 'audit');
+    if (getMember(ctx.state, b.patient)?.role !== 'patient') reject('audit: patient is not registered');
+  },
+  apply(tx, b, ctx) {
+    recordAudit(ctx, b.patient, b.kind, tx.author, b.detail);
+  },
+};
+
+export const patientRules = {
+  ...commonRules,
+  'record.link': recordLink,
+  'consent.grant': consentGrant,
+  'consent.revoke': consentRevoke,
+  'audit.log': auditLog,
+};

@@ -1,0 +1,17 @@
+/** Zod building blocks for transaction bodies: byte strings of exact length, ids, periods. */
+import { z } from 'zod';
+
+export const bytes = (len?: number) =>
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array && (len === undefined || v.length === len), {
+    message: len === undefined ? 'expected bytes' : `expected ${len} bytes`,
+  });
+
+export const blsPk = bytes(48);
+export const blsSig = bytes(96);
+export const hash32 = bytes(32);
+export const x25519Pk = bytes(32);
+export const id = z.string().min(1).max(200).regex(/^[A-Za-z0-9._:/-]+$/, 'ids use letters, digits and ._:/-');
+export const name = z.string().min(1).max(200);
+export const time = z.number().int().nonnegative();
+
+export const wrappedKey = z.object({ epk: bytes(32), nonce: bytes(12), ct: bytes() }).strict();

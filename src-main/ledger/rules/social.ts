@@ -1,0 +1,132 @@
+/**
+ * Social chain rules (DESIGN.md §3, §6): entities registered by a provider (with their proof of
+ * possession), share requests filed by entities, packages published or requests refused by
+ * providers, and package access acknowledged by the receiving entity.
+ *
+ * State:
+ *   request/<id> -> ShareRequestState
+ *   audit/<patient>/<time>/<tx> -> AuditEntry
+ */
+import { z } from 'zod';
+import type { Canonical } from '../../codec/canonical';
+import { toHex } from '../../codec/hex';
+import { CATEGORIES } from '../../emr/labels';
+import { commonRules, recordAudit } from './common';
+import { getMember, requireMember } from './members';
+import { PURPOSES } from './patient';
+import { blsPk, bytes, hash32, id, time, wrappedKey } from './schemas';
+import { reject, type StateReader, type TxRule } from './types';
+
+export const shareRequestBody = z
+  .object({
+    requestId: id,
+    patient: blsPk,
+    purpose: z.enum(PURPOSES),
+    categories: z.array(z.enum(CATEGORIES)).min(1),
+    period: z.object({ start: time, end: time }).strict(),
+    note: z.string().max(1000).optional(),
+  })
+  .strict();
+export type ShareRequestBody = z.infer<typeof shareRequestBody>;
+
+export interface ShareRequestState extends ShareRequestBody {
+  entity: Uint8Array;
+  status: 'open' | 'published' | 'refused';
+  filedAt: number;
+  requestTx: Uint8Array;
+  reason?: string;
+  packageHash?: Uint8Array;
+  publishTx?: Uint8Array;
+  publishHeight?: number;
+}
+
+export const requestOf = (s: StateReader, requestId: string) => s.get(`request/${requestId}`) as ShareRequestState | undefined;
+
+const shareRequest: TxRule<ShareRequestBody> = {
+  body: shareRequestBody,
+  check(tx, b, ctx) {
+    requireMember(ctx.state, tx.author, ['entity'], 'file share request');
+    if (requestOf(ctx.state, b.requestId)) reject(`request ${b.requestId} already exists`);
+    if (b.period.end < b.period.start) reject('request period must end after it starts');
+  },
+  apply(tx, b, ctx) {
+    const r: ShareRequestState = { ...b, entity: tx.author, status: 'open', filedAt: ctx.time, requestTx: ctx.txId };
+    ctx.state.put(`request/${b.requestId}`, r as unknown as Canonical);
+    recordAudit(ctx, b.patient, 'share.requested', tx.author, { requestId: b.requestId, purpose: b.purpose });
+  },
+};
+
+export const sharePublishBody = z
+  .object({
+    requestId: id,
+    /** SHA-256 of the encrypted package blob. */
+    packageHash: hash32,
+    resourceCount: z.number().int().nonnegative(),
+    labelsSummary: z.record(z.string(), z.number().int().nonnegative()),
+    /** The package's data key wrapped for the entity. */
+    key: wrappedKey,
+    /** Canonical encoding of the cross-chain evidence (consent, attestation; see emr/share). */
+    evidence: bytes(),
+  })
+  .strict();
+export type SharePublishBody = z.infer<typeof sharePublishBody>;
+
+function requireOpen(s: StateReader, requestId: string): ShareRequestState {
+  const r = requestOf(s, requestId);
+  if (!r) reject(`request ${requestId} does not exist`);
+  if (r.status !== 'open') reject(`request ${requestId} is already ${r.status}`);
+  return r;
+}
+
+const sharePublish: TxRule<SharePublishBody> = {
+  body: sharePublishBody,
+  check(tx, b, ctx) {
+    requireMember(ctx.state, tx.author, ['hospital'], 'publish share');
+    requireOpen(ctx.state, b.requestId);
+  },
+  apply(tx, b, ctx) {
+    const r = requestOf(ctx.state, b.requestId)!;
+    ctx.state.put(`request/${b.requestId}`, { ...r, status: 'published', packageHash: b.packageHash, publishTx: ctx.txId, publishHeight: ctx.height } as unknown as Canonical);
+    recordAudit(ctx, r.patient, 'share.published', tx.author, { requestId: b.requestId, entity: r.entity, resources: b.resourceCount });
+  },
+};
+
+export const shareRefuseBody = z.object({ requestId: id, reason: z.string().min(1).max(1000) }).strict();
+
+const shareRefuse: TxRule<z.infer<typeof shareRefuseBody>> = {
+  body: shareRefuseBody,
+  check(tx, b, ctx) {
+    requireMember(ctx.state, tx.author, ['hospital'], 'refuse share');
+    requireOpen(ctx.state, b.requestId);
+  },
+  apply(tx, b, ctx) {
+    const r = requestOf(ctx.state, b.requestId)!;
+    ctx.state.put(`request/${b.requestId}`, { ...r, status: 'refused', reason: b.reason } as unknown as Canonical);
+    recordAudit(ctx, r.patient, 'share.refused', tx.author, { requestId: b.requestId, entity: r.entity, reason: b.reason });
+  },
+};
+
+export const shareAccessBody = z.object({ requestId: id }).strict();
+
+const shareAccess: TxRule<z.infer<typeof shareAccessBody>> = {
+  body: shareAccessBody,
+  check(tx, b, ctx) {
+    const r = requestOf(ctx.state, b.requestId);
+    if (!r) reject(`request ${b.requestId} does not exist`);
+    if (r.status !== 'published') reject(`request ${b.requestId} has no package`);
+    if (toHex(r.entity) !== toHex(tx.author)) reject('only the receiving entity acknowledges access');
+    if (getMember(ctx.state, tx.author)?.role !== 'entity') reject('author is not a registered entity');
+  },
+  apply(tx, b, ctx) {
+    const r = requestOf(ctx.state, b.requestId)!;
+    recordAudit(ctx, r.patient, 'share.accessed', tx.author, { requestId: b.requestId });
+  },
+};
+
+export const socialRules = {
+  ...commonRules,
+  'share.request': shareRequest,
+  'share.publish': sharePublish,
+  'share.refuse': shareRefuse,
+  'share.access': shareAccess,
+};

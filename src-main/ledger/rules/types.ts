@@ -1,0 +1,53 @@
+/**
+ * The shape of a chain's rules: for each transaction type, a schema for its body, an
+ * authorization check (who may submit it, given the chain state) and its effect on the state.
+ * Rules are pure functions of (transaction, state): every node applying the same block reaches
+ * the same state.
+ */
+import type { z } from 'zod';
+import type { Canonical } from '../../codec/canonical';
+import type { BlsApi } from '../../crypto/bls-types';
+import type { ChainId, SignedTx, ValidatorInfo } from '../types';
+
+/** A transaction refused by the chain's rules; the message is the reason shown to its author. */
+export class TxRejected extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+export interface StateReader {
+  get<T extends Canonical = Canonical>(key: string): T | undefined;
+  /** Entries whose key starts with `prefix`, in key order. */
+  scan<T extends Canonical = Canonical>(prefix: string): [string, T][];
+}
+
+export interface StateView extends StateReader {
+  put(key: string, value: Canonical): void;
+  del(key: string): void;
+}
+
+export interface TxContext {
+  chain: ChainId;
+  genesis: Uint8Array;
+  height: number;
+  time: number;
+  /** Id (RFC 6962 leaf hash) of the transaction being checked or applied. */
+  txId: Uint8Array;
+  state: StateView;
+  bls: BlsApi;
+  validators: ValidatorInfo[];
+}
+
+export interface TxRule<B = unknown> {
+  body: z.ZodType<B>;
+  /** Throws TxRejected when the author may not submit this transaction in this state. */
+  check(tx: SignedTx, body: B, ctx: TxContext): void;
+  apply(tx: SignedTx, body: B, ctx: TxContext): void;
+}
+
+export type ChainRules = Record<string, TxRule<any>>;
+
+export function reject(reason: string): never {
+  throw new TxRejected(reason);
+}

@@ -1,0 +1,36 @@
+/** The chain state as a key-value view over the `state` table (values are canonical CBOR). */
+import { canonicalDecode, canonicalEncode, type Canonical } from '../codec/canonical';
+import type { DB } from '../storage/db';
+import type { ChainId } from './types';
+import type { StateView } from './rules/types';
+
+export class SqlState implements StateView {
+  private readonly get_;
+  private readonly put_;
+  private readonly del_;
+  private readonly scan_;
+
+  constructor(db: DB, readonly chain: ChainId) {
+    this.get_ = db.prepare('SELECT value FROM state WHERE chain = ? AND key = ?').pluck();
+    this.put_ = db.prepare('INSERT INTO state (chain, key, value) VALUES (?, ?, ?) ON CONFLICT (chain, key) DO UPDATE SET value = excluded.value');
+    this.del_ = db.prepare('DELETE FROM state WHERE chain = ? AND key = ?');
+    this.scan_ = db.prepare('SELECT key, value FROM state WHERE chain = ? AND key >= ? AND key < ? ORDER BY key');
+  }
+
+  get<T extends Canonical = Canonical>(key: string): T | undefined {
+    const v = this.get_.get(this.chain, key) as Buffer | undefined;
+    return v === undefined ? undefined : (canonicalDecode(new Uint8Array(v)) as T);
+  }
+
+  scan<T extends Canonical = Canonical>(prefix: string): [string, T][] {
+    return (this.scan_.all(this.chain, prefix, prefix + '\uffff') as { key: string; value: Buffer }[]).map((r) => [r.key, canonicalDecode(new Uint8Array(r.value)) as T]);
+  }
+
+  put(key: string, value: Canonical): void {
+    this.put_.run(this.chain, key, canonicalEncode(value));
+  }
+
+  del(key: string): void {
+    this.del_.run(this.chain, key);
+  }
+}
