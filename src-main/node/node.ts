@@ -1,0 +1,262 @@
+/**
+ * A Trichain node: one identity, one database with the chains it replicates, a blob store, a
+ * mempool and an outbox of its own signed transactions. The same class runs inside Electron,
+ * headless under `trichain start`, behind the browser host and in tests; it imports no Electron.
+ *
+ * Submitting: the node signs a transaction with its key, checks it against the chain rules,
+ * records it in the outbox (persistent: it survives restarts) and the mempool, and, where this
+ * node alone forms a quorum of the chain's validators (n = 1), commits it in a block at once.
+ * Otherwise it stays pending until consensus (or a peer) commits it.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync } from 'node:fs';
+import { canonicalDecode, type Canonical } from '../codec/canonical';
+import { toHex } from '../codec/hex';
+import { defaultBls } from '../crypto/bls';
+import type { BlsApi } from '../crypto/bls-types';
+import { createIdentity, loadKeystore, saveKeystore, type Identity, type SaveOptions } from '../crypto/keystore';
+import { quorum } from '../ledger/certificate';
+import { txBytes, txId } from '../ledger/encoding';
+import { Ledger } from '../ledger/ledger';
+import { produceBlock, signTx, type ValidatorKey } from '../ledger/producer';
+import { TxRejected } from '../ledger/rules/types';
+import { CHAINS, type Block, type ChainId, type SignedTx } from '../ledger/types';
+import { BlobStore } from '../storage/blobs';
+import { openDatabase, type DB } from '../storage/db';
+import { readConfig, writeConfig, type NodeConfig, type NodeRole } from './config';
+import { nodePaths, type NodePaths } from './files';
+import { foundingGenesis } from './genesis';
+
+export class NodeError extends Error {}
+
+export interface InitOptions {
+  role: NodeRole;
+  name: string;
+  passphrase: string;
+  kind?: string;
+  /** Found a new network (hospital only): write the genesis of all three chains. */
+  found?: boolean;
+  network?: string;
+  scrypt?: SaveOptions;
+  bls?: BlsApi;
+}
+
+export interface OpenOptions {
+  passphrase: string;
+  bls?: BlsApi;
+  /** Verify every stored chain before serving (default true). */
+  verify?: boolean;
+}
+
+export interface SubmitResult {
+  tx: SignedTx;
+  id: Uint8Array;
+  status: 'committed' | 'pending';
+  height?: number;
+}
+
+export interface OutboxEntry {
+  id: string;
+  chain: ChainId;
+  type: string;
+  status: 'pending' | 'submitted' | 'committed' | 'rejected';
+  created: number;
+  detail: string | null;
+}
+
+export class TrichainNode extends EventEmitter {
+  readonly blobs: BlobStore;
+  private closed = false;
+
+  private constructor(
+    readonly paths: NodePaths,
+    readonly config: NodeConfig,
+    readonly identity: Identity,
+    readonly db: DB,
+    readonly ledger: Ledger,
+    readonly bls: BlsApi,
+  ) {
+    super();
+    this.blobs = new BlobStore(db);
+  }
+
+  /** Creates a node's identity, keystore and database in `dir` (which must not hold a node yet). */
+  static async init(dir: string, o: InitOptions): Promise<TrichainNode> {
+    const paths = nodePaths(dir);
+    if (existsSync(paths.keystore)) throw new NodeError(`${paths.dir} already holds a node (identity.json exists)`);
+    if (o.found && o.role !== 'hospital') throw new NodeError('only a hospital node can found a network');
+    const bls = o.bls ?? defaultBls();
+    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    const identity = createIdentity({ name: o.name, role: o.role }, bls);
+    const db = openDatabase(paths.db);
+    const ledger = new Ledger(db, bls);
+    const config: NodeConfig = { version: 1, role: o.role, name: o.name, created: identity.meta.created, ...(o.kind ? { kind: o.kind } : {}) };
+    if (o.found) {
+      config.network = o.network ?? `${o.name} network`;
+      for (const g of foundingGenesis(identity, config.network)) ledger.initGenesis(g);
+    }
+    await saveKeystore(paths.keystore, identity, o.passphrase, o.scrypt);
+    writeConfig(paths.config, config);
+    return new TrichainNode(paths, config, identity, db, ledger, bls);
+  }
+
+  /** Opens a node; refuses a wrong passphrase and (unless verify is false) a tampered store. */
+  static async open(dir: string, o: OpenOptions): Promise<TrichainNode> {
+    const paths = nodePaths(dir);
+    if (!existsSync(paths.keystore)) throw new NodeError(`no node in ${paths.dir} (run: trichain init --data ${dir} ...)`);
+    const bls = o.bls ?? defaultBls();
+    const config = readConfig(paths.config);
+    const identity = await loadKeystore(paths.keystore, o.passphrase, bls);
+    const db = openDatabase(paths.db);
+    const ledger = new Ledger(db, bls);
+    if (o.verify !== false) {
+      const r = ledger.verifyStored();
+      if (!r.ok) {
+        db.close();
+        throw new NodeError(`stored ${r.chain} chain is corrupt at height ${r.height}: ${r.reason}. Refusing to start; restore from a peer (trichain join) or a backup.`);
+      }
+    }
+    return new TrichainNode(paths, config, identity, db, ledger, bls);
+  }
+
+  get key(): ValidatorKey {
+    return { sk: this.identity.blsSecretKey, pk: this.identity.blsPublicKey };
+  }
+
+  get publicKeyHex(): string {
+    return toHex(this.identity.blsPublicKey);
+  }
+
+  chains(): ChainId[] {
+    return this.ledger.chains();
+  }
+
+  /** True when this node's key alone is a quorum of the chain's validator set for the next block. */
+  isSoloValidator(chain: ChainId): boolean {
+    if (!this.ledger.hasGenesis(chain)) return false;
+    const vs = this.ledger.validatorsAt(chain, this.ledger.height(chain) + 1);
+    return quorum(vs.length) === 1 && vs.some((v) => toHex(v.blsPk) === this.publicKeyHex);
+  }
+
+  private nextNonce(chain: ChainId): number {
+    const key = `nonce/${chain}`;
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as Buffer | undefined;
+    const fromChain = this.db.prepare('SELECT MAX(nonce) FROM txs WHERE chain = ? AND author = ?').pluck().get(chain, this.identity.blsPublicKey) as number | null;
+    const next = Math.max(row ? Number(new TextDecoder().decode(row)) : 0, fromChain ?? 0) + 1;
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, Buffer.from(String(next)));
+    return next;
+  }
+
+  /** Signs a transaction as this node's identity (nothing is stored). */
+  sign(chain: ChainId, type: string, body: { [k: string]: Canonical }): SignedTx {
+    return signTx(this.bls, this.key, { chain, type, nonce: this.nextNonce(chain), time: Date.now(), body });
+  }
+
+  /**
+   * Signs, checks and queues a transaction; commits it at once where this node is the sole validator.
+   * Throws TxRejected (nothing stored) when the chain's rules refuse it.
+   */
+  submit(chain: ChainId, type: string, body: { [k: string]: Canonical }): SubmitResult {
+    this.assertOpen();
+    if (!this.ledger.hasGenesis(chain)) throw new NodeError(`this node does not hold the ${chain} chain`);
+    const tx = this.sign(chain, type, body);
+    return this.submitSigned(tx);
+  }
+
+  /** Queues an already-signed transaction (this node's own, or one relayed from a peer). */
+  submitSigned(tx: SignedTx, opts: { own?: boolean } = {}): SubmitResult {
+    this.assertOpen();
+    this.ledger.checkTx(tx);
+    const id = txId(tx);
+    const bytes = txBytes(tx);
+    const own = opts.own ?? toHex(tx.author) === this.publicKeyHex;
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO mempool (chain, id, bytes, received) VALUES (?, ?, ?, ?)').run(tx.chain, id, bytes, Date.now());
+      if (own) this.db.prepare("INSERT OR IGNORE INTO outbox (id, chain, bytes, created, status) VALUES (?, ?, ?, ?, 'pending')").run(id, tx.chain, bytes, Date.now());
+    })();
+    this.emit('tx', { chain: tx.chain, id: toHex(id), status: 'pending' });
+    if (this.isSoloValidator(tx.chain)) {
+      this.commitPending(tx.chain);
+      const loc = this.ledger.txLocation(tx.chain, id);
+      if (!loc) {
+        const why = this.db.prepare('SELECT detail FROM outbox WHERE id = ?').pluck().get(id) as string | undefined;
+        throw new TxRejected(why ?? 'transaction was not committed');
+      }
+      return { tx, id, status: 'committed', height: loc.height };
+    }
+    return { tx, id, status: 'pending' };
+  }
+
+  /** Mempool transactions of a chain in arrival order. */
+  mempool(chain: ChainId, limit = 5000): SignedTx[] {
+    const rows = this.db.prepare('SELECT bytes FROM mempool WHERE chain = ? ORDER BY received LIMIT ?').pluck().all(chain, limit) as Buffer[];
+    return rows.map((b) => canonicalDecode(new Uint8Array(b)) as unknown as SignedTx);
+  }
+
+  /** As sole validator, commits the chain's mempool in one block; drops (and reports) invalid txs. */
+  commitPending(chain: ChainId): Block | null {
+    this.assertOpen();
+    if (!this.isSoloValidator(chain)) return null;
+    const candidates = this.mempool(chain);
+    if (candidates.length === 0) return null;
+    const { block, dropped } = produceBlock(this.ledger, chain, candidates, [this.key]);
+    this.db.transaction(() => {
+      for (const d of dropped) {
+        const id = txId(d.tx);
+        this.db.prepare('DELETE FROM mempool WHERE chain = ? AND id = ?').run(chain, id);
+        this.db.prepare("UPDATE outbox SET status = 'rejected', detail = ? WHERE id = ?").run(d.reason, id);
+      }
+    })();
+    if (block) this.emit('block', { chain, height: block.header.height, txs: block.txs.length });
+    return block;
+  }
+
+  /** Commits a block produced elsewhere (consensus or sync), then announces it. */
+  commitBlock(block: Block): void {
+    this.ledger.commitBlock(block);
+    this.emit('block', { chain: block.header.chain, height: block.header.height, txs: block.txs.length });
+  }
+
+  outbox(status?: OutboxEntry['status']): OutboxEntry[] {
+    const rows = this.db
+      .prepare(`SELECT id, chain, bytes, status, created, detail FROM outbox ${status ? 'WHERE status = ?' : ''} ORDER BY created`)
+      .all(...(status ? [status] : [])) as { id: Buffer; chain: ChainId; bytes: Buffer; status: OutboxEntry['status']; created: number; detail: string | null }[];
+    return rows.map((r) => ({ id: toHex(r.id), chain: r.chain, type: (canonicalDecode(new Uint8Array(r.bytes)) as unknown as SignedTx).type, status: r.status, created: r.created, detail: r.detail }));
+  }
+
+  status() {
+    const chains = {} as Record<ChainId, { height: number; head: string; genesis: string; validators: number; soloValidator: boolean } | null>;
+    for (const c of CHAINS) {
+      if (!this.ledger.hasGenesis(c)) {
+        chains[c] = null;
+        continue;
+      }
+      const head = this.ledger.head(c);
+      chains[c] = {
+        height: head.height,
+        head: toHex(head.hash),
+        genesis: toHex(this.ledger.genesisHash(c)),
+        validators: this.ledger.validatorsAt(c, head.height + 1).length,
+        soloValidator: this.isSoloValidator(c),
+      };
+    }
+    return {
+      identity: { name: this.config.name, role: this.config.role, blsPublicKey: this.publicKeyHex, x25519PublicKey: toHex(this.identity.x25519PublicKey) },
+      network: this.config.network ?? null,
+      chains,
+      pending: this.outbox('pending').length,
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new NodeError('node is closed');
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+    this.emit('close');
+  }
+}
+
