@@ -13,7 +13,9 @@ export const CATEGORIES = [
 export type Category = (typeof CATEGORIES)[number];
 
 /** Sensitivity codes (v3-ActCode). HIV, PSY, ETH, SDV, GDIS, STD, SEX are required; others optional. */
-export const SENSITIVITY_CODES = ['HIV', 'PSY', 'ETH', 'SDV', 'GDIS', 'STD', 'SEX', 'BH', 'SUD', 'OPIOIDUD', 'PSYTHPN', 'ABORTION', 'COGN'] as const;
+export const SENSITIVITY_CODES = ['HIV', 'PSY', 'ETH', 'SDV', 'GDIS', 'STD', 'SEX', 'BH', 'SUD', 'OPIOIDUD', 'PSYTHPN', 'ABORTION', 'COGN', '42CFRPart2'] as const;
+// 42CFRPart2 (v3-ActCode privacy law: US 42 CFR Part 2, substance use disorder records) is emitted with every
+// substance-use label, because consents filter on it (see shared SHIFT consent examples).
 export type SensitivityCode = (typeof SENSITIVITY_CODES)[number];
 
 /** Confidentiality (v3-Confidentiality), ordered low to high: L < N < R < V. */

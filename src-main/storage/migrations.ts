@@ -28,4 +28,17 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE sign_guard (chain TEXT PRIMARY KEY, height INTEGER NOT NULL, round INTEGER NOT NULL, phase INTEGER NOT NULL, block BLOB) WITHOUT ROWID;
   CREATE TABLE evidence (chain TEXT NOT NULL, id BLOB NOT NULL, height INTEGER NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (chain, id)) WITHOUT ROWID;
   `,
+  // 3: the node's local, off-chain EMR index: patients this node knows (custodial activation for
+  // patients registered here), records' searchable summaries, and packages received by an entity.
+  `
+  CREATE TABLE emr_patients (
+    pk BLOB PRIMARY KEY, fhir_id TEXT NOT NULL, display TEXT NOT NULL, birth_year INTEGER,
+    activation TEXT, created INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX emr_patients_fhir ON emr_patients (fhir_id);
+  CREATE TABLE emr_records (
+    record_id TEXT PRIMARY KEY, patient_pk BLOB NOT NULL, resource_type TEXT NOT NULL, version INTEGER NOT NULL,
+    effective TEXT, summary TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX emr_records_patient ON emr_records (patient_pk, effective);
+  CREATE TABLE share_secrets (request_id TEXT PRIMARY KEY, proof BLOB NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;
+  `,
 ];

@@ -15,11 +15,22 @@ import { toHex } from '../../codec/hex';
 import { CATEGORIES, SENSITIVITY_CODES } from '../../emr/labels';
 import { commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
-import { blsPk, hash32, id, time } from './schemas';
+import { blsPk, hash32, id, time, wrappedKey } from './schemas';
 import { reject, type StateReader, type TxRule } from './types';
 
 export const recordLinkBody = z
-  .object({ patient: blsPk, recordId: id, version: z.number().int().positive(), org: blsPk, anchorTx: hash32, resourceType: z.string().min(1).max(64), blobHash: hash32 })
+  .object({
+    patient: blsPk,
+    recordId: id,
+    version: z.number().int().positive(),
+    org: blsPk,
+    anchorTx: hash32,
+    resourceType: z.string().min(1).max(64),
+    blobHash: hash32,
+    /** The data key wrapped for the patient: a laptop holding only the patient chain can decrypt. */
+    patientKey: wrappedKey,
+    category: z.string().max(32),
+  })
   .strict();
 export type RecordLink = z.infer<typeof recordLinkBody> & { height: number; time: number };
 
