@@ -26,14 +26,22 @@ export interface BlsApi {
   sign(sk: Uint8Array, msg: Uint8Array): Uint8Array;
   /** False (never throws) on malformed, infinity or wrong-length inputs. */
   verify(pk: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean;
-  /** Throws a clear error on an empty list or an invalid encoding. */
+  /**
+   * Throws a clear error on an empty list or an invalid encoding.
+   * Each input is subgroup-checked; the identity is refused as an input and as the sum.
+   */
   aggregate(sigs: Uint8Array[]): Uint8Array;
-  /** Throws a clear error on an empty list or an invalid encoding. */
+  /**
+   * Throws a clear error on an empty list or an invalid encoding.
+   * Each input must pass KeyValidate; a sum equal to the identity is refused. No rogue-key
+   * protection by itself: aggregate only PoP-checked keys (see pop-registry.ts).
+   */
   aggregatePublicKeys(pks: Uint8Array[]): Uint8Array;
   /** Distinct-or-not messages signed by distinct keys: e(g1, σ) = Π e(pk_i, H(m_i)). False on bad input. */
   aggregateVerify(pks: Uint8Array[], msgs: Uint8Array[], sig: Uint8Array): boolean;
   /** One message signed by many keys (requires proofs of possession). False on bad input. */
   fastAggregateVerify(pks: Uint8Array[], msg: Uint8Array, sig: Uint8Array): boolean;
+  /** PopProve (draft-05 §3.3.2): SK · H(PK) under DST BLS_DST_POP. The blst backend computes it with noble (the binding has no DST parameter). */
   popProve(sk: Uint8Array): Uint8Array;
   popVerify(pk: Uint8Array, proof: Uint8Array): boolean;
   /** Many independent signatures at once, with random scalars. False on bad input or any invalid item. */

@@ -8,6 +8,7 @@
  * Wire form of a block (storage and sync): canonical CBOR of {header, txs, cert}.
  */
 import { canonicalDecode, canonicalEncode, domainBytes, domainHash, type Canonical } from '../codec/canonical';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { leafHash, merkleRootOfLeaves } from './merkle';
 import type { Block, BlockHeader, Certificate, ChainId, Genesis, SignedTx, ValidatorInfo } from './types';
 
@@ -28,10 +29,20 @@ export function txSigningBytes(tx: Omit<SignedTx, 'sig'>): Uint8Array {
 /** Canonical bytes of a whole signed transaction (its Merkle leaf data and its wire form). */
 export const txBytes = (tx: SignedTx): Uint8Array => canonicalEncode(tx as unknown as Canonical);
 
-/** A transaction's id: the RFC 6962 leaf hash of its bytes. */
-export const txId = (tx: SignedTx): Uint8Array => leafHash(txBytes(tx));
+/** A transaction's id: the RFC 6962 leaf hash of its signing bytes (what its author signed). */
+export const txId = (tx: Omit<SignedTx, 'sig'>): Uint8Array => leafHash(txSigningBytes(tx));
 
-export const txRoot = (txs: SignedTx[]): Uint8Array => merkleRootOfLeaves(txs.map(txId));
+export const txRoot = (txs: Omit<SignedTx, 'sig'>[]): Uint8Array => merkleRootOfLeaves(txs.map(txId));
+
+/** SHA-256 over the concatenated 96-byte signatures, in block order. */
+export function sigsHash(txs: SignedTx[]): Uint8Array {
+  const all = new Uint8Array(txs.length * 96);
+  txs.forEach((tx, i) => {
+    if (!(tx.sig instanceof Uint8Array) || tx.sig.length !== 96) throw new Error('transaction signature must be 96 bytes');
+    all.set(tx.sig, i * 96);
+  });
+  return sha256(all);
+}
 
 export function voteMessage(genesis: Uint8Array, height: number, round: number, phase: VotePhase, block: Uint8Array | null): Uint8Array {
   return domainBytes('vote', { genesis, height, round, phase, block });

@@ -10,7 +10,7 @@ import { toHex } from '../codec/hex';
 import type { BlsApi } from '../crypto/bls-types';
 import type { DB } from '../storage/db';
 import { checkCertificate } from './certificate';
-import { blockHash, decodeBlock, encodeBlock, genesisHash, txBytes, txId, txRoot, txSigningBytes, validatorsHash } from './encoding';
+import { blockHash, decodeBlock, encodeBlock, genesisHash, sigsHash, txBytes, txId, txRoot, txSigningBytes, validatorsHash } from './encoding';
 import { putValidators, validatorsAt } from './rules/common';
 import { RULES } from './rules/index';
 import { memberKey } from './rules/members';
@@ -208,7 +208,7 @@ export class Ledger {
     }
     const header: BlockHeader = {
       chain, genesis: this.genesisHash(chain), height, prevHash: head.hash, time, proposer,
-      txRoot: txRoot(txs), validatorsHash: validatorsHash(this.validatorsAt(chain, height)),
+      txRoot: txRoot(txs), sigsHash: sigsHash(txs), validatorsHash: validatorsHash(this.validatorsAt(chain, height)),
     };
     return { header, txs, dropped };
   }
@@ -291,6 +291,13 @@ export class Ledger {
     if (!bytesEqual(header.genesis, this.genesisHash(chain))) fail('block belongs to another network (genesis differs)');
     if (!bytesEqual(header.prevHash, head.hash)) fail('previous-block hash does not link to our head');
     if (!bytesEqual(header.txRoot, txRoot(txs))) fail('Merkle root does not match the transactions');
+    let sh: Uint8Array;
+    try {
+      sh = sigsHash(txs);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    if (!bytesEqual(header.sigsHash, sh!)) fail('signatures hash does not match the transactions');
     const vs = this.validatorsAt(chain, h);
     if (!bytesEqual(header.validatorsHash, validatorsHash(vs))) fail('validator-set hash does not match the set in force');
     if (!Number.isInteger(header.proposer) || header.proposer < 0 || header.proposer >= vs.length) fail('proposer index out of range');
@@ -351,6 +358,11 @@ export class Ledger {
           if (!bytesEqual(hdr.genesis, genesisH)) return fail('genesis hash differs');
           if (!bytesEqual(hdr.prevHash, prev)) return fail('previous-block hash does not link');
           if (!bytesEqual(hdr.txRoot, txRoot(b.txs))) return fail('Merkle root does not match the transactions');
+          try {
+            if (!bytesEqual(hdr.sigsHash, sigsHash(b.txs))) return fail('signatures hash does not match the transactions');
+          } catch (e) {
+            return fail((e as Error).message);
+          }
           if (!bytesEqual(hdr.validatorsHash, validatorsHash(vs))) return fail('validator-set hash differs');
           if (hdr.time < prevTime) return fail('block time goes backwards');
           if (opts.signatures && b.txs.length > 0) {

@@ -49,8 +49,15 @@ export interface BlockHeader {
   time: number;
   /** Index of the proposer in the validator set in force at this height. */
   proposer: number;
-  /** RFC 6962 Merkle root over the transactions' leaf hashes. */
+  /** RFC 6962 Merkle root over the transactions' ids (leaf hashes of their signing bytes). */
   txRoot: Uint8Array;
+  /**
+   * SHA-256 over the transactions' signatures in order. Signatures are witness data: the Merkle
+   * tree commits to what was signed, so an inclusion proof can carry a transaction without its
+   * signature (which travels aggregated, DESIGN.md §5); BLS signatures are unique per key and
+   * message, and this hash binds the exact bytes stored.
+   */
+  sigsHash: Uint8Array;
   /** Hash of the validator set in force at this height. */
   validatorsHash: Uint8Array;
 }

@@ -1,0 +1,324 @@
+/**
+ * Identities and their passphrase-encrypted keystore files.
+ *
+ * An identity is one 32-byte random seed. Every key is derived from it with HKDF-SHA-256
+ * (RFC 5869, empty salt, L = 32) under a distinct info string:
+ *   BLS secret key  = KeyGen(HKDF(seed, "trichain/bls"))   (draft-irtf-cfrg-bls-signature-05 §2.3)
+ *   X25519 secret   = HKDF(seed, "trichain/x25519")         (RFC 7748 clamps it on use)
+ *
+ * Keystore file (JSON, version 1):
+ *   { version: 1,
+ *     kdf: { name: "scrypt", N, r, p, salt },                 (RFC 7914; salt base64url, 16 bytes)
+ *     cipher: { name: "aes-256-gcm", nonce },                 (nonce base64url, 12 bytes)
+ *     ciphertext,                                             (base64url: seed (32) || tag (16))
+ *     publicKeys: { bls, x25519 },                            (hex)
+ *     meta: { name, role, created } }
+ * The AES-256-GCM key is scrypt(NFKC(passphrase), salt, N, r, p, 32). The associated data is the
+ * canonical CBOR of every public field (version, kdf, cipher name, public keys, meta), so editing
+ * any of them, like editing the ciphertext, makes decryption fail. GCM cannot tell a wrong
+ * passphrase from such an edit; both report "wrong passphrase".
+ */
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { randomBytes, scrypt as scryptCb } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { domainBytes } from '../codec/canonical';
+import { fromB64u, fromHex, toB64u, toHex, utf8 } from '../codec/hex';
+import { AeadError, NONCE_LENGTH, TAG_LENGTH, gcmDecrypt, gcmEncrypt } from './aead';
+import { defaultBls } from './bls';
+import type { BlsApi } from './bls-types';
+import { PUBLIC_KEY_LENGTH } from './bls-types';
+import { X25519_KEY_LENGTH, x25519PublicKey } from './envelope';
+
+export const KEYSTORE_VERSION = 1;
+export const SEED_LENGTH = 32;
+export const SALT_LENGTH = 16;
+export const INFO_BLS = 'trichain/bls';
+export const INFO_X25519 = 'trichain/x25519';
+/** scrypt defaults: N = 2^15, r = 8, p = 1 (RFC 7914 §2 interactive-use parameters). */
+export const DEFAULT_SCRYPT = Object.freeze({ N: 2 ** 15, r: 8, p: 1 });
+/** Bounds accepted when saving (MIN) and loading (both): keep tests fast, refuse DoS-sized files. */
+export const MIN_SCRYPT_N = 2 ** 10;
+export const MAX_SCRYPT_N = 2 ** 20;
+const MAX_SCRYPT_R = 32;
+const MAX_SCRYPT_P = 16;
+
+export interface IdentityMeta {
+  name: string;
+  role: string;
+  /** ISO 8601 creation time. */
+  created: string;
+}
+
+export type KeystoreErrorCode = 'WRONG_PASSPHRASE' | 'CORRUPT' | 'UNSUPPORTED' | 'INVALID_ARGUMENT' | 'IO';
+
+export class KeystoreError extends Error {
+  constructor(
+    message: string,
+    readonly code: KeystoreErrorCode,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'KeystoreError';
+  }
+}
+
+export interface Identity {
+  readonly meta: Readonly<IdentityMeta>;
+  readonly blsSecretKey: Uint8Array;
+  readonly blsPublicKey: Uint8Array;
+  readonly x25519SecretKey: Uint8Array;
+  readonly x25519PublicKey: Uint8Array;
+  /** BLS signature (POP ciphersuite) over msg with this identity's key. */
+  sign(msg: Uint8Array): Uint8Array;
+  /** BLS proof of possession of blsPublicKey, for registration on a chain. */
+  proofOfPossession(): Uint8Array;
+}
+
+export interface PublicInfo {
+  version: number;
+  publicKeys: { bls: Uint8Array; x25519: Uint8Array };
+  meta: IdentityMeta;
+}
+
+export interface SaveOptions {
+  N?: number;
+  r?: number;
+  p?: number;
+}
+
+/** Seeds live here, not on the object, so they are never enumerated, logged or serialized. */
+const seeds = new WeakMap<Identity, Uint8Array>();
+
+function checkMeta(m: unknown, code: KeystoreErrorCode): IdentityMeta {
+  const fail = (why: string) => new KeystoreError(`keystore: meta ${why}`, code);
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) throw fail('must be an object');
+  const o = m as Record<string, unknown>;
+  for (const k of ['name', 'role', 'created'] as const) if (typeof o[k] !== 'string') throw fail(`.${k} must be a string`);
+  if ((o.name as string).length === 0) throw fail('.name must not be empty');
+  if (Number.isNaN(Date.parse(o.created as string))) throw fail('.created must be an ISO 8601 date');
+  return { name: o.name as string, role: o.role as string, created: o.created as string };
+}
+
+/** Rebuilds an identity from its seed (deterministic). */
+export function identityFromSeed(seed: Uint8Array, meta: IdentityMeta, bls: BlsApi = defaultBls()): Identity {
+  if (!(seed instanceof Uint8Array) || seed.length !== SEED_LENGTH) throw new KeystoreError(`keystore: seed must be ${SEED_LENGTH} bytes`, 'INVALID_ARGUMENT');
+  const m = Object.freeze(checkMeta(meta, 'INVALID_ARGUMENT'));
+  const s = seed.slice();
+  const blsIkm = hkdf(sha256, s, undefined, utf8(INFO_BLS), 32);
+  const blsSecretKey = bls.keygen(blsIkm);
+  blsIkm.fill(0);
+  const blsPublicKey = bls.publicKey(blsSecretKey);
+  const x25519SecretKey = hkdf(sha256, s, undefined, utf8(INFO_X25519), X25519_KEY_LENGTH);
+  const x25519Pub = x25519PublicKey(x25519SecretKey);
+  const id: Identity = Object.freeze({
+    meta: m,
+    blsSecretKey,
+    blsPublicKey,
+    x25519SecretKey,
+    x25519PublicKey: x25519Pub,
+    sign: (msg: Uint8Array) => bls.sign(blsSecretKey, msg),
+    proofOfPossession: () => bls.popProve(blsSecretKey),
+    toJSON: () => ({ meta: m, publicKeys: { bls: toHex(blsPublicKey), x25519: toHex(x25519Pub) } }),
+    [Symbol.for('nodejs.util.inspect.custom')]: () => `Identity(${m.name}, ${m.role}, bls ${toHex(blsPublicKey).slice(0, 16)}…)`,
+  });
+  seeds.set(id, s);
+  return id;
+}
+
+/** A new identity from 32 fresh random bytes. `created` defaults to now. */
+export function createIdentity(meta: { name: string; role: string; created?: string }, bls: BlsApi = defaultBls()): Identity {
+  const seed = new Uint8Array(randomBytes(SEED_LENGTH));
+  try {
+    return identityFromSeed(seed, { name: meta?.name, role: meta?.role, created: meta?.created ?? new Date().toISOString() }, bls);
+  } finally {
+    seed.fill(0);
+  }
+}
+
+function checkScrypt(N: unknown, r: unknown, p: unknown, code: KeystoreErrorCode): { N: number; r: number; p: number } {
+  const int = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
+  if (!int(N) || N < MIN_SCRYPT_N || N > MAX_SCRYPT_N || (N & (N - 1)) !== 0)
+    throw new KeystoreError(`keystore: scrypt N must be a power of two in [2^10, 2^20], got ${String(N)}`, code);
+  if (!int(r) || r < 1 || r > MAX_SCRYPT_R) throw new KeystoreError(`keystore: scrypt r must be in [1, ${MAX_SCRYPT_R}]`, code);
+  if (!int(p) || p < 1 || p > MAX_SCRYPT_P) throw new KeystoreError(`keystore: scrypt p must be in [1, ${MAX_SCRYPT_P}]`, code);
+  return { N, r, p };
+}
+
+function passphraseBytes(passphrase: unknown): Uint8Array {
+  if (typeof passphrase !== 'string' || passphrase.length === 0) throw new KeystoreError('keystore: passphrase must be a non-empty string', 'INVALID_ARGUMENT');
+  return utf8(passphrase.normalize('NFKC'));
+}
+
+/** scrypt (RFC 7914) through node:crypto, off the main thread. */
+function deriveKey(pass: Uint8Array, salt: Uint8Array, N: number, r: number, p: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) =>
+    scryptCb(pass, salt, 32, { N, r, p, maxmem: 256 * N * r + (1 << 20) }, (err, key) =>
+      err ? reject(new KeystoreError(`keystore: scrypt failed (${err.message})`, 'UNSUPPORTED', { cause: err })) : resolve(new Uint8Array(key)),
+    ),
+  );
+}
+
+interface Header {
+  version: number;
+  kdf: { name: 'scrypt'; N: number; r: number; p: number; salt: Uint8Array };
+  cipher: { name: 'aes-256-gcm'; nonce: Uint8Array };
+  publicKeys: { bls: Uint8Array; x25519: Uint8Array };
+  meta: IdentityMeta;
+}
+
+/** The associated data: every public field except the nonce, canonically encoded. */
+function associatedData(h: Header): Uint8Array {
+  return domainBytes('keystore/v1', {
+    version: h.version,
+    kdf: { name: h.kdf.name, N: h.kdf.N, r: h.kdf.r, p: h.kdf.p, salt: h.kdf.salt },
+    cipher: { name: h.cipher.name },
+    publicKeys: { bls: h.publicKeys.bls, x25519: h.publicKeys.x25519 },
+    meta: { name: h.meta.name, role: h.meta.role, created: h.meta.created },
+  });
+}
+
+/** Encrypts `identity` under `passphrase` and writes it atomically (temp file, fsync, rename), mode 0600. */
+export async function saveKeystore(path: string, identity: Identity, passphrase: string, opts: SaveOptions = {}): Promise<void> {
+  const seed = seeds.get(identity);
+  if (!seed) throw new KeystoreError('keystore: not an identity made by createIdentity/loadKeystore', 'INVALID_ARGUMENT');
+  const pass = passphraseBytes(passphrase);
+  const { N, r, p } = checkScrypt(opts.N ?? DEFAULT_SCRYPT.N, opts.r ?? DEFAULT_SCRYPT.r, opts.p ?? DEFAULT_SCRYPT.p, 'INVALID_ARGUMENT');
+  const header: Header = {
+    version: KEYSTORE_VERSION,
+    kdf: { name: 'scrypt', N, r, p, salt: new Uint8Array(randomBytes(SALT_LENGTH)) },
+    cipher: { name: 'aes-256-gcm', nonce: new Uint8Array(randomBytes(NONCE_LENGTH)) },
+    publicKeys: { bls: identity.blsPublicKey, x25519: identity.x25519PublicKey },
+    meta: identity.meta,
+  };
+  const key = await deriveKey(pass, header.kdf.salt, N, r, p);
+  const ciphertext = gcmEncrypt(key, header.cipher.nonce, seed, associatedData(header));
+  key.fill(0);
+  const file = {
+    version: header.version,
+    kdf: { name: 'scrypt', N, r, p, salt: toB64u(header.kdf.salt) },
+    cipher: { name: 'aes-256-gcm', nonce: toB64u(header.cipher.nonce) },
+    ciphertext: toB64u(ciphertext),
+    publicKeys: { bls: toHex(header.publicKeys.bls), x25519: toHex(header.publicKeys.x25519) },
+    meta: { name: header.meta.name, role: header.meta.role, created: header.meta.created },
+  };
+  await writeAtomic(path, JSON.stringify(file, null, 2) + '\n');
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${toHex(new Uint8Array(randomBytes(6)))}.tmp`);
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(tmp, 'wx', 0o600);
+    await fh.chmod(0o600); // the umask cannot widen it, but be explicit
+    await fh.writeFile(text, 'utf8');
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fh?.close().catch(() => {});
+    await fs.unlink(tmp).catch(() => {});
+    throw new KeystoreError(`keystore: cannot write ${path} (${(e as Error).message})`, 'IO', { cause: e });
+  }
+  // Persist the rename itself (best effort: not every platform can fsync a directory).
+  try {
+    const d = await fs.open(dir, 'r');
+    await d.sync().catch(() => {});
+    await d.close();
+  } catch {
+    /* ignore */
+  }
+}
+
+async function readHeader(path: string): Promise<{ header: Header; ciphertext: Uint8Array }> {
+  let text: string;
+  try {
+    text = await fs.readFile(path, 'utf8');
+  } catch (e) {
+    throw new KeystoreError(`keystore: cannot read ${path} (${(e as Error).message})`, 'IO', { cause: e });
+  }
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new KeystoreError(`keystore: ${path} is corrupt or truncated (not valid JSON)`, 'CORRUPT', { cause: e });
+  }
+  return parseKeystore(j);
+}
+
+/** Validates a parsed keystore JSON value field by field. */
+export function parseKeystore(j: unknown): { header: Header; ciphertext: Uint8Array } {
+  const corrupt = (why: string) => new KeystoreError(`keystore: corrupt file (${why})`, 'CORRUPT');
+  const obj = (v: unknown, what: string): Record<string, unknown> => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw corrupt(`${what} must be an object`);
+    return v as Record<string, unknown>;
+  };
+  const bytes = (v: unknown, what: string, len: number | [number, number], dec: (s: string) => Uint8Array): Uint8Array => {
+    if (typeof v !== 'string') throw corrupt(`${what} must be a string`);
+    let b: Uint8Array;
+    try {
+      b = dec(v);
+    } catch {
+      throw corrupt(`${what} is not valid encoding`);
+    }
+    const [lo, hi] = typeof len === 'number' ? [len, len] : len;
+    if (b.length < lo || b.length > hi) throw corrupt(`${what} has ${b.length} bytes`);
+    return b;
+  };
+  const o = obj(j, 'keystore');
+  if (o.version !== KEYSTORE_VERSION) {
+    if (typeof o.version === 'number') throw new KeystoreError(`keystore: unsupported version ${o.version} (this build reads version ${KEYSTORE_VERSION})`, 'UNSUPPORTED');
+    throw corrupt('missing version');
+  }
+  const kdf = obj(o.kdf, 'kdf');
+  if (kdf.name !== 'scrypt') throw new KeystoreError(`keystore: unsupported kdf ${String(kdf.name)}`, 'UNSUPPORTED');
+  const { N, r, p } = checkScrypt(kdf.N, kdf.r, kdf.p, 'CORRUPT');
+  const cipher = obj(o.cipher, 'cipher');
+  if (cipher.name !== 'aes-256-gcm') throw new KeystoreError(`keystore: unsupported cipher ${String(cipher.name)}`, 'UNSUPPORTED');
+  const pks = obj(o.publicKeys, 'publicKeys');
+  const header: Header = {
+    version: KEYSTORE_VERSION,
+    kdf: { name: 'scrypt', N, r, p, salt: bytes(kdf.salt, 'kdf.salt', [SALT_LENGTH, 64], fromB64u) },
+    cipher: { name: 'aes-256-gcm', nonce: bytes(cipher.nonce, 'cipher.nonce', NONCE_LENGTH, fromB64u) },
+    publicKeys: {
+      bls: bytes(pks.bls, 'publicKeys.bls', PUBLIC_KEY_LENGTH, (s) => fromHex(s)),
+      x25519: bytes(pks.x25519, 'publicKeys.x25519', X25519_KEY_LENGTH, (s) => fromHex(s)),
+    },
+    meta: checkMeta(o.meta, 'CORRUPT'),
+  };
+  const ciphertext = bytes(o.ciphertext, 'ciphertext', SEED_LENGTH + TAG_LENGTH, fromB64u);
+  return { header, ciphertext };
+}
+
+/** Public keys and meta, without the passphrase. */
+export async function readPublicInfo(path: string): Promise<PublicInfo> {
+  const { header } = await readHeader(path);
+  return { version: header.version, publicKeys: header.publicKeys, meta: header.meta };
+}
+
+/** Decrypts a keystore. Throws KeystoreError: "wrong passphrase", corrupt, unsupported or I/O. */
+export async function loadKeystore(path: string, passphrase: string, bls: BlsApi = defaultBls()): Promise<Identity> {
+  const pass = passphraseBytes(passphrase);
+  const { header, ciphertext } = await readHeader(path);
+  const key = await deriveKey(pass, header.kdf.salt, header.kdf.N, header.kdf.r, header.kdf.p);
+  let seed: Uint8Array;
+  try {
+    seed = gcmDecrypt(key, header.cipher.nonce, ciphertext, associatedData(header));
+  } catch (e) {
+    if (e instanceof AeadError) throw new KeystoreError('wrong passphrase', 'WRONG_PASSPHRASE');
+    throw e;
+  } finally {
+    key.fill(0);
+  }
+  try {
+    const id = identityFromSeed(seed, header.meta, bls);
+    if (toHex(id.blsPublicKey) !== toHex(header.publicKeys.bls) || toHex(id.x25519PublicKey) !== toHex(header.publicKeys.x25519))
+      throw new KeystoreError('keystore: corrupt file (public keys do not match the decrypted seed)', 'CORRUPT');
+    return id;
+  } finally {
+    seed.fill(0);
+  }
+}
