@@ -1,0 +1,131 @@
+/**
+ * The persistent list of pinned peers: DIR/peers.json, rewritten atomically (temp file, fsync,
+ * rename). A peer is pinned by its TLS fingerprint and carries its signed binding statement, so
+ * the pin can be re-verified whenever the list is loaded.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { toHex } from '../codec/hex';
+import { CHAINS } from '../ledger/types';
+import { ROLES } from './types';
+
+export const PEERS_FILE = 'peers.json';
+
+const peerSchema = z
+  .object({
+    address: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/),
+    fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+    blsPk: z.string().regex(/^[0-9a-f]{96}$/),
+    role: z.enum(ROLES),
+    name: z.string().min(1).max(128),
+    /** 'trichain-peer:…' string of its signed binding statement. */
+    binding: z.string().optional(),
+    validatorOf: z.array(z.enum(CHAINS)).optional(),
+    lastSeen: z.number().int().nonnegative().nullable(),
+    /** Why the peer was dropped (it served something invalid); absent for good peers. */
+    bad: z.string().optional(),
+    /** How it was added: 'invite' (we joined through it) or 'join' (it joined through us). */
+    source: z.enum(['invite', 'join', 'manual']).optional(),
+  })
+  .strict();
+
+const fileSchema = z.object({ version: z.literal(1), peers: z.array(peerSchema) }).strict();
+
+export type PeerRecord = z.infer<typeof peerSchema>;
+
+export class PeerList {
+  private peers: PeerRecord[];
+
+  private constructor(
+    readonly file: string,
+    peers: PeerRecord[],
+  ) {
+    this.peers = peers;
+  }
+
+  static pathIn(dataDir: string): string {
+    return join(dataDir, PEERS_FILE);
+  }
+
+  /** Loads DIR/peers.json (an empty list if there is none); throws if the file is damaged. */
+  static load(dataDir: string): PeerList {
+    const file = PeerList.pathIn(dataDir);
+    if (!existsSync(file)) return new PeerList(file, []);
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new Error(`peers: ${file} is not valid JSON: ${(e as Error).message}`);
+    }
+    const r = fileSchema.safeParse(json);
+    if (!r.success) throw new Error(`peers: ${file} is invalid: ${r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    return new PeerList(file, r.data.peers);
+  }
+
+  list(): PeerRecord[] {
+    return this.peers.map((p) => ({ ...p }));
+  }
+
+  /** Peers not marked bad. */
+  good(): PeerRecord[] {
+    return this.list().filter((p) => !p.bad);
+  }
+
+  get(fingerprint: string): PeerRecord | null {
+    const p = this.peers.find((x) => x.fingerprint === fingerprint);
+    return p ? { ...p } : null;
+  }
+
+  byBlsPk(blsPk: Uint8Array): PeerRecord | null {
+    const hex = toHex(blsPk);
+    const p = this.peers.find((x) => x.blsPk === hex);
+    return p ? { ...p } : null;
+  }
+
+  /** Adds or replaces (by fingerprint) a peer, and saves. */
+  upsert(rec: PeerRecord): void {
+    const v = peerSchema.parse(rec);
+    const i = this.peers.findIndex((x) => x.fingerprint === v.fingerprint);
+    if (i >= 0) this.peers[i] = v;
+    else this.peers.push(v);
+    this.save();
+  }
+
+  remove(fingerprint: string): void {
+    this.peers = this.peers.filter((x) => x.fingerprint !== fingerprint);
+    this.save();
+  }
+
+  markBad(fingerprint: string, reason: string): void {
+    this.update(fingerprint, (p) => ({ ...p, bad: reason.slice(0, 500) }));
+  }
+
+  clearBad(fingerprint: string): void {
+    this.update(fingerprint, ({ bad: _bad, ...p }) => p);
+  }
+
+  markSeen(fingerprint: string, time = Date.now()): void {
+    this.update(fingerprint, (p) => ({ ...p, lastSeen: time }));
+  }
+
+  private update(fingerprint: string, f: (p: PeerRecord) => PeerRecord): void {
+    const i = this.peers.findIndex((x) => x.fingerprint === fingerprint);
+    if (i < 0) return;
+    this.peers[i] = peerSchema.parse(f(this.peers[i]));
+    this.save();
+  }
+
+  save(): void {
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: 1, peers: this.peers }, null, 2) + '\n', { mode: 0o600 });
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+  }
+}
