@@ -15,6 +15,9 @@ const commands: Record<string, () => Promise<Command>> = {
   verify: () => import('./commands/verify'),
   status: () => import('./commands/status'),
   classify: () => import('./commands/classify'),
+  invite: () => import('../net/cli-invite'),
+  join: () => import('../net/cli-join'),
+  admit: () => import('./commands/admit'),
 };
 
 /** Registers a sub-command (used by modules that add commands, e.g. net/ for invite and join). */

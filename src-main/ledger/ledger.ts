@@ -92,6 +92,23 @@ export class Ledger {
     return hash;
   }
 
+  /**
+   * Records the genesis document of a chain this node does not replicate (an entity holds only
+   * the social chain but verifies proofs that reach into the patient and hospital chains). The
+   * caller checks the document against a hash it trusts (an invite's).
+   */
+  trustGenesis(g: Genesis, expectedHash: Uint8Array): void {
+    if (!bytesEqual(genesisHash(g), expectedHash)) throw new Error(`the ${g.chain} genesis document does not match the trusted hash`);
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(`trusted-genesis/${g.chain}`, canonicalEncode(g as unknown as Canonical));
+  }
+
+  /** The genesis of a chain: the replicated one, else a trusted document, else null. */
+  knownGenesis(chain: ChainId): Genesis | null {
+    if (this.hasGenesis(chain)) return this.genesis(chain);
+    const v = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(`trusted-genesis/${chain}`) as Buffer | undefined;
+    return v ? (canonicalDecode(new Uint8Array(v)) as unknown as Genesis) : null;
+  }
+
   // ---- reads -----------------------------------------------------------------------------------
 
   chains(): ChainId[] {

@@ -29,11 +29,18 @@ export interface BindingStatement {
   name: string;
   /** Milliseconds since the epoch when the statement was made. */
   time: number;
+  /**
+   * The node's X25519 public key (32 bytes), present in a join request so that the admitting
+   * node can register the joiner as a member; signed with the rest of the statement.
+   */
+  x25519Pk?: Uint8Array;
 }
 
 export interface SignedBinding {
   statement: BindingStatement;
   signature: Uint8Array;
+  /** Proof of possession of the BLS key (self-verifying; needed by member.register). */
+  pop?: Uint8Array;
 }
 
 /** What the local node knows about a BLS key (from chain membership or a pinned invite). */
@@ -50,12 +57,20 @@ function checkStatementShape(s: BindingStatement): void {
   if (!isRole(s.role)) throw new Error('binding: unknown role');
   if (typeof s.name !== 'string' || s.name.length === 0 || s.name.length > NAME_MAX) throw new Error(`binding: name must be 1..${NAME_MAX} characters`);
   if (!Number.isSafeInteger(s.time) || s.time < 0) throw new Error('binding: time must be a non-negative integer');
+  if (s.x25519Pk !== undefined && (!(s.x25519Pk instanceof Uint8Array) || s.x25519Pk.length !== 32)) throw new Error('binding: x25519Pk must be 32 bytes');
 }
 
 /** The exact bytes signed for a statement. */
 export function bindingBytes(s: BindingStatement): Uint8Array {
   checkStatementShape(s);
-  return domainBytes(BINDING_DOMAIN, { fingerprint: fromHex(s.fingerprint, 32), blsPk: s.blsPk, role: s.role, name: s.name, time: s.time });
+  return domainBytes(BINDING_DOMAIN, {
+    fingerprint: fromHex(s.fingerprint, 32),
+    blsPk: s.blsPk,
+    role: s.role,
+    name: s.name,
+    time: s.time,
+    ...(s.x25519Pk ? { x25519Pk: s.x25519Pk } : {}),
+  });
 }
 
 export function signBinding(bls: BlsApi, blsSecretKey: Uint8Array, statement: BindingStatement): SignedBinding {
@@ -67,6 +82,7 @@ export function signBinding(bls: BlsApi, blsSecretKey: Uint8Array, statement: Bi
 export function verifyBinding(bls: BlsApi, signed: SignedBinding): boolean {
   try {
     if (!(signed.signature instanceof Uint8Array) || signed.signature.length !== SIGNATURE_LENGTH) return false;
+    if (signed.pop !== undefined && (!(signed.pop instanceof Uint8Array) || !bls.popVerify(signed.statement.blsPk, signed.pop))) return false;
     return bls.verify(signed.statement.blsPk, bindingBytes(signed.statement), signed.signature);
   } catch {
     return false;
@@ -140,20 +156,36 @@ export class PeerDirectory {
 export function encodeBinding(signed: SignedBinding): Uint8Array {
   const s = signed.statement;
   checkStatementShape(s);
-  return canonicalEncode({ v: 1, fingerprint: fromHex(s.fingerprint, 32), blsPk: s.blsPk, role: s.role, name: s.name, time: s.time, sig: signed.signature });
+  return canonicalEncode({
+    v: 1,
+    fingerprint: fromHex(s.fingerprint, 32),
+    blsPk: s.blsPk,
+    role: s.role,
+    name: s.name,
+    time: s.time,
+    sig: signed.signature,
+    ...(s.x25519Pk ? { x25519Pk: s.x25519Pk } : {}),
+    ...(signed.pop ? { pop: signed.pop } : {}),
+  });
 }
 
 export function decodeBinding(bytes: Uint8Array): SignedBinding {
   const o = canonicalDecode(bytes) as Record<string, unknown>;
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new Error('binding: not a map');
-  const keys = Object.keys(o).sort().join(',');
+  // A join request additionally carries the X25519 key (signed) and a proof of possession.
+  const keys = Object.keys(o)
+    .filter((k) => k !== 'x25519Pk' && k !== 'pop')
+    .sort()
+    .join(',');
   if (keys !== 'blsPk,fingerprint,name,role,sig,time,v') throw new Error('binding: unexpected fields');
+  if (o.pop !== undefined && (!(o.pop instanceof Uint8Array) || o.pop.length !== SIGNATURE_LENGTH)) throw new Error(`binding: pop must be ${SIGNATURE_LENGTH} bytes`);
   if (o.v !== 1) throw new Error('binding: unsupported version');
   if (!(o.fingerprint instanceof Uint8Array) || o.fingerprint.length !== 32) throw new Error('binding: fingerprint must be 32 bytes');
   if (!(o.sig instanceof Uint8Array) || o.sig.length !== SIGNATURE_LENGTH) throw new Error(`binding: signature must be ${SIGNATURE_LENGTH} bytes`);
   const statement: BindingStatement = { fingerprint: toHex(o.fingerprint), blsPk: o.blsPk as Uint8Array, role: o.role as Role, name: o.name as string, time: o.time as number };
+  if (o.x25519Pk !== undefined) statement.x25519Pk = o.x25519Pk as Uint8Array;
   checkStatementShape(statement);
-  return { statement, signature: o.sig };
+  return { statement, signature: o.sig, ...(o.pop ? { pop: o.pop as Uint8Array } : {}) };
 }
 
 const checksum = (b: Uint8Array): string => toB64u(sha256(b).subarray(0, 4));

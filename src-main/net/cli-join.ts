@@ -109,7 +109,17 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const tls = await loadOrCreateTlsIdentity(dir, node.config.name.slice(0, 64));
     const role = node.config.role;
     if (!isRole(role)) throw new CliError(`unknown role ${role}`, 2);
-    const mine = signBinding(bls, node.identity.blsSecretKey, { fingerprint: tls.fingerprint, blsPk: node.identity.blsPublicKey, role, name: node.config.name.slice(0, 128), time: Date.now() });
+    // The join request: the binding plus this node's X25519 key (signed) and proof of possession,
+    // everything the admitting node needs for member.register (trichain admit).
+    const mine = signBinding(bls, node.identity.blsSecretKey, {
+      fingerprint: tls.fingerprint,
+      blsPk: node.identity.blsPublicKey,
+      role,
+      name: node.config.name.slice(0, 128),
+      time: Date.now(),
+      x25519Pk: node.identity.x25519PublicKey,
+    });
+    mine.pop = node.identity.proofOfPossession();
     io.out(`pinned ${invite.name} (${invite.role}) at ${invite.address}, certificate ${invite.fingerprint}`);
     io.out(`network "${invite.network}"; the chains will sync from this peer when the node starts`);
     io.out(`give this line to the operator of ${invite.name} so it accepts this node:`);

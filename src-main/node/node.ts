@@ -39,6 +39,11 @@ export interface InitOptions {
   network?: string;
   scrypt?: SaveOptions;
   bls?: BlsApi;
+  /**
+   * Take over an identity created elsewhere: a patient's keystore written by the hospital that
+   * registered them, unlocked with its one-time activation code and re-locked with `passphrase`.
+   */
+  activate?: { file: string; code: string };
 }
 
 export interface OpenOptions {
@@ -67,6 +72,7 @@ export interface OutboxEntry {
 export class TrichainNode extends EventEmitter {
   readonly blobs: BlobStore;
   private closed = false;
+  private lastReceived = 0;
 
   private constructor(
     readonly paths: NodePaths,
@@ -87,7 +93,8 @@ export class TrichainNode extends EventEmitter {
     if (o.found && o.role !== 'hospital') throw new NodeError('only a hospital node can found a network');
     const bls = o.bls ?? defaultBls();
     mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-    const identity = createIdentity({ name: o.name, role: o.role }, bls);
+    const identity = o.activate ? await loadKeystore(o.activate.file, o.activate.code, bls) : createIdentity({ name: o.name, role: o.role }, bls);
+    if (o.activate && identity.meta.role !== o.role) throw new NodeError(`the keystore to activate is for a ${identity.meta.role}, not a ${o.role}`);
     const db = openDatabase(paths.db);
     const ledger = new Ledger(db, bls);
     const config: NodeConfig = { version: 1, role: o.role, name: o.name, created: identity.meta.created, ...(o.kind ? { kind: o.kind } : {}) };
@@ -156,26 +163,32 @@ export class TrichainNode extends EventEmitter {
    * Signs, checks and queues a transaction; commits it at once where this node is the sole validator.
    * Throws TxRejected (nothing stored) when the chain's rules refuse it.
    */
-  submit(chain: ChainId, type: string, body: { [k: string]: Canonical }): SubmitResult {
+  submit(chain: ChainId, type: string, body: { [k: string]: Canonical }, opts: { defer?: boolean } = {}): SubmitResult {
     this.assertOpen();
     if (!this.ledger.hasGenesis(chain)) throw new NodeError(`this node does not hold the ${chain} chain`);
     const tx = this.sign(chain, type, body);
-    return this.submitSigned(tx);
+    return this.submitSigned(tx, opts);
   }
 
-  /** Queues an already-signed transaction (this node's own, or one relayed from a peer). */
-  submitSigned(tx: SignedTx, opts: { own?: boolean } = {}): SubmitResult {
+  /**
+   * Queues an already-signed transaction (this node's own, or one relayed from a peer). With
+   * `defer`, a sole validator leaves it in the mempool so that many (an import) share one block;
+   * call commitPending afterwards.
+   */
+  submitSigned(tx: SignedTx, opts: { own?: boolean; defer?: boolean } = {}): SubmitResult {
     this.assertOpen();
     this.ledger.checkTx(tx);
     const id = txId(tx);
     const bytes = txBytes(tx);
     const own = opts.own ?? toHex(tx.author) === this.publicKeyHex;
+    // Strictly increasing arrival stamps keep the submission order inside a block.
+    this.lastReceived = Math.max(this.lastReceived + 1, Date.now() * 1000);
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR IGNORE INTO mempool (chain, id, bytes, received) VALUES (?, ?, ?, ?)').run(tx.chain, id, bytes, Date.now());
+      this.db.prepare('INSERT OR IGNORE INTO mempool (chain, id, bytes, received) VALUES (?, ?, ?, ?)').run(tx.chain, id, bytes, this.lastReceived);
       if (own) this.db.prepare("INSERT OR IGNORE INTO outbox (id, chain, bytes, created, status) VALUES (?, ?, ?, ?, 'pending')").run(id, tx.chain, bytes, Date.now());
     })();
     this.emit('tx', { chain: tx.chain, id: toHex(id), status: 'pending' });
-    if (this.isSoloValidator(tx.chain)) {
+    if (this.isSoloValidator(tx.chain) && !opts.defer) {
       this.commitPending(tx.chain);
       const loc = this.ledger.txLocation(tx.chain, id);
       if (!loc) {
@@ -222,6 +235,21 @@ export class TrichainNode extends EventEmitter {
       .prepare(`SELECT id, chain, bytes, status, created, detail FROM outbox ${status ? 'WHERE status = ?' : ''} ORDER BY created`)
       .all(...(status ? [status] : [])) as { id: Buffer; chain: ChainId; bytes: Buffer; status: OutboxEntry['status']; created: number; detail: string | null }[];
     return rows.map((r) => ({ id: toHex(r.id), chain: r.chain, type: (canonicalDecode(new Uint8Array(r.bytes)) as unknown as SignedTx).type, status: r.status, created: r.created, detail: r.detail }));
+  }
+
+  /** Own outbox entries with their signed transactions, oldest first (the relay reads these). */
+  outboxTxs(status: OutboxEntry['status']): { id: string; chain: ChainId; tx: SignedTx; created: number }[] {
+    const rows = this.db.prepare('SELECT id, chain, bytes, created FROM outbox WHERE status = ? ORDER BY created, id').all(status) as { id: Buffer; chain: ChainId; bytes: Buffer; created: number }[];
+    return rows.map((r) => ({ id: toHex(r.id), chain: r.chain, tx: canonicalDecode(new Uint8Array(r.bytes)) as unknown as SignedTx, created: r.created }));
+  }
+
+  /**
+   * Moves an outbox entry from one status to another, only if it is still in `from` (so a relay
+   * never turns an entry the ledger already marked committed back into 'submitted'). True if it moved.
+   */
+  moveOutbox(idHex: string, from: OutboxEntry['status'], to: OutboxEntry['status'], detail: string | null = null): boolean {
+    this.assertOpen();
+    return this.db.prepare('UPDATE outbox SET status = ?, detail = ? WHERE id = ? AND status = ?').run(to, detail, Buffer.from(idHex, 'hex'), from).changes > 0;
   }
 
   status() {

@@ -18,6 +18,9 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
     throw new StorageError(`cannot open database ${file}: ${(e as Error).message}`);
   }
   try {
+    // Several processes may open one node's database (a running daemon, `trichain status`):
+    // wait for a writer's lock rather than fail at once.
+    db.pragma('busy_timeout = 5000');
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
       // FULL: a committed block survives power loss, not only a process crash.

@@ -32,13 +32,20 @@ export const MIGRATIONS: readonly string[] = [
   // patients registered here), records' searchable summaries, and packages received by an entity.
   `
   CREATE TABLE emr_patients (
-    pk BLOB PRIMARY KEY, fhir_id TEXT NOT NULL, display TEXT NOT NULL, birth_year INTEGER,
+    pk BLOB PRIMARY KEY, x25519 BLOB NOT NULL, fhir_id TEXT NOT NULL, display TEXT NOT NULL, birth_year INTEGER,
     activation TEXT, created INTEGER NOT NULL) WITHOUT ROWID;
   CREATE INDEX emr_patients_fhir ON emr_patients (fhir_id);
   CREATE TABLE emr_records (
     record_id TEXT PRIMARY KEY, patient_pk BLOB NOT NULL, resource_type TEXT NOT NULL, version INTEGER NOT NULL,
     effective TEXT, summary TEXT NOT NULL) WITHOUT ROWID;
   CREATE INDEX emr_records_patient ON emr_records (patient_pk, effective);
-  CREATE TABLE share_secrets (request_id TEXT PRIMARY KEY, proof BLOB NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE shares_out (
+    request_id TEXT PRIMARY KEY, stage TEXT NOT NULL CHECK (stage IN ('attesting', 'published', 'refused')),
+    work BLOB NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;
+  `,
+  // 4: the consensus engine's full sign-guard state per chain (last signed message, the lock with
+  // its value and polka, the recent votes), canonical CBOR; see consensus/sqlite-sign-guard.ts.
+  `
+  CREATE TABLE sign_guard_state (chain TEXT PRIMARY KEY, state BLOB NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID;
   `,
 ];

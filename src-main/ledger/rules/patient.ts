@@ -27,6 +27,7 @@ export const recordLinkBody = z
     anchorTx: hash32,
     resourceType: z.string().min(1).max(64),
     blobHash: hash32,
+    contentHash: hash32,
     /** The data key wrapped for the patient: a laptop holding only the patient chain can decrypt. */
     patientKey: wrappedKey,
     category: z.string().max(32),

@@ -1,0 +1,118 @@
+/**
+ * Consent (DESIGN.md §6, issue: patient chain): signed by the patient and nobody else, naming a
+ * grantee (an entity, or a class of entities), a purpose of use (HL7 PurposeOfUse), permitted
+ * categories, explicitly permitted sensitivity codes (none by default), a period and a status.
+ * Revocation is a patient-signed transaction that takes effect on every node once committed.
+ */
+import { randomBytes } from 'node:crypto';
+import { toHex } from '../codec/hex';
+import type { LabelsBody } from '../ledger/rules/hospital';
+import { consentOf, type ConsentGrantBody, type ConsentState } from '../ledger/rules/patient';
+import type { StateReader } from '../ledger/rules/types';
+import type { TrichainNode } from '../node/node';
+import type { Category, SensitivityCode } from './labels';
+
+export type Grantee = { entity: Uint8Array } | { kind: 'insurer' | 'research' | 'public-health' | 'hospital' };
+
+export interface ConsentInput {
+  grantee: Grantee;
+  purpose: ConsentGrantBody['purpose'];
+  categories: Category[];
+  sensitivity?: SensitivityCode[];
+  period: { start: number; end: number };
+}
+
+export const PURPOSE_DISPLAY: Record<string, string> = {
+  TREAT: 'treatment', ETREAT: 'emergency treatment', HPAYMT: 'healthcare payment', HOPERAT: 'healthcare operations',
+  HRESCH: 'healthcare research', PUBHLTH: 'public health', HMARKT: 'marketing', PATRQT: 'patient requested',
+};
+
+/** The patient grants a consent from their own node (their key signs it). */
+export function grantConsent(node: TrichainNode, c: ConsentInput): { consentId: string; status: 'committed' | 'pending' } {
+  if (node.config.role !== 'patient') throw new Error('only the patient signs a consent');
+  const consentId = `consent-${toHex(randomBytes(12))}`;
+  const r = node.submit('patient', 'consent.grant', {
+    consentId, patient: node.identity.blsPublicKey, grantee: c.grantee as never, purpose: c.purpose,
+    categories: c.categories, sensitivity: c.sensitivity ?? [], period: c.period,
+  });
+  return { consentId, status: r.status };
+}
+
+export function revokeConsent(node: TrichainNode, consentId: string): { status: 'committed' | 'pending' } {
+  return { status: node.submit('patient', 'consent.revoke', { consentId }).status };
+}
+
+export function listConsents(state: StateReader, patient: Uint8Array): ConsentState[] {
+  return state
+    .scan(`patient-consents/${toHex(patient)}/`)
+    .map(([k]) => consentOf(state, k.slice(k.lastIndexOf('/') + 1)))
+    .filter((c): c is ConsentState => !!c);
+}
+
+export interface Requester {
+  entity: Uint8Array;
+  kind?: string;
+}
+
+export type ConsentDecision = { ok: true; consent: ConsentState; categories: Category[] } | { ok: false; reason: string };
+
+/**
+ * Which of the patient's consents lets `who` receive `categories` for `purpose` at time `now`.
+ * When none does, the reason names the closest miss (revoked, expired, wrong purpose...), so the
+ * entity can read why it was refused.
+ */
+export function decideConsent(consents: ConsentState[], who: Requester, purpose: string, categories: Category[], now: number): ConsentDecision {
+  const forWho = consents.filter((c) => {
+    const g = c.grantee as { entity?: Uint8Array; kind?: string };
+    return (g.entity && toHex(g.entity) === toHex(who.entity)) || (g.kind !== undefined && g.kind === who.kind);
+  });
+  if (forWho.length === 0) return { ok: false, reason: 'no consent from the patient names this organization' };
+  const reasons: string[] = [];
+  for (const c of forWho) {
+    if (c.status === 'revoked') reasons.push(`consent ${c.consentId} was revoked`);
+    else if (now < c.period.start) reasons.push(`consent ${c.consentId} is not yet in force`);
+    else if (now > c.period.end) reasons.push(`consent ${c.consentId} has expired`);
+    else if (c.purpose !== purpose) reasons.push(`consent ${c.consentId} is for ${PURPOSE_DISPLAY[c.purpose] ?? c.purpose}, not ${PURPOSE_DISPLAY[purpose] ?? purpose}`);
+    else {
+      const allowed = categories.filter((x) => c.categories.includes(x));
+      if (allowed.length === 0) reasons.push(`consent ${c.consentId} covers none of the requested categories`);
+      else return { ok: true, consent: c, categories: allowed };
+    }
+  }
+  return { ok: false, reason: reasons.join('; ') };
+}
+
+/** A resource may leave under a consent when its category is allowed and each of its sensitivity codes is named explicitly. */
+export function labelsAllowed(labels: LabelsBody, consent: Pick<ConsentState, 'sensitivity'>, categories: readonly string[]): boolean {
+  if (!categories.includes(labels.category)) return false;
+  return labels.sensitivity.every((s) => (consent.sensitivity as string[]).includes(s));
+}
+
+/** The consent as a FHIR R4 Consent resource. */
+export function consentToFhir(c: ConsentState, opts: { patientRef?: string; granteeRef?: string } = {}) {
+  const g = c.grantee as { entity?: Uint8Array; kind?: string };
+  const iso = (t: number) => new Date(t).toISOString();
+  return {
+    resourceType: 'Consent',
+    id: c.consentId,
+    status: c.status === 'active' ? 'active' : 'inactive',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy', display: 'Privacy Consent' }] },
+    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
+    patient: { reference: opts.patientRef ?? `Patient/${toHex(c.patient).slice(0, 16)}` },
+    dateTime: iso(c.grantedAt),
+    policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
+    provision: {
+      type: 'permit',
+      period: { start: iso(c.period.start), end: iso(c.period.end) },
+      actor: [
+        {
+          role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' }] },
+          reference: g.entity ? { reference: opts.granteeRef ?? `Organization/${toHex(g.entity).slice(0, 16)}` } : { display: `any ${g.kind}` },
+        },
+      ],
+      purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: c.purpose, display: PURPOSE_DISPLAY[c.purpose] }],
+      class: c.categories.map((cat) => ({ system: 'https://trichain.invalid/fhir/CodeSystem/category', code: cat })),
+      securityLabel: (c.sensitivity as string[]).map((s) => ({ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: s })),
+    },
+  };
+}

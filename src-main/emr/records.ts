@@ -1,0 +1,269 @@
+/**
+ * Medical records on a hospital node (DESIGN.md §3): each FHIR resource is encrypted under its own
+ * data key; the ciphertext goes to the blob store; the hospital chain gets the content hash, the
+ * labels and the key wrapped for the patient and the authoring organization, signed by the
+ * author; the patient chain gets the link that indexes the patient's records across hospitals.
+ * Amendments are new versions linked to the old; erasure is crypto-shredding.
+ */
+import { toHex } from '../codec/hex';
+import { contentHash } from '../crypto/hash';
+import { recordHead, recordVersion, type LabelsBody, type RecordHead, type RecordVersion } from '../ledger/rules/hospital';
+import { consentOf } from '../ledger/rules/patient';
+import { getMember } from '../ledger/rules/members';
+import { TxRejected } from '../ledger/rules/types';
+import type { TrichainNode } from '../node/node';
+import { classifyResource, classifyResources, RULES_VERSION } from './classify/index';
+import { groupByPatient, parseBundle } from './fhir/index';
+import type { Labels } from './labels';
+import { registerPatient, type PatientEntry } from './patients';
+import { openBlob, recordAad, resourceBytes, sealBlob, unwrapWith, wrapFor } from './record-crypto';
+import { confidentialityRank } from './labels';
+
+export type FhirResource = { resourceType: string; id?: string; [k: string]: unknown };
+
+export class RecordError extends Error {}
+
+export const recordIdFor = (orgPk: Uint8Array, r: { resourceType: string; id?: string }): string => {
+  if (!r.id || !/^[A-Za-z0-9.-]{1,64}$/.test(r.id)) throw new RecordError(`${r.resourceType} has no valid FHIR id`);
+  return `${toHex(orgPk).slice(0, 12)}.${r.resourceType}.${r.id}`;
+};
+
+export const toLabelsBody = (l: Labels): LabelsBody => ({ category: l.category, sensitivity: [...l.sensitivity], confidentiality: l.confidentiality, rulesVersion: RULES_VERSION });
+
+const DATE_FIELDS = ['effectiveDateTime', 'onsetDateTime', 'performedDateTime', 'occurrenceDateTime', 'authoredOn', 'recordedDate', 'issued', 'date', 'created', 'birthDate'];
+const PERIOD_FIELDS = ['effectivePeriod', 'period', 'performedPeriod', 'billablePeriod'];
+
+/** The clinical date of a resource (when it happened), for timelines and request periods. */
+export function effectiveDate(r: FhirResource): string | null {
+  for (const f of DATE_FIELDS) if (typeof r[f] === 'string') return r[f] as string;
+  for (const f of PERIOD_FIELDS) {
+    const p = r[f] as { start?: string } | undefined;
+    if (p && typeof p.start === 'string') return p.start;
+  }
+  return null;
+}
+
+/** One line a clinician recognises: the code's display text, else the resource type. */
+export function summarize(r: FhirResource): string {
+  type CC = { text?: string; coding?: { display?: string }[] };
+  const cc = (r.code ?? r.type ?? r.medicationCodeableConcept ?? r.vaccineCode) as CC | CC[] | undefined;
+  const first: CC | undefined = Array.isArray(cc) ? cc[0] : cc;
+  const text = first?.text ?? first?.coding?.[0]?.display;
+  if (r.resourceType === 'Patient') {
+    const n = (r.name as { given?: string[]; family?: string }[] | undefined)?.[0];
+    return n ? `${(n.given ?? []).join(' ')} ${n.family ?? ''}`.trim() : 'Patient';
+  }
+  return text ? String(text).slice(0, 200) : r.resourceType;
+}
+
+function requireHospital(node: TrichainNode): void {
+  if (node.config.role !== 'hospital') throw new RecordError('only a hospital node writes records');
+}
+
+export interface StoreResult {
+  recordId: string;
+  version: number;
+  anchorTx: Uint8Array;
+}
+
+/** Encrypts and anchors one resource version, links it in the patient's index. */
+export function storeRecord(node: TrichainNode, a: { resource: FhirResource; labels: LabelsBody; patient: Pick<PatientEntry, 'pk' | 'x25519'>; version?: number; defer?: boolean }): StoreResult {
+  requireHospital(node);
+  const org = node.identity.blsPublicKey;
+  const recordId = recordIdFor(org, a.resource);
+  const version = a.version ?? 1;
+  const aad = recordAad(recordId, version);
+  const sealed = sealBlob(resourceBytes(a.resource), aad);
+  const blobHash = node.blobs.put(sealed.blob);
+  const keys = { patient: wrapFor(a.patient.x25519, sealed.dataKey, aad), org: wrapFor(node.identity.x25519PublicKey, sealed.dataKey, aad) };
+  sealed.dataKey.fill(0);
+  const anchor = node.submit(
+    'hospital',
+    'record.anchor',
+    { recordId, version, patient: a.patient.pk, org, resourceType: a.resource.resourceType, contentHash: sealed.contentHash, blobHash, size: sealed.blob.length, labels: a.labels, keys },
+    { defer: a.defer },
+  );
+  node.submit(
+    'patient',
+    'record.link',
+    { patient: a.patient.pk, recordId, version, org, anchorTx: anchor.id, resourceType: a.resource.resourceType, blobHash, contentHash: sealed.contentHash, patientKey: keys.patient, category: a.labels.category },
+    { defer: a.defer },
+  );
+  node.db
+    .prepare('INSERT INTO emr_records (record_id, patient_pk, resource_type, version, effective, summary) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET version = excluded.version, effective = excluded.effective, summary = excluded.summary')
+    .run(recordId, a.patient.pk, a.resource.resourceType, version, effectiveDate(a.resource), summarize(a.resource));
+  return { recordId, version, anchorTx: anchor.id };
+}
+
+export interface ImportProgress {
+  done: number;
+  total: number;
+  patient?: string;
+}
+
+export interface ImportResult {
+  patients: PatientEntry[];
+  records: number;
+  sensitive: number;
+  skipped: number;
+}
+
+/**
+ * Imports a FHIR Bundle (Synthea's output is the reference case): classifies every resource,
+ * registers each new patient, stores each patient's resources, and commits them in blocks of up
+ * to `batch` transactions per chain. Resources that belong to no patient (organizations,
+ * practitioners) are not stored as records.
+ */
+export async function importBundle(
+  node: TrichainNode,
+  bundle: unknown,
+  opts: { onProgress?: (p: ImportProgress) => void; batch?: number; /** Where this node is not its own validator: resolves once its pending transactions have committed. */ waitForCommit?: () => Promise<void> } = {},
+): Promise<ImportResult> {
+  requireHospital(node);
+  const { resources } = parseBundle(bundle);
+  const labelled = classifyResources(resources as unknown[]);
+  const labelsByKey = new Map(labelled.map((e) => [`${e.resourceType}/${e.id}`, e.labels]));
+  const groups = groupByPatient(resources);
+  const total = [...groups.byPatient.values()].reduce((n, g) => n + g.length, 0);
+  const batch = opts.batch ?? 400;
+  const out: ImportResult = { patients: [], records: 0, sensitive: 0, skipped: groups.shared.length };
+  let sinceCommit = 0;
+  const flush = () => {
+    node.commitPending('hospital');
+    node.commitPending('patient');
+    sinceCommit = 0;
+  };
+  for (const [patientId, group] of groups.byPatient) {
+    const pr = group.find((r) => r.resourceType === 'Patient') as FhirResource | undefined;
+    const birthYear = typeof pr?.birthDate === 'string' ? Number(pr.birthDate.slice(0, 4)) : null;
+    const entry = await registerPatient(node, { fhirId: patientId, display: pr ? summarize(pr) : `Patient ${patientId}`, birthYear });
+    if (!getMember(node.ledger.state('patient'), entry.pk)) {
+      // The patient's registration must commit before records can be linked to them.
+      await opts.waitForCommit?.();
+      if (!getMember(node.ledger.state('patient'), entry.pk)) throw new RecordError('the patient registration is still pending: import again once this node reaches its validators');
+    }
+    out.patients.push(entry);
+    for (const r of group as FhirResource[]) {
+      const labels = labelsByKey.get(`${r.resourceType}/${r.id}`) ?? classifyResource(r);
+      const existing = node.ledger.state('hospital').get(`record/${recordIdFor(node.identity.blsPublicKey, r)}`);
+      if (existing) {
+        out.skipped++;
+        continue;
+      }
+      storeRecord(node, { resource: r, labels: toLabelsBody(labels), patient: entry, defer: true });
+      out.records++;
+      if (labels.sensitivity.length) out.sensitive++;
+      if (++sinceCommit >= batch) flush();
+      if (out.records % 25 === 0) opts.onProgress?.({ done: out.records, total, patient: entry.display });
+    }
+  }
+  flush();
+  opts.onProgress?.({ done: out.records, total });
+  return out;
+}
+
+export interface RecordView {
+  recordId: string;
+  version: number;
+  resourceType: string;
+  patient: Uint8Array;
+  org: Uint8Array;
+  labels: LabelsBody;
+  erased: boolean;
+  meta: RecordVersion;
+}
+
+/** What the hospital chain says about a record (no decryption). */
+export function recordInfo(node: TrichainNode, recordId: string, version?: number): RecordView {
+  const st = node.ledger.state('hospital');
+  const head: RecordHead | undefined = recordHead(st, recordId);
+  if (!head) throw new RecordError(`record ${recordId} is not on the hospital chain`);
+  const v = version ?? head.version;
+  const meta = recordVersion(st, recordId, v);
+  if (!meta) throw new RecordError(`record ${recordId} has no version ${v}`);
+  return { recordId, version: v, resourceType: head.resourceType, patient: head.patient, org: head.org, labels: meta.labels, erased: head.erased, meta };
+}
+
+/** Decrypts a record with this organization's key: its own records, or one re-wrapped for it. */
+export function readRecord(node: TrichainNode, recordId: string, version?: number): { resource: FhirResource; info: RecordView } {
+  const info = recordInfo(node, recordId, version);
+  if (info.erased) throw new RecordError(`record ${recordId} was erased`);
+  const wrapped = node.ledger.state('hospital').get(`record/${recordId}/v/${info.version}/key/${node.publicKeyHex}`);
+  if (!wrapped) throw new RecordError(`this organization holds no key for ${recordId}`);
+  const blob = node.blobs.get(info.meta.blobHash);
+  if (!blob) throw new RecordError(`the encrypted content of ${recordId} is not on this node`);
+  const aad = recordAad(recordId, info.version);
+  const plain = openBlob(blob, unwrapWith(node.identity.x25519SecretKey, wrapped, aad), aad);
+  if (toHex(contentHash(plain)) !== toHex(info.meta.contentHash)) throw new RecordError(`content of ${recordId} does not match its anchored hash`);
+  return { resource: JSON.parse(new TextDecoder().decode(plain)) as FhirResource, info };
+}
+
+/** The record ids the hospital chain holds for a patient. */
+export function patientRecordIds(node: TrichainNode, patient: Uint8Array): string[] {
+  return node.ledger.state('hospital').scan(`patient-records/${toHex(patient)}/`).map(([k]) => k.slice(k.lastIndexOf('/') + 1));
+}
+
+/**
+ * Amends a record: a new version, linked to the old, whose labels are the classifier's for the
+ * new content but never lower than the previous version's (a raise persists; nothing is lowered
+ * silently).
+ */
+export function amendRecord(node: TrichainNode, recordId: string, resource: FhirResource, raise?: Partial<Pick<LabelsBody, 'sensitivity' | 'confidentiality'>>): StoreResult {
+  const prev = recordInfo(node, recordId);
+  if (prev.erased) throw new RecordError(`record ${recordId} was erased`);
+  if (toHex(prev.org) !== node.publicKeyHex) throw new RecordError('only the authoring organization amends a record');
+  if (recordIdFor(node.identity.blsPublicKey, resource) !== recordId) throw new RecordError('an amendment must keep the resource type and id');
+  const fresh = toLabelsBody(classifyResource(resource));
+  const labels: LabelsBody = {
+    ...fresh,
+    sensitivity: [...new Set([...prev.labels.sensitivity, ...fresh.sensitivity, ...(raise?.sensitivity ?? [])])],
+    confidentiality: [prev.labels.confidentiality, fresh.confidentiality, raise?.confidentiality ?? 'L'].reduce((a, b) => (confidentialityRank(b) > confidentialityRank(a) ? b : a)),
+  };
+  const patientX = getMember(node.ledger.state('patient'), prev.patient)?.x25519Pk;
+  if (!patientX) throw new RecordError('patient is not registered on the patient chain');
+  return storeRecord(node, { resource, labels, patient: { pk: prev.patient, x25519: patientX }, version: prev.version + 1 });
+}
+
+/**
+ * Crypto-shredding: the chain drops every wrapped key of the record and this node deletes every
+ * version's ciphertext; other nodes delete theirs when they apply the erase (see deleteErasedBlobs).
+ * The chain keeps only hashes, so it still verifies.
+ */
+export function eraseRecord(node: TrichainNode, recordId: string, reason: string): void {
+  const info = recordInfo(node, recordId);
+  node.submit('hospital', 'record.erase', { recordId, reason });
+  deleteErasedBlobs(node, recordId, info.version);
+}
+
+export function deleteErasedBlobs(node: TrichainNode, recordId: string, versions: number): void {
+  const st = node.ledger.state('hospital');
+  for (let v = 1; v <= versions; v++) {
+    const meta = recordVersion(st, recordId, v);
+    if (meta) node.blobs.delete(meta.blobHash);
+  }
+  node.db.prepare('DELETE FROM emr_records WHERE record_id = ?').run(recordId);
+}
+
+/**
+ * Provider-to-provider sharing for care: with the patient's active treatment consent naming the
+ * receiving hospital (or hospitals in general), the record's data key is re-wrapped for it.
+ */
+export function shareForCare(node: TrichainNode, recordId: string, toOrg: Uint8Array, consentId: string): void {
+  const info = recordInfo(node, recordId);
+  const consent = consentOf(node.ledger.state('patient'), consentId);
+  if (!consent || consent.status !== 'active') throw new TxRejected(`consent ${consentId} is not active`);
+  if (toHex(consent.patient) !== toHex(info.patient)) throw new TxRejected('consent is from another patient');
+  if (consent.purpose !== 'TREAT' && consent.purpose !== 'ETREAT') throw new TxRejected('consent does not cover treatment');
+  const now = Date.now();
+  if (now < consent.period.start || now > consent.period.end) throw new TxRejected('consent is outside its period');
+  const g = consent.grantee as { entity?: Uint8Array; kind?: string };
+  if (!(g.kind === 'hospital' || (g.entity && toHex(g.entity) === toHex(toOrg)))) throw new TxRejected('consent does not name this provider');
+  const to = getMember(node.ledger.state('hospital'), toOrg);
+  if (!to || to.role !== 'hospital') throw new TxRejected('recipient is not a registered hospital');
+  const aad = recordAad(recordId, info.version);
+  const mine = node.ledger.state('hospital').get(`record/${recordId}/v/${info.version}/key/${node.publicKeyHex}`);
+  if (!mine) throw new RecordError(`this organization holds no key for ${recordId}`);
+  const dataKey = unwrapWith(node.identity.x25519SecretKey, mine, aad);
+  node.submit('hospital', 'key.rewrap', { recordId, version: info.version, toOrg, key: wrapFor(to.x25519Pk, dataKey, aad), consentId });
+  dataKey.fill(0);
+}

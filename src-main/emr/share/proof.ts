@@ -1,0 +1,187 @@
+/**
+ * The cross-chain proof (DESIGN.md §5). A share of patient P's records with entity E rests on
+ * statements by different keys on different chains:
+ *   - P's consent, a transaction on the patient chain signed by P;
+ *   - hospital H's attestation of the records (content hashes, labels), on the hospital chain;
+ *   - the validators' certificates of the three blocks that hold the consent, the attestation and
+ *     the published package (social chain).
+ * These are distinct messages, so their signatures aggregate into ONE 96-byte BLS signature,
+ * checked with one multi-pairing (draft-irtf-cfrg-bls-signature-05 §2.9, AggregateVerify):
+ *   e(g1, σ) = e(pk_P, H(consent)) · e(pk_H, H(attestation)) · Π_chains e(apk_c, H(vote_c))
+ * where apk_c is the aggregate key of the validators who signed chain c's block certificate
+ * (all keys entered with a proof of possession, so rogue keys cannot cancel). With block headers
+ * and RFC 6962 inclusion proofs of the (signature-less) transactions, an entity that holds only
+ * the social chain verifies where the data came from and that the patient agreed.
+ */
+import { bytesEqual, canonicalDecode, canonicalEncode, type Canonical } from '../../codec/canonical';
+import { toHex } from '../../codec/hex';
+import type { BlsApi } from '../../crypto/bls-types';
+import { bitmapIndices, quorum } from '../../ledger/certificate';
+import { blockHash, genesisHash, txId, txSigningBytes, validatorsHash, voteMessage } from '../../ledger/encoding';
+import type { Ledger } from '../../ledger/ledger';
+import { inclusionProof, verifyInclusion } from '../../ledger/merkle';
+import type { BlockHeader, ChainId, Genesis, SignedTx, ValidatorInfo } from '../../ledger/types';
+
+export const PROOF_VERSION = 1;
+
+/** A transaction without its signature, located in a certified block. */
+export interface TxEvidence {
+  tx: Omit<SignedTx, 'sig'>;
+  header: BlockHeader;
+  round: number;
+  signers: Uint8Array;
+  index: number;
+  size: number;
+  path: Uint8Array[];
+}
+
+/** What the provider publishes with the package (inside share.publish): consent + attestation. */
+export interface ShareEvidence {
+  version: number;
+  consent: TxEvidence;
+  attestation: TxEvidence;
+  /** aggregate(consent sig, attestation sig, patient block certificate, hospital block certificate). */
+  signature: Uint8Array;
+}
+
+export interface CrossChainProof {
+  version: number;
+  consent: TxEvidence;
+  attestation: TxEvidence;
+  publish: TxEvidence;
+  /** The one aggregate signature over all five statements: 96 bytes. */
+  signature: Uint8Array;
+}
+
+function locate(ledger: Ledger, chain: ChainId, id: Uint8Array): { ev: TxEvidence; txSig: Uint8Array; certSig: Uint8Array } {
+  const loc = ledger.txLocation(chain, id);
+  if (!loc) throw new Error(`transaction ${toHex(id).slice(0, 16)}… is not committed on the ${chain} chain`);
+  const block = ledger.block(chain, loc.height)!;
+  const leaves = block.txs.map(txId);
+  const { sig, ...tx } = block.txs[loc.index];
+  return {
+    ev: { tx, header: block.header, round: block.cert.round, signers: block.cert.signers, index: loc.index, size: leaves.length, path: inclusionProof(leaves, loc.index) },
+    txSig: sig,
+    certSig: block.cert.signature,
+  };
+}
+
+/** Built by the provider, which holds the patient and hospital chains. */
+export function buildShareEvidence(ledger: Ledger, consentTx: Uint8Array, attestTx: Uint8Array): ShareEvidence {
+  const c = locate(ledger, 'patient', consentTx);
+  const a = locate(ledger, 'hospital', attestTx);
+  return { version: PROOF_VERSION, consent: c.ev, attestation: a.ev, signature: ledger.bls.aggregate([c.txSig, a.txSig, c.certSig, a.certSig]) };
+}
+
+export const encodeEvidence = (e: ShareEvidence): Uint8Array => canonicalEncode(e as unknown as Canonical);
+export const decodeEvidence = (b: Uint8Array): ShareEvidence => canonicalDecode(b) as unknown as ShareEvidence;
+export const encodeProof = (p: CrossChainProof): Uint8Array => canonicalEncode(p as unknown as Canonical);
+export const decodeProof = (b: Uint8Array): CrossChainProof => canonicalDecode(b) as unknown as CrossChainProof;
+
+/** Completes the proof from the social chain: the publish transaction, its block, its certificate. */
+export function finalizeProof(social: Ledger, publishTx: Uint8Array): CrossChainProof {
+  const p = locate(social, 'social', publishTx);
+  const body = p.ev.tx.body as { evidence: Uint8Array };
+  const ev = decodeEvidence(body.evidence);
+  return { version: PROOF_VERSION, consent: ev.consent, attestation: ev.attestation, publish: p.ev, signature: social.bls.aggregate([ev.signature, p.certSig]) };
+}
+
+export interface ProofTrust {
+  /** Genesis documents the verifier trusts for each chain (hash-checked when they were obtained). */
+  genesis: (chain: ChainId) => Genesis | null;
+  /** Validator set in force at a height; defaults to the genesis set. */
+  validatorsAt?: (chain: ChainId, height: number) => ValidatorInfo[];
+}
+
+export interface ProofExpectation {
+  requestId: string;
+  packageHash: Uint8Array;
+  entity: Uint8Array;
+  entityKind?: string;
+  purpose?: string;
+  patient?: Uint8Array;
+}
+
+export interface ProofDetails {
+  patient: string;
+  hospital: string;
+  consent: { id: string; purpose: string; categories: string[]; period: { start: number; end: number } };
+  heights: Record<ChainId, number>;
+  signers: Record<ChainId, number>;
+  signatureBytes: number;
+}
+
+export type ProofCheck = { ok: true; details: ProofDetails } | { ok: false; reason: string };
+
+const CHAIN_OF = { consent: 'patient', attestation: 'hospital', publish: 'social' } as const;
+const TYPE_OF = { consent: 'consent.grant', attestation: 'records.attest', publish: 'share.publish' } as const;
+
+/** Verifies every part of a cross-chain proof; any tampering with a header, path, message or key fails. */
+export function verifyCrossChainProof(bls: BlsApi, proof: CrossChainProof, trust: ProofTrust, expect: ProofExpectation): ProofCheck {
+  try {
+    return verifyUnsafe(bls, proof, trust, expect);
+  } catch (e) {
+    return { ok: false, reason: `malformed proof: ${(e as Error).message}` };
+  }
+}
+
+function verifyUnsafe(bls: BlsApi, proof: CrossChainProof, trust: ProofTrust, expect: ProofExpectation): ProofCheck {
+  const fail = (reason: string): ProofCheck => ({ ok: false, reason });
+  if (proof?.version !== PROOF_VERSION) return fail('unsupported proof version');
+  if (!(proof.signature instanceof Uint8Array) || proof.signature.length !== 96) return fail('aggregate signature must be 96 bytes');
+  const pks: Uint8Array[] = [];
+  const msgs: Uint8Array[] = [];
+  const heights = {} as Record<ChainId, number>;
+  const signerCounts = {} as Record<ChainId, number>;
+  for (const part of ['consent', 'attestation', 'publish'] as const) {
+    const ev = proof[part];
+    const chain = CHAIN_OF[part];
+    const h = ev.header;
+    if (ev.tx.chain !== chain || h.chain !== chain) return fail(`${part}: not on the ${chain} chain`);
+    if (ev.tx.type !== TYPE_OF[part]) return fail(`${part}: transaction is a ${ev.tx.type}`);
+    const g = trust.genesis(chain);
+    if (!g) return fail(`no trusted genesis for the ${chain} chain`);
+    if (!bytesEqual(h.genesis, genesisHash(g))) return fail(`${part}: block is not from the trusted ${chain} chain`);
+    const vs = trust.validatorsAt ? trust.validatorsAt(chain, h.height) : g.validators;
+    if (!bytesEqual(h.validatorsHash, validatorsHash(vs))) return fail(`${part}: block's validator set is not the trusted one`);
+    const signers = bitmapIndices(ev.signers, vs.length);
+    if (signers.length < quorum(vs.length)) return fail(`${part}: block certificate has no quorum`);
+    if (!verifyInclusion(txId(ev.tx), ev.index, ev.size, ev.path, h.txRoot)) return fail(`${part}: transaction is not included in its block (Merkle proof fails)`);
+    if (part !== 'publish') {
+      pks.push(ev.tx.author);
+      msgs.push(txSigningBytes(ev.tx));
+    }
+    pks.push(bls.aggregatePublicKeys(signers.map((i) => vs[i].blsPk)));
+    msgs.push(voteMessage(h.genesis, h.height, ev.round, 'precommit', blockHash(h)));
+    heights[chain] = h.height;
+    signerCounts[chain] = signers.length;
+  }
+  // What the statements say must fit together and fit this request.
+  const consent = proof.consent.tx.body as { consentId: string; patient: Uint8Array; grantee: { entity?: Uint8Array; kind?: string }; purpose: string; categories: string[]; period: { start: number; end: number } };
+  const attest = proof.attestation.tx.body as { requestId: string; packageHash: Uint8Array };
+  const publish = proof.publish.tx.body as { requestId: string; packageHash: Uint8Array; evidence: Uint8Array };
+  if (!bytesEqual(proof.consent.tx.author, consent.patient)) return fail('consent is not signed by its patient');
+  if (expect.patient && !bytesEqual(consent.patient, expect.patient)) return fail('consent is from another patient');
+  const g = consent.grantee;
+  if (!((g.entity && bytesEqual(g.entity, expect.entity)) || (g.kind && g.kind === expect.entityKind))) return fail('consent does not name this entity');
+  if (expect.purpose && consent.purpose !== expect.purpose) return fail('consent is for another purpose');
+  const publishedAt = proof.publish.header.time;
+  if (publishedAt < consent.period.start || publishedAt > consent.period.end) return fail('package was published outside the consent period');
+  if (attest.requestId !== expect.requestId || publish.requestId !== expect.requestId) return fail('proof belongs to another request');
+  if (!bytesEqual(attest.packageHash, expect.packageHash) || !bytesEqual(publish.packageHash, expect.packageHash)) return fail('proof attests another package');
+  if (!bytesEqual(proof.attestation.tx.author, proof.publish.tx.author)) return fail('package was published by another hospital than the one that attested it');
+  const ev = decodeEvidence(publish.evidence);
+  if (!bytesEqual(txId(ev.consent.tx), txId(proof.consent.tx)) || !bytesEqual(txId(ev.attestation.tx), txId(proof.attestation.tx))) return fail('published evidence names other statements');
+  if (!bls.aggregateVerify(pks, msgs, proof.signature)) return fail('aggregate signature does not verify');
+  return {
+    ok: true,
+    details: {
+      patient: toHex(consent.patient),
+      hospital: toHex(proof.attestation.tx.author),
+      consent: { id: consent.consentId, purpose: consent.purpose, categories: consent.categories, period: consent.period },
+      heights,
+      signers: signerCounts,
+      signatureBytes: proof.signature.length,
+    },
+  };
+}

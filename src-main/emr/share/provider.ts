@@ -1,0 +1,173 @@
+/**
+ * The external sharing algorithm, provider side (DESIGN.md §6):
+ *  1. read the entity's request from the social chain;
+ *  2. check the patient's consents on the patient chain; no consent, expired, revoked, wrong
+ *     purpose: refuse on the social chain with a reason the entity can read, audited;
+ *  3. select this hospital's records of the patient whose labels the consent allows (a sensitive
+ *     code leaves only when the consent names it) and whose date falls in the requested period;
+ *     de-identify them for the entity (Safe Harbor; a pseudonym per entity) and check the result;
+ *  4. encrypt the package for the entity, attest the source records on the hospital chain, and
+ *     once the attestation is committed publish on the social chain with the evidence of the
+ *     cross-chain proof. Revocation stops every later share at once: the consent is re-checked
+ *     just before publishing.
+ */
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { canonicalDecode, canonicalEncode, type Canonical } from '../../codec/canonical';
+import { toHex, utf8 } from '../../codec/hex';
+import { getMember } from '../../ledger/rules/members';
+import { requestOf, type ShareRequestState } from '../../ledger/rules/social';
+import type { TrichainNode } from '../../node/node';
+import { decideConsent, labelsAllowed, listConsents } from '../consent';
+import { assertSafeHarbor, deidentify } from '../deid/index';
+import { toBundle } from '../fhir/index';
+import type { Category } from '../labels';
+import { packageAad, sealBlob, wrapFor } from '../record-crypto';
+import { patientRecordIds, readRecord, recordInfo, type FhirResource } from '../records';
+import { buildShareEvidence, encodeEvidence } from './proof';
+
+export class ShareError extends Error {}
+
+interface ShareWork {
+  requestId: string;
+  packageHash: Uint8Array;
+  attestTx: Uint8Array;
+  consentTx: Uint8Array;
+  consentId: string;
+  key: { [k: string]: Canonical };
+  resourceCount: number;
+  labelsSummary: { [k: string]: number };
+}
+
+/** The provider's secret for pseudonyms: derived from its identity, never leaves the node. */
+export function pseudonymKey(node: TrichainNode): Uint8Array {
+  return hkdf(sha256, node.identity.x25519SecretKey, undefined, utf8('trichain/pseudonym-key/v1'), 32);
+}
+
+export type ShareOutcome =
+  | { status: 'refused'; reason: string }
+  | { status: 'attesting'; resources: number }
+  | { status: 'published'; resources: number; packageHash: string };
+
+function refuse(node: TrichainNode, req: ShareRequestState, requestId: string, reason: string): ShareOutcome {
+  node.submit('social', 'share.refuse', { requestId, reason });
+  mirrorAudit(node, req.patient, 'share.refused', { requestId, entity: toHex(req.entity), reason });
+  node.db.prepare("INSERT INTO shares_out (request_id, stage, work, created) VALUES (?, 'refused', ?, ?) ON CONFLICT (request_id) DO UPDATE SET stage = 'refused'").run(requestId, canonicalEncode({ reason }), Date.now());
+  return { status: 'refused', reason };
+}
+
+/** Mirrors an event onto the patient chain, so the patient's own laptop lists it. */
+function mirrorAudit(node: TrichainNode, patient: Uint8Array, kind: string, detail: Record<string, string | number>): void {
+  if (getMember(node.ledger.state('patient'), patient)?.role !== 'patient') return;
+  node.submit('patient', 'audit.log', { patient, kind, detail });
+}
+
+export interface Selection {
+  resources: FhirResource[];
+  records: { recordId: string; version: number; contentHash: Uint8Array }[];
+  labelsSummary: Record<string, number>;
+  excluded: { recordId: string; why: string }[];
+}
+
+/** Step 3's selection: this hospital's records of the patient that the consent and period allow. */
+export function selectRecords(node: TrichainNode, req: Pick<ShareRequestState, 'patient' | 'period'>, consent: { sensitivity: readonly string[] }, categories: Category[]): Selection {
+  const out: Selection = { resources: [], records: [], labelsSummary: {}, excluded: [] };
+  const local = node.db.prepare('SELECT effective FROM emr_records WHERE record_id = ?').pluck();
+  for (const recordId of patientRecordIds(node, req.patient)) {
+    const info = recordInfo(node, recordId);
+    if (info.erased) continue;
+    if (toHex(info.org) !== node.publicKeyHex) continue;
+    if (!labelsAllowed(info.labels, { sensitivity: consent.sensitivity as never }, categories)) {
+      const why = categories.includes(info.labels.category) ? `sensitive (${info.labels.sensitivity.join(', ')}) and not named by the consent` : `category ${info.labels.category} not requested or not consented`;
+      out.excluded.push({ recordId, why });
+      continue;
+    }
+    const eff = local.get(recordId) as string | null | undefined;
+    const t = eff ? Date.parse(eff) : NaN;
+    if (info.labels.category !== 'demographics' && Number.isFinite(t) && (t < req.period.start || t > req.period.end)) {
+      out.excluded.push({ recordId, why: 'outside the requested period' });
+      continue;
+    }
+    const { resource } = readRecord(node, recordId);
+    out.resources.push(resource);
+    out.records.push({ recordId, version: info.version, contentHash: info.meta.contentHash });
+    out.labelsSummary[info.labels.category] = (out.labelsSummary[info.labels.category] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** A de-identified preview of what a request would release (nothing is signed or published). */
+export function previewShare(node: TrichainNode, requestId: string, now = Date.now()) {
+  const req = requestOf(node.ledger.state('social'), requestId);
+  if (!req) throw new ShareError(`request ${requestId} is not on the social chain`);
+  const entity = getMember(node.ledger.state('social'), req.entity);
+  const decision = decideConsent(listConsents(node.ledger.state('patient'), req.patient), { entity: req.entity, kind: entity?.kind }, req.purpose, req.categories as Category[], now);
+  if (!decision.ok) return { allowed: false as const, reason: decision.reason, resources: [], excluded: [] };
+  const sel = selectRecords(node, req, decision.consent, decision.categories);
+  const { resources, report } = deidentify(sel.resources as never, { pseudonymKey: pseudonymKey(node), entityId: toHex(req.entity), purpose: req.purpose });
+  return { allowed: true as const, consentId: decision.consent.consentId, resources, report, labelsSummary: sel.labelsSummary, excluded: sel.excluded };
+}
+
+/**
+ * Steps 1 to 4 for one request. Where this node is the hospital chain's sole validator the
+ * attestation commits at once and the package is published in the same call; otherwise the
+ * share waits in 'attesting' until continueShares sees the attestation committed.
+ */
+export function processShareRequest(node: TrichainNode, requestId: string, now = Date.now()): ShareOutcome {
+  if (node.config.role !== 'hospital') throw new ShareError('only a hospital node answers share requests');
+  const req = requestOf(node.ledger.state('social'), requestId);
+  if (!req) throw new ShareError(`request ${requestId} is not on the social chain`);
+  if (req.status !== 'open') throw new ShareError(`request ${requestId} is already ${req.status}`);
+  const entity = getMember(node.ledger.state('social'), req.entity);
+  if (!entity || entity.role !== 'entity') return refuse(node, req, requestId, 'requester is not a registered entity');
+  const decision = decideConsent(listConsents(node.ledger.state('patient'), req.patient), { entity: req.entity, kind: entity.kind }, req.purpose, req.categories as Category[], now);
+  if (!decision.ok) return refuse(node, req, requestId, decision.reason);
+
+  const sel = selectRecords(node, req, decision.consent, decision.categories);
+  if (sel.resources.length === 0) return refuse(node, req, requestId, 'no records of this hospital match the consent and the request');
+  const { resources } = deidentify(sel.resources as never, { pseudonymKey: pseudonymKey(node), entityId: toHex(req.entity), purpose: req.purpose });
+  const findings = assertSafeHarbor(resources, sel.resources as never);
+  if (findings.length > 0) throw new ShareError(`de-identification left identifiers (${findings.map((f) => f.kind).join(', ')}); nothing was published`);
+
+  const bundle = toBundle(resources, 'collection');
+  const aad = packageAad(requestId);
+  const sealed = sealBlob(utf8(JSON.stringify(bundle)), aad);
+  const packageHash = node.blobs.put(sealed.blob);
+  const key = wrapFor(entity.x25519Pk, sealed.dataKey, aad);
+  sealed.dataKey.fill(0);
+  const attest = node.submit('hospital', 'records.attest', { requestId, packageHash, records: sel.records, labelsSummary: sel.labelsSummary });
+  const work: ShareWork = {
+    requestId, packageHash, attestTx: attest.id, consentTx: decision.consent.grantTx, consentId: decision.consent.consentId,
+    key, resourceCount: resources.length, labelsSummary: sel.labelsSummary,
+  };
+  node.db.prepare("INSERT INTO shares_out (request_id, stage, work, created) VALUES (?, 'attesting', ?, ?)").run(requestId, canonicalEncode(work as unknown as Canonical), Date.now());
+  const done = continueShares(node, now).find((p) => p.requestId === requestId);
+  return done?.outcome ?? { status: 'attesting', resources: resources.length };
+}
+
+/** Publishes every share whose attestation has committed, re-checking its consent first. */
+export function continueShares(node: TrichainNode, now = Date.now()): { requestId: string; outcome: ShareOutcome }[] {
+  const rows = node.db.prepare("SELECT request_id, work FROM shares_out WHERE stage = 'attesting'").all() as { request_id: string; work: Buffer }[];
+  const out: { requestId: string; outcome: ShareOutcome }[] = [];
+  for (const row of rows) {
+    const w = canonicalDecode(new Uint8Array(row.work)) as unknown as ShareWork;
+    if (!node.ledger.txLocation('hospital', w.attestTx)) continue;
+    const req = requestOf(node.ledger.state('social'), w.requestId)!;
+    if (req.status !== 'open') continue;
+    const entity = getMember(node.ledger.state('social'), req.entity);
+    const decision = decideConsent(listConsents(node.ledger.state('patient'), req.patient), { entity: req.entity, kind: entity?.kind }, req.purpose, req.categories as Category[], now);
+    if (!decision.ok || decision.consent.consentId !== w.consentId) {
+      node.blobs.delete(w.packageHash);
+      out.push({ requestId: w.requestId, outcome: refuse(node, req, w.requestId, decision.ok ? 'the consent changed before publication' : decision.reason) });
+      continue;
+    }
+    const evidence = buildShareEvidence(node.ledger, w.consentTx, w.attestTx);
+    node.submit('social', 'share.publish', {
+      requestId: w.requestId, packageHash: w.packageHash, resourceCount: w.resourceCount, labelsSummary: w.labelsSummary, key: w.key, evidence: encodeEvidence(evidence),
+    });
+    node.db.prepare("UPDATE shares_out SET stage = 'published' WHERE request_id = ?").run(w.requestId);
+    mirrorAudit(node, req.patient, 'share.published', { requestId: w.requestId, entity: toHex(req.entity), resources: w.resourceCount, purpose: req.purpose });
+    out.push({ requestId: w.requestId, outcome: { status: 'published', resources: w.resourceCount, packageHash: toHex(w.packageHash) } });
+  }
+  return out;
+}

@@ -1,0 +1,192 @@
+/**
+ * The network layer's view of a TrichainNode (src-main/net/sync-store.ts), and the node's blob
+ * index for the peer server's access control.
+ *
+ * NodeSyncStore: catch-up sync appends blocks through the node, so every block fully verified by
+ * the ledger (hash link, Merkle root, certificate, signatures, rules) is also announced with the
+ * node's 'block' event, like blocks made locally or by consensus.
+ *
+ * BlobIndex: which ciphertext blob belongs to what (BlobMeta for net/acl.ts), kept in memory and
+ * derived from the committed transactions themselves:
+ *   hospital  record.anchor   blobHash -> record { patient, author: org, keyHolders: [org] }
+ *   hospital  key.rewrap      adds toOrg to that version's keyHolders
+ *   hospital  record.erase    drops every version's blob from the index AND deletes the
+ *                             ciphertexts from the blob store (crypto-shredding on every node
+ *                             that applies the block, whoever made it)
+ *   patient   record.link     blobHash -> record (for nodes that hold only the patient chain)
+ *   social    share.request   remembers the requesting entity
+ *   social    share.publish   packageHash -> package { publisher, addressedTo: [entity] }
+ * The index follows the chains by a per-chain watermark: catchUp() reads every block above it,
+ * so blocks committed by another process on the same database (trichain admit) are seen too.
+ * On start it replays the stored chains once (block decoding only, no re-verification), which
+ * also finishes any shredding a crash interrupted. Choice: no extra table; the replay costs a
+ * CBOR decode per stored block at start-up.
+ */
+import { fromHex, toHex } from '../codec/hex';
+import { decodeBlock } from '../ledger/encoding';
+import { BlockRejected } from '../ledger/ledger';
+import { CHAINS, type Block, type ChainId } from '../ledger/types';
+import type { BlobMeta } from '../net/acl';
+import type { SyncStore } from '../net/sync-store';
+import type { TrichainNode } from './node';
+
+export class NodeSyncStore implements SyncStore {
+  constructor(private readonly node: TrichainNode) {}
+
+  genesisHash(chain: ChainId): Uint8Array | null {
+    return this.node.ledger.hasGenesis(chain) ? this.node.ledger.genesisHash(chain) : null;
+  }
+
+  height(chain: ChainId): number {
+    return this.node.ledger.hasGenesis(chain) ? this.node.ledger.height(chain) : 0;
+  }
+
+  blockBytes(chain: ChainId, height: number): Uint8Array | null {
+    return this.node.ledger.hasGenesis(chain) ? this.node.ledger.blockBytes(chain, height) : null;
+  }
+
+  /** Verifies and stores a block (throws BlockRejected with the reason), then emits 'block'. */
+  appendBlock(chain: ChainId, bytes: Uint8Array): void {
+    if (!this.node.ledger.hasGenesis(chain)) throw new Error(`no genesis for the ${chain} chain`);
+    let block: Block;
+    try {
+      block = decodeBlock(bytes);
+    } catch (e) {
+      throw new BlockRejected(chain, this.node.ledger.height(chain) + 1, (e as Error).message);
+    }
+    if (block.header?.chain !== chain) throw new BlockRejected(chain, this.node.ledger.height(chain) + 1, 'block belongs to another chain');
+    this.node.commitBlock(block);
+  }
+
+  blob(hash: Uint8Array): Uint8Array | null {
+    return this.node.blobs.get(hash);
+  }
+
+  putBlob(bytes: Uint8Array): Uint8Array {
+    return this.node.blobs.put(bytes);
+  }
+}
+
+interface RecordEntry {
+  /** version -> blob hash hex */
+  versions: Map<number, string>;
+}
+
+export interface ErasedEvent {
+  recordId: string;
+  /** Hashes (hex) of the ciphertexts deleted from this node's blob store. */
+  deleted: string[];
+}
+
+type Body = Record<string, unknown>;
+
+export class BlobIndex {
+  private readonly metas = new Map<string, BlobMeta>();
+  private readonly records = new Map<string, RecordEntry>();
+  private readonly erasedRecords = new Set<string>();
+  private readonly requestEntity = new Map<string, Uint8Array>();
+  private readonly indexed: Record<ChainId, number> = { patient: 0, hospital: 0, social: 0 };
+
+  constructor(
+    private readonly node: TrichainNode,
+    private readonly onErased?: (e: ErasedEvent) => void,
+  ) {}
+
+  /** Metadata for the peer server's ACL; null when unknown (deny by default). */
+  meta(hash: Uint8Array): BlobMeta | null {
+    this.catchUp();
+    return this.metas.get(toHex(hash)) ?? null;
+  }
+
+  /** Every indexed blob hash (hex) with its metadata. */
+  entries(): [string, BlobMeta][] {
+    this.catchUp();
+    return [...this.metas.entries()];
+  }
+
+  isErased(recordId: string): boolean {
+    return this.erasedRecords.has(recordId);
+  }
+
+  /** Reads every committed block above the watermark of each chain. */
+  catchUp(): void {
+    for (const chain of CHAINS) {
+      if (!this.node.ledger.hasGenesis(chain)) continue;
+      const top = this.node.ledger.height(chain);
+      while (this.indexed[chain] < top) {
+        const h = this.indexed[chain] + 1;
+        const bytes = this.node.ledger.blockBytes(chain, h);
+        if (!bytes) break;
+        this.applyBlock(chain, decodeBlock(bytes));
+        this.indexed[chain] = h;
+      }
+    }
+  }
+
+  private recordOf(id: string): RecordEntry {
+    let r = this.records.get(id);
+    if (!r) this.records.set(id, (r = { versions: new Map() }));
+    return r;
+  }
+
+  private applyBlock(chain: ChainId, block: Block): void {
+    for (const tx of block.txs) {
+      const b = tx.body as Body;
+      try {
+        if (chain === 'hospital' && tx.type === 'record.anchor') this.addRecord(String(b.recordId), Number(b.version), b.blobHash as Uint8Array, b.patient as Uint8Array, b.org as Uint8Array);
+        else if (chain === 'patient' && tx.type === 'record.link') this.addRecord(String(b.recordId), Number(b.version), b.blobHash as Uint8Array, b.patient as Uint8Array, b.org as Uint8Array);
+        else if (chain === 'hospital' && tx.type === 'key.rewrap') {
+          const hex = this.records.get(String(b.recordId))?.versions.get(Number(b.version));
+          const m = hex ? this.metas.get(hex) : undefined;
+          if (m && m.kind === 'record' && !m.keyHolders.some((k) => toHex(k) === toHex(b.toOrg as Uint8Array))) m.keyHolders.push(b.toOrg as Uint8Array);
+        } else if (chain === 'hospital' && tx.type === 'record.erase') this.erase(String(b.recordId));
+        else if (chain === 'social' && tx.type === 'share.request') this.requestEntity.set(String(b.requestId), tx.author);
+        else if (chain === 'social' && tx.type === 'share.publish') {
+          const entity = this.requestEntity.get(String(b.requestId)) ?? this.entityFromState(String(b.requestId));
+          this.metas.set(toHex(b.packageHash as Uint8Array), { kind: 'package', publisher: tx.author, addressedTo: entity ? [entity] : [] });
+        }
+      } catch {
+        // A committed transaction is well-formed (the ledger checked it); ignore anything odd.
+      }
+    }
+  }
+
+  private entityFromState(requestId: string): Uint8Array | null {
+    const r = this.node.ledger.state('social').get(`request/${requestId}`) as { entity?: Uint8Array } | undefined;
+    return r?.entity instanceof Uint8Array ? r.entity : null;
+  }
+
+  private addRecord(recordId: string, version: number, blobHash: Uint8Array, patient: Uint8Array, org: Uint8Array): void {
+    if (this.erasedRecords.has(recordId)) return;
+    const hex = toHex(blobHash);
+    this.recordOf(recordId).versions.set(version, hex);
+    if (!this.metas.has(hex)) this.metas.set(hex, { kind: 'record', patient, author: org, keyHolders: [org] });
+  }
+
+  private erase(recordId: string): void {
+    this.erasedRecords.add(recordId);
+    const r = this.records.get(recordId);
+    const deleted: string[] = [];
+    const hashes = new Set<string>(r ? r.versions.values() : []);
+    // Also versions this node knows only from the hospital chain's state (e.g. anchored before the index).
+    const st = this.node.ledger.hasGenesis('hospital') ? this.node.ledger.state('hospital') : null;
+    const head = st?.get(`record/${recordId}`) as { version?: number } | undefined;
+    for (let v = 1; head?.version && v <= head.version; v++) {
+      const rv = st!.get(`record/${recordId}/v/${v}`) as { blobHash?: Uint8Array } | undefined;
+      if (rv?.blobHash instanceof Uint8Array) hashes.add(toHex(rv.blobHash));
+    }
+    for (const hex of hashes) {
+      this.metas.delete(hex);
+      if (this.node.blobs.delete(fromHex(hex, 32))) deleted.push(hex);
+    }
+    this.records.delete(recordId);
+    if (deleted.length > 0 || hashes.size > 0) this.onErased?.({ recordId, deleted });
+  }
+}
+
+/** The canonical CBOR of a chain's genesis document as stored (served to joining peers). */
+export function genesisDocBytes(node: TrichainNode, chain: ChainId): Uint8Array | null {
+  if (!node.ledger.hasGenesis(chain)) return null;
+  const row = node.db.prepare('SELECT doc FROM genesis WHERE chain = ?').pluck().get(chain) as Buffer | undefined;
+  return row ? new Uint8Array(row) : null;
+}

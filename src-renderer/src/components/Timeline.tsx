@@ -1,0 +1,35 @@
+import type { ChartResource } from '../../../src-shared/api';
+import { LabelChips } from './LabelChips';
+
+/** Records newest first, grouped by date, with label chips, author, chain anchoring and pending state. */
+export function Timeline({ resources, onAmend }: { resources: ChartResource[]; onAmend?: (r: ChartResource) => void }) {
+  if (resources.length === 0) {
+    return <div className="state state-empty" role="status" data-testid="empty-state">No records yet.</div>;
+  }
+  const sorted = [...resources].sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''));
+  return (
+    <ol className="timeline" aria-label="Records, newest first" data-testid="timeline">
+      {sorted.map((r) => (
+        <li key={r.id} className="timeline-item" data-testid="timeline-item" data-resource-type={r.resourceType}>
+          <div className="timeline-date"><time dateTime={r.date}>{r.date ? r.date.slice(0, 10) : 'undated'}</time></div>
+          <article className="timeline-body" aria-label={`${r.resourceType}: ${r.title}`}>
+            <header>
+              <span className="muted">{r.resourceType}</span>
+              <h3>{r.title}</h3>
+              {r.pending && <span className="badge badge-warn" title="Signed here, waiting for the chain to commit">pending</span>}
+              {r.version > 1 && <span className="badge badge-neutral" title={r.amendedFrom ? `Amends ${r.amendedFrom}` : undefined}>v{r.version} (amended)</span>}
+            </header>
+            <p>{r.summary}</p>
+            <LabelChips labels={r.labels} />
+            <footer className="muted">
+              {r.author.name ? `${r.author.name}, ` : ''}{r.author.organization} · {r.chain} chain{r.txId ? ` · tx ${r.txId.slice(0, 12)}` : ''} · hash <code title={r.contentHash}>{r.contentHash.slice(0, 12)}…</code>
+              {onAmend && (
+                <button type="button" className="link" onClick={() => onAmend(r)} data-testid="amend-record" aria-label={`Amend ${r.title}`}>Amend</button>
+              )}
+            </footer>
+          </article>
+        </li>
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,104 @@
+import { useState } from 'react';
+import { ENTITY_KINDS, type Role } from '../../../src-shared/api';
+import { api, useApp } from '../store';
+import { runSigned } from '../useLoad';
+
+/** First run: create this node's identity, join a network by invite, or start a demo consortium. */
+export function FirstRun() {
+  const loadSession = useApp((s) => s.loadSession);
+  const requestSignature = useApp((s) => s.requestSignature);
+  const toast = useApp((s) => s.toast);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [role, setRole] = useState<Role>('clinician');
+  const [displayName, setDisplayName] = useState('');
+  const [organization, setOrganization] = useState('');
+  const [entityKind, setEntityKind] = useState<(typeof ENTITY_KINDS)[number]>('insurer');
+  const [invite, setInvite] = useState('');
+
+  const startDemo = async () => {
+    setBusy('demo');
+    try {
+      await api()['demo.start']({});
+      await loadSession();
+    } catch (e) {
+      toast('error', `Could not start the demo: ${(e as Error).message}`);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const createIdentity = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy('identity');
+    const r = await runSigned(() => requestSignature({
+      method: 'identity.create',
+      input: { role, displayName, organization: organization || undefined, entityKind: role === 'entity' ? entityKind : undefined },
+    }));
+    setBusy(null);
+    if (r) await loadSession().catch((err: Error) => toast('error', err.message));
+  };
+
+  const join = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy('join');
+    const r = await runSigned(() => requestSignature({ method: 'network.join', input: { invite } }));
+    setBusy(null);
+    if (r) {
+      toast('info', 'Joined the network.');
+      await loadSession().catch((err: Error) => toast('error', err.message));
+    }
+  };
+
+  return (
+    <main className="first-run" data-testid="first-run" aria-labelledby="first-run-title">
+      <h1 id="first-run-title">Welcome to Trichain</h1>
+      <p className="lead">Share medical records between clinics, patients and authorized organizations over three permissioned ledgers.</p>
+      <div className="cards">
+        <section className="card" aria-labelledby="demo-title">
+          <h2 id="demo-title">Start a demo</h2>
+          <p>Runs a whole consortium on this computer — two hospitals, a patient, an insurer and a research institute — with synthetic patients. Switch between roles at any time.</p>
+          <button type="button" className="primary" onClick={startDemo} disabled={busy !== null} data-testid="start-demo">
+            {busy === 'demo' ? 'Starting the demo…' : 'Start demo'}
+          </button>
+        </section>
+
+        <section className="card" aria-labelledby="identity-title">
+          <h2 id="identity-title">Create an identity</h2>
+          <form onSubmit={createIdentity} data-testid="identity-form">
+            <fieldset>
+              <legend>I am a</legend>
+              {(['clinician', 'patient', 'entity'] as const).map((r) => (
+                <label key={r} className="check">
+                  <input type="radio" name="role" value={r} checked={role === r} onChange={() => setRole(r)} data-testid={`identity-role-${r}`} />
+                  {r === 'entity' ? 'external organization' : r}
+                </label>
+              ))}
+            </fieldset>
+            <label>Name<input required value={displayName} onChange={(e) => setDisplayName(e.target.value)} autoComplete="name" data-testid="identity-name" /></label>
+            {role !== 'patient' && (
+              <label>Organization<input value={organization} onChange={(e) => setOrganization(e.target.value)} autoComplete="organization" data-testid="identity-org" /></label>
+            )}
+            {role === 'entity' && (
+              <label>Kind
+                <select value={entityKind} onChange={(e) => setEntityKind(e.target.value as typeof entityKind)}>
+                  {ENTITY_KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
+                </select>
+              </label>
+            )}
+            <button type="submit" className="primary" disabled={busy !== null || !displayName.trim()} data-testid="identity-create">Create identity</button>
+          </form>
+        </section>
+
+        <section className="card" aria-labelledby="join-title">
+          <h2 id="join-title">Join a network</h2>
+          <form onSubmit={join}>
+            <label>Invite
+              <textarea required rows={4} value={invite} onChange={(e) => setInvite(e.target.value)} placeholder="Paste the invite you were given" data-testid="join-invite" />
+            </label>
+            <button type="submit" disabled={busy !== null || !invite.trim()} data-testid="join-submit">Join</button>
+          </form>
+        </section>
+      </div>
+    </main>
+  );
+}

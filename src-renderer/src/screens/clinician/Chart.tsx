@@ -1,0 +1,55 @@
+import { useState } from 'react';
+import { api, useApp } from '../../store';
+import { useLoad } from '../../useLoad';
+import { Async } from '../../components/Async';
+import { Timeline } from '../../components/Timeline';
+import { RecordForm } from './RecordForm';
+import { ConsentStatus } from './ConsentStatus';
+import type { ChartResource } from '../../../../src-shared/api';
+
+/** A patient's chart: records from every hospital as a timeline, consent status, add and amend. */
+export function Chart() {
+  const patientId = useApp((s) => s.patientId);
+  const go = useApp((s) => s.go);
+  const [editing, setEditing] = useState<{ mode: 'add' } | { mode: 'amend'; record: ChartResource } | null>(null);
+  const state = useLoad(() => (patientId ? api()['patients.chart']({ patientId }) : Promise.resolve(null)), [patientId]);
+  if (!patientId) {
+    return (
+      <section data-testid="chart-view">
+        <h1>Chart</h1>
+        <div className="state state-empty" role="status">
+          No patient selected. <button type="button" className="link" onClick={() => go('patients')}>Find a patient</button>
+        </div>
+      </section>
+    );
+  }
+  return (
+    <section aria-labelledby="chart-title" data-testid="chart-view">
+      <Async state={state} label="chart">
+        {(d) => d && (
+          <>
+            <header className="chart-header">
+              <div>
+                <h1 id="chart-title" data-testid="chart-patient-name">{d.patient.name}</h1>
+                <p className="muted">{[d.patient.gender, d.patient.birthDate && `born ${d.patient.birthDate}`, d.patient.mrn && `MRN ${d.patient.mrn}`].filter(Boolean).join(' · ')}</p>
+              </div>
+              <div className="actions">
+                <button type="button" className="primary" onClick={() => setEditing({ mode: 'add' })} data-testid="add-record">Add record</button>
+                <button type="button" onClick={() => go('audit')}>Audit trail</button>
+              </div>
+            </header>
+            <ConsentStatus patientId={patientId} />
+            {editing && (
+              <RecordForm
+                patientId={patientId}
+                amend={editing.mode === 'amend' ? editing.record : undefined}
+                onDone={() => setEditing(null)}
+              />
+            )}
+            <Timeline resources={d.resources} onAmend={(record) => setEditing({ mode: 'amend', record })} />
+          </>
+        )}
+      </Async>
+    </section>
+  );
+}

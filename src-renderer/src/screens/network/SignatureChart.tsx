@@ -1,0 +1,40 @@
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { api } from '../../store';
+import { useLoad } from '../../useLoad';
+import { Async } from '../../components/Async';
+
+/** Bytes of one aggregate signature vs one signature per party, as measured by the node. */
+export function SignatureChart() {
+  const state = useLoad(() => api()['storage.signatures']({}), []);
+  return (
+    <section className="card" aria-labelledby="sig-title" data-testid="signature-chart">
+      <h2 id="sig-title">Signature storage</h2>
+      <Async state={state} label="signature measurements" isEmpty={(d) => d.series.length === 0} emptyText="No measurements yet.">
+        {(d) => (
+          <>
+            <p className="muted">Bytes needed to store the signatures of N parties. Source: {d.source}.</p>
+            <div className="chart" role="img" aria-label={`Aggregate signature stays ${d.series[0]?.aggregateBytes} bytes while one signature per party grows to ${d.series.at(-1)?.perPartyBlsBytes} bytes at ${d.series.at(-1)?.parties} parties`}>
+              <ResponsiveContainer width="100%" height={260}>
+                <BarChart data={d.series} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+                  <CartesianGrid strokeDasharray="3 3" className="grid" />
+                  <XAxis dataKey="parties" label={{ value: 'parties', position: 'insideBottom', offset: -4 }} />
+                  <YAxis label={{ value: 'bytes', angle: -90, position: 'insideLeft' }} />
+                  <Tooltip />
+                  <Legend />
+                  <Bar dataKey="aggregateBytes" name="BLS aggregate" fill="var(--accent)" />
+                  <Bar dataKey="perPartyBlsBytes" name="one BLS signature per party" fill="var(--muted-fill)" />
+                  {d.series.some((s) => s.perPartyEcdsaBytes !== undefined) && <Bar dataKey="perPartyEcdsaBytes" name="one ECDSA signature per party" fill="var(--warn)" />}
+                </BarChart>
+              </ResponsiveContainer>
+            </div>
+            <table className="table sr-only-table">
+              <caption>Signature bytes by number of parties</caption>
+              <thead><tr><th scope="col">Parties</th><th scope="col">Aggregate</th><th scope="col">Per party (BLS)</th></tr></thead>
+              <tbody>{d.series.map((s) => <tr key={s.parties}><td>{s.parties}</td><td>{s.aggregateBytes}</td><td>{s.perPartyBlsBytes}</td></tr>)}</tbody>
+            </table>
+          </>
+        )}
+      </Async>
+    </section>
+  );
+}

@@ -1,0 +1,37 @@
+import type { Consent } from '../../../../src-shared/api';
+import { useApp } from '../../store';
+import { runSigned } from '../../useLoad';
+
+/** One consent: who, why, which categories, until when; edit or revoke. */
+export function ConsentCard({ consent: c, onEdit }: { consent: Consent; onEdit(): void }) {
+  const requestSignature = useApp((s) => s.requestSignature);
+  const toast = useApp((s) => s.toast);
+  const revoke = async () => {
+    const r = await runSigned(() => requestSignature({ method: 'consents.revoke', input: { consentId: c.id } }));
+    if (r && r.method === 'consents.revoke') {
+      const n = r.value.alreadyShared.length;
+      toast('info', `Consent revoked. No further data goes to ${c.entity.name}.${n ? ` ${n} package(s) were already shared before.` : ''}`);
+    }
+  };
+  return (
+    <li className={`card consent consent-${c.status}`} data-testid="consent-card" data-status={c.status} aria-label={`Consent for ${c.entity.name}`}>
+      <div className="row-between">
+        <h3>{c.entity.name}</h3>
+        <span className={`badge badge-${c.status === 'active' ? 'good' : 'neutral'}`} data-testid="consent-status-badge">{c.status}{c.pending ? ' (pending)' : ''}</span>
+      </div>
+      <dl className="kv">
+        <dt>Why</dt><dd>{c.purpose}</dd>
+        <dt>What</dt><dd>{c.categories.join(', ')}{c.includeSensitive.length ? ` — including ${c.includeSensitive.join(', ')}` : ' — sensitive records excluded'}</dd>
+        <dt>Until</dt><dd><time dateTime={c.validUntil}>{c.validUntil}</time></dd>
+        <dt>Granted</dt><dd><time dateTime={c.grantedAt}>{new Date(c.grantedAt).toLocaleDateString()}</time></dd>
+        {c.revokedAt && (<><dt>Revoked</dt><dd>{new Date(c.revokedAt).toLocaleDateString()}</dd></>)}
+      </dl>
+      {c.status === 'active' && (
+        <div className="actions">
+          <button type="button" onClick={onEdit} data-testid="edit-consent">Edit</button>
+          <button type="button" className="danger" onClick={revoke} data-testid="revoke-consent">Revoke</button>
+        </div>
+      )}
+    </li>
+  );
+}

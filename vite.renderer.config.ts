@@ -1,0 +1,25 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import type { RollupLog } from 'rollup';
+
+// zod's sources carry /* @__PURE__ */ comments in positions Rollup ignores; the warning is noise.
+function quietZod(log: RollupLog, warn: (log: RollupLog) => void) {
+  if (log.code === 'INVALID_ANNOTATION' && log.id?.includes('node_modules/zod')) return;
+  warn(log);
+}
+
+// Builds only the renderer into out/renderer, for the browser host (npm run build:renderer).
+// Same output as the renderer part of electron.vite.config.ts.
+export default defineConfig({
+  root: resolve(__dirname, 'src-renderer'),
+  base: './',
+  plugins: [react()],
+  build: {
+    outDir: resolve(__dirname, 'out/renderer'),
+    emptyOutDir: true,
+    sourcemap: false,
+    chunkSizeWarningLimit: 1500,
+    rollupOptions: { onwarn: quietZod },
+  },
+});
