@@ -5,7 +5,7 @@
  *   GET  /chains                          chains this peer may get: { chains: [{ chain, height, genesis }] }
  *   GET  /blocks/:chain?from=H&limit=N    blocks H..H+N-1 as a stream of frames (./frames); 403 and no
  *                                         block bytes if the peer may not receive the chain
- *   GET  /genesis/:chain                  the chain's genesis document (canonical CBOR), for joining nodes
+ *   GET  /genesis/:chain                  the chain's genesis document (canonical CBOR): a public trust anchor for every peer
  *   GET  /blob/:hash                      a ciphertext blob (CBOR byte string); 404 both when it is
  *                                         absent and when the peer is not entitled (no existence oracle)
  *   POST /tx/:chain                       a signed transaction for the mempool (injected handler)
@@ -96,9 +96,11 @@ export function syncRoutes(o: SyncRoutesOptions): Route[] {
       return { stream: blocks() };
     }),
 
-    route('GET', '/genesis/:chain', ({ peer, params }) => {
+    // Genesis documents are trust anchors (validator keys with their proofs of possession), not
+    // chain content: any authenticated peer may fetch them, so that an entity holding only the
+    // social chain can verify cross-chain proofs that reach into the other two (DESIGN.md §5).
+    route('GET', '/genesis/:chain', ({ params }) => {
       const chain = chainParam(params.chain);
-      if (!mayReceiveChain(peer, chain)) throw new HttpError(403, `not entitled to the ${chain} chain`);
       const doc = o.genesisDoc?.(chain);
       if (!doc) throw new HttpError(404, 'no genesis for this chain');
       return { body: doc };

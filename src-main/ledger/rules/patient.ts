@@ -15,7 +15,7 @@ import { toHex } from '../../codec/hex';
 import { CATEGORIES, SENSITIVITY_CODES } from '../../emr/labels';
 import { commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
-import { blsPk, hash32, id, time, wrappedKey } from './schemas';
+import { blsPk, hash32, id, period, wrappedKey } from './schemas';
 import { reject, type StateReader, type TxRule } from './types';
 
 export const recordLinkBody = z
@@ -58,7 +58,7 @@ export const consentGrantBody = z
     categories: z.array(z.enum(CATEGORIES)).min(1),
     /** Sensitive codes the patient names explicitly; none by default (DESIGN.md §6). */
     sensitivity: z.array(z.enum(SENSITIVITY_CODES)),
-    period: z.object({ start: time, end: time }).strict(),
+    period,
   })
   .strict()
   .refine((b) => b.period.end > b.period.start, 'consent period must end after it starts');

@@ -13,5 +13,8 @@ export const x25519Pk = bytes(32);
 export const id = z.string().min(1).max(200).regex(/^[A-Za-z0-9._:/-]+$/, 'ids use letters, digits and ._:/-');
 export const name = z.string().min(1).max(200);
 export const time = z.number().int().nonnegative();
+/** Ends of a consent or request period: milliseconds since 1970, negative before it (old records are common). */
+export const periodTime = z.number().int().min(-8.64e15).max(8.64e15);
+export const period = z.object({ start: periodTime, end: periodTime }).strict();
 
 export const wrappedKey = z.object({ epk: bytes(32), nonce: bytes(12), ct: bytes() }).strict();

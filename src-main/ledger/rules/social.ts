@@ -14,7 +14,7 @@ import { CATEGORIES } from '../../emr/labels';
 import { commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
 import { PURPOSES } from './patient';
-import { blsPk, bytes, hash32, id, time, wrappedKey } from './schemas';
+import { blsPk, bytes, hash32, id, period, wrappedKey } from './schemas';
 import { reject, type StateReader, type TxRule } from './types';
 
 export const shareRequestBody = z
@@ -23,7 +23,7 @@ export const shareRequestBody = z
     patient: blsPk,
     purpose: z.enum(PURPOSES),
     categories: z.array(z.enum(CATEGORIES)).min(1),
-    period: z.object({ start: time, end: time }).strict(),
+    period,
     note: z.string().max(1000).optional(),
   })
   .strict();

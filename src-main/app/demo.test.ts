@@ -1,0 +1,176 @@
+/**
+ * The training demo end to end: five real nodes in this process, each with its own data folder
+ * and HTTPS peer server on 127.0.0.1, built from the shipped Synthea bundles; then reopened
+ * (fast, nothing re-imported); then run as `trichain demo` in a child process that must exit on
+ * its own after SIGTERM (no handle left open). Timings are printed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toHex } from '../codec/hex';
+import { getMember } from '../ledger/rules/members';
+import type { ChainId } from '../ledger/types';
+import { myRecords, readMyRecord } from '../emr/patient-view';
+import { listPatients } from '../emr/patients';
+import { DEMO_FILE, DEMO_ROLE_ORDER, DEMO_ROLES, startDemo, type Demo, type DemoRole } from './demo';
+
+const ROOT = join(__dirname, '..', '..');
+const timings: Record<string, number> = {};
+const EXPECTED: Record<DemoRole, ChainId[]> = { stMary: ['patient', 'hospital', 'social'], riverside: ['patient', 'hospital', 'social'], patient: ['patient'], insurer: ['social'], research: ['social'] };
+
+const recordCount = (demo: Demo, role: DemoRole): number => demo.nodes[role].db.prepare('SELECT COUNT(*) FROM emr_records').pluck().get() as number;
+const heads = (demo: Demo) => Object.fromEntries(DEMO_ROLE_ORDER.map((r) => [r, demo.nodes[r].chains().map((c) => `${c}@${demo.nodes[r].ledger.height(c)}:${toHex(demo.nodes[r].ledger.head(c).hash).slice(0, 16)}`)]));
+
+/** Waits (bounded) until this process holds no TCP server or socket handle beyond `baseline`. */
+const tcpHandles = (): number => process.getActiveResourcesInfo().filter((h) => h === 'TCPServerWrap' || h === 'TCPSocketWrap').length;
+
+async function tcpHandlesBackTo(baseline: number, timeoutMs = 5000): Promise<number> {
+  const count = tcpHandles;
+  const end = Date.now() + timeoutMs;
+  while (count() > baseline && Date.now() < end) await new Promise((r) => setImmediate(r));
+  return count();
+}
+
+describe('trichain demo', () => {
+  let base: string;
+  let demo: Demo | null = null;
+  let tcpBaseline = 0;
+  const progress: [string, number, number][] = [];
+
+  beforeAll(async () => {
+    base = mkdtempSync(join(tmpdir(), 'trichain-demo-'));
+    tcpBaseline = tcpHandles();
+    const t0 = Date.now();
+    demo = await startDemo(base, { onProgress: (s, d, t) => progress.push([s, d, t]) });
+    timings.firstRun = Date.now() - t0;
+  }, 120_000);
+
+  afterAll(async () => {
+    await demo?.close();
+    console.log(`demo timings (ms): ${JSON.stringify(timings)}`);
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('builds five nodes, each synced to St Mary on exactly the chains its role holds', () => {
+    const d = demo!;
+    expect(d.created).toBe(true);
+    const ref = d.nodes.stMary;
+    for (const role of DEMO_ROLE_ORDER) {
+      const n = d.nodes[role];
+      expect(n.config.role).toBe(DEMO_ROLES[role].nodeRole);
+      expect(n.paths.dir).toBe(join(base, DEMO_ROLES[role].dir));
+      expect(d.daemons[role].listen).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(n.chains()).toEqual(EXPECTED[role]);
+      for (const c of EXPECTED[role]) {
+        expect(n.ledger.height(c), `${role} ${c}`).toBe(ref.ledger.height(c));
+        expect(toHex(n.ledger.head(c).hash)).toBe(toHex(ref.ledger.head(c).hash));
+      }
+      expect(n.outbox('pending')).toEqual([]);
+    }
+    expect(ref.status().network).toBe('Trichain demo consortium');
+    expect(ref.ledger.height('hospital')).toBeGreaterThan(1);
+    // Entities are registered on the social chain with their kinds; Riverside is a member, St Mary the only validator.
+    const social = ref.ledger.state('social');
+    expect(getMember(social, d.nodes.insurer.identity.blsPublicKey)).toMatchObject({ role: 'entity', kind: 'insurer' });
+    expect(getMember(social, d.nodes.research.identity.blsPublicKey)).toMatchObject({ role: 'entity', kind: 'research' });
+    for (const c of EXPECTED.stMary) expect(getMember(ref.ledger.state(c), d.nodes.riverside.identity.blsPublicKey)?.role).toBe('hospital');
+    expect(ref.status().chains.hospital!.validators).toBe(1);
+    expect(d.nodes.riverside.isSoloValidator('hospital')).toBe(false);
+    // Patients: two at St Mary, Laurie at Riverside (Milan also visited Riverside).
+    expect(d.patients.map((p) => [p.name, p.hospital])).toEqual([
+      ['Clemente Kreiger', 'stMary'],
+      ['Milan Beatty', 'stMary'],
+      ['Laurie McCullough', 'riverside'],
+    ]);
+    expect(listPatients(ref).map((p) => p.display).sort()).toEqual(['Clemente Kreiger', 'Milan Beatty'].sort());
+    expect(listPatients(d.nodes.riverside).map((p) => p.fhirId).sort()).toEqual([d.patients[1].fhirId, d.patients[2].fhirId].sort());
+    const file = JSON.parse(readFileSync(join(base, DEMO_FILE), 'utf8'));
+    expect(file.roles.stMary.dir).toBe('st-mary');
+    expect(file.patients).toEqual(d.patients);
+    expect(progress.at(-1)).toEqual(['Ready', progress.at(-1)![2], progress.at(-1)![2]]);
+  });
+
+  it("the patient laptop is Milan's identity and lists and decrypts records from both hospitals", () => {
+    const d = demo!;
+    const laptop = d.nodes.patient;
+    const milan = d.patients.find((p) => p.name === 'Milan Beatty')!;
+    expect(milan.laptop).toBe('patient');
+    expect(laptop.publicKeyHex).toBe(milan.pk);
+    const mine = myRecords(laptop);
+    expect(mine.length).toBeGreaterThan(100);
+    expect(new Set(mine.map((r) => r.orgName))).toEqual(new Set(['St Mary Hospital', 'Riverside Clinic']));
+    expect(mine.every((r) => r.available)).toBe(true);
+    const fromRiverside = mine.filter((r) => r.orgName === 'Riverside Clinic');
+    expect(fromRiverside.map((r) => readMyRecord(laptop, r.link).resourceType).sort()).toEqual(['Encounter', 'Observation', 'Observation']);
+    expect(mine.filter((r) => r.link.resourceType === 'Patient').map((r) => readMyRecord(laptop, r.link).id)).toContain(milan.fhirId);
+  });
+
+  it('restarts fast on the same folder and addresses, importing nothing again; close leaves no TCP handle', async () => {
+    const first = demo!;
+    const before = heads(first);
+    const counts = DEMO_ROLE_ORDER.map((r) => recordCount(first, r));
+    const listen = DEMO_ROLE_ORDER.map((r) => first.daemons[r].listen);
+    let t = Date.now();
+    await first.close();
+    timings.close = Date.now() - t;
+    demo = null;
+
+    t = Date.now();
+    const again = (demo = await startDemo(base));
+    timings.restart = Date.now() - t;
+    expect(again.created).toBe(false);
+    expect(timings.restart).toBeLessThan(20_000);
+    expect(timings.restart).toBeLessThan(timings.firstRun);
+    expect(heads(again)).toEqual(before);
+    expect(DEMO_ROLE_ORDER.map((r) => recordCount(again, r))).toEqual(counts);
+    expect(DEMO_ROLE_ORDER.map((r) => again.daemons[r].listen)).toEqual(listen);
+    expect(again.patients).toEqual(first.patients);
+    expect(myRecords(again.nodes.patient).every((r) => r.available)).toBe(true);
+
+    t = Date.now();
+    await again.close();
+    timings.closeAfterRestart = Date.now() - t;
+    demo = null;
+    expect(await tcpHandlesBackTo(tcpBaseline)).toBe(tcpBaseline);
+  }, 60_000);
+
+  it('`trichain demo` reopens it, prints READY with every node, and exits by itself on SIGTERM', async () => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'trichain.mjs'), 'demo', '--data', base], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (b) => (err += b));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const ready = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no TRICHAIN_DEMO_READY within 40 s; stderr: ${err}`)), 40_000);
+      child.stdout.on('data', (b) => {
+        out += b;
+        const m = /^TRICHAIN_DEMO_READY (.*)$/m.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      void exited.then((code) => reject(new Error(`trichain demo exited (${code}) before READY; stderr: ${err}`)));
+    });
+    timings.cliReady = Date.now() - t0;
+    const info = JSON.parse(ready) as { created: boolean; nodes: { role: string; name: string; peer: string }[] };
+    expect(info.created).toBe(false);
+    expect(info.nodes.map((n) => n.role)).toEqual([...DEMO_ROLE_ORDER]);
+    for (const n of info.nodes) {
+      expect(n.peer).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(out).toContain(`TRICHAIN_DEMO_NODE role=${n.role} `);
+    }
+    const t1 = Date.now();
+    child.kill('SIGTERM');
+    // The command never calls process.exit: it ends only if close() left nothing open.
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000).unref())]);
+    if (code === 'hung') child.kill('SIGKILL');
+    expect(code).toBe(0);
+    timings.cliExit = Date.now() - t1;
+    expect(out).toMatch(/^stopped$/m);
+    expect(existsSync(join(base, '.demo-setup'))).toBe(false);
+  }, 60_000);
+});

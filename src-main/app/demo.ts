@@ -1,0 +1,584 @@
+/**
+ * The training demo (DESIGN.md §2, "trainer"): a whole consortium on one machine, in one process.
+ * Five real nodes, each with its own data folder, database, keystore and HTTPS peer server (mutual
+ * TLS) on 127.0.0.1, connected the way real nodes are (invite → join → admit):
+ *
+ *   stMary     St Mary Hospital         hospital; founds the network; sole validator of all three chains
+ *   riverside  Riverside Clinic         hospital member (not a validator): its transactions relay to St Mary
+ *   patient    Milan Beatty's laptop    patient; activated from St Mary's custodial keystore; patient chain only
+ *   insurer    Acme Health Insurance    entity (kind insurer); social chain only
+ *   research   Institute for Outcomes Research   entity (kind research); social chain only
+ *
+ * Seed data: the Synthea bundles shipped in src-main/emr/demo (synthetic people, no real data):
+ * Clemente Kreiger and Milan Beatty at St Mary, Laurie McCullough at Riverside, plus a short
+ * Riverside visit for Milan written here (so the patient laptop shows records from two hospitals).
+ *
+ * First run (no BASE/demo.json): builds all of it and writes BASE/demo.json. Later runs open the
+ * five nodes again on the listen addresses recorded in each node.json: no import, a few seconds.
+ *
+ * Passphrase: every demo keystore is locked with DEMO_PASSPHRASE ('trichain-demo') unless the
+ * caller passes another, and with light scrypt parameters. That is acceptable only because the
+ * demo data is synthetic; never put real records in a demo folder.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { toHex } from '../codec/hex';
+import { getMember } from '../ledger/rules/members';
+import { CHAINS, type ChainId } from '../ledger/types';
+import { CHAIN_POLICY } from '../net/acl';
+import { encodeBindingString, signBinding } from '../net/binding';
+import { parseAddress } from '../net/client';
+import { inviteFromNodeValues } from '../net/cli-invite';
+import { acceptInvite, acceptJoinRequest } from '../net/cli-join';
+import { PeerList } from '../net/peers';
+import { readConfig, writeConfig, type NodeRole } from '../node/config';
+import { runDaemon, type Daemon } from '../node/daemon';
+import { writeJsonAtomic } from '../node/files';
+import { TrichainNode } from '../node/node';
+import { classifyResource } from '../emr/classify/index';
+import { loadDemoBundles } from '../emr/demo/index';
+import { myRecords } from '../emr/patient-view';
+import { findPatientByFhirId, patientKeystorePath, type PatientEntry } from '../emr/patients';
+import { importBundle, storeRecord, toLabelsBody, type FhirResource } from '../emr/records';
+import type { RecordLink } from '../ledger/rules/patient';
+
+export type DemoRole = 'stMary' | 'riverside' | 'patient' | 'insurer' | 'research';
+
+export interface DemoRoleInfo {
+  /** For the role switcher, e.g. "St Mary Hospital — clinician". */
+  label: string;
+  /** The node's name (node.json, chain membership). */
+  name: string;
+  nodeRole: NodeRole;
+  /** Entity kind on the social chain (entities only). */
+  kind?: 'insurer' | 'research';
+  /** Data folder under the demo's base folder. */
+  dir: string;
+  /** What the trainer can show in this role. */
+  description: string;
+}
+
+export const DEMO_PASSPHRASE = 'trichain-demo';
+export const DEMO_NETWORK = 'Trichain demo consortium';
+export const DEMO_FILE = 'demo.json';
+
+export const DEMO_ROLES: Readonly<Record<DemoRole, DemoRoleInfo>> = Object.freeze({
+  stMary: {
+    label: 'St Mary Hospital — clinician',
+    name: 'St Mary Hospital',
+    nodeRole: 'hospital',
+    dir: 'st-mary',
+    description:
+      'The founding hospital and the validator of all three chains. Holds Milan Beatty (depression: sensitive mental-health records) and Clemente Kreiger (no sensitive category). Show the chart, the labels and their reasons, and answer share requests.',
+  },
+  riverside: {
+    label: 'Riverside Clinic — clinician',
+    name: 'Riverside Clinic',
+    nodeRole: 'hospital',
+    dir: 'riverside',
+    description:
+      'A second hospital, a member but not a validator: what it writes is relayed to St Mary and committed there. Holds Laurie McCullough (reproductive health) and a recent visit of Milan Beatty.',
+  },
+  patient: {
+    label: 'Milan Beatty — patient',
+    name: 'Milan Beatty',
+    nodeRole: 'patient',
+    dir: 'patient',
+    description:
+      "Milan's own laptop, activated from the keystore St Mary created at registration. Replicates only the patient chain; shows Milan's records from both hospitals; grants and revokes consent; shows who accessed what.",
+  },
+  insurer: {
+    label: 'Acme Health Insurance — claims desk',
+    name: 'Acme Health Insurance',
+    nodeRole: 'entity',
+    kind: 'insurer',
+    dir: 'insurer',
+    description: 'An insurer: replicates only the social chain. Requests categories of data for a stated purpose and verifies the packages it receives.',
+  },
+  research: {
+    label: 'Institute for Outcomes Research — study team',
+    name: 'Institute for Outcomes Research',
+    nodeRole: 'entity',
+    kind: 'research',
+    dir: 'research',
+    description: 'A research institute: replicates only the social chain. Requests de-identified data for research, verifies provenance and exports it.',
+  },
+});
+
+export const DEMO_ROLE_ORDER: readonly DemoRole[] = Object.freeze(['stMary', 'riverside', 'patient', 'insurer', 'research'] as const);
+
+export interface DemoPatient {
+  name: string;
+  /** BLS public key, hex. */
+  pk: string;
+  fhirId: string;
+  /** The hospital that registered the patient (and holds the custodial keystore). */
+  hospital: DemoRole;
+  /** The demo role whose node is this patient's own laptop, if any. */
+  laptop?: DemoRole;
+}
+
+export interface DemoOptions {
+  /** Keystore passphrase of every demo node (default DEMO_PASSPHRASE). */
+  passphrase?: string;
+  onProgress?(step: string, done: number, total: number): void;
+  log?(line: string): void;
+  /** Daemon catch-up interval (default 1000 ms). */
+  syncIntervalMs?: number;
+  /** Bound on every wait (default 120 s). */
+  timeoutMs?: number;
+}
+
+export interface Demo {
+  readonly baseDir: string;
+  /** True when this start built the consortium (false: reopened an existing one). */
+  readonly created: boolean;
+  readonly nodes: Record<DemoRole, TrichainNode>;
+  readonly daemons: Record<DemoRole, Daemon>;
+  readonly patients: DemoPatient[];
+  readonly roles: Readonly<Record<DemoRole, DemoRoleInfo>>;
+  /** Runs a catch-up round on every node until each holds St Mary's heads (bounded). */
+  settle(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class DemoError extends Error {}
+
+interface DemoFile {
+  version: 1;
+  network: string;
+  created: string;
+  roles: Record<DemoRole, { dir: string; name: string; nodeRole: NodeRole; kind?: string }>;
+  patients: DemoPatient[];
+}
+
+/** Demo keystores: light scrypt (synthetic data only). */
+const DEMO_SCRYPT = { N: 2 ** 14 };
+const SETUP_MARKER = '.demo-setup';
+
+const chainsOf = (role: NodeRole): ChainId[] => [...CHAIN_POLICY[role]];
+
+/** A short visit of Milan Beatty at Riverside, written by the demo (synthetic, like the bundles). */
+function riversideVisit(fhirId: string): FhirResource[] {
+  const subject = { reference: `Patient/${fhirId}` };
+  const encounter = { reference: 'Encounter/riverside-visit-1' };
+  return [
+    {
+      resourceType: 'Encounter',
+      id: 'riverside-visit-1',
+      status: 'finished',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+      type: [{ coding: [{ system: 'http://snomed.info/sct', code: '185349003', display: 'Encounter for check up (procedure)' }], text: 'Encounter for check up (procedure)' }],
+      subject,
+      period: { start: '2024-03-01T09:00:00Z', end: '2024-03-01T09:30:00Z' },
+    },
+    {
+      resourceType: 'Observation',
+      id: 'riverside-bp-1',
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-9', display: 'Blood pressure panel with all children optional' }], text: 'Blood pressure' },
+      subject,
+      encounter,
+      effectiveDateTime: '2024-03-01T09:10:00Z',
+      component: [
+        { code: { coding: [{ system: 'http://loinc.org', code: '8480-6', display: 'Systolic blood pressure' }] }, valueQuantity: { value: 124, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
+        { code: { coding: [{ system: 'http://loinc.org', code: '8462-4', display: 'Diastolic blood pressure' }] }, valueQuantity: { value: 79, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
+      ],
+    },
+    {
+      resourceType: 'Observation',
+      id: 'riverside-hr-1',
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }], text: 'Heart rate' },
+      subject,
+      encounter,
+      effectiveDateTime: '2024-03-01T09:10:00Z',
+      valueQuantity: { value: 72, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+    },
+  ];
+}
+
+// ---- waiting on conditions (never fixed sleeps) ---------------------------------------------------
+
+/**
+ * Drives catch-up rounds on `daemons` (in order) until check() holds. After a pass that changed
+ * nothing (no block applied anywhere, no blob stored), waits for the next block or background
+ * round of any node instead of spinning. Throws after timeoutMs.
+ */
+async function settleOn(what: string, daemons: Daemon[], watch: TrichainNode[], check: () => boolean, timeoutMs: number, progress?: () => number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let changes = 0;
+  const bump = (): void => {
+    changes++;
+  };
+  for (const n of watch) n.on('block', bump);
+  for (const d of daemons) d.on('synced', bump);
+  try {
+    for (;;) {
+      if (check()) return;
+      if (Date.now() > end) throw new DemoError(`demo: timed out waiting until ${what}`);
+      const before = changes;
+      const had = progress?.();
+      for (const d of daemons) await d.syncNow();
+      if (check()) return;
+      if (changes === before && had === progress?.()) await nextEvent(daemons, watch, Math.min(2000, Math.max(1, end - Date.now())));
+    }
+  } finally {
+    for (const n of watch) n.off('block', bump);
+    for (const d of daemons) d.off('synced', bump);
+  }
+}
+
+/** Resolves on the next 'block' of a node or 'tick' of a daemon, or after at most `ms`. */
+function nextEvent(daemons: Daemon[], nodes: TrichainNode[], ms: number): Promise<void> {
+  return new Promise((resolveWait) => {
+    const done = (): void => {
+      clearTimeout(t);
+      for (const n of nodes) n.off('block', done);
+      for (const d of daemons) d.off('tick', done);
+      resolveWait();
+    };
+    const t = setTimeout(done, ms);
+    for (const n of nodes) n.on('block', done);
+    for (const d of daemons) d.on('tick', done);
+  });
+}
+
+/** A catch-up round that certainly started after this call (peers.json written just before is read). */
+async function freshRound(d: Daemon): Promise<void> {
+  await d.syncNow();
+  await d.syncNow();
+}
+
+const noUnsettled = (n: TrichainNode): boolean => n.outbox('pending').length === 0 && n.outbox('submitted').length === 0;
+
+/** True when `n` holds exactly the chains its role replicates, each at St Mary's head. */
+function matchesHeads(n: TrichainNode, ref: TrichainNode): boolean {
+  for (const c of chainsOf(n.config.role)) {
+    if (!n.ledger.hasGenesis(c)) return false;
+    const a = n.ledger.head(c);
+    const b = ref.ledger.head(c);
+    if (a.height !== b.height || toHex(a.hash) !== toHex(b.hash)) return false;
+  }
+  return true;
+}
+
+/** Every record ciphertext the patient chain links to is on `n` (St Mary, the hospital validator). */
+function holdsAllLinkedBlobs(n: TrichainNode): boolean {
+  return linkedBlobsHeld(n).missing === 0;
+}
+
+function linkedBlobsHeld(n: TrichainNode): { held: number; missing: number } {
+  let held = 0;
+  let missing = 0;
+  for (const [, v] of n.ledger.state('patient').scan('link/')) {
+    if (n.blobs.has((v as unknown as RecordLink).blobHash)) held++;
+    else missing++;
+  }
+  return { held, missing };
+}
+
+// ---- the consortium ---------------------------------------------------------------------------
+
+interface Ctx {
+  base: string;
+  passphrase: string;
+  nodes: Partial<Record<DemoRole, TrichainNode>>;
+  daemons: Partial<Record<DemoRole, Daemon>>;
+  opts: DemoOptions;
+  timeoutMs: number;
+  step(label: string): void;
+  /** Each joiner's signed join request (its binding line), by role. */
+  joinRequests: Map<DemoRole, string>;
+  /** Progress inside the current step. */
+  detail(label: string): void;
+}
+
+async function startDaemon(ctx: Ctx, role: DemoRole, node: TrichainNode): Promise<Daemon> {
+  const log = ctx.opts.log ? (l: string) => ctx.opts.log!(`[${role}] ${l}`) : undefined;
+  const base = { syncIntervalMs: ctx.opts.syncIntervalMs ?? 1000, log };
+  let d: Daemon;
+  const previous = node.config.listen;
+  if (previous) {
+    try {
+      d = await runDaemon(node, { ...base, listen: parseAddress(previous) });
+    } catch (e) {
+      log?.(`cannot listen on ${previous} again (${(e as Error).message}); using a new port`);
+      d = await runDaemon(node, { ...base, listen: { host: '127.0.0.1', port: 0 } });
+    }
+  } else d = await runDaemon(node, { ...base, listen: { host: '127.0.0.1', port: 0 } });
+  if (node.config.listen !== d.listen) {
+    node.config.listen = d.listen;
+    writeConfig(node.paths.config, { ...readConfig(node.paths.config), listen: d.listen });
+  }
+  ctx.daemons[role] = d;
+  return d;
+}
+
+/** The invite St Mary hands out (built from the running node: no second open of its store). */
+function stMaryInvite(stMary: TrichainNode, d: Daemon): string {
+  const s = stMary.status();
+  const genesisHex = {} as Record<ChainId, string | null>;
+  for (const c of CHAINS) genesisHex[c] = s.chains[c]?.genesis ?? null;
+  return inviteFromNodeValues({
+    network: stMary.config.network ?? null,
+    listen: d.listen,
+    genesisHex,
+    tlsFingerprint: d.fingerprint,
+    identity: { blsPublicKey: stMary.identity.blsPublicKey, role: stMary.config.role, name: stMary.config.name, sign: (m) => stMary.identity.sign(m) },
+  });
+}
+
+/**
+ * invite → join → admit, in process: the joiner accepts St Mary's invite (pins it, records the
+ * genesis hashes) and makes its join request; St Mary pins it and registers it as a member of
+ * the chains its role replicates (as `trichain admit` does); the joiner then syncs.
+ */
+async function joinStMary(ctx: Ctx, role: DemoRole, node: TrichainNode, invite: string): Promise<void> {
+  const stMary = ctx.nodes.stMary!;
+  const stD = ctx.daemons.stMary!;
+  const d = await startDaemon(ctx, role, node);
+  const localGenesisHex = {} as Record<ChainId, string | null>;
+  for (const c of CHAINS) localGenesisHex[c] = node.ledger.hasGenesis(c) ? toHex(node.ledger.genesisHash(c)) : null;
+  acceptInvite({ dataDir: node.paths.dir, invite, bls: node.bls, localGenesisHex });
+  const nodeRole = node.config.role;
+  const signed = signBinding(node.bls, node.identity.blsSecretKey, {
+    fingerprint: d.fingerprint,
+    blsPk: node.identity.blsPublicKey,
+    role: nodeRole,
+    name: node.config.name.slice(0, 128),
+    time: Date.now(),
+    x25519Pk: node.identity.x25519PublicKey,
+  });
+  signed.pop = node.identity.proofOfPossession();
+  // St Mary's side (trichain admit). A hospital is pinned with its address so that St Mary, the
+  // validator, also fetches the ciphertexts of the records it writes; the others only dial St Mary.
+  const binding = encodeBindingString(signed);
+  acceptJoinRequest({ dataDir: stMary.paths.dir, binding, bls: stMary.bls, expectedRole: nodeRole });
+  for (const chain of chainsOf(nodeRole)) {
+    if (getMember(stMary.ledger.state(chain), node.identity.blsPublicKey)) continue;
+    const info = DEMO_ROLES[role];
+    stMary.submit(chain, 'member.register', {
+      role: nodeRole,
+      name: node.config.name,
+      blsPk: node.identity.blsPublicKey,
+      x25519Pk: node.identity.x25519PublicKey,
+      pop: signed.pop,
+      ...(nodeRole === 'entity' && info.kind ? { kind: info.kind } : {}),
+    });
+  }
+  await freshRound(stD);
+  await settleOn(`${DEMO_ROLES[role].name} has synced its chains`, [d], [stMary, node], () => matchesHeads(node, stMary), ctx.timeoutMs);
+  ctx.joinRequests.set(role, binding);
+}
+
+/** Riverside's waitForCommit: relay, let St Mary commit, pull the blocks back, until nothing is outstanding. */
+function commitVia(ctx: Ctx, role: DemoRole): () => Promise<void> {
+  const node = ctx.nodes[role]!;
+  return () => settleOn(`${DEMO_ROLES[role].name}'s transactions have committed`, [ctx.daemons[role]!], [ctx.nodes.stMary!, node], () => noUnsettled(node), ctx.timeoutMs);
+}
+
+async function createDemo(ctx: Ctx, bundles: { name: string; bundle: unknown }[]): Promise<DemoPatient[]> {
+  const { base, passphrase } = ctx;
+  const init = (role: DemoRole, extra: { found?: boolean; network?: string; activate?: { file: string; code: string } } = {}) => {
+    const r = DEMO_ROLES[role];
+    return TrichainNode.init(join(base, r.dir), { role: r.nodeRole, name: r.name, kind: r.kind, passphrase, scrypt: DEMO_SCRYPT, ...extra });
+  };
+
+  ctx.step('Founding the network at St Mary Hospital');
+  const stMary = (ctx.nodes.stMary = await init('stMary', { found: true, network: DEMO_NETWORK }));
+  const stD = await startDaemon(ctx, 'stMary', stMary);
+  const invite = stMaryInvite(stMary, stD);
+
+  for (const role of ['riverside', 'insurer', 'research'] as const) {
+    ctx.step(`${DEMO_ROLES[role].name} joins the network`);
+    const n = (ctx.nodes[role] = await init(role));
+    await joinStMary(ctx, role, n, invite);
+  }
+  const riverside = ctx.nodes.riverside!;
+
+  const byName = new Map(bundles.map((b) => [b.name, b.bundle]));
+  const need = (name: string): unknown => {
+    const b = byName.get(name);
+    if (!b) throw new DemoError(`demo bundle ${name} is missing`);
+    return b;
+  };
+  const patients: DemoPatient[] = [];
+  const importAt = async (role: DemoRole, name: string): Promise<PatientEntry> => {
+    const node = ctx.nodes[role]!;
+    const label = `Importing ${name} at ${DEMO_ROLES[role].name}`;
+    ctx.step(label);
+    const r = await importBundle(node, need(name), {
+      onProgress: (p) => ctx.detail(`${label} (${p.done}/${p.total} records)`),
+      waitForCommit: node.isSoloValidator('patient') ? undefined : commitVia(ctx, role),
+    });
+    const entry = r.patients[0];
+    if (!entry) throw new DemoError(`the ${name} bundle holds no patient`);
+    patients.push({ name, pk: toHex(entry.pk), fhirId: entry.fhirId, hospital: role });
+    return entry;
+  };
+  await importAt('stMary', 'Clemente Kreiger');
+  const milan = await importAt('stMary', 'Milan Beatty');
+  await importAt('riverside', 'Laurie McCullough');
+
+  ctx.step("Recording Milan Beatty's visit at Riverside Clinic");
+  // Riverside knows Milan by the public keys on the patient chain (no new identity).
+  await settleOn('Riverside has the patient chain', [ctx.daemons.riverside!], [stMary, riverside], () => matchesHeads(riverside, stMary), ctx.timeoutMs);
+  const member = getMember(riverside.ledger.state('patient'), milan.pk);
+  if (!member) throw new DemoError('Milan Beatty is not on the patient chain at Riverside');
+  for (const resource of riversideVisit(milan.fhirId)) {
+    storeRecord(riverside, { resource, labels: toLabelsBody(classifyResource(resource)), patient: { pk: milan.pk, x25519: member.x25519Pk } });
+  }
+  // Riverside's local patient index lists Milan too (no activation code: St Mary holds the keystore).
+  riverside.db
+    .prepare('INSERT OR IGNORE INTO emr_patients (pk, x25519, fhir_id, display, birth_year, activation, created) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(milan.pk, member.x25519Pk, milan.fhirId, milan.display, milan.birthYear, null, Date.now());
+
+  ctx.step('Riverside Clinic: waiting for St Mary to commit and replicate');
+  await commitVia(ctx, 'riverside')();
+  await settleOn('Riverside has every block', [ctx.daemons.riverside!], [stMary, riverside], () => matchesHeads(riverside, stMary), ctx.timeoutMs);
+  // Now St Mary dials Riverside too: the validator keeps a replica of every record ciphertext (the
+  // patient laptop fetches Milan's Riverside records there). Pinned with its address only now that
+  // Riverside has applied the blocks anchoring its records: a node serves a ciphertext only once
+  // it knows it from a committed block, and a refused fetch is retried only 30 s later.
+  acceptJoinRequest({ dataDir: stMary.paths.dir, binding: ctx.joinRequests.get('riverside')!, bls: stMary.bls, expectedRole: 'hospital', address: ctx.daemons.riverside!.listen });
+  await freshRound(stD);
+  // St Mary, the validator, keeps a replica of every ciphertext (it serves them to the patient laptop).
+  await settleOn('St Mary holds every record ciphertext', [stD], [stMary], () => holdsAllLinkedBlobs(stMary), ctx.timeoutMs, () => linkedBlobsHeld(stMary).held);
+
+  ctx.step("Activating Milan Beatty's laptop");
+  const fresh = findPatientByFhirId(stMary, milan.fhirId);
+  if (!fresh?.activation) throw new DemoError("St Mary holds no activation code for Milan Beatty's keystore");
+  const laptop = (ctx.nodes.patient = await init('patient', { activate: { file: patientKeystorePath(stMary, milan.pk), code: fresh.activation } }));
+  await joinStMary(ctx, 'patient', laptop, invite);
+  const milanEntry = patients.find((p) => p.pk === toHex(milan.pk))!;
+  milanEntry.laptop = 'patient';
+  return patients;
+}
+
+async function openDemo(ctx: Ctx, file: DemoFile): Promise<void> {
+  for (const role of DEMO_ROLE_ORDER) {
+    ctx.step(`Opening ${DEMO_ROLES[role].label}`);
+    const dir = join(ctx.base, file.roles[role].dir);
+    const node = (ctx.nodes[role] = await TrichainNode.open(dir, { passphrase: ctx.passphrase }));
+    await startDaemon(ctx, role, node);
+  }
+  // A node that could not get its old port back: re-point the others' pins at its new address.
+  const addressOf = new Map(DEMO_ROLE_ORDER.map((r) => [ctx.daemons[r]!.fingerprint, ctx.daemons[r]!.listen]));
+  for (const role of DEMO_ROLE_ORDER) {
+    const dir = ctx.nodes[role]!.paths.dir;
+    const list = PeerList.load(dir);
+    for (const p of list.list()) {
+      const now = addressOf.get(p.fingerprint);
+      if (now && p.address !== now && p.address !== '0.0.0.0:0') list.upsert({ ...p, address: now });
+    }
+  }
+}
+
+function readDemoFile(base: string): DemoFile | null {
+  const f = join(base, DEMO_FILE);
+  if (!existsSync(f)) return null;
+  const v = JSON.parse(readFileSync(f, 'utf8')) as DemoFile;
+  if (v.version !== 1 || !v.roles || !DEMO_ROLE_ORDER.every((r) => v.roles[r]?.dir)) throw new DemoError(`${f} is not a Trichain demo file`);
+  return v;
+}
+
+/**
+ * Starts the demo consortium in `baseDir`: builds it on the first run, reopens it afterwards.
+ * Resolves once every node has the chains its role holds at St Mary's heads.
+ */
+export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promise<Demo> {
+  const base = resolve(baseDir);
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  const existing = readDemoFile(base);
+  const bundles = existing ? [] : loadDemoBundles();
+  const total = existing ? DEMO_ROLE_ORDER.length + 1 : 11;
+  let done = 0;
+  const ctx: Ctx = {
+    base,
+    passphrase: opts.passphrase ?? DEMO_PASSPHRASE,
+    nodes: {},
+    daemons: {},
+    joinRequests: new Map(),
+    opts,
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    step(label) {
+      opts.log?.(`demo: [${done + 1}/${total}] ${label}`);
+      opts.onProgress?.(label, done++, total);
+    },
+    detail(label) {
+      opts.onProgress?.(label, Math.max(0, done - 1), total);
+    },
+  };
+  const shutdown = async (): Promise<void> => {
+    await Promise.all(Object.values(ctx.daemons).map((d) => d!.close().catch(() => {})));
+    for (const n of Object.values(ctx.nodes)) n!.close();
+  };
+
+  let file: DemoFile;
+  try {
+    if (existing) {
+      file = existing;
+      await openDemo(ctx, file);
+    } else {
+      // A first run that did not finish left folders behind: they are ours (the marker says so).
+      const marker = join(base, SETUP_MARKER);
+      const leftovers = DEMO_ROLE_ORDER.filter((r) => existsSync(join(base, DEMO_ROLES[r].dir)));
+      if (leftovers.length > 0) {
+        if (!existsSync(marker)) throw new DemoError(`${base} holds ${leftovers.map((r) => DEMO_ROLES[r].dir).join(', ')} but no ${DEMO_FILE}: not a demo folder (choose an empty folder)`);
+        for (const r of leftovers) rmSync(join(base, DEMO_ROLES[r].dir), { recursive: true, force: true });
+      }
+      writeFileSync(marker, 'a demo consortium is being created here\n');
+      const patients = await createDemo(ctx, bundles);
+      file = {
+        version: 1,
+        network: DEMO_NETWORK,
+        created: new Date().toISOString(),
+        roles: Object.fromEntries(DEMO_ROLE_ORDER.map((r) => [r, { dir: DEMO_ROLES[r].dir, name: DEMO_ROLES[r].name, nodeRole: DEMO_ROLES[r].nodeRole, ...(DEMO_ROLES[r].kind ? { kind: DEMO_ROLES[r].kind } : {}) }])) as DemoFile['roles'],
+        patients,
+      };
+    }
+    const nodes = ctx.nodes as Record<DemoRole, TrichainNode>;
+    const daemons = ctx.daemons as Record<DemoRole, Daemon>;
+    const settle = async (timeoutMs = ctx.timeoutMs): Promise<void> => {
+      const others = DEMO_ROLE_ORDER.filter((r) => r !== 'stMary');
+      // Outstanding own transactions first (relay, commit), then everyone pulls St Mary's heads
+      // and the ciphertexts it may hold.
+      await settleOn(
+        'every node has synced',
+        [daemons.stMary, ...others.map((r) => daemons[r])],
+        Object.values(nodes),
+        () => DEMO_ROLE_ORDER.every((r) => noUnsettled(nodes[r]) && matchesHeads(nodes[r], nodes.stMary)) && holdsAllLinkedBlobs(nodes.stMary) && myRecords(nodes.patient).every((x) => x.available),
+        timeoutMs,
+      );
+    };
+    ctx.step('Waiting until every node has synced');
+    await settle();
+    if (!existing) {
+      writeJsonAtomic(join(base, DEMO_FILE), file, 0o644);
+      rmSync(join(base, SETUP_MARKER), { force: true });
+    }
+    opts.onProgress?.('Ready', total, total);
+    let closing: Promise<void> | null = null;
+    return {
+      baseDir: base,
+      created: !existing,
+      nodes,
+      daemons,
+      patients: file.patients.map((p) => ({ ...p })),
+      roles: DEMO_ROLES,
+      settle,
+      close: () => (closing ??= shutdown()),
+    };
+  } catch (e) {
+    await shutdown();
+    throw e;
+  }
+}
+
+/** The patient entries of demo.json, for callers that only need the names and keys. */
+export function readDemoPatients(baseDir: string): DemoPatient[] {
+  return readDemoFile(resolve(baseDir))?.patients ?? [];
+}

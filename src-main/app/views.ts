@@ -1,0 +1,150 @@
+/**
+ * Mapping node data onto the API contract's shapes (src-shared/api.ts). Pure functions of what
+ * the chains and the local index say; no signing, no I/O beyond reads.
+ */
+import type { ApiOutput, AuditEntry, ChartResource, Consent, EntityRef, ShareRequest } from '../../src-shared/api';
+import { toHex } from '../codec/hex';
+import { quorum, bitmapIndices } from '../ledger/certificate';
+import { blockHash } from '../ledger/encoding';
+import { getMember, listMembers } from '../ledger/rules/members';
+import type { ConsentState } from '../ledger/rules/patient';
+import type { ShareRequestState } from '../ledger/rules/social';
+import type { ChainId, SignedTx } from '../ledger/types';
+import type { TrichainNode } from '../node/node';
+import type { AuditView } from '../emr/audit';
+import { PURPOSE_DISPLAY } from '../emr/consent';
+
+export const iso = (t: number): string => new Date(t).toISOString();
+export const day = (t: number): string => iso(t).slice(0, 10);
+
+export function uiRole(node: TrichainNode): 'clinician' | 'patient' | 'entity' {
+  return node.config.role === 'hospital' ? 'clinician' : node.config.role;
+}
+
+export function identityView(node: TrichainNode) {
+  return {
+    id: node.publicKeyHex.slice(0, 16),
+    role: uiRole(node),
+    displayName: node.config.name,
+    organization: node.config.role === 'hospital' ? node.config.name : node.config.role === 'entity' ? node.config.name : undefined,
+    publicKey: node.publicKeyHex,
+    fingerprint: node.publicKeyHex.slice(0, 32),
+  };
+}
+
+/** Entities registered on the social chain (from any node holding it). */
+export function entityRefs(social: TrichainNode | undefined): EntityRef[] {
+  if (!social || !social.ledger.hasGenesis('social')) return [];
+  return listMembers(social.ledger.state('social'), 'entity').map((m) => ({
+    id: toHex(m.blsPk),
+    name: m.name,
+    kind: (['insurer', 'research', 'public-health'].includes(m.kind ?? '') ? m.kind : 'other') as EntityRef['kind'],
+  }));
+}
+
+export function entityRef(entities: EntityRef[], pk: Uint8Array | undefined, kind?: string): EntityRef {
+  if (pk) return entities.find((e) => e.id === toHex(pk)) ?? { id: toHex(pk), name: `entity ${toHex(pk).slice(0, 8)}`, kind: 'other' };
+  return { id: `kind:${kind}`, name: `any ${kind} organization`, kind: (['insurer', 'research', 'public-health'].includes(kind ?? '') ? kind : 'other') as EntityRef['kind'] };
+}
+
+export function consentView(c: ConsentState, entities: EntityRef[], now = Date.now()): Consent {
+  const g = c.grantee as { entity?: Uint8Array; kind?: string };
+  return {
+    id: c.consentId,
+    patientId: toHex(c.patient),
+    entity: entityRef(entities, g.entity, g.kind),
+    purpose: PURPOSE_DISPLAY[c.purpose] ? `${c.purpose} (${PURPOSE_DISPLAY[c.purpose]})` : c.purpose,
+    categories: c.categories as Consent['categories'],
+    includeSensitive: c.sensitivity as Consent['includeSensitive'],
+    validFrom: day(c.period.start),
+    validUntil: day(c.period.end),
+    status: c.status === 'revoked' ? 'revoked' : now > c.period.end ? 'expired' : 'active',
+    grantedAt: iso(c.grantedAt),
+    revokedAt: c.revokedAt ? iso(c.revokedAt) : undefined,
+    txId: toHex(c.grantTx),
+  };
+}
+
+export function requestView(r: ShareRequestState, entities: EntityRef[], patientName?: string): ShareRequest {
+  return {
+    id: r.requestId,
+    entity: entityRef(entities, r.entity),
+    patientId: toHex(r.patient),
+    patientName,
+    purpose: PURPOSE_DISPLAY[r.purpose] ? `${r.purpose} (${PURPOSE_DISPLAY[r.purpose]})` : r.purpose,
+    categories: r.categories as ShareRequest['categories'],
+    period: { from: day(r.period.start), to: day(r.period.end) },
+    status: r.status === 'open' ? 'pending' : r.status === 'published' ? 'fulfilled' : 'refused',
+    filedAt: iso(r.filedAt),
+    decision: r.status === 'refused' ? { at: iso(r.filedAt), reason: r.reason ?? 'refused' } : r.status === 'published' ? { at: iso(r.filedAt), reason: 'published with a cross-chain proof' } : undefined,
+    packageId: r.status === 'published' ? r.requestId : undefined,
+    txId: toHex(r.requestTx),
+  };
+}
+
+const AUDIT_ACTION: Record<string, AuditEntry['action']> = {
+  'consent.granted': 'consent.grant', 'consent.revoked': 'consent.revoke', 'share.published': 'share', 'share.refused': 'refused',
+  'share.requested': 'request', 'share.accessed': 'read', 'record.accessed': 'read', 'chart.viewed': 'read',
+  'record.shared-for-care': 'share', 'record.erased': 'amend',
+};
+
+export function auditView(e: AuditView, patientId: string, index: number): AuditEntry {
+  const detail = Object.entries(e.detail).map(([k, v]) => `${k}: ${v instanceof Uint8Array ? toHex(v).slice(0, 16) : String(v)}`).join(', ');
+  return {
+    id: `${e.chain}-${e.height}-${index}`,
+    at: iso(e.time),
+    actor: { id: toHex(e.actor).slice(0, 16), name: e.actorName, role: 'system' },
+    action: AUDIT_ACTION[e.kind] ?? 'read',
+    patientId,
+    subject: e.kind,
+    chain: e.chain as ChainId,
+    detail,
+  };
+}
+
+/** One-line description of a transaction for the block explorer (no contents: those are encrypted). */
+export function txSummary(tx: SignedTx, node: TrichainNode): string {
+  const b = tx.body as Record<string, unknown>;
+  const who = getMember(node.ledger.state(tx.chain), tx.author)?.name ?? toHex(tx.author).slice(0, 12);
+  switch (tx.type) {
+    case 'record.anchor': return `${who} anchored ${b.resourceType} v${b.version} (${(b.labels as { category: string }).category})`;
+    case 'record.link': return `${who} linked ${b.resourceType} to the patient's index`;
+    case 'consent.grant': return `patient granted consent for ${b.purpose}`;
+    case 'consent.revoke': return `patient revoked ${b.consentId}`;
+    case 'share.request': return `${who} requested ${(b.categories as string[]).join(', ')} for ${b.purpose}`;
+    case 'share.publish': return `${who} published a package of ${b.resourceCount} resources`;
+    case 'share.refuse': return `${who} refused: ${b.reason}`;
+    case 'member.register': return `${who} registered a ${b.role} "${b.name}"`;
+    default: return `${who}: ${tx.type}`;
+  }
+}
+
+export function blockSummary(node: TrichainNode, chain: ChainId, height: number) {
+  const b = node.ledger.block(chain, height)!;
+  const vs = node.ledger.validatorsAt(chain, height);
+  return {
+    chain, height, hash: toHex(blockHash(b.header)), prevHash: toHex(b.header.prevHash), time: iso(b.header.time),
+    proposer: vs[b.header.proposer]?.name ?? String(b.header.proposer), txCount: b.txs.length, signerCount: bitmapIndices(b.cert.signers, vs.length).length,
+  };
+}
+
+export function blockDetail(node: TrichainNode, chain: ChainId, height: number): ApiOutput<'chains.block'>['block'] {
+  const b = node.ledger.block(chain, height);
+  if (!b) throw Object.assign(new Error(`no block ${height} on the ${chain} chain`), { code: 'NOT_FOUND' });
+  const vs = node.ledger.validatorsAt(chain, height);
+  const signers = bitmapIndices(b.cert.signers, vs.length);
+  return {
+    ...blockSummary(node, chain, height),
+    txRoot: toHex(b.header.txRoot),
+    txs: b.txs.map((tx) => ({ id: toHex(tx.sig).slice(0, 16), kind: tx.type, summary: txSummary(tx, node), bytes: JSON.stringify(tx.body, (_k, v) => (v instanceof Uint8Array ? toHex(v) : v)).length })),
+    certificate: {
+      aggregateSignature: toHex(b.cert.signature),
+      bitmap: [...b.cert.signers].map((x) => x.toString(2).padStart(8, '0')).join(' '),
+      bytes: b.cert.signature.length + b.cert.signers.length,
+      quorum: quorum(vs.length),
+      signers: signers.map((i) => ({ index: i, id: toHex(vs[i].blsPk).slice(0, 16), name: vs[i].name })),
+    },
+  };
+}
+
+export type { ChartResource };

@@ -1,0 +1,59 @@
+/**
+ * `trichain demo [--data DIR]`: starts the training consortium (src-main/app/demo.ts) in one
+ * process: St Mary Hospital, Riverside Clinic, Milan Beatty's laptop, an insurer and a research
+ * institute, each a real node with its own data folder and HTTPS peer server on 127.0.0.1. The
+ * first run builds it (a minute at most) and imports the synthetic Synthea patients shipped in
+ * the project; later runs reopen it in seconds. DIR defaults to <data folder>/demo (the data
+ * folder is $TRICHAIN_DATA or the platform's, see host/paths.ts).
+ *
+ * Every demo keystore is locked with the passphrase "trichain-demo": the data is synthetic.
+ *
+ * Machine-readable lines on stdout:
+ *   TRICHAIN_DEMO_PROGRESS done=<n> total=<t> step=<json string>
+ *   TRICHAIN_DEMO_NODE role=<demo role> node=<hospital|patient|entity> peer=<host:port> name=<json string> data=<json string>
+ *   TRICHAIN_DEMO_READY <json: { base, created, nodes: [{ role, label, name, nodeRole, kind?, peer, fingerprint, data }], patients }>
+ * Runs until SIGINT or SIGTERM, then closes every daemon and node and prints "stopped".
+ */
+import { join } from 'node:path';
+import { DEMO_PASSPHRASE, DEMO_ROLE_ORDER, DEMO_ROLES, startDemo } from '../../app/demo';
+import { defaultDataDir } from '../../host/paths';
+import { parse } from '../args';
+import { CliError, type CliIO } from '../io';
+
+export const summary = 'start the training demo consortium (5 nodes on this machine): trichain demo [--data DIR]';
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parse(argv, { data: { type: 'string' }, verbose: { type: 'boolean', default: false } });
+  const dir = values.data ?? join(defaultDataDir(io.env as NodeJS.ProcessEnv), 'demo');
+  io.err(`trichain demo: ${dir} (synthetic data; every node's passphrase is "${DEMO_PASSPHRASE}")`);
+  let demo;
+  try {
+    demo = await startDemo(dir, {
+      onProgress: (step, done, total) => io.out(`TRICHAIN_DEMO_PROGRESS done=${done} total=${total} step=${JSON.stringify(step)}`),
+      log: values.verbose ? (l) => io.err(l) : undefined,
+    });
+  } catch (e) {
+    throw new CliError(`cannot start the demo: ${(e as Error).message}`, 1);
+  }
+  const nodes = DEMO_ROLE_ORDER.map((role) => {
+    const n = demo.nodes[role];
+    const d = demo.daemons[role];
+    const info = DEMO_ROLES[role];
+    return { role, label: info.label, name: n.config.name, nodeRole: n.config.role, ...(info.kind ? { kind: info.kind } : {}), peer: d.listen, fingerprint: d.fingerprint, data: n.paths.dir };
+  });
+  for (const n of nodes) io.out(`TRICHAIN_DEMO_NODE role=${n.role} node=${n.nodeRole} peer=${n.peer} name=${JSON.stringify(n.name)} data=${JSON.stringify(n.data)}`);
+  io.out(`TRICHAIN_DEMO_READY ${JSON.stringify({ base: demo.baseDir, created: demo.created, nodes, patients: demo.patients })}`);
+  io.err(`demo consortium running (${demo.created ? 'created' : 'reopened'}); press Ctrl+C to stop`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await demo.close();
+  io.out('stopped');
+  return 0;
+}
