@@ -1,11 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
-  API_METHODS, CATEGORIES, CONFIDENTIALITY, CONTRACT, EVENT_NAMES, RENDERER_METHODS, SENSITIVITY_CODES,
+  API_METHODS, CONTRACT, EVENT_NAMES, RENDERER_METHODS,
   SIGNED_METHODS, SignActionSchema, EVENT_NAME_LIST, dispatch, validateEvent, validateRequest, validateResponse,
   type ApiHandlers,
 } from './api';
-import * as labels from '../src-main/emr/labels';
 
 /** Property names that would mean secret key material is leaving the node. */
 const SECRET_NAME = /secret|private|priv[_-]?key|^sk$|^sks?$|seed|mnemonic|passphrase|password|keystore|unlock|^ikm$/i;
@@ -43,12 +42,6 @@ describe('api contract', () => {
     for (const m of required) expect(API_METHODS).toContain(m);
     expect([...EVENT_NAMES].sort()).toEqual(['chain.updated', 'import.progress', 'sync.progress', 'tx.pending']);
     expect([...EVENT_NAME_LIST].sort()).toEqual([...EVENT_NAMES].sort());
-  });
-
-  it('mirrors the node\'s label vocabulary', () => {
-    expect([...CATEGORIES]).toEqual([...labels.CATEGORIES]);
-    expect([...SENSITIVITY_CODES]).toEqual([...labels.SENSITIVITY_CODES]);
-    expect([...CONFIDENTIALITY]).toEqual([...labels.CONFIDENTIALITY_ORDER]);
   });
 
   it('has a sign.prepare action for every signed method, and signed methods are not renderer methods', () => {

@@ -15,10 +15,11 @@
  * This module is pure (zod only) and is imported by the renderer, the host, Electron and the node.
  */
 import { z } from 'zod';
+import { CATEGORIES, CONFIDENTIALITY_ORDER, SENSITIVITY_CODES } from './vocabulary';
 import { MAX_BODY_BYTES as MAX_BODY } from './ipc';
 
 // ---------------------------------------------------------------------------------------------
-// Vocabulary (mirrors src-main/emr/labels.ts; api.test.ts checks they agree)
+// Vocabulary (labels: ./vocabulary, shared with the node)
 
 export const ROLES = ['clinician', 'patient', 'entity'] as const;
 export type Role = (typeof ROLES)[number];
@@ -26,20 +27,9 @@ export type Role = (typeof ROLES)[number];
 export const CHAINS = ['hospital', 'patient', 'social'] as const;
 export type ChainId = (typeof CHAINS)[number];
 
-export const CATEGORIES = [
-  'demographics', 'encounter', 'condition', 'observation', 'vital-signs', 'lab', 'medication',
-  'procedure', 'immunization', 'allergy', 'imaging', 'note', 'care-plan', 'financial', 'device',
-  'administrative', 'other',
-] as const;
-export type Category = (typeof CATEGORIES)[number];
-
-export const SENSITIVITY_CODES = [
-  'HIV', 'PSY', 'ETH', 'SDV', 'GDIS', 'STD', 'SEX', 'BH', 'SUD', 'OPIOIDUD', 'PSYTHPN', 'ABORTION', 'COGN', '42CFRPart2',
-] as const;
-export type SensitivityCode = (typeof SENSITIVITY_CODES)[number];
-
-export const CONFIDENTIALITY = ['L', 'N', 'R', 'V'] as const;
-export type Confidentiality = (typeof CONFIDENTIALITY)[number];
+export { CATEGORIES, SENSITIVITY_CODES } from './vocabulary';
+export type { Category, SensitivityCode, Confidentiality } from './vocabulary';
+export const CONFIDENTIALITY = CONFIDENTIALITY_ORDER;
 
 export const ENTITY_KINDS = ['insurer', 'research', 'public-health', 'other'] as const;
 

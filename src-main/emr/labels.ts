@@ -4,23 +4,9 @@
  * confidentiality code (v3-Confidentiality). Every label carries the reasons that produced it.
  */
 
-/** The resource's clinical category (what kind of data it is). */
-export const CATEGORIES = [
-  'demographics', 'encounter', 'condition', 'observation', 'vital-signs', 'lab', 'medication',
-  'procedure', 'immunization', 'allergy', 'imaging', 'note', 'care-plan', 'financial', 'device',
-  'administrative', 'other',
-] as const;
-export type Category = (typeof CATEGORIES)[number];
-
-/** Sensitivity codes (v3-ActCode). HIV, PSY, ETH, SDV, GDIS, STD, SEX are required; others optional. */
-export const SENSITIVITY_CODES = ['HIV', 'PSY', 'ETH', 'SDV', 'GDIS', 'STD', 'SEX', 'BH', 'SUD', 'OPIOIDUD', 'PSYTHPN', 'ABORTION', 'COGN', '42CFRPart2'] as const;
-// 42CFRPart2 (v3-ActCode privacy law: US 42 CFR Part 2, substance use disorder records) is emitted with every
-// substance-use label, because consents filter on it (see shared SHIFT consent examples).
-export type SensitivityCode = (typeof SENSITIVITY_CODES)[number];
-
-/** Confidentiality (v3-Confidentiality), ordered low to high: L < N < R < V. */
-export const CONFIDENTIALITY_ORDER = ['L', 'N', 'R', 'V'] as const;
-export type Confidentiality = (typeof CONFIDENTIALITY_ORDER)[number];
+export { CATEGORIES, SENSITIVITY_CODES, CONFIDENTIALITY_ORDER } from '../../src-shared/vocabulary';
+export type { Category, SensitivityCode, Confidentiality } from '../../src-shared/vocabulary';
+import { CONFIDENTIALITY_ORDER, type Category, type Confidentiality, type SensitivityCode } from '../../src-shared/vocabulary';
 
 export const HCS_SYSTEMS = {
   sensitivity: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',

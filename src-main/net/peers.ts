@@ -3,8 +3,9 @@
  * rename). A peer is pinned by its TLS fingerprint and carries its signed binding statement, so
  * the pin can be re-verified whenever the list is loaded.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeJsonAtomic } from '../storage/atomic-file';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { toHex } from '../codec/hex';
 import { CHAINS } from '../ledger/types';
@@ -117,15 +118,6 @@ export class PeerList {
   }
 
   save(): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, peers: this.peers }, null, 2) + '\n', { mode: 0o600 });
-    const fd = openSync(tmp, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    writeJsonAtomic(this.file, { version: 1, peers: this.peers });
   }
 }

@@ -10,7 +10,8 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileAtomic } from '../storage/atomic-file';
 import { join } from 'node:path';
 
 x509.cryptoProvider.set(globalThis.crypto);
@@ -96,25 +97,13 @@ export function checkTlsIdentity(keyPem: string, certPem: string): TlsIdentity {
   return { keyPem, certPem, fingerprint: fingerprintOfDer(cert.raw) };
 }
 
-function writeAtomic(path: string, data: string, mode: number): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode });
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
 export const tlsDir = (dataDir: string): string => join(dataDir, 'tls');
 
 export function saveTlsIdentity(dataDir: string, id: TlsIdentity): void {
   const dir = tlsDir(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeAtomic(join(dir, 'key.pem'), id.keyPem, 0o600);
-  writeAtomic(join(dir, 'cert.pem'), id.certPem, 0o644);
+  writeFileAtomic(join(dir, 'key.pem'), id.keyPem, 0o600);
+  writeFileAtomic(join(dir, 'cert.pem'), id.certPem, 0o644);
 }
 
 /** The identity stored in DIR/tls, or null if there is none. Throws if it is there but damaged. */

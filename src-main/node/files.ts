@@ -1,14 +1,15 @@
 /**
  * A node's data folder: what lives where, and atomic JSON writes (temp file + rename), so a crash
- * never leaves a half-written config.
+ * never leaves a half-written config (storage/atomic-file).
  *   identity.json  passphrase-encrypted keystore (BLS + X25519 keys from one seed)
  *   node.db        SQLite: chains, state, blobs, mempool, outbox
  *   node.json      public config: role, name, network, listen address
  *   tls/           the node's TLS certificate and key (peer sync)
  *   peers.json     pinned peers
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+export { writeJsonAtomic } from '../storage/atomic-file';
 
 export interface NodePaths {
   dir: string;
@@ -22,16 +23,6 @@ export interface NodePaths {
 export function nodePaths(dir: string): NodePaths {
   const d = resolve(dir);
   return { dir: d, keystore: join(d, 'identity.json'), db: join(d, 'node.db'), config: join(d, 'node.json'), tls: join(d, 'tls'), peers: join(d, 'peers.json') };
-}
-
-export function writeJsonAtomic(file: string, value: unknown, mode = 0o600): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode });
-  const fd = openSync(tmp, 'r');
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, file);
 }
 
 export function readJson<T>(file: string, what: string): T {
