@@ -29,16 +29,17 @@ import { CHAIN_POLICY } from '../net/acl';
 import { encodeBindingString, signBinding } from '../net/binding';
 import { parseAddress } from '../net/client';
 import { inviteFromNodeValues } from '../net/cli-invite';
-import { acceptInvite, acceptJoinRequest } from '../net/cli-join';
+import { acceptInvite } from '../net/cli-join';
 import { PeerList } from '../net/peers';
 import { readConfig, writeConfig, type NodeRole } from '../node/config';
 import { runDaemon, type Daemon } from '../node/daemon';
 import { writeJsonAtomic } from '../node/files';
 import { TrichainNode } from '../node/node';
+import { admitPeer } from '../node/admit';
 import { classifyResource } from '../emr/classify/index';
 import { loadDemoBundles } from '../emr/demo/index';
 import { myRecords } from '../emr/patient-view';
-import { findPatientByFhirId, patientKeystorePath, type PatientEntry } from '../emr/patients';
+import { findPatientByFhirId, indexKnownPatient, patientKeystorePath, type PatientEntry } from '../emr/patients';
 import { importBundle, storeRecord, toLabelsBody, type FhirResource } from '../emr/records';
 import type { RecordLink } from '../ledger/rules/patient';
 
@@ -356,19 +357,7 @@ async function joinStMary(ctx: Ctx, role: DemoRole, node: TrichainNode, invite: 
   // St Mary's side (trichain admit). A hospital is pinned with its address so that St Mary, the
   // validator, also fetches the ciphertexts of the records it writes; the others only dial St Mary.
   const binding = encodeBindingString(signed);
-  acceptJoinRequest({ dataDir: stMary.paths.dir, binding, bls: stMary.bls, expectedRole: nodeRole });
-  for (const chain of chainsOf(nodeRole)) {
-    if (getMember(stMary.ledger.state(chain), node.identity.blsPublicKey)) continue;
-    const info = DEMO_ROLES[role];
-    stMary.submit(chain, 'member.register', {
-      role: nodeRole,
-      name: node.config.name,
-      blsPk: node.identity.blsPublicKey,
-      x25519Pk: node.identity.x25519PublicKey,
-      pop: signed.pop,
-      ...(nodeRole === 'entity' && info.kind ? { kind: info.kind } : {}),
-    });
-  }
+  admitPeer(stMary, binding, { kind: DEMO_ROLES[role].kind });
   await freshRound(stD);
   await settleOn(`${DEMO_ROLES[role].name} has synced its chains`, [d], [stMary, node], () => matchesHeads(node, stMary), ctx.timeoutMs);
   ctx.joinRequests.set(role, binding);
@@ -432,9 +421,7 @@ async function createDemo(ctx: Ctx, bundles: { name: string; bundle: unknown }[]
     storeRecord(riverside, { resource, labels: toLabelsBody(classifyResource(resource)), patient: { pk: milan.pk, x25519: member.x25519Pk } });
   }
   // Riverside's local patient index lists Milan too (no activation code: St Mary holds the keystore).
-  riverside.db
-    .prepare('INSERT OR IGNORE INTO emr_patients (pk, x25519, fhir_id, display, birth_year, activation, created) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(milan.pk, member.x25519Pk, milan.fhirId, milan.display, milan.birthYear, null, Date.now());
+  indexKnownPatient(riverside, { pk: milan.pk, x25519: member.x25519Pk, fhirId: milan.fhirId, display: milan.display, birthYear: milan.birthYear });
 
   ctx.step('Riverside Clinic: waiting for St Mary to commit and replicate');
   await commitVia(ctx, 'riverside')();
@@ -443,7 +430,7 @@ async function createDemo(ctx: Ctx, bundles: { name: string; bundle: unknown }[]
   // patient laptop fetches Milan's Riverside records there). Pinned with its address only now that
   // Riverside has applied the blocks anchoring its records: a node serves a ciphertext only once
   // it knows it from a committed block, and a refused fetch is retried only 30 s later.
-  acceptJoinRequest({ dataDir: stMary.paths.dir, binding: ctx.joinRequests.get('riverside')!, bls: stMary.bls, expectedRole: 'hospital', address: ctx.daemons.riverside!.listen });
+  admitPeer(stMary, ctx.joinRequests.get('riverside')!, { address: ctx.daemons.riverside!.listen }); // already a member: re-pins with its address
   await freshRound(stD);
   // St Mary, the validator, keeps a replica of every ciphertext (it serves them to the patient laptop).
   await settleOn('St Mary holds every record ciphertext', [stD], [stMary], () => holdsAllLinkedBlobs(stMary), ctx.timeoutMs, () => linkedBlobsHeld(stMary).held);

@@ -55,6 +55,16 @@ export function listPatients(node: TrichainNode, query = ''): PatientEntry[] {
 }
 
 /**
+ * Adds a patient registered elsewhere (known by the public keys on the patient chain) to this
+ * hospital's local index, so staff can find them; no activation code, no new identity.
+ */
+export function indexKnownPatient(node: TrichainNode, p: Omit<PatientEntry, 'activation'>): void {
+  node.db
+    .prepare('INSERT OR IGNORE INTO emr_patients (pk, x25519, fhir_id, display, birth_year, activation, created) VALUES (?, ?, ?, ?, ?, NULL, ?)')
+    .run(p.pk, p.x25519, p.fhirId, p.display, p.birthYear, Date.now());
+}
+
+/**
  * Registers a new patient on the patient chain (custodial key creation at the hospital) and
  * indexes them locally. Returns the entry with its activation code.
  */
