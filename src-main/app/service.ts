@@ -9,7 +9,8 @@
  * (unless TRICHAIN_NO_DEMO=1), as trainers expect from `npm start`.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ApiError, type ApiHandlers, type ApiOutput, type ChartResource, type RoleSession, type SignAction, type SignSummary, type TrichainEvent } from '../../src-shared/api';
@@ -54,7 +55,7 @@ interface DemoHandle {
 
 const VERSION = (() => {
   try {
-    return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return '0.0.0';
   }
