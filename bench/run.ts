@@ -34,6 +34,7 @@ const MODULES: Module[] = [
   { name: 'consensus', file: 'consensus.bench', fn: 'benchConsensus' },
   { name: 'sync', file: 'sync.bench', fn: 'benchSync' },
   { name: 'share', file: 'share.bench', fn: 'benchShare' },
+  { name: 'cluster', file: 'cluster.bench', fn: 'benchCluster' },
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -78,6 +78,9 @@ export function purposeCode(p: string): string {
   throw new ApiError('BAD_REQUEST', `unknown purpose "${p}": use one of ${PURPOSE_CODES.join(', ')}`);
 }
 
+/** Chart views of one patient by one organization within this window are one audit entry. */
+const CHART_VIEW_COALESCE_MS = 5 * 60_000;
+
 const dateMs = (d: string, endOfDay = false) => Date.parse(`${d}T${endOfDay ? '23:59:59.999' : '00:00:00'}Z`);
 
 export async function createService(opts: ServiceOptions): Promise<Service> {
@@ -89,6 +92,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   let demoStage: string | undefined;
   let demoStarting: Promise<void> | null = null;
   const verified = new Map<string, 'verified' | 'failed'>();
+  /** When each (clinician node, patient) chart view was last written to the audit trail. */
+  const chartViewsLogged = new Map<string, number>();
   const ownDir = join(dataDir, 'node');
   const demoDir = join(dataDir, 'demo');
 
@@ -463,8 +468,14 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       if (!i.patientId) throw new ApiError('BAD_REQUEST', 'which patient? (patientId)');
       const pk = pkOf(i.patientId);
       const resources = chartOfClinician(me, pk);
-      if (getMember(me.ledger.state('patient'), pk)?.role === 'patient') {
-        // Opening a chart is an access the patient can see in their audit trail.
+      const viewKey = `${me.publicKeyHex}:${toHex(pk)}`;
+      const lastLogged = chartViewsLogged.get(viewKey) ?? -Infinity;
+      if (getMember(me.ledger.state('patient'), pk)?.role === 'patient' && Date.now() - lastLogged >= CHART_VIEW_COALESCE_MS) {
+        // Opening a chart is an access the patient can see in their audit trail. Views by the same
+        // organization within CHART_VIEW_COALESCE_MS are one entry: otherwise every reload of an
+        // open chart (the UI reloads on each new block) would log a view, commit a block, and so
+        // trigger the next reload, forever.
+        chartViewsLogged.set(viewKey, Date.now());
         try {
           me.submit('patient', 'audit.log', { patient: pk, kind: 'chart.viewed', detail: { organization: me.config.name, resources: resources.length } });
         } catch {

@@ -18,6 +18,8 @@ const commands: Record<string, () => Promise<Command>> = {
   invite: () => import('../net/cli-invite'),
   join: () => import('../net/cli-join'),
   admit: () => import('./commands/admit'),
+  demo: () => import('./commands/demo'),
+  validators: () => import('./commands/validators'),
 };
 
 /** Registers a sub-command (used by modules that add commands, e.g. net/ for invite and join). */

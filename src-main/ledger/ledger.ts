@@ -3,7 +3,9 @@
  * chain's rules, builds proposals, verifies blocks completely (hash link, Merkle root, validator
  * set, commit certificate, every transaction signature and rule) before storing them, and applies
  * a block and its state changes in one SQLite transaction, so a crash leaves either the whole
- * block or none of it.
+ * block or none of it. Transactions that read then write begin IMMEDIATE: another process on the
+ * same database (a CLI beside a running daemon) then waits for the lock (busy_timeout) instead of
+ * failing on a stale read snapshot.
  */
 import { canonicalDecode, canonicalEncode, bytesEqual, type Canonical } from '../codec/canonical';
 import { toHex } from '../codec/hex';
@@ -88,7 +90,7 @@ export class Ledger {
         st.put(memberKey(m.blsPk), { role: m.role, name: m.name, blsPk: m.blsPk, x25519Pk: m.x25519Pk, since: 0 });
       }
       putValidators(st, 1, g.validators);
-    })();
+    }).immediate();
     return hash;
   }
 
@@ -178,7 +180,7 @@ export class Ledger {
       this.db.transaction(() => {
         this.applyTx(tx, this.height(chain) + 1, Date.now());
         throw rollback;
-      })();
+      }).immediate();
     } catch (e) {
       if (e !== rollback) throw e;
     }
@@ -219,7 +221,7 @@ export class Ledger {
           }
         }
         throw rollback;
-      })();
+      }).immediate();
     } catch (e) {
       if (e !== rollback) throw e;
     }
@@ -240,7 +242,7 @@ export class Ledger {
       this.db.transaction(() => {
         this.applyTxs(header, txs);
         throw rollback;
-      })();
+      }).immediate();
     } catch (e) {
       if (e !== rollback) throw e;
     }
@@ -254,14 +256,16 @@ export class Ledger {
     const { header, txs, cert } = block;
     const chain = header?.chain;
     if (!CHAINS.includes(chain)) throw new BlockRejected('hospital', header?.height ?? -1, 'unknown chain');
-    const head = this.head(chain);
-    this.checkHeader(header, txs, head);
     const hash = blockHash(header);
-    const c = checkCertificate(this.bls, this.validatorsAt(chain, header.height), header.genesis, header.height, hash, cert);
-    if (!c.ok) throw new BlockRejected(chain, header.height, c.reason);
+    // Signatures first (the expensive part, and independent of the chain's state)...
     this.checkTxSignatures(chain, header.height, txs);
     const bytes = encodeBlock(block);
+    // ...then everything that depends on the head, under the write lock, so that another process
+    // committing to the same database in between is seen as a height conflict, never half-applied.
     this.db.transaction(() => {
+      this.checkHeader(header, txs, this.head(chain));
+      const c = checkCertificate(this.bls, this.validatorsAt(chain, header.height), header.genesis, header.height, hash, cert);
+      if (!c.ok) throw new BlockRejected(chain, header.height, c.reason);
       this.applyTxs(header, txs);
       this.q.putBlock.run(chain, header.height, hash, bytes);
       txs.forEach((tx, i) => {
@@ -270,7 +274,7 @@ export class Ledger {
         this.q.dropMempool.run(chain, id);
         this.q.markOutbox.run(`height ${header.height}`, id);
       });
-    })();
+    }).immediate();
   }
 
   /** Decodes and commits a block from its wire bytes (sync). */

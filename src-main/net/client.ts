@@ -164,7 +164,9 @@ export class PeerClient {
       }
       const req = httpRequest({ host: this.address.host, port: this.address.port, method, path, headers, agent: this.agent, signal, timeout: this.opts.timeoutMs ?? 30_000 });
       req.once('response', resolve);
-      req.once('error', reject);
+      // 'on', not 'once': a request can emit 'error' twice (a failed pinned connect, then the socket),
+      // and an unhandled second one would crash the process.
+      req.on('error', reject);
       req.once('timeout', () => req.destroy(new Error(`net: request ${method} ${path} timed out`)));
       req.end(bytes);
     });

@@ -28,7 +28,10 @@ import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import type { Canonical } from '../codec/canonical';
 import { fromHex, toHex } from '../codec/hex';
+import { bytesEqual } from '../codec/canonical';
+import { blockHash, decodeBlock } from '../ledger/encoding';
 import type { ChainId } from '../ledger/types';
+import type { SyncStore } from '../net/sync-store';
 import { getMember } from '../ledger/rules/members';
 import { CHAIN_POLICY, mayReceiveBlob } from '../net/acl';
 import { decodeBindingString, PeerDirectory, type KnownKey } from '../net/binding';
@@ -36,6 +39,7 @@ import { PeerClient, parseAddress } from '../net/client';
 import { readJoinState } from '../net/cli-join';
 import { PeerList, type PeerRecord } from '../net/peers';
 import { startPeerServer, type NetLogEvent, type PeerServer } from '../net/server';
+import { CHAINS } from '../ledger/types';
 import { fetchBlob, fetchGenesis, syncFromPeers, syncRoutes, SyncSession, type SyncProgress } from '../net/sync';
 import { loadOrCreateTlsIdentity, type TlsIdentity } from '../net/tls';
 import { isRole, type PeerIdentity } from '../net/types';
@@ -43,6 +47,7 @@ import { readConfig, writeConfig } from './config';
 import type { TrichainNode } from './node';
 import { acceptRelayedTx, OutboxRelay, PeerTransport, type DialPeer, type RelayEvent } from './relay';
 import { BlobIndex, genesisDocBytes, NodeSyncStore } from './sync-adapter';
+import { dialableAddress, exchangeValidatorPeers, ownBindingLine, validatorPeersRoute, type PeerAd } from './validators';
 
 export interface DaemonOptions {
   /** Where the peer server listens (default 127.0.0.1, port 0 = any free port). */
@@ -55,6 +60,10 @@ export interface DaemonOptions {
   resubmitAfterMs?: number;
   /** Blocks per sync request (default 500). */
   syncBatch?: number;
+  /** Address advertised to peers for dialing this node (default: the listen address). */
+  advertise?: string;
+  /** Interval of the exchange of validator addresses (./validators; default 2000 ms). */
+  peerExchangeMs?: number;
   log?(line: string): void;
 }
 
@@ -120,6 +129,9 @@ class NodeDaemon extends EventEmitter implements Daemon {
   private producer: ReturnType<typeof setInterval> | null = null;
   private produceSoon: ReturnType<typeof setTimeout> | null = null;
   private readonly interval: number;
+  private selfAd: PeerAd | null = null;
+  private lastExchange = 0;
+  private exchangedWith = '';
 
   constructor(
     readonly node: TrichainNode,
@@ -257,7 +269,14 @@ class NodeDaemon extends EventEmitter implements Daemon {
         if (e.event === 'refused') this.emit('refused', { reason: e.reason, fingerprint: e.fingerprint });
         if (e.event === 'refused' || e.event === 'handler-error') this.log(`[net] ${JSON.stringify(e)}`);
       },
-      routes: syncRoutes({
+      routes: [
+        validatorPeersRoute(
+          node,
+          () => this.selfAd,
+          () => this.fingerprint,
+          () => this.reloadPeers(true),
+        ),
+        ...syncRoutes({
         store: this.store,
         blobMeta: (h) => this.index.meta(h),
         genesisDoc: (c) => genesisDocBytes(node, c),
@@ -276,11 +295,20 @@ class NodeDaemon extends EventEmitter implements Daemon {
           else engine!.receive!(from, msg);
           return { ok: true };
         },
+        // Proposals carry whole blocks (the consensus app caps them at 4 MiB).
+        maxMessageBytes: 8 * 1024 * 1024,
       }),
+      ],
     });
     const host = this.server.host.includes(':') ? `[${this.server.host}]` : this.server.host;
     this.listen = `${host}:${this.server.port}`;
     this.peerUrl = this.server.url;
+    const advertise = this.o.advertise ?? this.listen;
+    try {
+      if (dialableAddress(advertise)) this.selfAd = { binding: ownBindingLine(node, this.fingerprint), address: advertise };
+    } catch (e) {
+      this.log(`no address advertised to peers: ${(e as Error).message}`);
+    }
     this.producer = setInterval(() => this.produce(), this.o.produceIntervalMs ?? 250);
     this.loopDone = this.loop();
   }
@@ -352,11 +380,12 @@ class NodeDaemon extends EventEmitter implements Daemon {
     try {
       this.reloadPeers();
       await this.bootstrap();
+      await this.exchangePeers(signal);
       const clients = this.dialPeers().map((p) => p.client);
       const chains = this.node.chains();
       if (clients.length > 0 && chains.length > 0 && !signal.aborted) {
         let last = 0;
-        const results = await syncFromPeers(clients, this.store, chains, {
+        const results = await syncFromPeers(clients, this.catchUpStore, chains, {
           session: this.session,
           signal,
           batchSize: this.o.syncBatch,
@@ -382,20 +411,76 @@ class NodeDaemon extends EventEmitter implements Daemon {
     }
   }
 
+  /** Validators find each other's addresses through their peers (./validators). */
+  private async exchangePeers(signal: AbortSignal): Promise<void> {
+    const peers = this.dialPeers();
+    const key = peers.map((p) => p.fingerprint).sort().join(',');
+    if (key === this.exchangedWith && Date.now() - this.lastExchange < (this.o.peerExchangeMs ?? 2000)) return;
+    this.exchangedWith = key;
+    this.lastExchange = Date.now();
+    const changed = await exchangeValidatorPeers(
+      this.node,
+      peers.map((p) => p.client),
+      this.selfAd,
+      this.fingerprint,
+      signal,
+    );
+    if (changed > 0) this.reloadPeers(true);
+  }
+
+  /**
+   * The store catch-up appends to. Where a consensus engine (or another process on this database)
+   * stores the same height while a batch streams in, the peer's block at a height already stored
+   * is accepted when its bytes hash to the stored block (it is the same block: nothing to do) and
+   * refused otherwise; SQLite's BUSY under a concurrent writer is retried, not blamed on the peer.
+   */
+  private readonly catchUpStore: SyncStore = {
+    genesisHash: (c) => this.store.genesisHash(c),
+    height: (c) => this.store.height(c),
+    blockBytes: (c, h) => this.store.blockBytes(c, h),
+    blob: (h) => this.store.blob(h),
+    putBlob: (b) => this.store.putBlob(b),
+    appendBlock: (chain, bytes) => {
+      for (let i = 0; ; i++) {
+        try {
+          return this.store.appendBlock(chain, bytes);
+        } catch (e) {
+          const ledger = this.node.ledger;
+          let block;
+          try {
+            block = decodeBlock(bytes);
+          } catch {
+            throw e;
+          }
+          const h = block.header?.height;
+          if (Number.isSafeInteger(h) && h >= 1 && h <= ledger.height(chain)) {
+            const stored = ledger.blockBytes(chain, h);
+            if (stored && bytesEqual(blockHash(decodeBlock(stored).header), blockHash(block.header))) return;
+          }
+          if (!/database is locked|SQLITE_BUSY/i.test(String((e as Error).message) + String((e as { code?: string }).code ?? '')) || i >= 50) throw e;
+        }
+      }
+    },
+  };
+
   /** After `trichain join`: install the genesis of each chain this role replicates, checked against the invite. */
   private async bootstrap(): Promise<void> {
     const node = this.node;
     const join = readJoinState(node.paths.dir);
     if (!join) return;
     const role = node.config.role;
-    const missing = CHAIN_POLICY[role].filter((c) => !node.ledger.hasGenesis(c));
+    // Chains this role replicates get their genesis installed; the others' are kept as trusted
+    // anchors (checked against the invite's hashes) for verifying cross-chain proofs.
+    const missing = CHAINS.filter((c) => !node.ledger.knownGenesis(c));
     if (missing.length > 0) {
       const peers = this.dialPeers().sort((a, b) => (a.fingerprint === join.via ? -1 : b.fingerprint === join.via ? 1 : 0));
       for (const chain of missing) {
         for (const p of peers) {
           try {
             const g = await fetchGenesis(p.client, chain, fromHex(join.genesis[chain], 32), this.session);
-            if (!node.ledger.hasGenesis(chain)) node.ledger.initGenesis(g);
+            const expected = fromHex(join.genesis[chain], 32);
+            if (!CHAIN_POLICY[role].includes(chain)) node.ledger.trustGenesis(g, expected);
+            else if (!node.ledger.hasGenesis(chain)) node.ledger.initGenesis(g);
             this.emit('genesis', { chain, peer: p.name });
             break;
           } catch (e) {

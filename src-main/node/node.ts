@@ -17,7 +17,7 @@ import type { BlsApi } from '../crypto/bls-types';
 import { createIdentity, loadKeystore, saveKeystore, type Identity, type SaveOptions } from '../crypto/keystore';
 import { quorum } from '../ledger/certificate';
 import { txBytes, txId } from '../ledger/encoding';
-import { Ledger } from '../ledger/ledger';
+import { BlockRejected, Ledger } from '../ledger/ledger';
 import { produceBlock, signTx, type ValidatorKey } from '../ledger/producer';
 import { TxRejected } from '../ledger/rules/types';
 import { CHAINS, type Block, type ChainId, type SignedTx } from '../ledger/types';
@@ -189,7 +189,8 @@ export class TrichainNode extends EventEmitter {
     })();
     this.emit('tx', { chain: tx.chain, id: toHex(id), status: 'pending' });
     if (this.isSoloValidator(tx.chain) && !opts.defer) {
-      this.commitPending(tx.chain);
+      // A lost race with another process on this database leaves the tx for the next block.
+      for (let attempt = 0; attempt < 3 && !this.ledger.txLocation(tx.chain, id); attempt++) this.commitPending(tx.chain);
       const loc = this.ledger.txLocation(tx.chain, id);
       if (!loc) {
         const why = this.db.prepare('SELECT detail FROM outbox WHERE id = ?').pluck().get(id) as string | undefined;
@@ -212,7 +213,17 @@ export class TrichainNode extends EventEmitter {
     if (!this.isSoloValidator(chain)) return null;
     const candidates = this.mempool(chain);
     if (candidates.length === 0) return null;
-    const { block, dropped } = produceBlock(this.ledger, chain, candidates, [this.key]);
+    const before = this.ledger.height(chain);
+    let produced: ReturnType<typeof produceBlock>;
+    try {
+      produced = produceBlock(this.ledger, chain, candidates, [this.key]);
+    } catch (e) {
+      // Another process on this database (a CLI beside the running daemon) committed the next
+      // block first: our transactions are in it or still in the mempool for the next one.
+      if (e instanceof BlockRejected && this.ledger.height(chain) > before) return null;
+      throw e;
+    }
+    const { block, dropped } = produced;
     this.db.transaction(() => {
       for (const d of dropped) {
         const id = txId(d.tx);

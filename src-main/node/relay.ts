@@ -13,8 +13,10 @@
  *   rejected                     the validator refused it for a rule and no earlier own
  *                                transaction of that chain is still uncommitted (an earlier one
  *                                might be what it depends on; then it is retried next round)
- * Chains where this node alone is the validator are left to the local producer; chains with an
- * attached consensus engine, to the engine (the transaction is already in the mempool).
+ * Chains where this node alone is the validator are left to the local producer. On chains with an
+ * attached consensus engine the transaction is already in this validator's mempool; a pending one
+ * is also sent once to every other validator peer (best effort, in parallel), so that whichever
+ * validator proposes next includes it, and then counts as submitted.
  */
 import type { Canonical } from '../codec/canonical';
 import { bytesEqual } from '../codec/canonical';
@@ -103,7 +105,15 @@ export class OutboxRelay {
       const earlier = uncommittedBefore.get(chain) ?? 0;
       uncommittedBefore.set(chain, earlier + 1);
       if (blocked.has(chain) || !node.ledger.hasGenesis(chain)) continue;
-      if (node.isSoloValidator(chain) || this.o.engineAttached(chain)) continue;
+      if (node.isSoloValidator(chain)) continue;
+      if (this.o.engineAttached(chain)) {
+        if (e.status !== 'pending') continue;
+        const vs = new Set(node.ledger.validatorsAt(chain, node.ledger.height(chain) + 1).map((v) => toHex(v.blsPk)));
+        const others = this.o.peers().filter((p) => vs.has(p.blsPkHex));
+        await Promise.all(others.map((t) => t.client.request('POST', `/tx/${chain}`, e.tx as unknown as Canonical, signal).catch(() => null)));
+        if (node.moveOutbox(e.id, 'pending', 'submitted')) emit({ id: e.id, chain, type: e.tx.type, outcome: 'submitted', peer: `${others.length} validators` });
+        continue;
+      }
       if (e.status === 'submitted' && now - (this.submittedAt.get(e.id) ?? 0) < this.resubmitAfterMs) continue;
       const validators = new Set(node.ledger.validatorsAt(chain, node.ledger.height(chain) + 1).map((v) => toHex(v.blsPk)));
       const targets = this.o.peers().filter((p) => validators.has(p.blsPkHex));

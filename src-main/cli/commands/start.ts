@@ -1,6 +1,7 @@
 /**
  * `trichain start --data DIR [--listen HOST:PORT] [--api-port N] [--sync-interval MS]
- *   [--resubmit-after MS] [--sync-batch N]`: runs the
+ *   [--resubmit-after MS] [--sync-batch N] [--advertise HOST:PORT] [--block-interval MS]
+ *   [--propose-timeout MS] [--log-commits]`: runs the
  * node headless: verifies its chains, serves its local API on loopback and the peer server
  * (mutual TLS) on --listen, syncs from and relays to its pinned peers (src-main/node/daemon.ts).
  *
@@ -13,12 +14,27 @@
  *   TRICHAIN_SYNCED chain=<c> height=<h> applied=<n>
  *   TRICHAIN_RELAY id=<tx id> chain=<c> outcome=<submitted|duplicate|rejected|deferred|unreachable>
  *   TRICHAIN_ERASED record=<id> blobs=<n>
+ *   TRICHAIN_CONSENSUS chain=<c> validators=<n>     (this node runs Tendermint for the chain)
+ *   TRICHAIN_COMMIT chain=<c> height=<h> txs=<n> round=<r>   (with --log-commits: each decision)
+ *   TRICHAIN_EVIDENCE chain=<c> height=<h> validator=<name>  (equivocation detected and stored)
+ *
+ * Consensus (src-main/consensus/app.ts): for each chain where this node is in the validator set
+ * and the set has more than one validator, the Tendermint engine runs over the peer connections
+ * (HTTPS, mutual TLS); a chain this node validates alone keeps the solo producer, and switches to
+ * the engine when a validator-set change (trichain validators) makes the set grow.
+ * --block-interval: how long a proposer with an empty mempool waits before proposing an empty
+ * block (default 1000 ms); --propose-timeout: the base propose timeout (default 3000 ms, and at
+ * least twice the block interval). --advertise: the address validators dial to reach this node
+ * (default the listen address), exchanged between peers (src-main/node/validators.ts).
  * Stops cleanly on SIGTERM or SIGINT.
  */
 import { writeConfig } from '../../node/config';
 import { runDaemon, type Daemon } from '../../node/daemon';
 import { startLocalApi } from '../../node/local-api';
 import type { RelayEvent } from '../../node/relay';
+import { ValidatorEngines } from '../../consensus/app';
+import { DEFAULT_TIMEOUTS } from '../../consensus/state-machine';
+import type { ChainId } from '../../ledger/types';
 import { parseAddress } from '../../net/client';
 import type { SyncProgress } from '../../net/sync';
 import { parse, requireOpt } from '../args';
@@ -47,6 +63,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     'sync-interval': { type: 'string' },
     'resubmit-after': { type: 'string' },
     'sync-batch': { type: 'string' },
+    advertise: { type: 'string' },
+    'block-interval': { type: 'string' },
+    'propose-timeout': { type: 'string' },
+    'log-commits': { type: 'boolean', default: false },
   });
   const dir = requireOpt(values.data, '--data DIR');
   let listen: { host: string; port: number };
@@ -58,9 +78,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const syncIntervalMs = positiveInt(values['sync-interval'], '--sync-interval');
   const resubmitAfterMs = positiveInt(values['resubmit-after'], '--resubmit-after');
   const syncBatch = positiveInt(values['sync-batch'], '--sync-batch');
+  const blockInterval = positiveInt(values['block-interval'], '--block-interval') ?? 1000;
+  const proposeTimeout = Math.max(positiveInt(values['propose-timeout'], '--propose-timeout') ?? DEFAULT_TIMEOUTS.propose, 2 * blockInterval);
+  if (values.advertise) {
+    try {
+      parseAddress(values.advertise);
+    } catch (e) {
+      throw new CliError(`--advertise: ${(e as Error).message}`, 2);
+    }
+  }
   const node = await openNode(dir, io);
   const log = (l: string): void => io.err(l);
-  const opts = { syncIntervalMs, resubmitAfterMs, syncBatch, log };
+  const opts = { syncIntervalMs, resubmitAfterMs, syncBatch, log, advertise: values.advertise };
   let daemon: Daemon;
   try {
     if (!values.listen && node.config.listen) {
@@ -81,6 +110,24 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   daemon.on('relay', (e: RelayEvent) => io.out(`TRICHAIN_RELAY id=${e.id} chain=${e.chain} outcome=${e.outcome}${e.reason ? ` reason=${JSON.stringify(e.reason)}` : ''}`));
   daemon.on('erased', (e: { recordId: string; deleted: string[] }) => io.out(`TRICHAIN_ERASED record=${e.recordId} blobs=${e.deleted.length}`));
 
+  const scale = proposeTimeout / DEFAULT_TIMEOUTS.propose;
+  const engines = new ValidatorEngines(node, daemon, {
+    emptyBlockMs: blockInterval,
+    timeouts: {
+      propose: proposeTimeout,
+      proposeDelta: Math.round(DEFAULT_TIMEOUTS.proposeDelta * scale),
+      prevote: Math.round(DEFAULT_TIMEOUTS.prevote * scale),
+      prevoteDelta: Math.round(DEFAULT_TIMEOUTS.prevoteDelta * scale),
+      precommit: Math.round(DEFAULT_TIMEOUTS.precommit * scale),
+      precommitDelta: Math.round(DEFAULT_TIMEOUTS.precommitDelta * scale),
+    },
+    log,
+    onAttach: (chain: ChainId, n: number) => io.out(`TRICHAIN_CONSENSUS chain=${chain} validators=${n}`),
+    onDecide: values['log-commits'] ? (chain: ChainId, h: number, txs: number, round: number) => io.out(`TRICHAIN_COMMIT chain=${chain} height=${h} txs=${txs} round=${round}`) : undefined,
+    onRefused: (chain: ChainId, h: number, reason: string) => log(`[consensus] ${chain}: refused the proposal at height ${h}: ${reason}`),
+    onEvidence: (chain, e, v) => io.out(`TRICHAIN_EVIDENCE chain=${chain} height=${e.voteA.height} validator=${v?.name ?? e.voteA.validator}`),
+  });
+  engines.start();
   const api = await startLocalApi(node, values['api-port'] ? Number(values['api-port']) : 0);
   node.config.api = api.url;
   node.config.listen = daemon.listen;
@@ -93,6 +140,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  engines.close();
   await daemon.close();
   await new Promise<void>((resolve) => {
     api.server.close(() => resolve());

@@ -1,0 +1,117 @@
+/**
+ * `trichain validators` — change a chain's validator set (src-main/node/validators.ts):
+ *
+ *   validators list   --data DIR [--json]
+ *   validators add    PEERLINE --data DIR [--chains c,..] [--effective-in N] [--out FILE]
+ *   validators remove BLSPK    --data DIR [--chains c,..] [--effective-in N] [--out FILE]
+ *   validators sign   FILE     --data DIR        (another validator approves: adds its share)
+ *   validators submit FILE     --data DIR        (once a quorum signed: submits validators.update)
+ *
+ * PEERLINE is the `trichain-peer:` line the new validator's `trichain join` printed (its signed
+ * binding and proof of possession). add/remove write the proposal with this node's signature share
+ * to FILE (default DIR/validator-change.json); where this node's share alone is a quorum (a
+ * founder, the only validator) the change is submitted at once. Output lines for scripts:
+ *   TRICHAIN_VALIDATOR_CHANGE file=<path> quorum=<yes|no>
+ *   TRICHAIN_VALIDATOR_SUBMITTED chain=<c> effective=<height> status=<committed|pending>
+ * The node may be running (its database is shared; the running daemon picks the transaction up).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fromHex, toHex } from '../../codec/hex';
+import { defaultBls } from '../../crypto/bls';
+import { CHAINS, isChainId, type ChainId } from '../../ledger/types';
+import type { TrichainNode } from '../../node/node';
+import { assembleChange, proposeChange, signChange, submitChange, validatorFromPeerLine, ValidatorChangeError, type ChangeProposal } from '../../node/validators';
+import { parse, requireOpt } from '../args';
+import { CliError, type CliIO } from '../io';
+import { openNode } from '../unlock';
+
+export const summary = 'change validator sets: list | add PEERLINE | remove BLSPK | sign FILE | submit FILE (--data DIR)';
+
+const USAGE = 'usage: trichain validators list|add PEERLINE|remove BLSPK|sign FILE|submit FILE --data DIR [--chains c,..] [--effective-in N] [--out FILE] [--json]';
+
+function chainsOpt(v: string | undefined): ChainId[] | undefined {
+  if (!v) return undefined;
+  const cs = v.split(',').map((s) => s.trim());
+  for (const c of cs) if (!isChainId(c)) throw new CliError(`--chains: unknown chain ${c}`, 2);
+  return cs as ChainId[];
+}
+
+function readProposal(file: string): ChangeProposal {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ChangeProposal;
+  } catch (e) {
+    throw new CliError(`cannot read ${file}: ${(e as Error).message}`, 2);
+  }
+}
+
+function hasQuorum(node: TrichainNode, p: ChangeProposal): boolean {
+  return CHAINS.every((c) => !p.changes[c] || !('missing' in assembleChange(node, c, p.changes[c]!)));
+}
+
+function submit(node: TrichainNode, p: ChangeProposal, io: CliIO): void {
+  for (const r of submitChange(node, p)) {
+    io.out(`TRICHAIN_VALIDATOR_SUBMITTED chain=${r.chain} effective=${r.effectiveHeight} status=${r.result.status}`);
+  }
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (!sub || !['list', 'add', 'remove', 'sign', 'submit'].includes(sub)) throw new CliError(USAGE, 2);
+  const { values, positionals } = parse(
+    rest,
+    { data: { type: 'string' }, chains: { type: 'string' }, 'effective-in': { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean', default: false } },
+    true,
+  );
+  const dir = requireOpt(values.data, '--data DIR');
+  if (sub === 'list' ? positionals.length !== 0 : positionals.length !== 1) throw new CliError(USAGE, 2);
+  const effectiveIn = values['effective-in'] === undefined ? undefined : Number(values['effective-in']);
+  if (effectiveIn !== undefined && (!Number.isSafeInteger(effectiveIn) || effectiveIn < 2)) throw new CliError('--effective-in must be an integer >= 2', 2);
+  const node = await openNode(dir, io, { verify: false });
+  try {
+    node.db.pragma('busy_timeout = 5000'); // the running daemon may hold the write lock briefly
+    switch (sub) {
+      case 'list': {
+        const out = node.chains().map((c) => {
+          const h = node.ledger.height(c);
+          return { chain: c, height: h, validators: node.ledger.validatorsAt(c, h + 1).map((v) => ({ name: v.name, blsPk: toHex(v.blsPk) })) };
+        });
+        if (values.json) io.out(JSON.stringify(out));
+        else for (const c of out) io.out(`${c.chain.padEnd(9)} height ${c.height}: ${c.validators.map((v) => `${v.name} (${v.blsPk.slice(0, 12)}…)`).join(', ')}`);
+        return 0;
+      }
+      case 'add':
+      case 'remove': {
+        const p =
+          sub === 'add'
+            ? proposeChange(node, { add: [validatorFromPeerLine(defaultBls(), positionals[0])], chains: chainsOpt(values.chains), effectiveIn })
+            : proposeChange(node, { remove: [fromHex(positionals[0], 48)], chains: chainsOpt(values.chains), effectiveIn });
+        const file = resolve(values.out ?? join(dir, 'validator-change.json'));
+        writeFileSync(file, JSON.stringify(p, null, 2) + '\n');
+        const q = hasQuorum(node, p);
+        io.out(`TRICHAIN_VALIDATOR_CHANGE file=${file} quorum=${q ? 'yes' : 'no'}`);
+        if (q) submit(node, p, io);
+        else io.out(`more signatures needed: run \`trichain validators sign ${file} --data DIR\` on other validators, then \`trichain validators submit ${file} --data ${dir}\``);
+        return 0;
+      }
+      case 'sign': {
+        const file = resolve(positionals[0]);
+        const p = readProposal(file);
+        const signed = signChange(node, p);
+        writeFileSync(file, JSON.stringify(p, null, 2) + '\n');
+        io.out(`signed the change on ${signed.join(', ')}; quorum=${hasQuorum(node, p) ? 'yes' : 'no'}`);
+        return 0;
+      }
+      case 'submit': {
+        submit(node, readProposal(resolve(positionals[0])), io);
+        return 0;
+      }
+    }
+    return 2;
+  } catch (e) {
+    if (e instanceof ValidatorChangeError) throw new CliError(e.message, 1);
+    throw e;
+  } finally {
+    node.close();
+  }
+}

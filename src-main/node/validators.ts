@@ -1,0 +1,328 @@
+/**
+ * Validator-set changes (DESIGN.md §4; rule `validators.update` in ledger/rules/common.ts) and the
+ * exchange of validator addresses between running nodes.
+ *
+ * A change is proposed, signed and submitted in three steps, so that each validator's operator
+ * approves it with their own key:
+ *   proposeChange   on a current validator: per chain, {add, remove, effectiveHeight} and this
+ *                   node's signature share over validatorChangeMessage(genesis, change);
+ *   signChange      on each other validator that approves: its share is added (the proposal is a
+ *                   JSON document, passed around as a file);
+ *   submitChange    on a validator, once the shares of a quorum (> 2/3) of the set in force are
+ *                   in: the shares are aggregated into {signers bitmap, 96-byte signature} and the
+ *                   `validators.update` transaction is submitted on each chain.
+ * With one validator (a founder) its own share is the quorum: `trichain validators add` does all
+ * three at once. effectiveHeight: where this node validates alone, the block after the one that
+ * carries the change (head + 2, committed at once); otherwise head + `effectiveIn` (default 10),
+ * leaving time for the transaction to reach a proposer; a change not included by then is refused
+ * by the rules and must be proposed again.
+ *
+ * Validator addresses (how validators find each other): a node that joined by invite knows only
+ * its inviter's address, and the validator set on the chain carries keys, not addresses. So every
+ * running node POSTs /validator-peers to each pinned peer with its own signed binding (TLS
+ * fingerprint bound to its BLS key, net/binding) and the address it listens on; the answer lists
+ * the bindings and addresses of the peers the answering node has pinned that are validators of a
+ * chain. A node pins (DIR/peers.json, source 'manual') an entry only when the binding verifies
+ * and names a key that is a validator (in any recorded set) of one of its chains. The address is
+ * not signed: a wrong one only makes dials fail, since the connection is pinned to the
+ * fingerprint in the signed binding.
+ */
+import { bytesEqual } from '../codec/canonical';
+import { fromHex, toHex } from '../codec/hex';
+import type { BlsApi } from '../crypto/bls-types';
+import { makeBitmap, quorum } from '../ledger/certificate';
+import { validatorChangeMessage } from '../ledger/rules/common';
+import { CHAINS, type ChainId, type ValidatorInfo } from '../ledger/types';
+import { decodeBindingString, encodeBindingString, signBinding, verifyBinding, type SignedBinding } from '../net/binding';
+import { parseAddress, type PeerClient } from '../net/client';
+import { PeerList, type PeerRecord } from '../net/peers';
+import { HttpError, route, type Route } from '../net/server';
+import { isRole } from '../net/types';
+import type { SubmitResult, TrichainNode } from './node';
+
+// ---- validator-set changes -------------------------------------------------------------------------
+
+export interface ChainChange {
+  genesis: string;
+  add: { name: string; blsPk: string; pop: string }[];
+  remove: string[];
+  effectiveHeight: number;
+  /** Signature shares by validator BLS key (hex). */
+  shares: Record<string, string>;
+}
+
+export interface ChangeProposal {
+  kind: 'trichain-validator-change';
+  version: 1;
+  network: string | null;
+  created: number;
+  changes: Partial<Record<ChainId, ChainChange>>;
+}
+
+export class ValidatorChangeError extends Error {}
+
+const bodyOf = (c: ChainChange) => ({
+  add: c.add.map((a) => ({ name: a.name, blsPk: fromHex(a.blsPk, 48), pop: fromHex(a.pop, 96) })),
+  remove: c.remove.map((r) => fromHex(r, 48)),
+  effectiveHeight: c.effectiveHeight,
+});
+
+const isValidator = (vs: ValidatorInfo[], pk: Uint8Array) => vs.some((v) => bytesEqual(v.blsPk, pk));
+
+/** The validator to add, from a `trichain-peer:` line (its signed binding with proof of possession). */
+export function validatorFromPeerLine(bls: BlsApi, line: string): ValidatorInfo {
+  let b: SignedBinding;
+  try {
+    b = decodeBindingString(line);
+  } catch (e) {
+    throw new ValidatorChangeError(`peer line: ${(e as Error).message}`);
+  }
+  if (!verifyBinding(bls, b)) throw new ValidatorChangeError('peer line: the binding signature does not verify');
+  if (!b.pop || !bls.popVerify(b.statement.blsPk, b.pop)) throw new ValidatorChangeError('peer line: no valid proof of possession (use the line printed by trichain join)');
+  return { name: b.statement.name, blsPk: b.statement.blsPk, pop: b.pop };
+}
+
+function share(node: TrichainNode, chain: ChainId, c: ChainChange): string {
+  return toHex(node.bls.sign(node.identity.blsSecretKey, validatorChangeMessage(node.ledger.genesisHash(chain), bodyOf(c))));
+}
+
+/** Proposes a change on `chains` (default: every chain this node validates) with this node's share. */
+export function proposeChange(node: TrichainNode, o: { add?: ValidatorInfo[]; remove?: Uint8Array[]; chains?: ChainId[]; effectiveIn?: number }): ChangeProposal {
+  const add = o.add ?? [];
+  const remove = o.remove ?? [];
+  if (add.length === 0 && remove.length === 0) throw new ValidatorChangeError('the change adds and removes no one');
+  const me = node.identity.blsPublicKey;
+  const chains = o.chains ?? node.chains().filter((c) => isValidator(node.ledger.validatorsAt(c, node.ledger.height(c) + 1), me));
+  if (chains.length === 0) throw new ValidatorChangeError('this node is not a validator of any chain');
+  const p: ChangeProposal = { kind: 'trichain-validator-change', version: 1, network: node.config.network ?? null, created: Date.now(), changes: {} };
+  for (const chain of chains) {
+    if (!node.ledger.hasGenesis(chain)) throw new ValidatorChangeError(`this node does not hold the ${chain} chain`);
+    const head = node.ledger.height(chain);
+    const vs = node.ledger.validatorsAt(chain, head + 1);
+    if (!isValidator(vs, me)) throw new ValidatorChangeError(`this node is not a validator of the ${chain} chain`);
+    for (const a of add) if (isValidator(vs, a.blsPk)) throw new ValidatorChangeError(`${a.name} is already a validator of the ${chain} chain`);
+    for (const r of remove) if (!isValidator(vs, r)) throw new ValidatorChangeError(`${toHex(r).slice(0, 16)}… is not a validator of the ${chain} chain`);
+    const effectiveHeight = node.isSoloValidator(chain) ? head + 2 : head + (o.effectiveIn ?? 10);
+    const c: ChainChange = {
+      genesis: toHex(node.ledger.genesisHash(chain)),
+      add: add.map((a) => ({ name: a.name, blsPk: toHex(a.blsPk), pop: toHex(a.pop) })),
+      remove: remove.map(toHex),
+      effectiveHeight,
+      shares: {},
+    };
+    c.shares[toHex(me)] = share(node, chain, c);
+    p.changes[chain] = c;
+  }
+  return p;
+}
+
+/** Checks a proposal against this node's chains and adds its share to every change (returns what it signed). */
+export function signChange(node: TrichainNode, p: ChangeProposal): ChainId[] {
+  if (p?.kind !== 'trichain-validator-change' || p.version !== 1) throw new ValidatorChangeError('not a validator-change proposal');
+  const me = node.identity.blsPublicKey;
+  const signed: ChainId[] = [];
+  for (const chain of CHAINS) {
+    const c = p.changes[chain];
+    if (!c) continue;
+    if (!node.ledger.hasGenesis(chain)) throw new ValidatorChangeError(`this node does not hold the ${chain} chain`);
+    if (c.genesis !== toHex(node.ledger.genesisHash(chain))) throw new ValidatorChangeError(`the ${chain} change is for another network`);
+    const head = node.ledger.height(chain);
+    if (c.effectiveHeight <= head + 1) throw new ValidatorChangeError(`the ${chain} change takes effect at ${c.effectiveHeight}, the chain is already at ${head}: propose it again`);
+    const vs = node.ledger.validatorsAt(chain, head + 1);
+    if (!isValidator(vs, me)) throw new ValidatorChangeError(`this node is not a validator of the ${chain} chain`);
+    for (const a of bodyOf(c).add) if (!node.bls.popVerify(a.blsPk, a.pop)) throw new ValidatorChangeError(`proof of possession of ${a.name} does not verify`);
+    c.shares[toHex(me)] = share(node, chain, c);
+    signed.push(chain);
+  }
+  return signed;
+}
+
+/** The `validators.update` body for a chain, if the shares reach a quorum of the set in force. */
+export function assembleChange(node: TrichainNode, chain: ChainId, c: ChainChange): { body: ReturnType<typeof bodyOf> & { signers: Uint8Array; signature: Uint8Array }; signers: number; needed: number } | { missing: number; needed: number } {
+  const vs = node.ledger.validatorsAt(chain, node.ledger.height(chain) + 1);
+  const msg = validatorChangeMessage(node.ledger.genesisHash(chain), bodyOf(c));
+  const idx: number[] = [];
+  const sigs: Uint8Array[] = [];
+  vs.forEach((v, i) => {
+    const s = c.shares[toHex(v.blsPk)];
+    if (!s) return;
+    const sig = fromHex(s, 96);
+    if (!node.bls.verify(v.blsPk, msg, sig)) throw new ValidatorChangeError(`the share of ${v.name} on the ${chain} chain does not verify`);
+    idx.push(i);
+    sigs.push(sig);
+  });
+  const needed = quorum(vs.length);
+  if (idx.length < needed) return { missing: needed - idx.length, needed };
+  return { body: { ...bodyOf(c), signers: makeBitmap(vs.length, idx), signature: node.bls.aggregate(sigs) }, signers: idx.length, needed };
+}
+
+const busy = (e: unknown) => /database is locked|SQLITE_BUSY/i.test(String((e as Error)?.message ?? e));
+
+/** Runs f, retrying while another process (the running daemon) holds SQLite's write lock. */
+function withRetry<T>(f: () => T, tries = 20): T {
+  for (let i = 0; ; i++) {
+    try {
+      return f();
+    } catch (e) {
+      if (!busy(e) || i >= tries) throw e;
+      const until = Date.now() + 50 + Math.random() * 100;
+      while (Date.now() < until) {
+        // brief synchronous back-off (CLI process)
+      }
+    }
+  }
+}
+
+/**
+ * Submits every change of the proposal that has a quorum; throws if one lacks it. The transaction
+ * is signed once and queued (retried while a running daemon holds the write lock); where this node
+ * validates alone it is committed here unless the running daemon's producer commits it first.
+ */
+export function submitChange(node: TrichainNode, p: ChangeProposal): { chain: ChainId; result: SubmitResult; effectiveHeight: number }[] {
+  const ready: { chain: ChainId; body: Parameters<TrichainNode['submit']>[2]; effectiveHeight: number }[] = [];
+  for (const chain of CHAINS) {
+    const c = p.changes[chain];
+    if (!c) continue;
+    const a = assembleChange(node, chain, c);
+    if ('missing' in a) throw new ValidatorChangeError(`the ${chain} change needs ${a.missing} more signature(s) (quorum ${a.needed}): trichain validators sign FILE --data DIR on other validators`);
+    ready.push({ chain, body: a.body as unknown as Parameters<TrichainNode['submit']>[2], effectiveHeight: c.effectiveHeight });
+  }
+  return ready.map((r) => {
+    const tx = withRetry(() => node.sign(r.chain, 'validators.update', r.body));
+    const queued = withRetry(() => node.submitSigned(tx, { defer: true }));
+    if (node.isSoloValidator(r.chain)) {
+      for (let i = 0; i < 20 && !node.ledger.txLocation(r.chain, queued.id); i++) {
+        try {
+          node.commitPending(r.chain);
+        } catch (e) {
+          // the daemon committed that height first (or holds the lock): look again
+          if (!busy(e) && !/refused/.test(String((e as Error).message))) throw e;
+        }
+      }
+    }
+    const loc = node.ledger.txLocation(r.chain, queued.id);
+    const result: SubmitResult = loc ? { ...queued, status: 'committed', height: loc.height } : queued;
+    return { chain: r.chain, result, effectiveHeight: r.effectiveHeight };
+  });
+}
+
+// ---- exchange of validator addresses -----------------------------------------------------------
+
+export interface PeerAd {
+  binding: string;
+  address: string;
+}
+
+export const dialableAddress = (address: string): boolean => {
+  try {
+    const a = parseAddress(address);
+    return a.port !== 0 && a.host !== '0.0.0.0' && a.host !== '::' && a.host !== '';
+  } catch {
+    return false;
+  }
+};
+
+/** This node's signed binding for its TLS fingerprint, as a `trichain-peer:` string. */
+export function ownBindingLine(node: TrichainNode, fingerprint: string): string {
+  const role = node.config.role;
+  if (!isRole(role)) throw new Error(`unknown role ${role}`);
+  return encodeBindingString(signBinding(node.bls, node.identity.blsSecretKey, { fingerprint, blsPk: node.identity.blsPublicKey, role, name: node.config.name.slice(0, 128), time: Date.now() }));
+}
+
+/** True when `pk` is a validator of one of the node's chains, in any recorded set (current or scheduled). */
+function isAnyValidator(node: TrichainNode, pk: Uint8Array): boolean {
+  for (const c of node.chains()) {
+    for (const [, vs] of node.ledger.state(c).scan('validators/')) if (isValidator(vs as unknown as ValidatorInfo[], pk)) return true;
+  }
+  return false;
+}
+
+/** Pins advertised validators (checked as described above); returns how many records changed. */
+export function mergePeerAds(node: TrichainNode, ownFingerprint: string, ads: unknown): number {
+  if (!Array.isArray(ads)) return 0;
+  let list: PeerList;
+  try {
+    list = PeerList.load(node.paths.dir);
+  } catch {
+    return 0;
+  }
+  let changed = 0;
+  for (const ad of ads.slice(0, 256) as PeerAd[]) {
+    if (!ad || typeof ad.binding !== 'string' || typeof ad.address !== 'string' || !dialableAddress(ad.address)) continue;
+    let b: SignedBinding;
+    try {
+      b = decodeBindingString(ad.binding);
+    } catch {
+      continue;
+    }
+    const st = b.statement;
+    if (st.fingerprint === ownFingerprint || bytesEqual(st.blsPk, node.identity.blsPublicKey)) continue;
+    const cur = list.get(st.fingerprint);
+    if (cur && (cur.address === ad.address || cur.bad)) continue;
+    if (!verifyBinding(node.bls, b) || !isAnyValidator(node, st.blsPk)) continue;
+    const rec: PeerRecord = cur
+      ? { ...cur, address: ad.address }
+      : { address: ad.address, fingerprint: st.fingerprint, blsPk: toHex(st.blsPk), role: st.role, name: st.name, binding: ad.binding, lastSeen: null, source: 'manual' };
+    try {
+      list.upsert(rec);
+      changed++;
+    } catch {
+      // an invalid record is skipped
+    }
+  }
+  return changed;
+}
+
+/** The validators among this node's pinned peers, with their addresses (and this node itself). */
+export function peerAds(node: TrichainNode, self: PeerAd | null): PeerAd[] {
+  let recs: PeerRecord[] = [];
+  try {
+    recs = PeerList.load(node.paths.dir).good();
+  } catch {
+    recs = [];
+  }
+  const out: PeerAd[] = self ? [self] : [];
+  for (const r of recs) {
+    if (!r.binding || !dialableAddress(r.address)) continue;
+    if (isAnyValidator(node, fromHex(r.blsPk, 48))) out.push({ binding: r.binding, address: r.address });
+  }
+  return out;
+}
+
+/** POST /validator-peers: takes the caller's ad (its binding must name the calling connection), answers ours. */
+export function validatorPeersRoute(node: TrichainNode, self: () => PeerAd | null, ownFingerprint: () => string, onChange: () => void): Route {
+  return route(
+    'POST',
+    '/validator-peers',
+    ({ peer, body }) => {
+      const ad = body as unknown as PeerAd | undefined;
+      if (ad && typeof ad === 'object' && typeof ad.binding === 'string') {
+        try {
+          const b = decodeBindingString(ad.binding);
+          if (b.statement.fingerprint !== peer.fingerprint || !bytesEqual(b.statement.blsPk, peer.blsPk)) throw new HttpError(400, 'the binding does not name this connection');
+        } catch (e) {
+          if (e instanceof HttpError) throw e;
+          throw new HttpError(400, 'malformed binding');
+        }
+        if (mergePeerAds(node, ownFingerprint(), [ad]) > 0) onChange();
+      }
+      return { body: peerAds(node, self()) as unknown as import('../codec/canonical').Canonical };
+    },
+    { maxBodyBytes: 64 * 1024 },
+  );
+}
+
+/** Client side: tells each peer our address and pins the validators it knows. */
+export async function exchangeValidatorPeers(node: TrichainNode, clients: PeerClient[], self: PeerAd | null, ownFingerprint: string, signal?: AbortSignal): Promise<number> {
+  let changed = 0;
+  for (const c of clients) {
+    if (signal?.aborted) break;
+    try {
+      const r = await c.request('POST', '/validator-peers', self as unknown as import('../codec/canonical').Canonical, signal);
+      if (r.status === 200) changed += mergePeerAds(node, ownFingerprint, r.body);
+    } catch {
+      // unreachable or an older node without the route: next peer
+    }
+  }
+  return changed;
+}
