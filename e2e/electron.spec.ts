@@ -21,7 +21,7 @@ test('Electron window: first run renders, the bridge is exactly { call, on }, no
     executablePath: bin.path,
     args: [ROOT, '--no-sandbox'],
     cwd: ROOT,
-    env: { ...process.env, TRICHAIN_DATA: dataDir },
+    env: { ...process.env, TRICHAIN_DATA: dataDir, TRICHAIN_NO_DEMO: '1' }, // the first-run screen, not the demo
   });
   try {
     const win = await app.firstWindow();

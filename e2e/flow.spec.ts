@@ -1,92 +1,185 @@
 /**
- * DRAFT — full demo flow against the REAL node engine (src-main/app/service.ts).
- * Excluded in playwright.config.ts (testIgnore) until the service exists; remove it from testIgnore
- * then. Written against the renderer's data-testids; expectations on the node's behaviour (which
- * records a consent selects, what is refused, what the audit shows) follow DESIGN.md §6.
+ * The whole demo walk a trainer makes, as a new user would, against the REAL node engine (five
+ * nodes over HTTPS on loopback, a copy of the demo built in global-setup.ts):
+ * demo roles → chart with labels → consent → request → preview → approve → verified package →
+ * export → revoke → refused → access log. Waits only on UI state. Saves the screenshots of
+ * docs/screenshots/ that README shows.
  */
-import { test, expect } from './fixtures/host';
+import type { Locator, Page } from '@playwright/test';
+import { test, expect, actAs, roleSwitcher, waitInteractive } from './fixtures/host';
 
-test.use({ engine: 'real' });
+const RESEARCH = 'Institute for Outcomes Research';
+const shot = (page: Page, name: string) => page.screenshot({ path: `docs/screenshots/${name}.png` });
 
-/** Act as the first demo role whose label matches. */
-async function actAs(page: import('@playwright/test').Page, label: RegExp | 'first') {
-  const select = page.getByTestId('role-switcher');
-  if (label === 'first') return void (await select.selectOption({ index: 0 }));
-  for (const o of await select.locator('option').all()) {
-    if (label.test((await o.textContent()) ?? '')) return void (await select.selectOption((await o.getAttribute('value')) ?? ''));
-  }
-  throw new Error(`no demo role matches ${label}`);
+/** Confirms the open sign dialog after checking its summary; resolves once it has closed. */
+async function sign(page: Page, expected: { who?: RegExp; what?: RegExp; chain?: RegExp }, screenshot?: string) {
+  const dialog = page.getByRole('dialog', { name: 'Confirm and sign' });
+  await expect(dialog).toBeVisible();
+  if (expected.who) await expect(dialog.getByTestId('sign-who')).toHaveText(expected.who);
+  if (expected.what) await expect(dialog.getByTestId('sign-what')).toHaveText(expected.what);
+  if (expected.chain) await expect(dialog.getByTestId('sign-chain')).toHaveText(expected.chain);
+  if (screenshot) await shot(page, screenshot);
+  await dialog.getByRole('button', { name: 'Sign' }).click();
+  await expect(dialog).toBeHidden({ timeout: 60_000 });
 }
 
-test('demo → chart → consent → request → approve → verify → revoke → refused → audit', async ({ page, host }) => {
+/** The research institute files a request for the patient who consented to it. */
+async function fileResearchRequest(page: Page, categories: string[]) {
+  await actAs(page, 'research');
+  await page.getByRole('button', { name: 'File a request' }).click();
+  const form = page.getByRole('form', { name: 'File a request' });
+  // The institute knows Milan only as a pseudonymous patient who named it in a consent.
+  const pick = form.getByTestId('request-patient-pick');
+  await expect(pick.locator('option')).toHaveCount(2);
+  await expect(pick.locator('option').nth(1)).toHaveText(/pseudonymous/);
+  await pick.selectOption({ index: 1 });
+  await expect(form.getByTestId('request-patient')).toHaveValue(/^[0-9a-f]{96}$/);
+  await form.getByTestId('request-purpose').fill('research');
+  for (const c of categories) await form.getByTestId(`category-${c}`).check();
+  await form.getByTestId('request-from').fill('1900-01-01');
+  await form.getByRole('button', { name: 'Sign and file' }).click();
+  await sign(page, { who: new RegExp(RESEARCH), what: /^Request .* for research/, chain: /^social chain$/ });
+  await expect(form).toBeHidden();
+}
+
+const card = (page: Page) => page.getByTestId('share-request').filter({ hasText: RESEARCH }).first();
+
+/** St Mary's pending request from the institute, with its preview open. */
+async function openPendingRequest(page: Page): Promise<Locator> {
+  await actAs(page, 'stMary');
+  await page.getByTestId('nav-requests').click();
+  const card = page.getByTestId('share-request').filter({ hasText: RESEARCH }).and(page.locator('[data-status="pending"]'));
+  await expect(card).toHaveCount(1);
+  await expect(card).toContainText('Milan Beatty');
+  await card.getByRole('button', { name: 'Preview and decide' }).click();
+  const preview = card.getByTestId('share-preview');
+  await expect(preview.getByTestId('preview-decision')).toBeVisible();
+  return preview;
+}
+
+test('demo roles → chart with labels → consent → request → approve → verified package → revoke → refused → access log', async ({ page, host }) => {
+  test.setTimeout(240_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  // A new user opens the app: the demo consortium runs, its five roles are offered.
   await page.goto(host.url);
-  await page.getByTestId('start-demo').click();
+  await waitInteractive(page);
+  await expect(roleSwitcher(page).locator('option')).toHaveText([/St Mary Hospital/, /Riverside Clinic/, /Milan Beatty — patient/, /Acme Health Insurance/, new RegExp(RESEARCH)]);
   await expect(page.getByTestId('shell')).toHaveAttribute('data-role', 'clinician');
 
-  // Clinician opens a chart; labels and their reasons are shown.
-  await page.getByTestId('patient-row').first().getByRole('button').click();
-  await expect(page.getByTestId('timeline-item').first()).toBeVisible();
-  await page.getByTestId('label-why').first().click();
-  await expect(page.getByTestId('label-reasons').first()).toBeVisible();
-  const patientName = (await page.getByTestId('chart-patient-name').textContent()) ?? '';
+  // St Mary's clinician finds Milan and opens the chart: label chips and the reasons behind them.
+  await page.getByRole('searchbox', { name: 'Search patients' }).fill('milan');
+  await expect(page.getByTestId('patient-row')).toHaveCount(1);
+  await page.getByTestId('patient-row').getByRole('button', { name: 'Milan Beatty' }).click();
+  await expect(page.getByTestId('chart-patient-name')).toHaveText('Milan Beatty');
+  expect(await page.getByTestId('timeline-item').count()).toBeGreaterThan(100);
+  const sensitive = page.getByTestId('timeline-item').filter({ has: page.getByTestId('chip-sensitivity').filter({ hasText: 'PSY' }) }).first();
+  await expect(sensitive.getByTestId('chip-sensitivity').first()).toHaveText('PSY');
+  await sensitive.getByRole('button', { name: 'Why?' }).click();
+  await expect(sensitive.getByTestId('label-reasons')).toContainText('PSY');
+  await expect(sensitive.getByTestId('label-reasons')).toContainText('rule');
+  await sensitive.screenshot({ path: 'docs/screenshots/chart-labels.png' });
+  // The chart as it opens: header, consent status, newest records with their label chips.
+  const newest = page.getByTestId('timeline-item').filter({ has: page.getByTestId('label-why') }).first();
+  await newest.getByRole('button', { name: 'Why?' }).click();
+  await expect(newest.getByTestId('label-reasons')).toBeVisible();
+  await page.getByTestId('chart-patient-name').scrollIntoViewIfNeeded();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, 'chart');
 
-  // The patient grants the insurer lab + medication until next year.
-  await actAs(page, /patient/i);
+  // The patient grants the research institute a consent through the sign dialog.
+  await actAs(page, 'patient');
   await page.getByTestId('nav-consents').click();
-  await page.getByTestId('grant-consent').click();
-  await page.getByTestId('consent-purpose').fill('claims processing');
-  await page.getByTestId('category-lab').check();
-  await page.getByTestId('category-medication').check();
-  await page.getByTestId('consent-submit').click();
-  await expect(page.getByTestId('sign-who')).not.toBeEmpty();
-  await expect(page.getByTestId('sign-chain')).toContainText('patient');
-  await page.getByTestId('sign-confirm').click();
-  await expect(page.getByTestId('consent-card').first()).toHaveAttribute('data-status', 'active');
+  await expect(page.getByTestId('empty-state')).toBeVisible();
+  await page.getByRole('button', { name: 'Grant consent' }).click();
+  const consentForm = page.getByRole('form', { name: 'Grant consent' });
+  await consentForm.getByTestId('consent-entity').selectOption({ label: `${RESEARCH} (research)` });
+  await consentForm.getByTestId('consent-purpose').fill('research');
+  for (const c of ['condition', 'medication', 'encounter']) await consentForm.getByTestId(`category-${c}`).check();
+  await consentForm.getByRole('button', { name: 'Sign consent' }).click();
+  await sign(page, { who: /^Milan Beatty \(patient; key [0-9a-f]{12}…\)$/, what: new RegExp(`^Grant ${RESEARCH} access to condition, medication, encounter for research until \\d{4}-\\d{2}-\\d{2}$`), chain: /^patient chain$/ }, 'sign-dialog');
+  const consent = page.getByTestId('consent-card').filter({ hasText: RESEARCH });
+  await expect(consent).toHaveAttribute('data-status', 'active');
+  await expect(consent).toContainText('sensitive records excluded');
+  await shot(page, 'consents');
 
-  // The insurer files a request for the patient.
-  await actAs(page, /insur/i);
-  await page.getByTestId('new-request').click();
-  await page.getByTestId('request-patient').fill(patientName); // TODO: the id the demo gives the insurer
-  await page.getByTestId('request-purpose').fill('claims processing');
-  await page.getByTestId('category-lab').check();
-  await page.getByTestId('request-submit').click();
-  await page.getByTestId('sign-confirm').click();
+  // The research institute files a request for that patient.
+  await fileResearchRequest(page, ['condition', 'medication', 'encounter']);
+  await expect(page.getByTestId('entity-request')).toHaveCount(1);
+  await expect(page.getByTestId('entity-request')).toHaveAttribute('data-status', 'pending');
 
-  // A hospital approves after the de-identified preview.
-  await actAs(page, 'first');
-  await page.getByTestId('nav-requests').click();
-  await page.getByTestId('open-preview').first().click();
-  await expect(page.getByTestId('preview-decision')).toHaveAttribute('data-decision', 'allowed');
-  await page.getByTestId('approve-request').click();
-  await page.getByTestId('sign-confirm').click();
+  // St Mary sees it, previews the de-identified package (sensitive records left out, with reasons)
+  // and approves through the sign dialog.
+  let preview = await openPendingRequest(page);
+  await expect(preview.getByTestId('preview-decision')).toHaveAttribute('data-decision', 'allowed');
+  expect(await preview.getByTestId('preview-included').count()).toBeGreaterThan(5);
+  for (const t of await preview.getByTestId('preview-included').allTextContents()) expect(t).not.toMatch(/Milan|Beatty/);
+  await expect(preview.getByTestId('preview-excluded').filter({ hasText: /sensitive/ }).first()).toBeVisible();
+  await expect(preview.getByTestId('preview-excluded').first()).toContainText(/^\d+ records? \(.*\): .*sensitive \(PSY/);
+  await card(page).scrollIntoViewIfNeeded();
+  await page.evaluate(() => document.querySelector('[data-testid="share-request"]')?.scrollIntoView({ block: 'start' }));
+  await shot(page, 'share-preview');
+  await preview.getByRole('button', { name: 'Approve and publish' }).click();
+  await sign(page, { who: /^St Mary Hospital/, what: /^Approve request .*cross-chain proof$/, chain: /hospital chain, social chain, patient chain/ });
+  await expect(page.getByText('No share requests.')).toBeVisible();
 
-  // The insurer verifies the package.
-  await actAs(page, /insur/i);
+  // The research institute receives the package, verifies its proof and exports it.
+  await actAs(page, 'research');
   await page.getByTestId('nav-packages').click();
-  await page.getByTestId('verify-package').first().click();
-  await expect(page.getByTestId('verification-badge').first()).toHaveText('verified');
+  const pkg = page.getByTestId('package');
+  await expect(pkg).toHaveCount(1);
+  await pkg.getByRole('button', { name: 'Verify proof' }).click();
+  await expect(pkg.getByTestId('verification-badge')).toHaveText('verified');
+  const proof = pkg.getByTestId('proof-details');
+  await expect(proof).toBeVisible();
+  await expect(proof).toContainText('One aggregate BLS signature over five statements: 96 bytes');
+  await expect(proof).toContainText('Consent terms');
+  await expect(proof).not.toContainText('✘');
+  for (const [button, ext] of [['Export CSV', 'csv'], ['Export FHIR', 'json']] as const) {
+    const download = page.waitForEvent('download');
+    await pkg.getByRole('button', { name: button }).click();
+    const d = await download;
+    expect(d.suggestedFilename()).toMatch(new RegExp(`\\.${ext}$`));
+    const text = (await (await d.createReadStream()).toArray()).join('');
+    expect(text.length).toBeGreaterThan(100);
+    expect(text).not.toMatch(/Milan|Beatty/);
+  }
+  await shot(page, 'package-verified');
 
-  // The patient revokes; a new request is refused.
-  await actAs(page, /patient/i);
+  // The patient revokes; what was already shared stays listed.
+  await actAs(page, 'patient');
   await page.getByTestId('nav-consents').click();
-  await page.getByTestId('revoke-consent').first().click();
-  await page.getByTestId('sign-confirm').click();
-  await expect(page.getByTestId('consent-card').first()).toHaveAttribute('data-status', 'revoked');
-  await actAs(page, /insur/i);
-  await page.getByTestId('new-request').click();
-  await page.getByTestId('request-patient').fill(patientName);
-  await page.getByTestId('request-purpose').fill('claims processing');
-  await page.getByTestId('category-lab').check();
-  await page.getByTestId('request-submit').click();
-  await page.getByTestId('sign-confirm').click();
-  await actAs(page, 'first');
-  await page.getByTestId('nav-requests').click();
-  await page.getByTestId('open-preview').first().click();
-  await expect(page.getByTestId('preview-decision')).toHaveAttribute('data-decision', 'refused');
+  await consent.getByRole('button', { name: 'Revoke' }).click();
+  await sign(page, { what: /^Revoke consent .*every later share stops at once$/, chain: /^patient chain$/ });
+  await expect(consent).toHaveAttribute('data-status', 'revoked');
+  await expect(page.getByTestId('already-shared')).toContainText(RESEARCH);
 
-  // The patient's access log shows the share and the revocation.
-  await actAs(page, /patient/i);
+  // The institute files again; St Mary's answer is a refusal, with the revocation as its reason.
+  await fileResearchRequest(page, ['condition']);
+  await expect(page.getByTestId('entity-request').and(page.locator('[data-status="pending"]'))).toHaveCount(1);
+  preview = await openPendingRequest(page);
+  await expect(preview.getByTestId('preview-decision')).toHaveAttribute('data-decision', 'refused');
+  await expect(preview.getByTestId('preview-decision')).toContainText(/revoked/);
+  await expect(preview.getByRole('button', { name: 'Approve and publish' })).toHaveCount(0);
+  await preview.getByRole('button', { name: 'Answer: refuse (signed)' }).click();
+  await sign(page, { what: /^Approve request /, chain: /social chain/ });
+  await page.getByRole('button', { name: 'All' }).click();
+  const refused = page.getByTestId('share-request').and(page.locator('[data-status="refused"]'));
+  await expect(refused).toHaveCount(1);
+  await expect(refused.getByTestId('request-decision')).toContainText(/revoked/);
+  await actAs(page, 'research');
+  await expect(page.getByTestId('entity-request').and(page.locator('[data-status="refused"]')).getByTestId('request-decision')).toContainText(/revoked/);
+
+  // Milan's access log lists the grant, the share, the refusal, the revocation and the chart view.
+  await actAs(page, 'patient');
   await page.getByTestId('nav-access').click();
-  await expect(page.locator('[data-testid="audit-row"][data-action="share"]')).not.toHaveCount(0);
-  await expect(page.locator('[data-testid="audit-row"][data-action="consent.revoke"]')).not.toHaveCount(0);
+  const rows = page.getByTestId('audit-row');
+  for (const [action, subject] of [['consent.grant', 'consent.granted'], ['share', 'share.published'], ['refused', 'share.refused'], ['consent.revoke', 'consent.revoked'], ['read', 'chart.viewed']]) {
+    await expect(rows.and(page.locator(`[data-action="${action}"]`)).filter({ hasText: subject }).first()).toBeVisible();
+  }
+  await expect(rows.filter({ hasText: 'chart.viewed' }).first()).toContainText('St Mary Hospital');
+  await expect(rows.filter({ hasText: 'share.published' }).first()).toContainText(`entity: ${RESEARCH}`);
+  await shot(page, 'access-log');
+  expect(errors).toEqual([]);
 });

@@ -1,9 +1,9 @@
 import { test, expect } from './fixtures/host';
 
-// Smoke: the renderer loads through the browser host, the first-run screen renders, and the API
-// requires the session token.
+// Smoke, over the real engine on an empty data folder with TRICHAIN_NO_DEMO=1: the renderer loads
+// through the browser host, the first-run screen renders, and the API requires the session token.
 
-test('first-run screen renders through the browser host', async ({ page, host }) => {
+test('first-run screen renders through the browser host', async ({ page, emptyHost: host }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -18,7 +18,7 @@ test('first-run screen renders through the browser host', async ({ page, host })
   expect(errors).toEqual([]);
 });
 
-test('the API refuses a request without the token, and with a wrong one', async ({ request, host }) => {
+test('the API refuses a request without the token, and with a wrong one', async ({ request, emptyHost: host }) => {
   const none = await request.post(`${host.origin}/api/app.info`, { data: {} });
   expect(none.status()).toBe(401);
   expect(await none.json()).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
@@ -29,7 +29,7 @@ test('the API refuses a request without the token, and with a wrong one', async 
   expect(await right.json()).toMatchObject({ ok: true, value: { name: 'Trichain', initialized: false } });
 });
 
-test('the page without a token explains how to connect, and a CSP header is sent', async ({ page, host }) => {
+test('the page without a token explains how to connect, and a CSP header is sent', async ({ page, emptyHost: host }) => {
   const res = await page.goto(host.origin + '/');
   expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
   await expect(page.getByTestId('no-token')).toBeVisible();

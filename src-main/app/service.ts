@@ -128,13 +128,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     if (demo) return;
     demoStarting ??= (async () => {
       demoStage = 'starting';
-      const { startDemo: start, DEMO_ROLES } = await import('./demo');
+      const { startDemo: start, DEMO_ROLES, DEMO_ROLE_ORDER } = await import('./demo');
       const d = await start(demoDir, { onProgress: (step: string) => (demoStage = step) });
       demo = d as unknown as DemoHandle;
-      for (const [id, node] of Object.entries(d.nodes as Record<string, TrichainNode>)) {
-        const meta = (DEMO_ROLES as Record<string, { label: string }>)[id];
-        addRole(id, meta?.label ?? node.config.name, node);
-      }
+      // The switcher lists the roles in the demo's order, whether it was just built or reopened.
+      for (const id of DEMO_ROLE_ORDER) addRole(id, DEMO_ROLES[id].label, d.nodes[id]);
       demoStage = 'ready';
     })().finally(() => (demoStarting = null));
     await demoStarting;
@@ -565,7 +563,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const node = current().node;
       const pk = node.config.role === 'patient' ? node.identity.blsPublicKey : i.patientId ? pkOf(i.patientId) : null;
       if (!pk) throw new ApiError('BAD_REQUEST', 'which patient? (patientId)');
-      const all = patientAudit(node, pk).map((e, n) => auditView(e, toHex(pk), n));
+      const names = new Map(entities().map((e) => [e.id, e.name]));
+      const all = patientAudit(node, pk).map((e, n) => auditView(e, toHex(pk), n, names));
       const start = i.before ? all.findIndex((e) => e.id === i.before) + 1 : 0;
       const page = all.slice(start, start + i.limit);
       return { entries: page, nextBefore: start + i.limit < all.length ? page[page.length - 1]?.id : undefined };

@@ -88,8 +88,14 @@ const AUDIT_ACTION: Record<string, AuditEntry['action']> = {
   'record.shared-for-care': 'share', 'record.erased': 'amend',
 };
 
-export function auditView(e: AuditView, patientId: string, index: number): AuditEntry {
-  const detail = Object.entries(e.detail).map(([k, v]) => `${k}: ${v instanceof Uint8Array ? toHex(v).slice(0, 16) : String(v)}`).join(', ');
+/** `names` maps member keys (hex) to names, so the log says "entity: Institute for …", not a key. */
+export function auditView(e: AuditView, patientId: string, index: number, names?: ReadonlyMap<string, string>): AuditEntry {
+  const show = (v: unknown): string => {
+    const hex = v instanceof Uint8Array ? toHex(v) : typeof v === 'string' ? v : null;
+    if (hex !== null && names?.has(hex)) return names.get(hex)!;
+    return v instanceof Uint8Array ? toHex(v).slice(0, 16) : String(v);
+  };
+  const detail = Object.entries(e.detail).map(([k, v]) => `${k}: ${show(v)}`).join(', ');
   return {
     id: `${e.chain}-${e.height}-${index}`,
     at: iso(e.time),

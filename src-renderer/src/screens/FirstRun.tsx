@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ENTITY_KINDS, type Role } from '../../../src-shared/api';
 import { api, useApp } from '../store';
 import { runSigned } from '../useLoad';
@@ -14,6 +14,26 @@ export function FirstRun() {
   const [organization, setOrganization] = useState('');
   const [entityKind, setEntityKind] = useState<(typeof ENTITY_KINDS)[number]>('insurer');
   const [invite, setInvite] = useState('');
+  // A first run with an empty data folder starts the demo on its own: show how far it got, and
+  // enter the app as soon as it runs (the node reports its stage; we ask once a second).
+  const [demoStage, setDemoStage] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const st = await api()['demo.status']({});
+        if (!live) return;
+        if (st.running) { await loadSession(); return; }
+        const starting = !!st.stage && st.stage !== 'ready' && !st.stage.startsWith('failed');
+        setDemoStage(starting ? st.stage! : null);
+        if (st.stage?.startsWith('failed')) toast('error', `The demo could not start: ${st.stage.slice(8)}`);
+        else if (starting) timer = setTimeout(poll, 1000);
+      } catch { /* the node answers app.info; a failed status poll only hides the progress */ }
+    };
+    void poll();
+    return () => { live = false; if (timer) clearTimeout(timer); };
+  }, [loadSession, toast]);
 
   const startDemo = async () => {
     setBusy('demo');
@@ -57,8 +77,11 @@ export function FirstRun() {
         <section className="card" aria-labelledby="demo-title">
           <h2 id="demo-title">Start a demo</h2>
           <p>Runs a whole consortium on this computer — two hospitals, a patient, an insurer and a research institute — with synthetic patients. Switch between roles at any time.</p>
-          <button type="button" className="primary" onClick={startDemo} disabled={busy !== null} data-testid="start-demo">
-            {busy === 'demo' ? 'Starting the demo…' : 'Start demo'}
+          {demoStage && (
+            <p role="status" aria-live="polite" className="muted" data-testid="demo-progress">Starting the demo consortium: {demoStage}…</p>
+          )}
+          <button type="button" className="primary" onClick={startDemo} disabled={busy !== null} aria-busy={busy === 'demo' || !!demoStage} data-testid="start-demo">
+            {busy === 'demo' || demoStage ? 'Starting the demo…' : 'Start demo'}
           </button>
         </section>
 

@@ -2,6 +2,21 @@ import { api, useApp } from '../../store';
 import { runSigned, useLoad } from '../../useLoad';
 import { Async } from '../../components/Async';
 
+/** The left-out records grouped by reason ("12 records (Claim ×12): category financial not …"). */
+function groupExcluded(excluded: { resourceType: string; category: string; reason: string }[]) {
+  const groups = new Map<string, { reason: string; count: number; byType: Map<string, number> }>();
+  for (const e of excluded) {
+    const g = groups.get(e.reason) ?? { reason: e.reason, count: 0, byType: new Map<string, number>() };
+    g.count++;
+    g.byType.set(e.resourceType, (g.byType.get(e.resourceType) ?? 0) + 1);
+    groups.set(e.reason, g);
+  }
+  // Sensitive exclusions first: they are the ones a clinician must be sure about.
+  return [...groups.values()]
+    .sort((a, b) => Number(/sensitive/.test(b.reason)) - Number(/sensitive/.test(a.reason)) || b.count - a.count)
+    .map((g) => ({ reason: g.reason, count: g.count, types: [...g.byType].map(([t, n]) => `${t} ×${n}`).join(', ') }));
+}
+
 /** What approving would publish (de-identified), what is left out and why; approve through signing. */
 export function SharePreview({ requestId, onDone }: { requestId: string; onDone(): void }) {
   const requestSignature = useApp((s) => s.requestSignature);
@@ -10,7 +25,9 @@ export function SharePreview({ requestId, onDone }: { requestId: string; onDone(
   const approve = async () => {
     const r = await runSigned(() => requestSignature({ method: 'shares.approve', input: { requestId } }));
     if (r && r.method === 'shares.approve') {
-      toast('info', r.value.package ? `Published package ${r.value.package.id.slice(0, 12)} with a cross-chain proof.` : `Request ${r.value.request.status}.`);
+      const { request, package: pkg } = r.value;
+      if (pkg) toast('info', `Published package ${pkg.id.slice(0, 12)} with a cross-chain proof.`);
+      else toast(request.status === 'refused' ? 'error' : 'info', `Request ${request.status}${request.decision?.reason ? `: ${request.decision.reason}` : '.'}`);
       onDone();
     }
   };
@@ -22,7 +39,7 @@ export function SharePreview({ requestId, onDone }: { requestId: string; onDone(
             <p data-testid="preview-decision" data-decision={p.decision}>
               <span className={`badge badge-${p.decision === 'allowed' ? 'good' : 'bad'}`}>{p.decision === 'allowed' ? 'Consent allows' : 'Consent refuses'}</span> {p.reason}
             </p>
-            <p className="muted">Pseudonym for this entity: <code>{p.pseudonym}</code> · confidentiality {p.confidentiality}</p>
+            <p className="muted">{p.pseudonym && <>Pseudonym for this entity: <code>{p.pseudonym}</code> · </>}confidentiality {p.confidentiality}</p>
             <h3>Would be shared ({p.included.length})</h3>
             {p.included.length === 0 ? <p className="muted">Nothing.</p> : (
               <ul className="list compact">
@@ -39,11 +56,21 @@ export function SharePreview({ requestId, onDone }: { requestId: string; onDone(
             <h3>Left out ({p.excluded.length})</h3>
             {p.excluded.length === 0 ? <p className="muted">Nothing.</p> : (
               <ul className="list compact">
-                {p.excluded.map((r, i) => <li key={i} data-testid="preview-excluded">{r.resourceType} · {r.category}: {r.reason}</li>)}
+                {groupExcluded(p.excluded).map((g) => (
+                  <li key={g.reason} data-testid="preview-excluded">
+                    <strong>{g.count} record{g.count === 1 ? '' : 's'}</strong> ({g.types}): {g.reason}
+                  </li>
+                ))}
               </ul>
             )}
             <div className="actions">
-              <button type="button" className="primary" onClick={approve} disabled={p.decision !== 'allowed'} data-testid="approve-request">Approve and publish</button>
+              {p.decision === 'allowed' ? (
+                <button type="button" className="primary" onClick={approve} data-testid="approve-request">Approve and publish</button>
+              ) : (
+                // The node decides again when it signs: the refusal and its reason go on the social
+                // chain, so the entity sees why and the patient's access log lists it.
+                <button type="button" className="danger" onClick={approve} data-testid="refuse-request">Answer: refuse (signed)</button>
+              )}
             </div>
           </>
         )}

@@ -14,7 +14,7 @@ export function ShareRequests() {
       <h1 id="requests-title">Share requests</h1>
       <div className="segmented" role="group" aria-label="Filter">
         <button type="button" aria-pressed={status === 'pending'} onClick={() => setStatus('pending')}>Pending</button>
-        <button type="button" aria-pressed={status === 'all'} onClick={() => setStatus('all')}>All</button>
+        <button type="button" aria-pressed={status === 'all'} onClick={() => setStatus('all')} data-testid="filter-all">All</button>
       </div>
       <Async state={state} label="share requests" isEmpty={(d) => d.requests.length === 0} emptyText="No share requests.">
         {(d) => (
@@ -29,7 +29,7 @@ export function ShareRequests() {
                   </div>
                   <span className={`badge badge-${r.status === 'refused' ? 'bad' : r.status === 'pending' ? 'warn' : 'good'}`}>{r.status}</span>
                 </div>
-                {r.decision && <p className="muted">{r.decision.reason}</p>}
+                {r.decision && <p className="muted" data-testid="request-decision">{r.decision.reason}</p>}
                 {r.status === 'pending' && (
                   <button type="button" aria-expanded={open === r.id} onClick={() => setOpen(open === r.id ? null : r.id)} data-testid="open-preview">
                     {open === r.id ? 'Close preview' : 'Preview and decide'}

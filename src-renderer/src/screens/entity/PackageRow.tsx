@@ -42,7 +42,7 @@ export function PackageRow({ pkg }: { pkg: PackageSummary }) {
       <div className="row-between">
         <div>
           <strong>{pkg.purpose}</strong> — {pkg.resourceCount} records ({pkg.categories.join(', ')}) for <code>{pkg.patientPseudonym}</code>
-          <div className="muted">From {pkg.entity.name} · published {new Date(pkg.publishedAt).toLocaleString()} · hash <code title={pkg.packageHash}>{pkg.packageHash.slice(0, 16)}…</code></div>
+          <div className="muted">Requested by {pkg.entity.name} · published {new Date(pkg.publishedAt).toLocaleString()} · hash <code title={pkg.packageHash}>{pkg.packageHash.slice(0, 16)}…</code></div>
         </div>
         <span className={`badge badge-${status === 'verified' ? 'good' : status === 'failed' ? 'bad' : 'neutral'}`} data-testid="verification-badge">{status}</span>
       </div>

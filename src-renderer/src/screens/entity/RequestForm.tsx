@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { Category } from '../../../../src-shared/api';
-import { useApp } from '../../store';
+import { api, useApp } from '../../store';
+import { useLoad } from '../../useLoad';
 import { runSigned } from '../../useLoad';
 import { CategoryPicker } from '../../components/CategoryPicker';
 
@@ -16,6 +17,9 @@ export function RequestForm({ onDone }: { onDone(): void }) {
   const [categories, setCategories] = useState<Category[]>([]);
   const [from, setFrom] = useState(yearsAgo(5));
   const [to, setTo] = useState(today());
+  // Patients who named this organization (or its kind) in a consent, as pseudonymous ids.
+  const visible = useLoad(() => api()['patients.search']({ query: '', limit: 50 }), []);
+  const candidates = visible.data?.patients ?? [];
   const periodError = from > to ? 'The period must start before it ends.' : null;
 
   const submit = async (e: React.FormEvent) => {
@@ -31,6 +35,14 @@ export function RequestForm({ onDone }: { onDone(): void }) {
   return (
     <form className="card" onSubmit={submit} aria-label="File a request" data-testid="request-form">
       <h2>File a request</h2>
+      {candidates.length > 0 && (
+        <label>Patients who consented to share with you
+          <select value={candidates.some((p) => p.id === patientId) ? patientId : ''} onChange={(e) => setPatientId(e.target.value)} data-testid="request-patient-pick">
+            <option value="">Choose a patient…</option>
+            {candidates.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+          </select>
+        </label>
+      )}
       <label>Patient identifier<input required value={patientId} onChange={(e) => setPatientId(e.target.value)} placeholder="The id the patient shared with you" data-testid="request-patient" /></label>
       <label>Purpose<input required value={purpose} onChange={(e) => setPurpose(e.target.value)} placeholder="e.g. claim #1234 review" data-testid="request-purpose" /></label>
       <CategoryPicker legend="Categories requested" value={categories} onChange={setCategories} />

@@ -30,7 +30,7 @@ export function Requests() {
                   <td>{r.period.from} – {r.period.to}</td>
                   <td>
                     <span className={`badge badge-${r.status === 'refused' ? 'bad' : r.status === 'pending' ? 'warn' : 'good'}`}>{r.status}</span>
-                    {r.decision && <div className="muted">{r.decision.reason}</div>}
+                    {r.decision && <div className="muted" data-testid="request-decision">{r.decision.reason}</div>}
                   </td>
                 </tr>
               ))}

@@ -24,7 +24,8 @@ export function BlockDetail({ chain, height }: { chain: ChainId; height: number 
             )}
             <h4>Commit certificate</h4>
             <p data-testid="certificate">
-              {b.certificate.signers.length} of the validators signed (quorum {b.certificate.quorum}); one aggregate signature of {b.certificate.bytes} bytes.
+              {b.certificate.signers.length} of the validators signed (quorum {b.certificate.quorum}); one aggregate signature of {b.certificate.aggregateSignature.replace(/^0x/, '').length / 2} bytes
+              {' '}({b.certificate.bytes} bytes with the signer bitmap).
             </p>
             <p className="muted">Signers: {b.certificate.signers.map((s) => s.name).join(', ')} · bitmap <code>{b.certificate.bitmap}</code></p>
             <code className="wrap">{b.certificate.aggregateSignature}</code>

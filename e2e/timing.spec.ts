@@ -1,0 +1,112 @@
+/**
+ * Timing REPORT (not a timed test: no figure here fails the run). Measures, over the real engine:
+ *  (a) host spawn (what `npm start` runs without Electron) → interactive page (the role switcher
+ *      lists the five demo roles and is enabled) on a fresh demo (global-setup.ts builds it) and on
+ *      a reopened demo (a copy of that one);
+ *  (b) opening a chart of ~1,000 resources: a generated bundle (one patient, 1,000 Observations)
+ *      is imported through the Import screen, then the chart is opened and timed until its last
+ *      timeline item has rendered.
+ * Writes docs/e2e-timing.md and prints the figures.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect, copyTemplate, startHostProcess, waitInteractive, TEMPLATE_ENV } from './fixtures/host';
+
+const OBSERVATIONS = 1000;
+
+function generatedBundle(n: number): string {
+  const pid = 'timing-patient-1';
+  const subject = { reference: `Patient/${pid}` };
+  const entry: { resource: Record<string, unknown> }[] = [
+    { resource: { resourceType: 'Patient', id: pid, name: [{ given: ['Ada'], family: 'Timing' }], gender: 'female', birthDate: '1970-01-01' } },
+  ];
+  for (let i = 0; i < n; i++) {
+    const day = new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString();
+    entry.push({
+      resource: {
+        resourceType: 'Observation', id: `timing-glucose-${i}`, status: 'final',
+        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+        code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose [Mass/volume] in Blood' }], text: 'Glucose' },
+        subject, effectiveDateTime: day,
+        valueQuantity: { value: 80 + (i % 40), unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
+      },
+    });
+  }
+  return JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry });
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+test('timing report: host spawn → interactive (fresh, reopened); opening a chart of ~1,000 resources', async ({ page }) => {
+  test.setTimeout(240_000);
+  const fresh = JSON.parse(process.env.TRICHAIN_E2E_FRESH_TIMING ?? readFileSync(path.join(path.dirname(process.env[TEMPLATE_ENV]!), 'fresh-timing.json'), 'utf8')) as { spawnToReadyMs: number; spawnToInteractiveMs: number };
+
+  // (a) reopened demo: spawn the host on a copy of the template and load the page at once.
+  const host = await startHostProcess(await copyTemplate());
+  try {
+    await page.goto(host.url);
+    await waitInteractive(page);
+    const reopen = { spawnToReadyMs: Math.round(host.readyAt - host.spawnedAt), spawnToInteractiveMs: Math.round(performance.now() - host.spawnedAt) };
+
+    // (b) import one patient with 1,000 Observations through the Import screen...
+    await page.getByTestId('nav-import').click();
+    await page.getByTestId('import-json').fill(generatedBundle(OBSERVATIONS));
+    const importStart = performance.now();
+    await page.getByTestId('import-submit').click();
+    const dialog = page.getByRole('dialog', { name: 'Confirm and sign' });
+    await expect(dialog.getByTestId('sign-what')).toContainText('Import a FHIR bundle');
+    await dialog.getByRole('button', { name: 'Sign' }).click();
+    await expect(page.getByTestId('import-progress')).toBeVisible();
+    await expect(page.getByTestId('import-result')).toContainText(`Imported ${OBSERVATIONS + 1} resources`, { timeout: 180_000 });
+    const importMs = performance.now() - importStart;
+
+    // ...then open the chart: from the click to the last of the 1,001 timeline items rendered.
+    const items = page.getByTestId('timeline-item');
+    let t0 = performance.now();
+    await page.getByRole('button', { name: 'Open the chart' }).click();
+    await expect(items).toHaveCount(OBSERVATIONS + 1, { timeout: 60_000 });
+    await expect(items.last()).toBeAttached();
+    const chartFirstMs = performance.now() - t0;
+    await expect(page.getByTestId('chart-patient-name')).toHaveText(/Ada Timing/);
+    // Open it again from the patient list (warm caches, as a clinician coming back to it).
+    await page.getByTestId('nav-patients').click();
+    await page.getByRole('searchbox', { name: 'Search patients' }).fill('timing');
+    await expect(page.getByTestId('patient-row')).toHaveCount(1);
+    t0 = performance.now();
+    await page.getByTestId('patient-row').getByRole('button').click();
+    await expect(items).toHaveCount(OBSERVATIONS + 1, { timeout: 60_000 });
+    const chartAgainMs = performance.now() - t0;
+
+    const load = os.loadavg().map((x) => x.toFixed(2)).join(', ');
+    const md = `# End-to-end timing
+
+Measured by \`e2e/timing.spec.ts\` (and \`e2e/global-setup.ts\` for the fresh demo) during \`npm run test:e2e\`
+on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} CPU cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version},
+headless Chromium, load average at the end ${load}; other tests ran in parallel (2 workers), so these are figures from a busy machine,
+not best cases. A report, not a test: no figure fails the run.
+
+| what | time |
+| --- | --- |
+| fresh demo (empty data folder): host spawn → \`TRICHAIN_READY\` | ${s(fresh.spawnToReadyMs)} |
+| fresh demo: host spawn → interactive page (five nodes built, seeded, synced; role switcher enabled) | ${s(fresh.spawnToInteractiveMs)} |
+| reopened demo: host spawn → \`TRICHAIN_READY\` (five nodes reopened, synced) | ${s(reopen.spawnToReadyMs)} |
+| reopened demo: host spawn → interactive page | ${s(reopen.spawnToInteractiveMs)} |
+| import of a generated bundle (1 patient, ${OBSERVATIONS.toLocaleString('en')} Observations) through the Import screen, sign → result | ${s(importMs)} |
+| open that chart (${(OBSERVATIONS + 1).toLocaleString('en')} resources): click → last timeline item rendered | ${s(chartFirstMs)} |
+| open it again from the patient list | ${s(chartAgainMs)} |
+
+"Host spawn" is the moment \`node --import tsx src-main/host/main.ts\` is started — what \`npm start\` runs
+where the Electron binary is absent. "Interactive" means the page has loaded the session and the role
+switcher lists the five demo roles and is enabled. On a fresh data folder the host answers at once and
+starts the demo in the background (the first-run screen shows its progress); on a reopened folder it
+reopens the five nodes before it prints \`TRICHAIN_READY\`.
+`;
+    writeFileSync('docs/e2e-timing.md', md);
+    console.log(`\n[timing] fresh demo: spawn→ready ${s(fresh.spawnToReadyMs)}, spawn→interactive ${s(fresh.spawnToInteractiveMs)}`);
+    console.log(`[timing] reopened demo: spawn→ready ${s(reopen.spawnToReadyMs)}, spawn→interactive ${s(reopen.spawnToInteractiveMs)}`);
+    console.log(`[timing] import ${OBSERVATIONS + 1} resources: ${s(importMs)}; open chart: ${s(chartFirstMs)}, again: ${s(chartAgainMs)}\n`);
+  } finally {
+    await host.stop();
+  }
+});
