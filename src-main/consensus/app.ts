@@ -29,7 +29,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { canonicalDecode, canonicalEncode, bytesEqual, type Canonical } from '../codec/canonical';
 import { toHex } from '../codec/hex';
-import { blockHash, txBytes, txId } from '../ledger/encoding';
+import { blockHash, txBytes } from '../ledger/encoding';
 import { BlockRejected } from '../ledger/ledger';
 import { nextBlockTime } from '../ledger/producer';
 import type { Block, BlockHeader, Certificate, ChainId, SignedTx, ValidatorInfo } from '../ledger/types';
@@ -116,7 +116,7 @@ export class LedgerApp implements ConsensusApp {
 
   async prepareProposal(height: number, time: number, proposer: number): Promise<ProposalValue> {
     await this.waitForTxs(height);
-    const { ledger, db } = this.node;
+    const { ledger } = this.node;
     if (ledger.height(this.chain) + 1 !== height) throw new Error(`consensus ${this.chain}: asked to propose height ${height}, the ledger is at ${ledger.height(this.chain)}`);
     const candidates: SignedTx[] = [];
     let bytes = 0;
@@ -128,15 +128,8 @@ export class LedgerApp implements ConsensusApp {
     }
     const { header, txs, dropped } = await retryBusy(this.sched, () => ledger.prepareBlock(this.chain, candidates, proposer, nextBlockTime(ledger, this.chain, Math.max(time, Date.now()))));
     if (ledger.height(this.chain) + 1 !== height) throw new Error(`consensus ${this.chain}: the ledger moved past height ${height - 1} while preparing`);
-    if (dropped.length > 0) {
-      await retryBusy(this.sched, () => db.transaction(() => {
-        for (const d of dropped) {
-          const id = txId(d.tx);
-          db.prepare('DELETE FROM mempool WHERE chain = ? AND id = ?').run(this.chain, id);
-          db.prepare("UPDATE outbox SET status = 'rejected', detail = ? WHERE id = ? AND status != 'committed'").run(d.reason.slice(0, 500), id);
-        }
-      })());
-    }
+    // (one already on the chain is not rejected: see node.dropRefused)
+    if (dropped.length > 0) await retryBusy(this.sched, () => this.node.dropRefused(this.chain, dropped));
     return encodeProposal(header, txs);
   }
 

@@ -147,11 +147,15 @@ export class TrichainNode extends EventEmitter {
 
   private nextNonce(chain: ChainId): number {
     const key = `nonce/${chain}`;
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as Buffer | undefined;
-    const fromChain = this.db.prepare('SELECT MAX(nonce) FROM txs WHERE chain = ? AND author = ?').pluck().get(chain, this.identity.blsPublicKey) as number | null;
-    const next = Math.max(row ? Number(new TextDecoder().decode(row)) : 0, fromChain ?? 0) + 1;
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, Buffer.from(String(next)));
-    return next;
+    // Read then write under the write lock: two processes signing for this identity at once (a
+    // CLI beside the running daemon) never take the same nonce.
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as Buffer | undefined;
+      const fromChain = this.db.prepare('SELECT MAX(nonce) FROM txs WHERE chain = ? AND author = ?').pluck().get(chain, this.identity.blsPublicKey) as number | null;
+      const next = Math.max(row ? Number(new TextDecoder().decode(row)) : 0, fromChain ?? 0) + 1;
+      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, Buffer.from(String(next)));
+      return next;
+    }).immediate();
   }
 
   /** Signs a transaction as this node's identity (nothing is stored). */
@@ -224,15 +228,30 @@ export class TrichainNode extends EventEmitter {
       throw e;
     }
     const { block, dropped } = produced;
+    this.dropRefused(chain, dropped);
+    if (block) this.emit('block', { chain, height: block.header.height, txs: block.txs.length });
+    return block;
+  }
+
+  /**
+   * Removes transactions the rules refused while building a block from the mempool, and marks
+   * this node's own ones rejected. A transaction refused because it is already on the chain was
+   * committed meanwhile (by another process on this database, e.g. the daemon's producer beside a
+   * `trichain admit`, or by a block that arrived between reading the mempool and building): its
+   * outbox entry is marked committed, never rejected. Under the write lock, so that the check and
+   * the update see the same chain.
+   */
+  dropRefused(chain: ChainId, dropped: { tx: SignedTx; reason: string }[]): void {
+    if (dropped.length === 0) return;
     this.db.transaction(() => {
       for (const d of dropped) {
         const id = txId(d.tx);
         this.db.prepare('DELETE FROM mempool WHERE chain = ? AND id = ?').run(chain, id);
-        this.db.prepare("UPDATE outbox SET status = 'rejected', detail = ? WHERE id = ?").run(d.reason, id);
+        const loc = this.ledger.txLocation(chain, id);
+        if (loc) this.db.prepare("UPDATE outbox SET status = 'committed', detail = ? WHERE id = ?").run(`height ${loc.height}`, id);
+        else this.db.prepare("UPDATE outbox SET status = 'rejected', detail = ? WHERE id = ? AND status != 'committed'").run(d.reason.slice(0, 500), id);
       }
-    })();
-    if (block) this.emit('block', { chain, height: block.header.height, txs: block.txs.length });
-    return block;
+    }).immediate();
   }
 
   /** Commits a block produced elsewhere (consensus or sync), then announces it. */

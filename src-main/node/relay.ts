@@ -69,15 +69,27 @@ export interface RelayOptions {
 export class OutboxRelay {
   private readonly submittedAt = new Map<string, number>();
   private readonly resubmitAfterMs: number;
+  private repaired = false;
 
   constructor(private readonly o: RelayOptions) {
     this.resubmitAfterMs = o.resubmitAfterMs ?? 15_000;
   }
 
-  /** Submitted entries whose nonce a different transaction took on the chain can never commit. */
+  /**
+   * Submitted entries whose nonce a different transaction took on the chain can never commit.
+   * Once per run: rejected entries that are on the chain after all (marked rejected by an older
+   * build when another process on this database committed them first) are committed.
+   */
   private reconcile(): void {
     const node = this.o.node;
     const q = node.db.prepare('SELECT id FROM txs WHERE chain = ? AND author = ? AND nonce = ?').pluck();
+    if (!this.repaired) {
+      this.repaired = true;
+      for (const e of node.outboxTxs('rejected')) {
+        const loc = node.ledger.txLocation(e.chain, txId(e.tx));
+        if (loc) node.moveOutbox(e.id, 'rejected', 'committed', `height ${loc.height}`);
+      }
+    }
     for (const e of node.outboxTxs('submitted')) {
       const on = q.get(e.chain, e.tx.author, e.tx.nonce) as Buffer | undefined;
       if (on && !bytesEqual(new Uint8Array(on), txId(e.tx))) node.moveOutbox(e.id, 'submitted', 'rejected', `nonce ${e.tx.nonce} was taken by another transaction`);

@@ -26,6 +26,17 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values } = parse(argv, { data: { type: 'string' }, verbose: { type: 'boolean', default: false } });
   const dir = values.data ?? join(defaultDataDir(io.env as NodeJS.ProcessEnv), 'demo');
   io.err(`trichain demo: ${dir} (synthetic data; every node's passphrase is "${DEMO_PASSPHRASE}")`);
+  // Listen for the stop signals before anything starts: a signal during start-up then waits for
+  // start-up to finish and closes cleanly instead of killing the process mid-write.
+  const stopRequested = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   let demo;
   try {
     demo = await startDemo(dir, {
@@ -44,15 +55,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   for (const n of nodes) io.out(`TRICHAIN_DEMO_NODE role=${n.role} node=${n.nodeRole} peer=${n.peer} name=${JSON.stringify(n.name)} data=${JSON.stringify(n.data)}`);
   io.out(`TRICHAIN_DEMO_READY ${JSON.stringify({ base: demo.baseDir, created: demo.created, nodes, patients: demo.patients })}`);
   io.err(`demo consortium running (${demo.created ? 'created' : 'reopened'}); press Ctrl+C to stop`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopRequested;
   await demo.close();
   io.out('stopped');
   return 0;
