@@ -238,6 +238,10 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
       expect(n.ledger.verifyStored({ signatures: true })).toMatchObject({ ok: true });
     }
     expect(() => readMyRecord(laptop, link)).toThrow(/erased|not reached/);
+    // the patient's own index forgets it too (with the key wrapped for the patient), and says why
+    expect(myRecords(laptop).map((r) => r.link.recordId)).not.toContain(link.recordId);
+    expect(laptop.ledger.state('patient').get(`link/${toHex(milan.pk)}/${link.recordId}`)).toBeUndefined();
+    expect(patientAudit(laptop, milan.pk).some((a) => a.kind === 'record.erased' && a.detail.recordId === link.recordId)).toBe(true);
     expect(c.stMary.ledger.state('hospital').scan(`record/${link.recordId}/v/1/key/`)).toEqual([]);
   });
 });

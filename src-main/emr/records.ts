@@ -225,13 +225,18 @@ export function amendRecord(node: TrichainNode, recordId: string, resource: Fhir
 }
 
 /**
- * Crypto-shredding: the chain drops every wrapped key of the record and this node deletes every
- * version's ciphertext; other nodes delete theirs when they apply the erase (see deleteErasedBlobs).
+ * Crypto-shredding: the hospital chain drops every wrapped key of the record, the patient chain
+ * drops it from the patient's index (with the patient's wrapped key), and this node deletes every
+ * version's ciphertext; other nodes delete theirs when they apply either transaction
+ * (node/sync-adapter).
  * The chain keeps only hashes, so it still verifies.
  */
 export function eraseRecord(node: TrichainNode, recordId: string, reason: string): void {
   const info = recordInfo(node, recordId);
   node.submit('hospital', 'record.erase', { recordId, reason });
+  if (node.ledger.state('patient').get(`link/${toHex(info.patient)}/${recordId}`)) {
+    node.submit('patient', 'record.unlink', { patient: info.patient, recordId, reason });
+  }
   deleteErasedBlobs(node, recordId, info.version);
 }
 

@@ -10,7 +10,8 @@
  * derived from the committed transactions themselves:
  *   hospital  record.anchor   blobHash -> record { patient, author: org, keyHolders: [org] }
  *   hospital  key.rewrap      adds toOrg to that version's keyHolders
- *   hospital  record.erase    drops every version's blob from the index AND deletes the
+ *   hospital  record.erase    (and patient record.unlink, for nodes holding only the patient chain)
+ *                             drops every version's blob from the index AND deletes the
  *                             ciphertexts from the blob store (crypto-shredding on every node
  *                             that applies the block, whoever made it)
  *   patient   record.link     blobHash -> record (for nodes that hold only the patient chain)
@@ -139,7 +140,7 @@ export class BlobIndex {
           const hex = this.records.get(String(b.recordId))?.versions.get(Number(b.version));
           const m = hex ? this.metas.get(hex) : undefined;
           if (m && m.kind === 'record' && !m.keyHolders.some((k) => toHex(k) === toHex(b.toOrg as Uint8Array))) m.keyHolders.push(b.toOrg as Uint8Array);
-        } else if (chain === 'hospital' && tx.type === 'record.erase') this.erase(String(b.recordId));
+        } else if ((chain === 'hospital' && tx.type === 'record.erase') || (chain === 'patient' && tx.type === 'record.unlink')) this.erase(String(b.recordId));
         else if (chain === 'social' && tx.type === 'share.request') this.requestEntity.set(String(b.requestId), tx.author);
         else if (chain === 'social' && tx.type === 'share.publish') {
           const entity = this.requestEntity.get(String(b.requestId)) ?? this.entityFromState(String(b.requestId));

@@ -126,10 +126,33 @@ const auditLog: TxRule<z.infer<typeof auditLogBody>> = {
   },
 };
 
+/**
+ * The patient-chain half of crypto-shredding: the authoring organization removes an erased record
+ * from the patient's index (and with it the key wrapped for the patient), so a laptop that holds
+ * only this chain forgets it too and deletes its ciphertext.
+ */
+export const recordUnlinkBody = z.object({ patient: blsPk, recordId: id, reason: z.string().max(500) }).strict();
+
+const recordUnlink: TxRule<z.infer<typeof recordUnlinkBody>> = {
+  body: recordUnlinkBody,
+  check(tx, b, ctx) {
+    const m = requireMember(ctx.state, tx.author, ['hospital', 'clinician'], 'unlink record');
+    const link = ctx.state.get(`link/${toHex(b.patient)}/${b.recordId}`) as { org: Uint8Array } | undefined;
+    if (!link) reject(`record ${b.recordId} is not in this patient's index`);
+    const actsFor = m.role === 'hospital' ? toHex(m.blsPk) : m.org;
+    if (actsFor !== toHex(link.org)) reject('only the authoring organization removes a record from the index');
+  },
+  apply(tx, b, ctx) {
+    ctx.state.del(`link/${toHex(b.patient)}/${b.recordId}`);
+    recordAudit(ctx, b.patient, 'record.erased', tx.author, { recordId: b.recordId, reason: b.reason });
+  },
+};
+
 export const patientRules = {
   ...commonRules,
   'record.link': recordLink,
   'consent.grant': consentGrant,
   'consent.revoke': consentRevoke,
   'audit.log': auditLog,
+  'record.unlink': recordUnlink,
 };
