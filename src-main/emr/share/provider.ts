@@ -96,12 +96,18 @@ export function selectRecords(node: TrichainNode, req: Pick<ShareRequestState, '
   return out;
 }
 
+/** Step 2: what the patient's consents on the patient chain say about this request now. */
+function decide(node: TrichainNode, req: ShareRequestState, now: number) {
+  const entity = getMember(node.ledger.state('social'), req.entity);
+  const decision = decideConsent(listConsents(node.ledger.state('patient'), req.patient), { entity: req.entity, kind: entity?.kind }, req.purpose, req.categories as Category[], now);
+  return { entity, decision };
+}
+
 /** A de-identified preview of what a request would release (nothing is signed or published). */
 export function previewShare(node: TrichainNode, requestId: string, now = Date.now()) {
   const req = requestOf(node.ledger.state('social'), requestId);
   if (!req) throw new ShareError(`request ${requestId} is not on the social chain`);
-  const entity = getMember(node.ledger.state('social'), req.entity);
-  const decision = decideConsent(listConsents(node.ledger.state('patient'), req.patient), { entity: req.entity, kind: entity?.kind }, req.purpose, req.categories as Category[], now);
+  const { decision } = decide(node, req, now);
   if (!decision.ok) return { allowed: false as const, reason: decision.reason, resources: [], excluded: [] };
   const sel = selectRecords(node, req, decision.consent, decision.categories);
   const { resources, report } = deidentify(sel.resources as never, { pseudonymKey: pseudonymKey(node), entityId: toHex(req.entity), purpose: req.purpose });
@@ -118,9 +124,8 @@ export function processShareRequest(node: TrichainNode, requestId: string, now =
   const req = requestOf(node.ledger.state('social'), requestId);
   if (!req) throw new ShareError(`request ${requestId} is not on the social chain`);
   if (req.status !== 'open') throw new ShareError(`request ${requestId} is already ${req.status}`);
-  const entity = getMember(node.ledger.state('social'), req.entity);
+  const { entity, decision } = decide(node, req, now);
   if (!entity || entity.role !== 'entity') return refuse(node, req, requestId, 'requester is not a registered entity');
-  const decision = decideConsent(listConsents(node.ledger.state('patient'), req.patient), { entity: req.entity, kind: entity.kind }, req.purpose, req.categories as Category[], now);
   if (!decision.ok) return refuse(node, req, requestId, decision.reason);
 
   const sel = selectRecords(node, req, decision.consent, decision.categories);
@@ -154,8 +159,7 @@ export function continueShares(node: TrichainNode, now = Date.now()): { requestI
     if (!node.ledger.txLocation('hospital', w.attestTx)) continue;
     const req = requestOf(node.ledger.state('social'), w.requestId)!;
     if (req.status !== 'open') continue;
-    const entity = getMember(node.ledger.state('social'), req.entity);
-    const decision = decideConsent(listConsents(node.ledger.state('patient'), req.patient), { entity: req.entity, kind: entity?.kind }, req.purpose, req.categories as Category[], now);
+    const { decision } = decide(node, req, now);
     if (!decision.ok || decision.consent.consentId !== w.consentId) {
       node.blobs.delete(w.packageHash);
       out.push({ requestId: w.requestId, outcome: refuse(node, req, w.requestId, decision.ok ? 'the consent changed before publication' : decision.reason) });
