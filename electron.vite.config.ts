@@ -1,13 +1,6 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
-import react from '@vitejs/plugin-react';
-import type { RollupLog } from 'rollup';
-
-// zod's sources carry /* @__PURE__ */ comments in positions Rollup ignores; the warning is noise.
-function quietZod(log: RollupLog, warn: (log: RollupLog) => void) {
-  if (log.code === 'INVALID_ANNOTATION' && log.id?.includes('node_modules/zod')) return;
-  warn(log);
-}
+import { quietZod, rendererConfig } from './vite.renderer.config';
 
 // electron-vite builds the three parts of the Electron app into out/:
 //   out/main/index.js      Electron main process (src-main/electron/main.ts; ESM, deps external)
@@ -31,14 +24,5 @@ export default defineConfig({
       },
     },
   },
-  renderer: {
-    root: resolve(__dirname, 'src-renderer'),
-    base: './',
-    plugins: [react()],
-    build: {
-      outDir: resolve(__dirname, 'out/renderer'),
-      emptyOutDir: true,
-      rollupOptions: { input: resolve(__dirname, 'src-renderer/index.html'), onwarn: quietZod },
-    },
-  },
+  renderer: rendererConfig,
 });
