@@ -17,7 +17,9 @@
  */
 import { createRequire } from 'node:module';
 import {
+  infinitySignature,
   assertBytes,
+  assertLength,
   assertNonEmptyList,
   assertPublicKeyShape,
   assertSecretKey,
@@ -29,7 +31,7 @@ import {
 } from './bls-common';
 import { KEYGEN_MIN_IKM_LENGTH } from './bls-keygen';
 import { createNobleBls } from './bls-noble';
-import type { BatchItem, BlsApi } from './bls-types';
+import { SIGNATURE_LENGTH, type BatchItem, type BlsApi } from './bls-types';
 
 export type BlstModule = typeof import('@chainsafe/blst');
 type BlstPublicKey = InstanceType<BlstModule['PublicKey']>;
@@ -113,14 +115,15 @@ export function createBlstBls(lib: BlstModule = loadBlst()): BlsApi {
       assertNonEmptyList(list, 'signatures');
       const objs = list.map((s, i) => {
         try {
-          return decodeSig(s, `signatures[${i}]`);
+          assertLength(s, SIGNATURE_LENGTH, `signatures[${i}]`);
+          // the identity is a valid encoding: it decodes (group check on, infinity check off) and adds nothing
+          return isIdentity(s) ? Signature.fromBytes(s, true, false) : decodeSig(s, `signatures[${i}]`);
         } catch (e) {
           throw decodeError('signatures', i, e);
         }
       });
       const out = plain(lib.aggregateSignatures(objs, false).toBytes(true));
-      if (isIdentity(out)) throw new Error('bls: aggregate signature is the point at infinity');
-      return out;
+      return isIdentity(out) ? infinitySignature() : out;
     },
 
     aggregatePublicKeys(list: Uint8Array[]): Uint8Array {

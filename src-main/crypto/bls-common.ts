@@ -9,9 +9,11 @@
  * - a public key must pass KeyValidate (draft-05 §2.5): on the curve, in the r-order subgroup,
  *   and not the identity;
  * - a signature must decode and pass signature_subgroup_check (draft-05 §2.4 step 2). The identity
- *   signature is refused too: it can only verify when the (aggregate) public key is itself the
- *   identity, which KeyValidate and the aggregate check below already exclude;
- * - an aggregate (of keys or of signatures) that sums to the identity is refused with an error.
+ *   signature (0xc0 then 95 zero bytes) is a valid encoding, as the Ethereum consensus test
+ *   suites define it: it decodes and aggregates (aggregate([∞]) = ∞), but every verification with
+ *   it returns false (it could only verify against the identity public key, which KeyValidate
+ *   excludes);
+ * - an aggregate of public keys that sums to the identity is refused with an error.
  */
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
 import { PUBLIC_KEY_LENGTH, SECRET_KEY_LENGTH, SIGNATURE_LENGTH } from './bls-types';
@@ -43,7 +45,7 @@ export function assertSecretKey(sk: unknown): asserts sk is Uint8Array {
 }
 
 /** Compressed-form identity encodings: flags 0b110 (compressed, infinity) then zeros. */
-function isIdentityEncoding(b: Uint8Array): boolean {
+export function isIdentityEncoding(b: Uint8Array): boolean {
   if (b[0] !== 0xc0) return false;
   for (let i = 1; i < b.length; i++) if (b[i] !== 0) return false;
   return true;
@@ -61,6 +63,13 @@ export function assertPublicKeyShape(pk: unknown, what = 'public key'): asserts 
 export function assertSignatureShape(sig: unknown, what = 'signature'): asserts sig is Uint8Array {
   assertLength(sig, SIGNATURE_LENGTH, what);
   if (isIdentityEncoding(sig)) throw new Error(`bls: ${what} is the point at infinity`);
+}
+
+/** A fresh copy of the compressed identity signature: 0xc0 followed by 95 zero bytes. */
+export function infinitySignature(): Uint8Array {
+  const b = new Uint8Array(SIGNATURE_LENGTH);
+  b[0] = 0xc0;
+  return b;
 }
 
 export function assertNonEmptyList(xs: unknown, what: string): asserts xs is unknown[] {

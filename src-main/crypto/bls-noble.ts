@@ -12,19 +12,22 @@
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { randomBytes } from 'node:crypto';
 import {
+  infinitySignature,
   assertBytes,
+  assertLength,
   assertNonEmptyList,
   assertPublicKeyShape,
   assertSecretKey,
   assertSignatureShape,
   decodeError,
   isBytes,
+  isIdentityEncoding,
   isPublicKeyShape,
   isSignatureShape,
   os2ip,
 } from './bls-common';
 import { ietfKeyGen } from './bls-keygen';
-import { BLS_DST_POP, BLS_DST_SIG, type BatchItem, type BlsApi } from './bls-types';
+import { BLS_DST_POP, BLS_DST_SIG, SIGNATURE_LENGTH, type BatchItem, type BlsApi } from './bls-types';
 
 const sigs = bls12_381.longSignatures;
 const G1 = bls12_381.G1.Point;
@@ -53,6 +56,13 @@ function decodeSignature(sig: unknown, what = 'signature'): G2Point {
   const s = sigs.Signature.fromBytes(sig); // curve + subgroup check
   if (s.is0()) throw new Error(`bls: ${what} is the point at infinity`);
   return s;
+}
+
+/** Like decodeSignature, but the identity encoding decodes to the identity (for aggregation only). */
+function decodeSignatureOrInfinity(sig: unknown, what: string): G2Point {
+  assertLength(sig, SIGNATURE_LENGTH, what);
+  if (isIdentityEncoding(sig)) return G2.ZERO;
+  return decodeSignature(sig, what);
 }
 
 /** Hashes each distinct message once; equal messages share one point, which noble's verifyBatch groups. */
@@ -105,19 +115,18 @@ export function createNobleBls(): BlsApi {
 
     verify: (pk: Uint8Array, msg: Uint8Array, sig: Uint8Array) => coreVerify(pk, msg, sig, BLS_DST_SIG),
 
-    /** Aggregate (draft-05 §2.8): σ = Σ σ_i, each input subgroup-checked. */
+    /** Aggregate (draft-05 §2.8): σ = Σ σ_i, each input subgroup-checked; the identity is a valid input and sum. */
     aggregate(list: Uint8Array[]): Uint8Array {
       assertNonEmptyList(list, 'signatures');
       const points = list.map((s, i) => {
         try {
-          return decodeSignature(s, `signatures[${i}]`);
+          return decodeSignatureOrInfinity(s, `signatures[${i}]`);
         } catch (e) {
           throw decodeError('signatures', i, e);
         }
       });
       const agg = sumPoints(points, G2.ZERO);
-      if (agg.is0()) throw new Error('bls: aggregate signature is the point at infinity');
-      return sigs.Signature.toBytes(agg);
+      return agg.is0() ? infinitySignature() : sigs.Signature.toBytes(agg);
     },
 
     /** Σ PK_i over KeyValidate'd keys (draft-05 §3.3.4 step 1). */

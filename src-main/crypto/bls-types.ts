@@ -28,7 +28,9 @@ export interface BlsApi {
   verify(pk: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean;
   /**
    * Throws a clear error on an empty list or an invalid encoding.
-   * Each input is subgroup-checked; the identity is refused as an input and as the sum.
+   * Each input is subgroup-checked. The identity (0xc0, then zeros) is a valid encoding, as the
+   * Ethereum test suites define it: aggregate([∞]) returns ∞, and a sum equal to the identity is
+   * returned as ∞; every verifier still returns false for it.
    */
   aggregate(sigs: Uint8Array[]): Uint8Array;
   /**

@@ -249,7 +249,7 @@ describe.each(BACKENDS)('%s backend', (name) => {
       expect(bls.fastAggregateVerify([pks[0]], msg, s)).toBe(false);
       expect(bls.popVerify(pks[0], s)).toBe(false);
       expect(bls.batchVerify([{ publicKey: pks[0], message: msg, signature: s }])).toBe(false);
-      expect(() => bls.aggregate([sig, s])).toThrow(/signatures\[1\]/);
+      if (_ !== 'infinity') expect(() => bls.aggregate([sig, s])).toThrow(/signatures\[1\]/);
     });
     it('non-bytes arguments', () => {
       const junk = [null, undefined, 'abc', 42, {}, [1, 2]] as never[];
@@ -270,11 +270,41 @@ describe.each(BACKENDS)('%s backend', (name) => {
       expect(() => bls.aggregate([])).toThrow(/empty list of signatures/);
       expect(() => bls.aggregatePublicKeys([])).toThrow(/empty list of public keys/);
     });
-    it('refuse a sum that is the point at infinity', () => {
+    it('refuse public keys that sum to the point at infinity', () => {
       const neg = bls12_381.G1.Point.fromBytes(pks[0]).negate().toBytes(true);
       expect(() => bls.aggregatePublicKeys([pks[0], neg])).toThrow(/infinity/);
+    });
+  });
+
+  // Ethereum consensus-spec BLS tests (aggregate/aggregate_infinity_signature, verify/verify_infinity_pubkey_and_infinity_signature):
+  // the point at infinity is a valid signature encoding that never verifies.
+  describe('the infinity signature (Ethereum test-suite edge cases)', () => {
+    const inf = identity(96);
+    it('aggregate of a list holding only the infinity signature returns it', () => {
+      expect(toHex(bls.aggregate([inf]))).toBe('c0' + '00'.repeat(95));
+      expect(toHex(bls.aggregate([inf, inf]))).toBe(toHex(inf));
+    });
+    it('the infinity signature decodes and adds nothing to an aggregate', () => {
+      expect(toHex(bls.aggregate([sig, inf]))).toBe(toHex(sig));
+      expect(toHex(bls.aggregate([inf, sig]))).toBe(toHex(sig));
+    });
+    it('signatures that sum to the identity aggregate to the infinity signature', () => {
       const negSig = bls12_381.longSignatures.Signature.toBytes(bls12_381.longSignatures.Signature.fromBytes(sig).negate());
-      expect(() => bls.aggregate([sig, negSig])).toThrow(/infinity/);
+      expect(toHex(bls.aggregate([sig, negSig]))).toBe(toHex(inf));
+    });
+    it('verification with it still returns false', () => {
+      const agg = bls.aggregate([inf]);
+      expect(bls.verify(pks[0], msg, agg)).toBe(false);
+      expect(bls.verify(identity(48), msg, agg)).toBe(false);
+      expect(bls.fastAggregateVerify([pks[0]], msg, agg)).toBe(false);
+      expect(bls.aggregateVerify([pks[0]], [msg], agg)).toBe(false);
+      expect(bls.batchVerify([{ publicKey: pks[0], message: msg, signature: agg }])).toBe(false);
+      expect(bls.popVerify(pks[0], agg)).toBe(false);
+    });
+    it('a non-canonical infinity (flag set, a nonzero byte after it) is still refused', () => {
+      const bad = inf.slice();
+      bad[95] = 1;
+      expect(() => bls.aggregate([bad])).toThrow(/signatures\[0\]/);
     });
     it('aggregate of one is the input', () => {
       expect(toHex(bls.aggregate([sig]))).toBe(toHex(sig));
