@@ -34,11 +34,11 @@ async function fileResearchRequest(page: Page, categories: string[]) {
   await expect(pick.locator('option').nth(1)).toHaveText(/pseudonymous/);
   await pick.selectOption({ index: 1 });
   await expect(form.getByTestId('request-patient')).toHaveValue(/^[0-9a-f]{96}$/);
-  await form.getByTestId('request-purpose').fill('research');
+  await form.getByTestId('request-purpose').selectOption('HRESCH');
   for (const c of categories) await form.getByTestId(`category-${c}`).check();
   await form.getByTestId('request-from').fill('1900-01-01');
   await form.getByRole('button', { name: 'Sign and file' }).click();
-  await sign(page, { who: new RegExp(RESEARCH), what: /^Request .* for research/, chain: /^social chain$/ });
+  await sign(page, { who: new RegExp(RESEARCH), what: /^Request .* for Healthcare research \(HRESCH\)/, chain: /^social chain$/ });
   await expect(form).toBeHidden();
 }
 
@@ -95,10 +95,12 @@ test('demo roles → chart with labels → consent → request → approve → v
   await page.getByRole('button', { name: 'Grant consent' }).click();
   const consentForm = page.getByRole('form', { name: 'Grant consent' });
   await consentForm.getByTestId('consent-entity').selectOption({ label: `${RESEARCH} (research)` });
-  await consentForm.getByTestId('consent-purpose').fill('research');
+  // A purpose is an HL7 purpose of use, chosen by its name: free text cannot be entered.
+  await expect(consentForm.getByTestId('consent-purpose').locator('option', { hasText: 'Healthcare research (HRESCH)' })).toHaveCount(1);
+  await consentForm.getByTestId('consent-purpose').selectOption('HRESCH');
   for (const c of ['condition', 'medication', 'encounter']) await consentForm.getByTestId(`category-${c}`).check();
   await consentForm.getByRole('button', { name: 'Sign consent' }).click();
-  await sign(page, { who: /^Milan Beatty \(patient; key [0-9a-f]{12}…\)$/, what: new RegExp(`^Grant ${RESEARCH} access to condition, medication, encounter for research until \\d{4}-\\d{2}-\\d{2}$`), chain: /^patient chain$/ }, 'sign-dialog');
+  await sign(page, { who: /^Milan Beatty \(patient; key [0-9a-f]{12}…\)$/, what: new RegExp(`^Grant ${RESEARCH} access to condition, medication, encounter for Healthcare research \\(HRESCH\\) until \\d{4}-\\d{2}-\\d{2}$`), chain: /^patient chain$/ }, 'sign-dialog');
   const consent = page.getByTestId('consent-card').filter({ hasText: RESEARCH });
   await expect(consent).toHaveAttribute('data-status', 'active');
   await expect(consent).toContainText('sensitive records excluded');
@@ -147,6 +149,12 @@ test('demo roles → chart with labels → consent → request → approve → v
   }
   await shot(page, 'package-verified');
 
+  // A second request, filed while the consent holds; the institute's screens never name Milan.
+  await fileResearchRequest(page, ['condition']);
+  await expect(page.getByTestId('entity-request').and(page.locator('[data-status="pending"]'))).toHaveCount(1);
+  await expect(page.getByTestId('entity-requests-view')).not.toContainText(/Milan|Beatty/);
+  await expect(page.getByTestId('entity-request').first()).toContainText('(pseudonymous)');
+
   // The patient revokes; what was already shared stays listed.
   await actAs(page, 'patient');
   await page.getByTestId('nav-consents').click();
@@ -155,15 +163,28 @@ test('demo roles → chart with labels → consent → request → approve → v
   await expect(consent).toHaveAttribute('data-status', 'revoked');
   await expect(page.getByTestId('already-shared')).toContainText(RESEARCH);
 
-  // The institute files again; St Mary's answer is a refusal, with the revocation as its reason.
-  await fileResearchRequest(page, ['condition']);
-  await expect(page.getByTestId('entity-request').and(page.locator('[data-status="pending"]'))).toHaveCount(1);
+  // A new request after the revocation cannot be filed: the picker says the consent is revoked.
+  await actAs(page, 'research');
+  await page.getByRole('button', { name: 'File a request' }).click();
+  const late = page.getByRole('form', { name: 'File a request' });
+  await expect(late.getByTestId('request-patient-pick').locator('option').nth(1)).toHaveText(/pseudonymous\) — consent revoked/);
+  await late.getByTestId('request-patient-pick').selectOption({ index: 1 });
+  await expect(late.getByTestId('request-consent-revoked')).toContainText('revoked the consent that named you');
+  await expect(late.getByRole('button', { name: 'Sign and file' })).toBeDisabled();
+  await late.getByRole('button', { name: 'Cancel' }).click();
+
+  // St Mary answers the pending request: a refusal, with the revocation as its reason, and the
+  // sign dialog describes a refusal (not an approval).
   preview = await openPendingRequest(page);
   await expect(preview.getByTestId('preview-decision')).toHaveAttribute('data-decision', 'refused');
   await expect(preview.getByTestId('preview-decision')).toContainText(/revoked/);
   await expect(preview.getByRole('button', { name: 'Approve and publish' })).toHaveCount(0);
   await preview.getByRole('button', { name: 'Answer: refuse (signed)' }).click();
-  await sign(page, { what: /^Approve request /, chain: /social chain/ });
+  const dialog = page.getByRole('dialog', { name: 'Confirm and sign' });
+  await expect(dialog.getByTestId('sign-what')).toHaveText(/^Refuse request .* from Institute for Outcomes Research: nothing is shared; the refusal and its reason are recorded on the social chain$/);
+  await expect(dialog).not.toContainText(/Approve|publish/);
+  await expect(dialog).toContainText(/Reason.*revoked/);
+  await sign(page, { what: /^Refuse request /, chain: /social chain/ });
   await page.getByRole('button', { name: 'All' }).click();
   const refused = page.getByTestId('share-request').and(page.locator('[data-status="refused"]'));
   await expect(refused).toHaveCount(1);

@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import { CATEGORIES, CONFIDENTIALITY_ORDER, SENSITIVITY_CODES } from './vocabulary';
+import { FhirInputSchema, FutureDateSchema, PatientIdSchema, PeriodInputSchema, PurposeSchema } from './validation';
 import { MAX_BODY_BYTES as MAX_BODY } from './ipc';
 
 // ---------------------------------------------------------------------------------------------
@@ -27,8 +28,9 @@ export type Role = (typeof ROLES)[number];
 export const CHAINS = ['hospital', 'patient', 'social'] as const;
 export type ChainId = (typeof CHAINS)[number];
 
-export { CATEGORIES, SENSITIVITY_CODES } from './vocabulary';
-export type { Category, SensitivityCode, Confidentiality } from './vocabulary';
+export { CATEGORIES, SENSITIVITY_CODES, PURPOSES, PURPOSE_CODES, purposeLabel } from './vocabulary';
+export type { Category, SensitivityCode, Confidentiality, PurposeCode } from './vocabulary';
+export { PurposeSchema, MAX_TEXT_CHARS, todayUtc } from './validation';
 export const CONFIDENTIALITY = CONFIDENTIALITY_ORDER;
 
 export const ENTITY_KINDS = ['insurer', 'research', 'public-health', 'other'] as const;
@@ -271,7 +273,7 @@ const signedMethods = {
     description: 'Add a FHIR resource to a patient\'s record (encrypted, anchored on the hospital chain).',
     request: z.object({
       patientId: id,
-      resource: FhirResourceSchema,
+      resource: FhirInputSchema,
       raise: LabelRaiseSchema.optional(),
     }).strict(),
     response: z.object({ record: ChartResourceSchema }),
@@ -281,7 +283,7 @@ const signedMethods = {
     description: 'Amend a record: a new version linked to the previous one; the old one stays on the chain.',
     request: z.object({
       recordId: id,
-      resource: FhirResourceSchema,
+      resource: FhirInputSchema,
       reason: z.string().trim().min(1).max(1000),
       raise: LabelRaiseSchema.optional(),
     }).strict(),
@@ -310,10 +312,10 @@ const signedMethods = {
     request: z.object({
       patientId: id.optional(),
       entityId: id,
-      purpose: z.string().trim().min(1).max(500),
-      categories: z.array(CategorySchema).min(1),
+      purpose: PurposeSchema,
+      categories: z.array(CategorySchema).min(1, { error: 'choose at least one category' }),
       includeSensitive: z.array(SensitivitySchema).default([]),
-      validUntil: isoDate,
+      validUntil: FutureDateSchema,
       /** When set, this grant replaces (edits) an existing consent. */
       replaces: id.optional(),
     }).strict(),
@@ -329,10 +331,10 @@ const signedMethods = {
     signed: true,
     description: 'An entity files a share request on the social chain.',
     request: z.object({
-      patientId: id,
-      purpose: z.string().trim().min(1).max(500),
-      categories: z.array(CategorySchema).min(1),
-      period: PeriodSchema,
+      patientId: PatientIdSchema,
+      purpose: PurposeSchema,
+      categories: z.array(CategorySchema).min(1, { error: 'choose at least one category' }),
+      period: PeriodInputSchema,
     }).strict(),
     response: z.object({ request: ShareRequestSchema }),
   }),

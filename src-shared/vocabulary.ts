@@ -23,3 +23,26 @@ export type SensitivityCode = (typeof SENSITIVITY_CODES)[number];
 /** Confidentiality (v3-Confidentiality), ordered low to high: L < N < R < V. */
 export const CONFIDENTIALITY_ORDER = ['L', 'N', 'R', 'V'] as const;
 export type Confidentiality = (typeof CONFIDENTIALITY_ORDER)[number];
+
+/**
+ * Purposes of use: HL7 v3 PurposeOfUse codes (http://terminology.hl7.org/CodeSystem/v3-ActReason)
+ * with their display names in words. A consent and a share request name one of these; free text is
+ * refused by the contract (src-shared/api.ts) before anything is signed.
+ */
+export const PURPOSES = {
+  TREAT: 'treatment',
+  ETREAT: 'emergency treatment',
+  HPAYMT: 'healthcare payment',
+  HOPERAT: 'healthcare operations',
+  HRESCH: 'healthcare research',
+  PUBHLTH: 'public health',
+  HMARKT: 'healthcare marketing',
+  PATRQT: 'patient requested',
+} as const;
+export type PurposeCode = keyof typeof PURPOSES;
+export const PURPOSE_CODES = Object.keys(PURPOSES) as [PurposeCode, ...PurposeCode[]];
+/** "Healthcare research (HRESCH)": the words first, the code beside them for staff. */
+export const purposeLabel = (code: string): string => {
+  const d = (PURPOSES as Record<string, string>)[code];
+  return d ? `${d[0].toUpperCase()}${d.slice(1)} (${code})` : code;
+};

@@ -66,7 +66,7 @@ describe('service over the demo consortium', () => {
     const mine = await call('patients.chart', {});
     expect(new Set(mine.resources.map((r) => r.author.organization)).size).toBe(2);
     const research = (await call('entities.list')).entities.find((e) => e.kind === 'research')!;
-    const { consent } = await sign('consents.grant', { entityId: research.id, purpose: 'research', categories: ['condition', 'medication', 'encounter', 'demographics'], includeSensitive: [], validUntil: '2030-01-01' });
+    const { consent } = await sign('consents.grant', { entityId: research.id, purpose: 'HRESCH', categories: ['condition', 'medication', 'encounter', 'demographics'], includeSensitive: [], validUntil: '2030-01-01' });
     expect(consent.status).toBe('active');
 
     await as('research');
@@ -92,15 +92,32 @@ describe('service over the demo consortium', () => {
     expect(csv.content.split('\n').length).toBeGreaterThan(5);
     expect(csv.content).not.toMatch(/Milan|Beatty/);
 
+    // The institute sees Milan only pseudonymously, in its requests as in its picker.
+    const filed = await call('shares.requests', { status: 'all' });
+    expect(JSON.stringify(filed)).not.toMatch(/Milan|Beatty/);
+    expect(filed.requests[0].patientName).toMatch(/pseudonymous/);
+    // A second request, filed while the consent holds, is still pending when the patient revokes.
+    const again = (await sign('shares.request', { patientId: milan, purpose: 'HRESCH', categories: ['condition'], period: { from: '1900-01-01', to: '2030-01-01' } })).request;
+
     await as('patient');
     const revoked = await sign('consents.revoke', { consentId: consent.id });
     expect(revoked.consent.status).toBe('revoked');
     expect(revoked.alreadyShared.map((s) => s.packageId)).toContain(request.id);
 
+    // After the revocation, a new request is refused when it is filed (before any signature),
+    // and the institute's patient picker says the consent is revoked.
     await as('research');
-    const again = (await sign('shares.request', { patientId: milan, purpose: 'HRESCH', categories: ['condition'], period: { from: '1900-01-01', to: '2030-01-01' } })).request;
+    expect((await call('patients.search', {})).patients.find((p) => p.id === milan)?.consentStatus).toBe('revoked');
+    const late = await dispatch(svc, 'sign.prepare', { method: 'shares.request', input: { patientId: milan, purpose: 'HRESCH', categories: ['condition'], period: { from: '1900-01-01', to: '2030-01-01' } } }, 'renderer');
+    expect(late).toMatchObject({ ok: false, error: { code: 'CONSENT_REFUSED', message: expect.stringMatching(/revoked the consent that named you/) } });
+
+    // St Mary answers the pending one: the sign dialog describes a refusal, not an approval.
     await as('stMary');
-    const refused = await sign('shares.approve', { requestId: again.id });
+    const prep = await call('sign.prepare', { method: 'shares.approve', input: { requestId: again.id } });
+    expect(prep.summary.what).toMatch(/^Refuse request .*nothing is shared/);
+    expect(prep.summary.what).not.toMatch(/Approve|publish/);
+    expect(prep.summary.details.find((d) => d.label === 'Reason')?.value).toMatch(/revoked/);
+    const refused = (await call('sign.confirm', { requestId: prep.requestId })).value as ApiOutput<'shares.approve'>;
     expect(refused.request.status).toBe('refused');
     expect(refused.request.decision?.reason).toMatch(/revoked/);
 
@@ -109,6 +126,37 @@ describe('service over the demo consortium', () => {
     const subjects = audit.entries.map((e) => e.subject);
     for (const s of ['consent.granted', 'share.published', 'share.refused', 'consent.revoked', 'chart.viewed']) expect(subjects).toContain(s);
   }, 180_000);
+
+  it('refuses mistakes at sign.prepare, before anything is signed', async () => {
+    const prepare = (method: string, input: unknown) => dispatch(svc, 'sign.prepare', { method, input }, 'renderer');
+    await as('patient');
+    const research = (await call('entities.list')).entities.find((e) => e.kind === 'research')!;
+    const grant = { entityId: research.id, purpose: 'HRESCH', categories: ['condition'], includeSensitive: [], validUntil: '2030-01-01' };
+    expect(await prepare('consents.grant', { ...grant, purpose: 'diabetes research' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/purpose: choose a purpose of use from HL7's PurposeOfUse list .*HRESCH: healthcare research/) } });
+    expect(await prepare('consents.grant', { ...grant, validUntil: '2001-01-01' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/validUntil: 2001-01-01 is in the past/) } });
+
+    await as('research');
+    const req = { patientId: 'ab'.repeat(48), purpose: 'HRESCH', categories: ['condition'], period: { from: '2020-01-01', to: '2021-01-01' } };
+    expect(await prepare('shares.request', { ...req, purpose: 'claim #1234 review' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await prepare('shares.request', { ...req, period: { from: '2022-01-01', to: '2021-01-01' } })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/period must start on or before its end/) } });
+
+    await as('stMary');
+    const milan = (await call('patients.search', { query: 'milan' })).patients[0].id;
+    const obs = (code: string, text: string) => ({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code, display: text }], text }, subject: { reference: `Patient/${milan}` } });
+    expect(await prepare('records.add', { patientId: milan, resource: obs('   ', 'Glucose') })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/resource\.code\.coding\.0\.code: a code cannot be blank/) } });
+    expect(await prepare('records.add', { patientId: milan, resource: obs('2339-0', 'x'.repeat(200_000)) })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/200,000 characters is too long: the limit is 10,000/) } });
+
+    // Amending another organization's record is FORBIDDEN (not an internal error), before signing;
+    // amending one's own works.
+    const chart = await call('patients.chart', { patientId: milan });
+    const theirs = chart.resources.find((r) => r.author.organization !== 'St Mary Hospital')!;
+    expect(theirs).toBeDefined();
+    const forbidden = await prepare('records.amend', { recordId: theirs.id, resource: { resourceType: theirs.resourceType, id: 'x' }, reason: 'typo' });
+    expect(forbidden).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/^only .+, which wrote this record, may amend it/) } });
+    const own = chart.resources.find((r) => r.author.organization === 'St Mary Hospital' && r.resourceType === 'Observation' && r.resource)!;
+    const amended = await sign('records.amend', { recordId: own.id, resource: { ...own.resource, valueString: 'amended' }, reason: 'wrong value' });
+    expect(amended.record.version).toBe(own.version + 1);
+  });
 
   it('never returns secret key material', async () => {
     await as('stMary');
@@ -132,7 +180,7 @@ describe('service over the demo consortium', () => {
   });
 
   it('maps purposes in words or codes', () => {
-    expect(purposeCode('research')).toBe('HRESCH');
+    expect(purposeCode('HRESCH')).toBe('HRESCH');
     expect(purposeCode('HPAYMT (healthcare payment)')).toBe('HPAYMT');
     expect(() => purposeCode('curiosity')).toThrow(/unknown purpose/);
   });

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { ApiError, type ApiHandlers, type ApiOutput, type ChartResource, type RoleSession, type SignAction, type SignSummary, type TrichainEvent } from '../../src-shared/api';
+import { ApiError, purposeLabel, type ApiHandlers, type ApiOutput, type ChartResource, type RoleSession, type SignAction, type SignSummary, type TrichainEvent } from '../../src-shared/api';
 import { fromHex, toHex, utf8 } from '../codec/hex';
 import { getMember } from '../ledger/rules/members';
 import { requestOf } from '../ledger/rules/social';
@@ -32,6 +32,7 @@ import { fileShareRequest, myRequests, openPackage, trustOf } from '../emr/share
 import { finalizeProof, verifyCrossChainProof } from '../emr/share/proof';
 import { continueShares, previewShare, processShareRequest } from '../emr/share/provider';
 import { SignDesk } from './signing';
+import { answerSummary, assertMayAmend, assertRequestable, consentStatusFor, consentsNaming, precheck, pseudonymousLabel } from './checks';
 import { auditView, blockDetail, blockSummary, consentView, day, entityRefs, identityView, iso, requestView, uiRole } from './views';
 
 export interface ServiceOptions {
@@ -276,13 +277,13 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       case 'consents.grant': {
         const e = entities().find((x) => x.id === a.input.entityId);
         return {
-          who, what: `Grant ${e?.name ?? a.input.entityId} access to ${a.input.categories.join(', ')} for ${a.input.purpose} until ${a.input.validUntil}`, chain: ['patient'],
+          who, what: `Grant ${e?.name ?? a.input.entityId} access to ${a.input.categories.join(', ')} for ${purposeLabel(a.input.purpose)} until ${a.input.validUntil}`, chain: ['patient'],
           details: [{ label: 'Sensitive data included', value: a.input.includeSensitive.length ? a.input.includeSensitive.join(', ') : 'none' }, ...(a.input.replaces ? [{ label: 'Replaces', value: a.input.replaces }] : [])],
         };
       }
       case 'consents.revoke': return { who, what: `Revoke consent ${a.input.consentId}: every later share stops at once`, chain: ['patient'], details: [] };
-      case 'shares.request': return { who, what: `Request ${a.input.categories.join(', ')} of patient ${a.input.patientId.slice(0, 8)}… for ${a.input.purpose} (${a.input.period.from} to ${a.input.period.to})`, chain: ['social'], details: [] };
-      case 'shares.approve': return { who, what: `Approve request ${a.input.requestId}: de-identify, encrypt for the entity and publish with a cross-chain proof`, chain: ['hospital', 'social', 'patient'], details: [] };
+      case 'shares.request': return { who, what: `Request ${a.input.categories.join(', ')} of patient ${a.input.patientId.slice(0, 8)}… for ${purposeLabel(a.input.purpose)} (${a.input.period.from} to ${a.input.period.to})`, chain: ['social'], details: [] };
+      case 'shares.approve': return answerSummary(current().node, a.input.requestId, who, (pk) => entities().find((e) => e.id === toHex(pk))?.name ?? 'the requester');
     }
   };
 
@@ -321,6 +322,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
     async 'records.amend'(i: Extract<SignAction, { method: 'records.amend' }>['input']) {
       const node = nodeAs('clinician');
+      assertMayAmend(node, i.recordId);
       const r = wrapTx(() => amendRecord(node, i.recordId, i.resource as FhirResource, i.raise ? { sensitivity: i.raise.sensitivity, confidentiality: i.raise.confidentiality } : undefined));
       return { record: chartOfClinician(node, recordInfo(node, r.recordId).patient).find((x) => x.id === r.recordId)! };
     },
@@ -366,10 +368,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
     async 'shares.request'(i: Extract<SignAction, { method: 'shares.request' }>['input']) {
       const node = nodeAs('entity');
+      assertRequestable(holder('patient')?.ledger.state('patient'), pkOf(i.patientId), node);
       const { requestId } = wrapTx(() => fileShareRequest(node, { patient: pkOf(i.patientId), purpose: purposeCode(i.purpose) as never, categories: i.categories, period: { start: dateMs(i.period.from), end: dateMs(i.period.to, true) } }));
       await settle();
       const r = requestOf(node.ledger.state('social'), requestId);
-      return { request: r ? requestView(r, entities(), patientName(pkOf(i.patientId))) : { id: requestId, entity: identityEntity(node), patientId: i.patientId, purpose: i.purpose, categories: i.categories, period: i.period, status: 'pending' as const, filedAt: iso(Date.now()) } };
+      return { request: r ? requestView(r, entities(), pseudonymousLabel(i.patientId)) : { id: requestId, entity: identityEntity(node), patientId: i.patientId, purpose: i.purpose, categories: i.categories, period: i.period, status: 'pending' as const, filedAt: iso(Date.now()) } };
     },
     async 'shares.approve'(i: { requestId: string }) {
       const node = nodeAs('clinician');
@@ -446,13 +449,15 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       if (node.config.role === 'patient') return { patients: [patientSummary(node, node.identity.blsPublicKey, node.config.name)] };
       if (node.config.role === 'entity') {
         // An entity sees patients only as pseudonymous keys that have a consent naming it or its kind.
+        // Its status is that of the consents naming it: 'revoked' once every one is revoked or expired.
         const st = holder('patient')?.ledger.state('patient');
         const kind = node.config.kind;
         const seen = new Map<string, ReturnType<typeof patientSummary>>();
         for (const [, v] of st?.scan('consent/') ?? []) {
           const c = v as unknown as { patient: Uint8Array; grantee: { entity?: Uint8Array; kind?: string } };
           if ((c.grantee.entity && toHex(c.grantee.entity) === node.publicKeyHex) || c.grantee.kind === kind) {
-            seen.set(toHex(c.patient), { id: toHex(c.patient), name: `Patient ${toHex(c.patient).slice(0, 8)} (pseudonymous)`, birthDate: undefined, recordCount: 0, consentStatus: 'active' });
+            const id = toHex(c.patient);
+            seen.set(id, { id, name: pseudonymousLabel(id), birthDate: undefined, recordCount: 0, consentStatus: consentStatusFor(consentsNaming(st!, c.patient, node)) });
           }
         }
         return { patients: [...seen.values()].filter((p) => !q || p.id.includes(q) || p.name.toLowerCase().includes(q)).slice(0, i.limit) };
@@ -492,8 +497,10 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     async 'shares.requests'(i) {
       const node = current().node;
       const want = i.status;
+      // An entity never sees a patient's name: only the pseudonymous label its patient picker shows.
+      const nameFor = (pk: Uint8Array) => (node.config.role === 'entity' ? pseudonymousLabel(toHex(pk)) : patientName(pk));
       const views = (node.config.role === 'entity' ? myRequests(node) : node.config.role === 'hospital' ? node.ledger.state('social').scan('request/').map(([, v]) => v as never) : []).map((r) =>
-        requestView(r, entities(), patientName((r as { patient: Uint8Array }).patient)),
+        requestView(r, entities(), nameFor((r as { patient: Uint8Array }).patient)),
       );
       return { requests: views.filter((r) => want === 'all' || r.status === want).sort((a, b) => b.filedAt.localeCompare(a.filedAt)) };
     },
@@ -622,7 +629,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
     async 'sign.prepare'(action) {
       const roleId = active ?? 'none';
-      if (action.method !== 'identity.create') current();
+      if (action.method !== 'identity.create') precheck(current().node, action, holder('patient')?.ledger.state('patient'));
       return desk.prepare(action, roleId, summarizeAction(action));
     },
     async 'sign.confirm'(i) {

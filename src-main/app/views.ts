@@ -12,7 +12,7 @@ import type { ShareRequestState } from '../ledger/rules/social';
 import type { ChainId, SignedTx } from '../ledger/types';
 import type { TrichainNode } from '../node/node';
 import type { AuditView } from '../emr/audit';
-import { PURPOSE_DISPLAY } from '../emr/consent';
+import { purposeLabel } from '../../src-shared/vocabulary';
 
 export const iso = (t: number): string => new Date(t).toISOString();
 export const day = (t: number): string => iso(t).slice(0, 10);
@@ -53,7 +53,7 @@ export function consentView(c: ConsentState, entities: EntityRef[], now = Date.n
     id: c.consentId,
     patientId: toHex(c.patient),
     entity: entityRef(entities, g.entity, g.kind),
-    purpose: PURPOSE_DISPLAY[c.purpose] ? `${c.purpose} (${PURPOSE_DISPLAY[c.purpose]})` : c.purpose,
+    purpose: purposeLabel(c.purpose),
     categories: c.categories as Consent['categories'],
     includeSensitive: c.sensitivity as Consent['includeSensitive'],
     validFrom: day(c.period.start),
@@ -71,7 +71,7 @@ export function requestView(r: ShareRequestState, entities: EntityRef[], patient
     entity: entityRef(entities, r.entity),
     patientId: toHex(r.patient),
     patientName,
-    purpose: PURPOSE_DISPLAY[r.purpose] ? `${r.purpose} (${PURPOSE_DISPLAY[r.purpose]})` : r.purpose,
+    purpose: purposeLabel(r.purpose),
     categories: r.categories as ShareRequest['categories'],
     period: { from: day(r.period.start), to: day(r.period.end) },
     status: r.status === 'open' ? 'pending' : r.status === 'published' ? 'fulfilled' : 'refused',

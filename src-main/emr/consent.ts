@@ -11,6 +11,7 @@ import { consentOf, type ConsentGrantBody, type ConsentState } from '../ledger/r
 import type { StateReader } from '../ledger/rules/types';
 import type { TrichainNode } from '../node/node';
 import type { Category, SensitivityCode } from './labels';
+import { PURPOSES } from '../../src-shared/vocabulary';
 
 export type Grantee = { entity: Uint8Array } | { kind: 'insurer' | 'research' | 'public-health' | 'hospital' };
 
@@ -22,10 +23,8 @@ export interface ConsentInput {
   period: { start: number; end: number };
 }
 
-export const PURPOSE_DISPLAY: Record<string, string> = {
-  TREAT: 'treatment', ETREAT: 'emergency treatment', HPAYMT: 'healthcare payment', HOPERAT: 'healthcare operations',
-  HRESCH: 'healthcare research', PUBHLTH: 'public health', HMARKT: 'marketing', PATRQT: 'patient requested',
-};
+/** HL7 PurposeOfUse display names (the one list lives in src-shared/vocabulary.ts). */
+export const PURPOSE_DISPLAY: Record<string, string> = PURPOSES;
 
 /** The patient grants a consent from their own node (their key signs it). */
 export function grantConsent(node: TrichainNode, c: ConsentInput): { consentId: string; status: 'committed' | 'pending' } {

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { ApiOutput, Role, RoleSession, SignAction, SignResult, TrichainApi } from '../../src-shared/api';
-import type { Client } from './api/client';
+import { ApiError, type Client } from './api/client';
+import { checkAction } from './validate';
 
 export type View =
   | 'patients' | 'chart' | 'import' | 'requests' | 'audit'
@@ -143,6 +144,9 @@ export const useApp = create<AppState>()((set, get) => ({
 
   async requestSignature(action) {
     if (get().sign) throw new Error('Another signature is waiting for confirmation');
+    // The node's own schema, here first: nothing the node would refuse reaches the sign dialog.
+    const checked = checkAction(action);
+    if (!checked.valid) throw new ApiError('BAD_REQUEST', `Not signed: ${checked.all.join('; ')}`);
     const prepared = await api()['sign.prepare'](action);
     return new Promise<SignResult | null>((resolve, reject) => {
       set({ sign: { action, prepared, busy: false, resolve, reject } });

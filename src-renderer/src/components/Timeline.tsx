@@ -2,7 +2,7 @@ import type { ChartResource } from '../../../src-shared/api';
 import { LabelChips } from './LabelChips';
 
 /** Records newest first, grouped by date, with label chips, author, chain anchoring and pending state. */
-export function Timeline({ resources, onAmend }: { resources: ChartResource[]; onAmend?: (r: ChartResource) => void }) {
+export function Timeline({ resources, onAmend, mayAmend }: { resources: ChartResource[]; onAmend?: (r: ChartResource) => void; mayAmend?: (r: ChartResource) => boolean }) {
   if (resources.length === 0) {
     return <div className="state state-empty" role="status" data-testid="empty-state">No records yet.</div>;
   }
@@ -23,7 +23,7 @@ export function Timeline({ resources, onAmend }: { resources: ChartResource[]; o
             <LabelChips labels={r.labels} />
             <footer className="muted">
               {r.author.name ? `${r.author.name}, ` : ''}{r.author.organization} · {r.chain} chain{r.txId ? ` · tx ${r.txId.slice(0, 12)}` : ''} · hash <code title={r.contentHash}>{r.contentHash.slice(0, 12)}…</code>
-              {onAmend && (
+              {onAmend && (mayAmend?.(r) ?? true) && (
                 <button type="button" className="link" onClick={() => onAmend(r)} data-testid="amend-record" aria-label={`Amend ${r.title}`}>Amend</button>
               )}
             </footer>

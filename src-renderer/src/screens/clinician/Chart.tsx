@@ -4,6 +4,7 @@ import { useLoad } from '../../useLoad';
 import { Async } from '../../components/Async';
 import { Timeline } from '../../components/Timeline';
 import { RecordForm } from './RecordForm';
+import { AmendForm } from './AmendForm';
 import { ConsentStatus } from './ConsentStatus';
 import type { ChartResource } from '../../../../src-shared/api';
 
@@ -11,6 +12,9 @@ import type { ChartResource } from '../../../../src-shared/api';
 export function Chart() {
   const patientId = useApp((s) => s.patientId);
   const go = useApp((s) => s.go);
+  const organization = useApp((s) => s.active?.organization);
+  // Only the organization that wrote a record may amend it (the node refuses others as FORBIDDEN).
+  const mayAmend = (r: ChartResource) => !!r.resource && !r.pending && r.author.organization === organization;
   const [editing, setEditing] = useState<{ mode: 'add' } | { mode: 'amend'; record: ChartResource } | null>(null);
   const state = useLoad(() => (patientId ? api()['patients.chart']({ patientId }) : Promise.resolve(null)), [patientId]);
   if (!patientId) {
@@ -39,14 +43,11 @@ export function Chart() {
               </div>
             </header>
             <ConsentStatus patientId={patientId} />
-            {editing && (
-              <RecordForm
-                patientId={patientId}
-                amend={editing.mode === 'amend' ? editing.record : undefined}
-                onDone={() => setEditing(null)}
-              />
+            {editing?.mode === 'add' && <RecordForm patientId={patientId} onDone={() => setEditing(null)} />}
+            {editing?.mode === 'amend' && editing.record.resource && (
+              <AmendForm key={editing.record.id} record={{ ...editing.record, resource: editing.record.resource }} onDone={() => setEditing(null)} />
             )}
-            <Timeline resources={d.resources} onAmend={(record) => setEditing({ mode: 'amend', record })} />
+            <Timeline resources={d.resources} mayAmend={mayAmend} onAmend={(record) => setEditing({ mode: 'amend', record })} />
           </>
         )}
       </Async>

@@ -1,134 +1,106 @@
-import { useState } from 'react';
-import { SENSITIVITY_CODES, type ChartResource, type SensitivityCode } from '../../../../src-shared/api';
+import { useEffect, useRef, useState } from 'react';
+import { SENSITIVITY_CODES, todayUtc, type SensitivityCode } from '../../../../src-shared/api';
 import { useApp } from '../../store';
 import { runSigned } from '../../useLoad';
+import { useChecked } from '../../useChecked';
+import { FieldError } from '../../components/FieldError';
+import { KINDS, buildResource, type Fields, type Kind } from './recordFields';
 
-const KINDS = {
-  Observation: { system: 'http://loinc.org', label: 'Observation (LOINC)' },
-  Condition: { system: 'http://hl7.org/fhir/sid/icd-10-cm', label: 'Condition (ICD-10)' },
-  MedicationStatement: { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', label: 'Medication (RxNorm)' },
-  AllergyIntolerance: { system: 'http://snomed.info/sct', label: 'Allergy (SNOMED CT)' },
-  Immunization: { system: 'http://hl7.org/fhir/sid/cvx', label: 'Immunization (CVX)' },
-  DocumentReference: { system: 'http://loinc.org', label: 'Clinical note' },
-} as const;
-type Kind = keyof typeof KINDS;
+export { buildResource } from './recordFields';
 
-const base64 = (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s)));
-
-/** Build a minimal FHIR R4 resource from the form. Exported for unit tests. */
-export function buildResource(kind: Kind, f: { code: string; display: string; date: string; value?: string; unit?: string; note?: string }, patientRef: string): Record<string, unknown> & { resourceType: string } {
-  const concept = { coding: [{ system: KINDS[kind].system, code: f.code, display: f.display }], text: f.display };
-  const subject = { reference: patientRef };
-  switch (kind) {
-    case 'Observation': {
-      const num = Number(f.value);
-      return {
-        resourceType: 'Observation', status: 'final', code: concept, subject, effectiveDateTime: f.date,
-        ...(f.value ? (Number.isFinite(num) ? { valueQuantity: { value: num, unit: f.unit || undefined } } : { valueString: f.value }) : {}),
-      };
-    }
-    case 'Condition':
-      return { resourceType: 'Condition', clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] }, code: concept, subject, onsetDateTime: f.date, ...(f.note ? { note: [{ text: f.note }] } : {}) };
-    case 'MedicationStatement':
-      return { resourceType: 'MedicationStatement', status: 'active', medicationCodeableConcept: concept, subject, effectiveDateTime: f.date };
-    case 'AllergyIntolerance':
-      return { resourceType: 'AllergyIntolerance', code: concept, patient: subject, recordedDate: f.date };
-    case 'Immunization':
-      return { resourceType: 'Immunization', status: 'completed', vaccineCode: concept, patient: subject, occurrenceDateTime: f.date };
-    case 'DocumentReference':
-      return {
-        resourceType: 'DocumentReference', status: 'current', type: { coding: [{ system: 'http://loinc.org', code: f.code || '11506-3', display: f.display || 'Progress note' }] },
-        subject, date: f.date, content: [{ attachment: { contentType: 'text/plain', data: base64(f.note ?? '') } }],
-      };
-  }
+/** Scrolls a form into view and focuses its first field when it opens (it may open far from the button). */
+export function useFocusOnOpen<T extends HTMLElement>() {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'start' });
+    ref.current?.querySelector<HTMLElement>('input, select, textarea')?.focus({ preventScroll: true });
+  }, []);
+  return ref;
 }
 
-/** Add a record (common resources through a form) or amend one (edit its FHIR JSON, with a reason). */
-export function RecordForm({ patientId, amend, onDone }: { patientId: string; amend?: ChartResource; onDone(): void }) {
+/** Raise-only sensitivity checkboxes, shared by the add and amend forms. */
+export function RaisePicker({ value, onChange }: { value: SensitivityCode[]; onChange(v: SensitivityCode[]): void }) {
+  return (
+    <fieldset>
+      <legend>Raise sensitivity (optional; labels can be raised, never lowered)</legend>
+      <div className="chips-select">
+        {SENSITIVITY_CODES.map((s) => (
+          <label key={s} className="check">
+            <input type="checkbox" checked={value.includes(s)} onChange={(e) => onChange(e.target.checked ? [...value, s] : value.filter((x) => x !== s))} />
+            {s}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+/** Add a record through a form per common resource type, checked with the node's schema before signing. */
+export function RecordForm({ patientId, onDone }: { patientId: string; onDone(): void }) {
   const requestSignature = useApp((s) => s.requestSignature);
   const toast = useApp((s) => s.toast);
   const [kind, setKind] = useState<Kind>('Observation');
-  const [f, setF] = useState({ code: '', display: '', date: new Date().toISOString().slice(0, 10), value: '', unit: '', note: '' });
+  const [f, setF] = useState<Required<Pick<Fields, 'code' | 'display' | 'date' | 'value' | 'unit' | 'note'>>>({ code: '', display: '', date: todayUtc(), value: '', unit: '', note: '' });
   const [raise, setRaise] = useState<SensitivityCode[]>([]);
-  const [json, setJson] = useState(() => JSON.stringify(amend?.resource ?? {}, null, 2));
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => setF({ ...f, [k]: e.target.value });
+  const resource = buildResource(kind, f, `Patient/${patientId}`);
+  const input = { patientId, resource, raise: raise.length ? { sensitivity: raise } : undefined };
+  const v = useChecked({ method: 'records.add', input });
+  const ref = useFocusOnOpen<HTMLFormElement>();
+  const set = (k: keyof typeof f, ...paths: string[]) => (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => {
+    setF({ ...f, [k]: e.target.value });
+    for (const p of paths) v.touch(p);
+  };
+  // Where each field lands in the resource, for its message.
+  const codePath = kind === 'MedicationStatement' ? 'resource.medicationCodeableConcept' : kind === 'Immunization' ? 'resource.vaccineCode' : kind === 'DocumentReference' ? 'resource.type' : 'resource.code';
+  const codeError = v.error(`${codePath}.coding.0.code`);
+  const displayError = v.error(`${codePath}.coding.0.display`) ?? v.error(`${codePath}.text`);
+  const blankCode = (v.tried || f.code !== '') && kind !== 'DocumentReference' && !f.code.trim() ? 'a code cannot be blank' : undefined;
+  const noteError = v.error('resource.note') ?? v.error('resource.content');
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    setError(null);
-    const raiseInput = raise.length ? { sensitivity: raise } : undefined;
-    let result;
+    if (!v.attempt() || (kind !== 'DocumentReference' && !f.code.trim())) return;
     setBusy(true);
-    if (amend) {
-      let resource: Record<string, unknown>;
-      try {
-        resource = JSON.parse(json) as Record<string, unknown>;
-        if (typeof resource.resourceType !== 'string') throw new Error('resourceType is missing');
-      } catch (err) {
-        setBusy(false);
-        setError(`The resource is not valid JSON: ${(err as Error).message}`);
-        return;
-      }
-      result = await runSigned(() => requestSignature({ method: 'records.amend', input: { recordId: amend.id, resource: resource as { resourceType: string }, reason, raise: raiseInput } }));
-    } else {
-      const resource = buildResource(kind, f, `Patient/${patientId}`);
-      result = await runSigned(() => requestSignature({ method: 'records.add', input: { patientId, resource, raise: raiseInput } }));
-    }
+    const result = await runSigned(() => requestSignature({ method: 'records.add', input }));
     setBusy(false);
     if (result) {
-      toast('info', amend ? 'Record amended.' : 'Record added.');
+      toast('info', 'Record added.');
       onDone();
     }
   };
 
   return (
-    <form className="card record-form" onSubmit={submit} aria-label={amend ? 'Amend record' : 'Add record'} data-testid="record-form">
-      <h2>{amend ? `Amend: ${amend.title}` : 'Add a record'}</h2>
-      {amend ? (
-        <>
-          <label>FHIR resource (JSON)
-            <textarea rows={10} value={json} onChange={(e) => setJson(e.target.value)} spellCheck={false} className="mono" data-testid="amend-json" />
-          </label>
-          <label>Reason for the amendment<input required value={reason} onChange={(e) => setReason(e.target.value)} data-testid="amend-reason" /></label>
-        </>
-      ) : (
-        <>
-          <label>Type
-            <select value={kind} onChange={(e) => setKind(e.target.value as Kind)} data-testid="record-kind">
-              {(Object.keys(KINDS) as Kind[]).map((k) => <option key={k} value={k}>{KINDS[k].label}</option>)}
-            </select>
-          </label>
-          <div className="row">
-            <label>Code<input required={kind !== 'DocumentReference'} value={f.code} onChange={set('code')} data-testid="record-code" /></label>
-            <label>Description<input required={kind !== 'DocumentReference'} value={f.display} onChange={set('display')} data-testid="record-display" /></label>
-            <label>Date<input type="date" required value={f.date} onChange={set('date')} data-testid="record-date" /></label>
-          </div>
-          {kind === 'Observation' && (
-            <div className="row">
-              <label>Value<input value={f.value} onChange={set('value')} data-testid="record-value" /></label>
-              <label>Unit<input value={f.unit} onChange={set('unit')} /></label>
-            </div>
-          )}
-          {(kind === 'DocumentReference' || kind === 'Condition') && (
-            <label>Note<textarea rows={4} value={f.note} onChange={set('note')} data-testid="record-note" /></label>
-          )}
-        </>
-      )}
-      <fieldset>
-        <legend>Raise sensitivity (optional; labels can be raised, never lowered)</legend>
-        <div className="chips-select">
-          {SENSITIVITY_CODES.map((s) => (
-            <label key={s} className="check">
-              <input type="checkbox" checked={raise.includes(s)} onChange={(e) => setRaise(e.target.checked ? [...raise, s] : raise.filter((x) => x !== s))} />
-              {s}
-            </label>
-          ))}
+    <form ref={ref} className="card record-form" onSubmit={submit} noValidate aria-label="Add record" data-testid="record-form">
+      <h2>Add a record</h2>
+      <label>Type
+        <select value={kind} onChange={(e) => setKind(e.target.value as Kind)} data-testid="record-kind">
+          {(Object.keys(KINDS) as Kind[]).map((k) => <option key={k} value={k}>{KINDS[k].label}</option>)}
+        </select>
+      </label>
+      <div className="row">
+        <label>Code
+          <input required={kind !== 'DocumentReference'} value={f.code} onChange={set('code', `${codePath}.coding.0.code`)} aria-invalid={!!(codeError ?? blankCode)} data-testid="record-code" />
+          <FieldError id="record-code-error" message={codeError ?? blankCode} />
+        </label>
+        <label>Description
+          <input required={kind !== 'DocumentReference'} value={f.display} onChange={set('display', `${codePath}.coding.0.display`, `${codePath}.text`)} aria-invalid={!!displayError} data-testid="record-display" />
+          <FieldError id="record-display-error" message={displayError} />
+        </label>
+        <label>Date<input type="date" required value={f.date} onChange={set('date')} data-testid="record-date" /></label>
+      </div>
+      {kind === 'Observation' && (
+        <div className="row">
+          <label>Value<input value={f.value} onChange={set('value', 'resource.valueString')} data-testid="record-value" /></label>
+          <label>Unit<input value={f.unit} onChange={set('unit', 'resource.valueQuantity.unit')} data-testid="record-unit" /></label>
         </div>
-      </fieldset>
-      {error && <p className="inline-error" role="alert">{error}</p>}
+      )}
+      <label>{kind === 'DocumentReference' ? 'Note' : 'Note (optional)'}
+        <textarea rows={4} value={f.note} onChange={set('note', 'resource.note', 'resource.content')} aria-invalid={!!noteError} data-testid="record-note" />
+        <FieldError id="record-note-error" message={noteError} />
+      </label>
+      <RaisePicker value={raise} onChange={setRaise} />
+      {v.tried && !v.checked.valid && <p className="inline-error" role="alert" data-testid="form-errors">Nothing was signed: {v.checked.all.join('; ')}</p>}
       <div className="actions">
         <button type="button" onClick={onDone}>Cancel</button>
         <button type="submit" className="primary" disabled={busy} data-testid="record-submit">{busy ? 'Waiting for signature…' : 'Sign and save'}</button>
