@@ -75,9 +75,11 @@ test('demo roles → chart with labels → consent → request → approve → v
   await expect(page.getByTestId('chart-patient-name')).toHaveText('Milan Beatty');
   expect(await page.getByTestId('timeline-item').count()).toBeGreaterThan(100);
   const sensitive = page.getByTestId('timeline-item').filter({ has: page.getByTestId('chip-sensitivity').filter({ hasText: 'PSY' }) }).first();
-  await expect(sensitive.getByTestId('chip-sensitivity').first()).toHaveText('PSY');
+  // Words first, the HL7 code beside them for staff; the reasons are sentences with the rule id as a detail.
+  await expect(sensitive.getByTestId('chip-sensitivity').filter({ hasText: 'PSY' })).toHaveText('Mental health PSY');
   await sensitive.getByRole('button', { name: 'Why?' }).click();
-  await expect(sensitive.getByTestId('label-reasons')).toContainText('PSY');
+  await expect(sensitive.getByTestId('label-reasons')).toContainText('Mental health PSY');
+  await expect(sensitive.getByTestId('label-reasons')).toContainText(/(mentions “|is (SNOMED CT|ICD-10-CM|RxNorm|LOINC) |points to )/);
   await expect(sensitive.getByTestId('label-reasons')).toContainText('rule');
   await sensitive.screenshot({ path: 'docs/screenshots/chart-labels.png' });
   // The chart as it opens: header, consent status, newest records with their label chips.

@@ -54,6 +54,8 @@ export const LabelReasonSchema = z.object({
   code: z.string().optional(),
   text: z.string().optional(),
   path: z.string().optional(),
+  /** The coding's display (or the rule's display for the code), to say the code in words. */
+  display: z.string().optional(),
 });
 export const LabelsSchema = z.object({
   category: CategorySchema,

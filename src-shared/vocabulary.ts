@@ -46,3 +46,63 @@ export const purposeLabel = (code: string): string => {
   const d = (PURPOSES as Record<string, string>)[code];
   return d ? `${d[0].toUpperCase()}${d.slice(1)} (${code})` : code;
 };
+
+/**
+ * Words for the codes above, for people. `display` is HL7's own display for the code (v3-ActCode,
+ * v3-Confidentiality; ABORTION is the SHIFT task force's extra code); `words` is the plain-language
+ * name shown first, with the code beside it for staff.
+ */
+export interface CodeWords {
+  display: string;
+  words: string;
+  /** One sentence on what the code covers, for help text and tooltips. */
+  meaning: string;
+}
+
+export const SENSITIVITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
+export const CONFIDENTIALITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
+
+export const SENSITIVITY_WORDS: Readonly<Record<SensitivityCode, CodeWords>> = {
+  HIV: { display: 'HIV/AIDS information sensitivity', words: 'HIV and AIDS', meaning: 'HIV tests, HIV infection and its treatment.' },
+  PSY: { display: 'psychiatry disorder information sensitivity', words: 'Mental health', meaning: 'Psychiatric conditions such as depression, anxiety or psychosis, and their treatment.' },
+  ETH: { display: 'substance abuse information sensitivity', words: 'Alcohol and drug use', meaning: 'Misuse of alcohol or drugs and its treatment.' },
+  SDV: { display: 'sexual assault, abuse, or domestic violence information sensitivity', words: 'Abuse and violence', meaning: 'Sexual assault, abuse, intimate partner or domestic violence, including a positive screening for them.' },
+  GDIS: { display: 'genetic disease information sensitivity', words: 'Genetic conditions', meaning: 'Inherited, familial and hereditary conditions, genetic tests and carrier status.' },
+  STD: { display: 'sexually transmitted disease information sensitivity', words: 'Sexually transmitted infections', meaning: 'Infections such as chlamydia, gonorrhoea or syphilis, their tests and treatment.' },
+  SEX: { display: 'sexuality and reproductive health information sensitivity', words: 'Sexual and reproductive health', meaning: 'Sexuality, pregnancy, contraception, fertility and other reproductive care.' },
+  BH: { display: 'behavioral health information sensitivity', words: 'Behavioral health', meaning: 'Mental health and substance use care taken together.' },
+  SUD: { display: 'substance use disorder information sensitivity', words: 'Substance use disorder', meaning: 'A diagnosed substance use disorder and its treatment.' },
+  OPIOIDUD: { display: 'opioid use disorder information sensitivity', words: 'Opioid use disorder', meaning: 'Opioid addiction and medicines that treat it, such as buprenorphine or methadone.' },
+  PSYTHPN: { display: 'psychotherapy note information sensitivity', words: 'Psychotherapy notes', meaning: "A therapist's own notes of a session, kept apart from the rest of the record." },
+  ABORTION: { display: 'Abortion-related information (SHIFT extra sensitivity code)', words: 'Abortion', meaning: 'Termination of pregnancy and the medicines or procedures for it.' },
+  COGN: { display: 'cognitive disability information sensitivity', words: 'Cognitive disability', meaning: 'Conditions such as dementia that affect memory and thinking.' },
+  '42CFRPart2': { display: '42 CFR Part2', words: 'Substance use treatment records (42 CFR Part 2)', meaning: 'Records of substance use disorder treatment, which US federal law (42 CFR Part 2) protects specially.' },
+};
+
+export const CONFIDENTIALITY_WORDS: Readonly<Record<Confidentiality, CodeWords>> = {
+  L: { display: 'low', words: 'Low', meaning: 'De-identified: it no longer says who the patient is.' },
+  N: { display: 'normal', words: 'Normal', meaning: 'Ordinary health information, shared for care as usual.' },
+  R: { display: 'restricted', words: 'Restricted', meaning: 'Sensitive: shared only when the patient consents to it.' },
+  V: { display: 'very restricted', words: 'Very restricted', meaning: 'Most sensitive, such as psychotherapy notes: shared only with named people.' },
+};
+
+export const CATEGORY_WORDS: Readonly<Record<Category, string>> = {
+  demographics: 'Personal details',
+  encounter: 'Visits',
+  condition: 'Conditions and diagnoses',
+  observation: 'Observations',
+  'vital-signs': 'Vital signs',
+  lab: 'Laboratory results',
+  medication: 'Medications',
+  procedure: 'Procedures',
+  immunization: 'Immunizations',
+  allergy: 'Allergies',
+  imaging: 'Imaging',
+  note: 'Clinical notes',
+  'care-plan': 'Care plans and goals',
+  financial: 'Claims and billing',
+  device: 'Devices and supplies',
+  administrative: 'Administrative records',
+  other: 'Other records',
+};
+

@@ -23,6 +23,8 @@ export interface LabelReason {
   code?: string;
   text?: string;
   path?: string;
+  /** The coding's display (or the rule's display for the code), so the reason can be said in words. */
+  display?: string;
 }
 
 export interface Labels {

@@ -103,11 +103,14 @@ export function directSensitivity(resource: FhirResource, rules: CompiledRules =
     const code = c.code.trim();
     const hits = rules.codeIndex.get(`${system}|${code}`);
     if (hits) {
-      for (const r of hits) for (const label of r.labels) addReason(out, label, { label, rule: r.id, system, code, path: c.path });
+      for (const r of hits) {
+        const display = c.display ?? r.display;
+        for (const label of r.labels) addReason(out, label, { label, rule: r.id, system, code, path: c.path, ...(display ? { display } : {}) });
+      }
     }
     for (const { rule, system: ps } of rules.prefixRules) {
       if (ps === system && prefixRuleMatches(rule, code)) {
-        for (const label of rule.labels) addReason(out, label, { label, rule: rule.id, system, code, path: c.path });
+        for (const label of rule.labels) addReason(out, label, { label, rule: rule.id, system, code, path: c.path, ...(c.display ? { display: c.display } : {}) });
       }
     }
   }

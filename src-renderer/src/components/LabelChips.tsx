@@ -1,21 +1,28 @@
 import { useId, useState } from 'react';
 import type { Labels } from '../../../src-shared/api';
+import { explainReason, labelWithCode, labelWords } from '../../../src-shared/explain';
+import { CATEGORY_WORDS, CONFIDENTIALITY_WORDS, SENSITIVITY_WORDS } from '../../../src-shared/vocabulary';
 
-const CONF_NAMES: Record<string, string> = { L: 'low', N: 'normal', R: 'restricted', V: 'very restricted' };
-
-/** Label chips of a resource; the reasons (which rule fired, on what) show on hover and on expand. */
-export function LabelChips({ labels }: { labels: Labels }) {
+/**
+ * Label chips of a resource in words, with the HL7 code beside each for staff ("Mental health PSY").
+ * "Why?" lists each reason as a sentence; the rule id that fired stays visible as a small detail.
+ */
+export function LabelChips({ labels, resourceType }: { labels: Labels; resourceType?: string }) {
   const [open, setOpen] = useState(false);
   const reasonsId = useId();
-  const why = labels.reasons.map((r) => `${r.label}: ${r.rule}${r.code ? ` (${r.system ?? ''} ${r.code})` : ''}${r.text ? ` “${r.text}”` : ''}`).join('\n');
+  const ctx = { resourceType };
+  const why = labels.reasons.map((r) => `${labelWithCode(r.label)}: ${explainReason(r, ctx)}`).join('\n');
+  const conf = CONFIDENTIALITY_WORDS[labels.confidentiality];
   return (
     <div className="labels" data-testid="label-chips">
-      <span className="chip chip-category" title={why}>{labels.category}</span>
+      <span className="chip chip-category" title={why} data-code={labels.category}>{CATEGORY_WORDS[labels.category] ?? labels.category}</span>
       {labels.sensitivity.map((s) => (
-        <span key={s} className="chip chip-sensitive" title={why} data-testid="chip-sensitivity">{s}</span>
+        <span key={s} className="chip chip-sensitive" title={`${SENSITIVITY_WORDS[s]?.meaning ?? ''}\nHL7: ${SENSITIVITY_WORDS[s]?.display ?? s}`} data-testid="chip-sensitivity" data-code={s}>
+          {labelWords(s)} <code className="chip-code">{s}</code>
+        </span>
       ))}
-      <span className={`chip chip-conf chip-conf-${labels.confidentiality}`} title={`Confidentiality ${CONF_NAMES[labels.confidentiality]}`}>
-        {labels.confidentiality}
+      <span className={`chip chip-conf chip-conf-${labels.confidentiality}`} title={`Confidentiality: ${conf?.meaning ?? ''}`} data-testid="chip-confidentiality" data-code={labels.confidentiality}>
+        {conf?.words ?? labels.confidentiality} <code className="chip-code">{labels.confidentiality}</code>
       </span>
       {labels.reasons.length > 0 && (
         <button type="button" className="link" aria-expanded={open} aria-controls={reasonsId} onClick={() => setOpen(!open)} data-testid="label-why">
@@ -26,10 +33,8 @@ export function LabelChips({ labels }: { labels: Labels }) {
         <ul id={reasonsId} className="reasons" data-testid="label-reasons">
           {labels.reasons.map((r, i) => (
             <li key={i}>
-              <strong>{r.label}</strong> — rule <code>{r.rule}</code>
-              {r.code && <> on <code>{r.system ? `${r.system}|` : ''}{r.code}</code></>}
-              {r.text && <> matched “{r.text}”</>}
-              {r.path && <> at <code>{r.path}</code></>}
+              <strong>{labelWords(r.label)}</strong> <code className="chip-code">{r.label.replace(/^category:/, '')}</code>: {explainReason(r, ctx)}
+              {' '}<small className="muted" title={r.path ? `at ${r.path}` : undefined}>rule <code>{r.rule}</code></small>
             </li>
           ))}
         </ul>

@@ -20,7 +20,7 @@ export function Timeline({ resources, onAmend, mayAmend }: { resources: ChartRes
               {r.version > 1 && <span className="badge badge-neutral" title={r.amendedFrom ? `Amends ${r.amendedFrom}` : undefined}>v{r.version} (amended)</span>}
             </header>
             <p>{r.summary}</p>
-            <LabelChips labels={r.labels} />
+            <LabelChips labels={r.labels} resourceType={r.resourceType} />
             <footer className="muted">
               {r.author.name ? `${r.author.name}, ` : ''}{r.author.organization} · {r.chain} chain{r.txId ? ` · tx ${r.txId.slice(0, 12)}` : ''} · hash <code title={r.contentHash}>{r.contentHash.slice(0, 12)}…</code>
               {onAmend && (mayAmend?.(r) ?? true) && (
