@@ -79,7 +79,8 @@ test('demo roles → chart with labels → consent → request → approve → v
   await expect(sensitive.getByTestId('chip-sensitivity').filter({ hasText: 'PSY' })).toHaveText('Mental health PSY');
   await sensitive.getByRole('button', { name: 'Why?' }).click();
   await expect(sensitive.getByTestId('label-reasons')).toContainText('Mental health PSY');
-  await expect(sensitive.getByTestId('label-reasons')).toContainText(/(mentions “|is (SNOMED CT|ICD-10-CM|RxNorm|LOINC) |points to )/);
+  await expect(sensitive.getByTestId('label-reasons')).toContainText(/(mentions “|is (SNOMED CT|ICD-10-CM|RxNorm|LOINC) |points to |when the record was stored)/);
+  await expect(sensitive.getByTestId('label-reasons')).not.toContainText('.coding');
   await expect(sensitive.getByTestId('label-reasons')).toContainText('rule');
   await sensitive.screenshot({ path: 'docs/screenshots/chart-labels.png' });
   // The chart as it opens: header, consent status, newest records with their label chips.

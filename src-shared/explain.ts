@@ -144,12 +144,14 @@ export function explainReason(r: ReasonLike, ctx: ExplainContext = {}): string {
       const [type] = (r.text ?? '').split('/');
       return `A positive screening result (${type ? typeWords(type).replace(/^the /, 'a ') : 'another record'}) refers to it, so it holds ${topic} information.`;
     }
+    case 'stored-label':
+      return `Labelled ${topic} when the record was stored, from a record it refers to or by a clinician.`;
     case 'clinician-raise':
       return r.text ? `Raised by ${r.text}.` : 'Raised by a clinician.';
     case 'confidentiality-from-sensitivity':
       return `${capitalise(topic)}, because it holds ${sensitivityList((r.text ?? '').split(',').filter(Boolean)) || 'sensitive'} information.`;
     case 'confidentiality-from-rule':
-      return `${capitalise(topic)}, because ${r.text ?? 'a rule'} is restricted information.`;
+      return `${capitalise(topic)}, because ${r.text ?? 'a rule marks it restricted'}.`;
     case 'confidentiality-psychotherapy-note':
       return `${capitalise(topic)}, because it is a psychotherapy note.`;
     case 'default':
@@ -157,9 +159,10 @@ export function explainReason(r: ReasonLike, ctx: ExplainContext = {}): string {
   }
   const where = whereWords(r.path, ctx);
   if (r.rule.startsWith('scr-')) {
-    return capitalise(`${where} is a positive screening${r.text ? ` (${r.text})` : ''}, so it holds ${topic} information.`);
+    return capitalise(`${where} is a positive ${r.display ?? 'screening'}${r.text ? ` (${r.text})` : ''}, so it holds ${topic} information.`);
   }
-  if (r.code) return capitalise(`${where} is ${codeWords(r)}, a code for ${topic}.`);
+  const about = r.label === 'R' || r.label === 'V' ? `${topic} information` : topic;
+  if (r.code) return capitalise(`${where} is ${codeWords(r)}, a code for ${about}.`);
   if (r.text) return capitalise(`${where} mentions “${r.text}”.`);
   return `Rule ${r.rule} marked it as ${topic}.`;
 }

@@ -198,8 +198,12 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     const fresh = resource ? classifyResource(resource) : null;
     const base: Labels = fresh ?? { category: 'other', sensitivity: [], confidentiality: 'N', reasons: [] };
     if (!chainLabels) return base;
-    const reasons = [...base.reasons];
-    for (const s of chainLabels.sensitivity) if (!base.sensitivity.includes(s as SensitivityCode)) reasons.push({ label: s, rule: 'clinician-raise' });
+    // Labels on the chain that this resource alone does not explain were given when it was stored (from a
+    // record it refers to in its bundle, or raised by a clinician): say so rather than guess which.
+    const sameConf = chainLabels.confidentiality === base.confidentiality;
+    const reasons = base.reasons.filter((r) => sameConf || !/^(?:default|confidentiality-)/.test(r.rule));
+    for (const s of chainLabels.sensitivity) if (!base.sensitivity.includes(s as SensitivityCode)) reasons.push({ label: s, rule: 'stored-label' });
+    if (!sameConf) reasons.push({ label: chainLabels.confidentiality, rule: 'stored-label' });
     return { category: chainLabels.category as Category, sensitivity: chainLabels.sensitivity as SensitivityCode[], confidentiality: chainLabels.confidentiality as Labels['confidentiality'], reasons };
   };
 

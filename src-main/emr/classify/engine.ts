@@ -25,7 +25,8 @@ import {
 } from '../labels';
 import { categorise } from './category';
 import { extractEvidence, type Evidence } from './extract';
-import { getDefaultRules, prefixRuleMatches, type CompiledRules } from './rules';
+import { effectOf, getDefaultRules, prefixRuleMatches, type CompiledRules, type LabelKey } from './rules';
+import { SCREENED_TOPICS, screeningLabels, screeningOf, type Screening } from './screening';
 
 export type FhirResource = Record<string, unknown> & { resourceType: string; id?: string };
 
@@ -36,7 +37,8 @@ export interface ClassifiedEntry {
   labels: Labels;
 }
 
-type SensMap = Map<SensitivityCode, LabelReason[]>;
+/** Labels earned so far with their reasons; the key "R" is a restricted-confidentiality floor set by a rule. */
+type SensMap = Map<LabelKey, LabelReason[]>;
 
 /** Types that never inherit labels from what they reference (administrative / identity records). */
 const NON_INHERITING = new Set([
@@ -55,7 +57,9 @@ const NON_CONTRIBUTING = new Set([
 const DIRECTORY_TYPES = new Set(['Practitioner', 'PractitionerRole', 'Organization', 'Location', 'HealthcareService', 'Endpoint']);
 /** Encounter references through which an encounter takes its reason's labels. */
 const ENCOUNTER_REASON_PATH = /^(reasonReference|diagnosis)\b/;
-const NOT_INHERITED: ReadonlySet<SensitivityCode> = new Set<SensitivityCode>(['PSYTHPN']);
+const NOT_INHERITED: ReadonlySet<LabelKey> = new Set<LabelKey>(['PSYTHPN']);
+/** References along which a positive screening result passes its labels back to the screening it reports on. */
+const SCREENING_RESULT_PATH = /^(?:focus|partOf|derivedFrom)\b/;
 const MAX_REASONS_PER_LABEL = 8;
 const NEGATION_CUE = /\b(?:no|not|denies|denied|deny|negative for|without|never|free of|ruled out|rules out|r\/o)\b/i;
 
@@ -63,7 +67,7 @@ export function isResource(x: unknown): x is FhirResource {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && typeof (x as { resourceType?: unknown }).resourceType === 'string';
 }
 
-function addReason(m: SensMap, code: SensitivityCode, reason: LabelReason): void {
+function addReason(m: SensMap, code: LabelKey, reason: LabelReason): void {
   let list = m.get(code);
   if (!list) m.set(code, (list = []));
   if (list.length >= MAX_REASONS_PER_LABEL) return;
@@ -80,7 +84,9 @@ function isNegated(text: string, index: number): boolean {
   return NEGATION_CUE.test(words);
 }
 
-function scanText(rules: CompiledRules, text: string, path: string, out: SensMap): void {
+type Keep = (label: LabelKey, path: string) => boolean;
+
+function scanText(rules: CompiledRules, text: string, path: string, out: SensMap, keep: Keep): void {
   if (!rules.textPrefilter.test(text)) return;
   for (const r of rules.textRules) {
     r.re.lastIndex = 0;
@@ -88,16 +94,25 @@ function scanText(rules: CompiledRules, text: string, path: string, out: SensMap
     while ((m = r.re.exec(text)) !== null) {
       if (m[0].length === 0) { r.re.lastIndex++; continue; }
       if (isNegated(text, m.index)) continue;
-      for (const label of r.labels) addReason(out, label, { label, rule: r.id, text: m[0], path });
+      for (const label of r.labels) if (keep(label, path)) addReason(out, label, { label, rule: r.id, text: m[0], path });
       break;
     }
   }
 }
 
-/** Labels a resource earns from its own codes and text. */
-export function directSensitivity(resource: FhirResource, rules: CompiledRules = getDefaultRules(), ev: Evidence = extractEvidence(resource)): SensMap {
+/**
+ * Labels a resource earns from its own codes and text. For a screening (see screening.ts) the words and
+ * codes that only name it count for the screened topics only when an answer is positive; a positive
+ * answer also adds the instrument's own labels.
+ */
+export function directSensitivity(
+  resource: FhirResource, rules: CompiledRules = getDefaultRules(), ev: Evidence = extractEvidence(resource),
+  screening: Screening | undefined = screeningOf(resource, rules),
+): SensMap {
   const out: SensMap = new Map();
   if (DIRECTORY_TYPES.has(resource.resourceType)) return out;
+  const held = screening && screening.positive.length === 0;
+  const keep: Keep = held ? (label, path) => !(SCREENED_TOPICS.has(label) && screening.isNamePath(path)) : () => true;
   for (const c of ev.codings) {
     const system = rules.canonicalSystem(c.system);
     const code = c.code.trim();
@@ -105,21 +120,30 @@ export function directSensitivity(resource: FhirResource, rules: CompiledRules =
     if (hits) {
       for (const r of hits) {
         const display = c.display ?? r.display;
-        for (const label of r.labels) addReason(out, label, { label, rule: r.id, system, code, path: c.path, ...(display ? { display } : {}) });
+        for (const label of effectOf(r)) {
+          if (keep(label, c.path)) addReason(out, label, { label, rule: r.id, system, code, path: c.path, ...(display ? { display } : {}) });
+        }
       }
     }
     for (const { rule, system: ps } of rules.prefixRules) {
       if (ps === system && prefixRuleMatches(rule, code)) {
-        for (const label of rule.labels) addReason(out, label, { label, rule: rule.id, system, code, path: c.path, ...(c.display ? { display: c.display } : {}) });
+        for (const label of effectOf(rule)) {
+          if (keep(label, c.path)) addReason(out, label, { label, rule: rule.id, system, code, path: c.path, ...(c.display ? { display: c.display } : {}) });
+        }
       }
     }
   }
-  for (const t of ev.texts) scanText(rules, t.text, t.path, out);
+  for (const t of ev.texts) scanText(rules, t.text, t.path, out, keep);
+  if (screening) {
+    for (const { label, answer } of screeningLabels(screening)) {
+      addReason(out, label, { label, rule: answer.rule!.id, text: answer.answer, path: answer.path, display: answer.rule!.name });
+    }
+  }
   return out;
 }
 
-function orderCodes(codes: Iterable<SensitivityCode>): SensitivityCode[] {
-  const set = new Set(codes);
+function orderCodes(codes: Iterable<LabelKey>): SensitivityCode[] {
+  const set = new Set<string>(codes);
   return SENSITIVITY_CODES.filter((c) => set.has(c));
 }
 
@@ -131,13 +155,17 @@ export function confidentialityFor(sensitivity: readonly SensitivityCode[]): Con
 
 function buildLabels(category: Category, categoryReason: LabelReason, sens: SensMap): Labels {
   const sensitivity = orderCodes(sens.keys());
-  const confidentiality = confidentialityFor(sensitivity);
+  const restricted = sens.get('R');
+  const confidentiality = confidentialityFor(sensitivity) === 'N' && restricted ? 'R' : confidentialityFor(sensitivity);
   const reasons: LabelReason[] = [categoryReason];
   for (const code of sensitivity) reasons.push(...(sens.get(code) ?? []));
+  if (restricted) reasons.push(...restricted);
   if (confidentiality === 'V') {
     reasons.push({ label: 'V', rule: 'confidentiality-psychotherapy-note', text: 'PSYTHPN' });
-  } else if (confidentiality === 'R') {
+  } else if (confidentiality === 'R' && sensitivity.length > 0) {
     reasons.push({ label: 'R', rule: 'confidentiality-from-sensitivity', text: sensitivity.join(',') });
+  } else if (confidentiality === 'R') {
+    reasons.push({ label: 'R', rule: 'confidentiality-from-rule', text: 'it records a social risk' });
   } else {
     reasons.push({ label: 'N', rule: 'default', text: 'no sensitivity code' });
   }
@@ -151,8 +179,12 @@ export class ClassifyContext {
   private readonly direct = new Map<FhirResource, SensMap>();
   private readonly effective = new Map<FhirResource, SensMap>();
   private readonly visiting = new Set<FhirResource>();
+  private readonly screenings = new Map<FhirResource, Screening | undefined>();
+  private readonly all: FhirResource[];
+  private back?: Map<FhirResource, SensMap>;
 
   constructor(entries: { resource: FhirResource; fullUrl?: string }[], readonly rules: CompiledRules = getDefaultRules()) {
+    this.all = entries.map((e) => e.resource);
     for (const { resource, fullUrl } of entries) {
       if (fullUrl) this.byKey.set(fullUrl, resource);
       if (typeof resource.id === 'string') {
@@ -176,10 +208,39 @@ export class ClassifyContext {
     return ev;
   }
 
+  screeningOf(r: FhirResource): Screening | undefined {
+    if (!this.screenings.has(r)) this.screenings.set(r, screeningOf(r, this.rules));
+    return this.screenings.get(r);
+  }
+
   directOf(r: FhirResource): SensMap {
     let d = this.direct.get(r);
-    if (!d) this.direct.set(r, (d = directSensitivity(r, this.rules, this.evidenceOf(r))));
+    if (!d) this.direct.set(r, (d = directSensitivity(r, this.rules, this.evidenceOf(r), this.screeningOf(r))));
     return d;
+  }
+
+  /**
+   * Labels that positive screening results pass back to what they report on (Observation.focus / partOf /
+   * derivedFrom): a PHQ-9 score of 15 makes the questionnaire it was derived from sensitive too.
+   */
+  private screeningBack(): Map<FhirResource, SensMap> {
+    if (this.back) return this.back;
+    const back = new Map<FhirResource, SensMap>();
+    for (const r of this.all) {
+      const refs = this.evidenceOf(r).refs.filter((x) => SCREENING_RESULT_PATH.test(x.path));
+      if (refs.length === 0 || !this.screeningOf(r)?.positive.length) continue;
+      const d = this.directOf(r);
+      for (const ref of refs) {
+        const target = this.resolve(ref.reference);
+        if (!target || target === r) continue;
+        let m = back.get(target);
+        if (!m) back.set(target, (m = new Map()));
+        for (const code of d.keys()) {
+          if (SCREENED_TOPICS.has(code)) addReason(m, code, { label: code, rule: 'screening-result', text: `${r.resourceType}/${r.id ?? ref.reference}`, path: ref.path });
+        }
+      }
+    }
+    return (this.back = back);
   }
 
   /** Direct labels plus those inherited along references (see the module comment for the policy). */
@@ -190,6 +251,7 @@ export class ClassifyContext {
     this.visiting.add(r);
     const out: SensMap = new Map();
     for (const [k, v] of this.directOf(r)) out.set(k, [...v]);
+    for (const [k, v] of this.screeningBack().get(r) ?? []) if (!out.has(k)) out.set(k, [...v]);
     const type = r.resourceType;
     if (!NON_INHERITING.has(type)) {
       for (const ref of this.evidenceOf(r).refs) {

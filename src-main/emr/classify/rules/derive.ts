@@ -1,11 +1,11 @@
 /**
  * Rebuilds the CSV-derived part of the rule table (rules whose `source` starts with "csv:") from the
  * SHIFT SLS value-set table `sensitivity-codes-shift-sls.csv` (CC-BY-4.0, HL7 SHIFT task force).
- * Curated rules (source "curated"), prefix rules and text rules in v1.json are kept as they are.
+ * Curated rules (source "curated"), prefix rules and text rules in v2.json are kept as they are.
  *
  *   npx tsx src-main/emr/classify/rules/derive.ts [path/to/sensitivity-codes-shift-sls.csv] [--check]
  *
- * The app never runs this: it loads v1.json, which is committed. `--check` exits 1 if v1.json is stale.
+ * The app never runs this: it loads v2.json, which is committed. `--check` exits 1 if v2.json is stale.
  *
  * Mapping of the CSV categories onto our codes:
  *   BH → PSY+BH; PSY → PSY+BH; PSYTHPN → PSYTHPN+PSY+BH; SUD/OPIOIDUD/42CFRPart2 → ETH+SUD+42CFRPart2 (+OPIOIDUD);
@@ -129,14 +129,14 @@ function main(): void {
   const args = process.argv.slice(2);
   const check = args.includes('--check');
   const csvPath = args.find((a) => !a.startsWith('--')) ?? path.resolve(repoRoot, '../shared/data/sensitivity/sensitivity-codes-shift-sls.csv');
-  const tablePath = path.join(here, 'v1.json');
+  const tablePath = path.join(here, 'v2.json');
   const table = JSON.parse(readFileSync(tablePath, 'utf8')) as { codeRules: { source: string }[] };
   const { rules, skipped } = deriveRules(readFileSync(csvPath, 'utf8'));
   const next = { ...table, codeRules: [...table.codeRules.filter((r) => !r.source.startsWith('csv:')), ...rules] };
   const text = JSON.stringify(next, null, 1) + '\n';
   if (check) {
     const same = text === readFileSync(tablePath, 'utf8');
-    console.log(same ? 'v1.json is up to date' : 'v1.json is stale: run derive.ts');
+    console.log(same ? 'v2.json is up to date' : 'v2.json is stale: run derive.ts');
     process.exitCode = same ? 0 : 1;
     return;
   }
