@@ -1,11 +1,13 @@
 /**
  * `trichain classify FILE.json`: labels every resource of a FHIR Bundle (or a single resource) and prints
- * a JSON array on stdout: [{ resourceType, id, category, sensitivity, confidentiality, reasons }].
+ * a JSON array on stdout: [{ resourceType, id, category, sensitivity, confidentiality, reasons }]; each reason
+ * keeps its rule id and path and adds `why`, the same sentence the app shows (src-shared/explain.ts).
  * Unreadable or malformed input: a message on stderr, exit 1, nothing on stdout.
  */
 import { readFile } from 'node:fs/promises';
 import { CliError, type CliIO } from '../io';
 import { classifyBundle, classifyResources, isResource, RULES_VERSION } from '../../emr/classify';
+import { explainLabel } from '../../../src-shared/explain';
 
 export const summary = 'label each resource of a FHIR Bundle/resource file (HCS category, sensitivity, confidentiality)';
 
@@ -50,7 +52,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     category: e.labels.category,
     sensitivity: e.labels.sensitivity,
     confidentiality: e.labels.confidentiality,
-    reasons: e.labels.reasons,
+    reasons: e.labels.reasons.map((r) => ({ ...r, why: explainLabel(r, { resourceType: e.resourceType }) })),
   }));
   io.out(compact ? JSON.stringify(out) : JSON.stringify(out, null, 2));
   return 0;

@@ -46,6 +46,8 @@ describe('trichain classify (in-process)', () => {
     expect(out[0].sensitivity).toEqual(expect.arrayContaining(['PSY', 'BH']));
     expect(out[1]).toMatchObject({ resourceType: 'Claim', category: 'financial', confidentiality: 'R' });
     expect(out[1].reasons.some((r: { rule: string }) => r.rule === 'reference')).toBe(true);
+    // Each reason also reads as a sentence (the same words the app shows), the rule id kept beside it.
+    expect(out[0].reasons.find((r: { label: string }) => r.label === 'PSY')?.why).toMatch(/^Mental health \(PSY\): The condition's /);
     expect(out[2]).toMatchObject({ resourceType: 'Patient', sensitivity: [], confidentiality: 'N', category: 'demographics' });
   });
 

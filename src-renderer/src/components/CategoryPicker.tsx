@@ -1,4 +1,5 @@
 import { CATEGORIES, type Category } from '../../../src-shared/api';
+import { CATEGORY_WORDS } from '../../../src-shared/vocabulary';
 
 /** Checkboxes for data categories (consent and request forms). */
 export function CategoryPicker({ value, onChange, legend }: { value: Category[]; onChange(v: Category[]): void; legend: string }) {
@@ -13,7 +14,7 @@ export function CategoryPicker({ value, onChange, legend }: { value: Category[];
             onChange={(e) => onChange(e.target.checked ? [...value, c] : value.filter((x) => x !== c))}
             data-testid={`category-${c}`}
           />
-          {c}
+          {CATEGORY_WORDS[c]} <code className="chip-code">{c}</code>
         </label>
       ))}
     </fieldset>
