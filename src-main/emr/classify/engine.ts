@@ -86,17 +86,50 @@ function isNegated(text: string, index: number): boolean {
 
 type Keep = (label: LabelKey, path: string) => boolean;
 
-function scanText(rules: CompiledRules, text: string, path: string, out: SensMap, keep: Keep): void {
-  if (!rules.textPrefilter.test(text)) return;
-  for (const r of rules.textRules) {
-    r.re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = r.re.exec(text)) !== null) {
-      if (m[0].length === 0) { r.re.lastIndex++; continue; }
-      if (isNegated(text, m.index)) continue;
-      for (const label of r.labels) if (keep(label, path)) addReason(out, label, { label, rule: r.id, text: m[0], path });
-      break;
+interface TextHit { rule: string; labels: LabelKey[]; text: string }
+/**
+ * Text-rule hits per string. The same short strings (displays, "Body Weight", "Encounter for check up")
+ * recur thousands of times in a chart, so their scan is remembered per compiled rule table; the cache is
+ * dropped whole when it grows past MAX_CACHED so memory stays bounded. Long texts (notes) are not cached.
+ */
+const textCaches = new WeakMap<CompiledRules, Map<string, TextHit[]>>();
+const MAX_CACHED = 20_000;
+const MAX_CACHED_LENGTH = 400;
+const NO_HITS: TextHit[] = [];
+
+function textHits(rules: CompiledRules, text: string): TextHit[] {
+  const cacheable = text.length <= MAX_CACHED_LENGTH;
+  let cache = textCaches.get(rules);
+  if (cacheable && cache) {
+    const hit = cache.get(text);
+    if (hit) return hit;
+  }
+  let out = NO_HITS;
+  if (rules.textPrefilter.test(text)) {
+    out = [];
+    for (const r of rules.textRules) {
+      r.re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = r.re.exec(text)) !== null) {
+        if (m[0].length === 0) { r.re.lastIndex++; continue; }
+        if (isNegated(text, m.index)) continue;
+        out.push({ rule: r.id, labels: r.labels, text: m[0] });
+        break;
+      }
     }
+  }
+  if (cacheable) {
+    if (!cache) textCaches.set(rules, (cache = new Map()));
+    if (cache.size >= MAX_CACHED) cache.clear();
+    cache.set(text, out);
+  }
+  return out;
+}
+
+
+function scanText(rules: CompiledRules, text: string, path: string, out: SensMap, keep: Keep): void {
+  for (const h of textHits(rules, text)) {
+    for (const label of h.labels) if (keep(label, path)) addReason(out, label, { label, rule: h.rule, text: h.text, path });
   }
 }
 
