@@ -139,7 +139,10 @@ test('demo roles → chart with labels → consent → request → approve → v
   const proof = pkg.getByTestId('proof-details');
   await expect(proof).toBeVisible();
   await expect(proof).toContainText('One aggregate BLS signature over five statements: 96 bytes');
-  await expect(proof).toContainText('Consent terms');
+  await expect(proof).toContainText('Consent fits this request');
+  // what the certificates mean: a quorum checked the records against the consent, and the consent was in force
+  await expect(proof).toContainText('Hospital chain checked the records');
+  await expect(proof).toContainText('Every record attested and allowed by the consent');
   await expect(proof).not.toContainText('✘');
   for (const [button, ext] of [['Export CSV', 'csv'], ['Export FHIR', 'json']] as const) {
     const download = page.waitForEvent('download');

@@ -18,6 +18,7 @@ import { patientAudit, auditToFhir } from '../src-main/emr/audit';
 import { classifyResource } from '../src-main/emr/classify/index';
 import { getMember } from '../src-main/ledger/rules/members';
 import { requestOf } from '../src-main/ledger/rules/social';
+import { releaseOf } from '../src-main/ledger/rules/release';
 import { openBlob, packageAad, unwrapWith } from '../src-main/emr/record-crypto';
 import { toHex } from '../src-main/codec/hex';
 import type { PatientEntry } from '../src-main/emr/patients';
@@ -125,7 +126,13 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
     expect(processShareRequest(c.stMary, req).status).toBe('published');
     await c.sync();
     const opened = openPackage(c.research, req);
-    const included = new Set((JSON.parse(JSON.stringify(opened.proof.attestation.tx.body)) as { records: { recordId: string }[] }).records.map((r) => r.recordId));
+    // The record list sits on the hospital chain (its validators checked it); the social chain holds only the root.
+    const release = releaseOf(c.stMary.ledger.state('hospital'), req)!;
+    const loc = c.stMary.ledger.txLocation('hospital', release.tx)!;
+    const listed = (c.stMary.ledger.block('hospital', loc.height)!.txs[loc.index].body as { records: { recordId: string }[] }).records;
+    const included = new Set(listed.map((r) => r.recordId));
+    expect(Object.keys(opened.proof.attestation.tx.body).sort()).toEqual(['consentId', 'consentTx', 'count', 'packageHash', 'requestId', 'root']);
+    expect(opened.proof.attestation.tx.body).toMatchObject({ count: listed.length });
     for (const i of [...hiv, ...eth]) expect(included.has(i.recordId)).toBe(false);
     expect(included.size).toBeGreaterThan(0);
   });

@@ -152,8 +152,10 @@ export class Ledger {
 
   // ---- transactions ----------------------------------------------------------------------------
 
-  private context(chain: ChainId, height: number, time: number, id: Uint8Array): TxContext {
-    return { chain, genesis: this.genesisHash(chain), height, time, txId: id, state: this.states[chain], bls: this.bls, validators: this.validatorsAt(chain, height) };
+  private context(chain: ChainId, height: number, time: number, id: Uint8Array, admit: boolean): TxContext {
+    const ctx: TxContext = { chain, genesis: this.genesisHash(chain), height, time, txId: id, state: this.states[chain], bls: this.bls, validators: this.validatorsAt(chain, height) };
+    if (admit) ctx.peer = (c: ChainId) => (this.hasGenesis(c) ? this.states[c] : null);
+    return ctx;
   }
 
   /** Static checks that need no state: shape, chain, signature. Throws TxRejected. */
@@ -178,7 +180,7 @@ export class Ledger {
     const rollback = new Error('rollback');
     try {
       this.db.transaction(() => {
-        this.applyTx(tx, this.height(chain) + 1, Date.now());
+        this.applyTx(tx, this.height(chain) + 1, Date.now(), true);
         throw rollback;
       }).immediate();
     } catch (e) {
@@ -186,13 +188,14 @@ export class Ledger {
     }
   }
 
-  private applyTx(tx: SignedTx, height: number, time: number): void {
+  /** `admit`: the node is deciding whether to let the transaction in (rules may then read other chains). */
+  private applyTx(tx: SignedTx, height: number, time: number, admit: boolean): void {
     const id = txId(tx);
     if (this.q.hasTx.get(tx.chain, id)) throw new TxRejected('transaction is already on the chain');
     if (this.q.hasNonce.get(tx.chain, tx.author, tx.nonce)) throw new TxRejected(`nonce ${tx.nonce} was already used by this author`);
     const rule = RULES[tx.chain][tx.type];
     const body = rule.body.parse(tx.body);
-    const ctx = this.context(tx.chain, height, time, id);
+    const ctx = this.context(tx.chain, height, time, id, admit);
     rule.check(tx, body, ctx);
     rule.apply(tx, body, ctx);
   }
@@ -213,7 +216,7 @@ export class Ledger {
       this.db.transaction(() => {
         for (const tx of candidates) {
           try {
-            this.db.transaction(() => this.applyTx(tx, height, time))();
+            this.db.transaction(() => this.applyTx(tx, height, time, true))();
             txs.push(tx);
           } catch (e) {
             if (!(e instanceof TxRejected)) throw e;
@@ -240,7 +243,7 @@ export class Ledger {
     const rollback = new Error('rollback');
     try {
       this.db.transaction(() => {
-        this.applyTxs(header, txs);
+        this.applyTxs(header, txs, true);
         throw rollback;
       }).immediate();
     } catch (e) {
@@ -266,7 +269,7 @@ export class Ledger {
       this.checkHeader(header, txs, this.head(chain));
       const c = checkCertificate(this.bls, this.validatorsAt(chain, header.height), header.genesis, header.height, hash, cert);
       if (!c.ok) throw new BlockRejected(chain, header.height, c.reason);
-      this.applyTxs(header, txs);
+      this.applyTxs(header, txs, false);
       this.q.putBlock.run(chain, header.height, hash, bytes);
       txs.forEach((tx, i) => {
         const id = txId(tx);
@@ -289,11 +292,11 @@ export class Ledger {
     this.commitBlock(block);
   }
 
-  private applyTxs(header: BlockHeader, txs: SignedTx[]): void {
+  private applyTxs(header: BlockHeader, txs: SignedTx[], admit: boolean): void {
     for (const tx of txs) {
       try {
         this.checkTxForm(tx, header.chain, { signature: false });
-        this.applyTx(tx, header.height, header.time);
+        this.applyTx(tx, header.height, header.time, admit);
       } catch (e) {
         if (e instanceof TxRejected) throw new BlockRejected(header.chain, header.height, `transaction ${toHex(txId(tx)).slice(0, 16)}… invalid: ${e.reason}`);
         throw e;

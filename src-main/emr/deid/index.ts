@@ -8,6 +8,7 @@ export {
   DEID_DECISIONS,
   FREE_TEXT_POLICY,
   AGE_90_OR_OLDER,
+  DROPPED_RESOURCE_TYPES,
 } from './safeHarbor';
 export type { DeidOptions, DeidReport, SafeHarborKind, KindCount } from './safeHarbor';
 export { assertSafeHarbor } from './check';

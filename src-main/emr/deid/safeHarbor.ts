@@ -155,7 +155,7 @@ export function generalizeZip(postalCode: string): string | undefined {
   return RESTRICTED_ZIP3.has(m[1]) ? '000' : m[1];
 }
 
-const DROPPED_RESOURCE_TYPES = new Set(['Provenance', 'AuditEvent', 'Media', 'Binary', 'Person', 'Linkage']);
+export const DROPPED_RESOURCE_TYPES: ReadonlySet<string> = new Set(['Provenance', 'AuditEvent', 'Media', 'Binary', 'Person', 'Linkage']);
 /** Reference targets whose display is identifying (a name, an organization, a place, a device). */
 const DISPLAY_DROP_TYPES = new Set([...PERSON_TYPES, 'Organization', 'Location', 'HealthcareService', 'CareTeam', 'Group', 'Device', 'Endpoint']);
 /** Elements whose Reference points at a person: a display-only reference there is a person's name. */

@@ -4,14 +4,17 @@
  * or CSV. Acknowledging receipt is itself a transaction (share.access) the patient can see.
  */
 import { randomBytes } from 'node:crypto';
+import { bytesEqual } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
+import { txId } from '../../ledger/encoding';
 import { requestOf, type ShareRequestState } from '../../ledger/rules/social';
 import type { ChainId } from '../../ledger/types';
 import type { TrichainNode } from '../../node/node';
 import { packageToCsv } from '../deid/index';
 import type { Category } from '../labels';
 import { openBlob, packageAad, unwrapWith } from '../record-crypto';
-import { finalizeProof, verifyCrossChainProof, type CrossChainProof, type ProofCheck } from './proof';
+import { checkPackageContents, packageHashOf, parsePayload, type PackageFile, type PackagePayload } from './package';
+import { finalizeProof, verifyCrossChainProof, type CheckCovered, type CrossChainProof, type ProofCheck } from './proof';
 
 export interface RequestInput {
   patient: Uint8Array;
@@ -41,8 +44,10 @@ export function myRequests(node: TrichainNode): ShareRequestState[] {
 export interface OpenedPackage {
   proof: CrossChainProof;
   check: ProofCheck;
-  bundle: { resourceType: 'Bundle'; entry?: { resource: Record<string, unknown> }[] };
+  bundle: PackagePayload['bundle'];
   csv: string;
+  /** Every check made, what it covered (proof, decryption, records against root and consent). */
+  checks: CheckCovered[];
 }
 
 /** The trust anchors an entity verifies against: its own social chain and the genesis documents it trusts. */
@@ -53,23 +58,82 @@ export function trustOf(node: TrichainNode) {
   };
 }
 
-/** Verifies the proof first; decrypts only a package whose proof holds. */
-export function openPackage(node: TrichainNode, requestId: string, opts: { acknowledge?: boolean } = {}): OpenedPackage {
+/** The package of a published request as this node holds it (ciphertext and proof). */
+export function packageFileOf(node: TrichainNode, requestId: string): Omit<PackageFile, 'format' | 'version'> {
   const req = requestOf(node.ledger.state('social'), requestId);
   if (!req) throw new Error(`request ${requestId} is not on the social chain`);
   if (req.status !== 'published' || !req.publishTx || !req.packageHash) throw new Error(`request ${requestId} has no package (status: ${req.status}${req.reason ? `: ${req.reason}` : ''})`);
-  const proof = finalizeProof(node.ledger, req.publishTx);
+  const ciphertext = node.blobs.get(req.packageHash);
+  if (!ciphertext) throw new Error('the package has not reached this node yet');
+  return { requestId, ciphertext, proof: finalizeProof(node.ledger, req.publishTx) };
+}
+
+export type PackageVerification =
+  | { ok: true; checks: CheckCovered[]; proof: CrossChainProof; check: Extract<ProofCheck, { ok: true }>; payload: PackagePayload }
+  | { ok: false; checks: CheckCovered[]; failed: string; reason: string };
+
+/**
+ * Verifies a received package as this entity, check by check, stopping at the first that fails:
+ * the request on this entity's social chain, the cross-chain proof, decryption with this entity's
+ * key, and every record against the attested root and the consent.
+ */
+export function verifyPackageAs(node: TrichainNode, file: Omit<PackageFile, 'format' | 'version'>): PackageVerification {
+  const checks: CheckCovered[] = [];
+  const fail = (name: string, reason: string): PackageVerification => {
+    checks.push({ name, ok: false, detail: reason });
+    return { ok: false, checks, failed: name, reason };
+  };
+  const hash = packageHashOf(file.ciphertext);
+  let step = 'request on this entity\'s social chain';
+  const req = requestOf(node.ledger.state('social'), file.requestId);
+  if (!req) return fail(step, `request ${file.requestId} is not on this node's social chain`);
+  if (toHex(req.entity) !== node.publicKeyHex) return fail(step, `request ${file.requestId} was filed by another entity`);
+  if (req.status !== 'published' || !req.publishTx || !req.packageHash) return fail(step, `request ${file.requestId} is ${req.status} on the social chain${req.reason ? `: ${req.reason}` : ''}`);
+  if (!bytesEqual(req.packageHash, hash)) return fail(step, 'the package is not the one published on the social chain (its hash differs)');
+  let publishId: Uint8Array;
+  try {
+    publishId = txId(file.proof.publish.tx);
+  } catch {
+    return fail(step, 'the proof names no publication');
+  }
+  if (!bytesEqual(req.publishTx, publishId)) return fail(step, 'the proof names another publication than the social chain holds');
+  checks.push({ name: step, ok: true, detail: `${file.requestId}: published, package hash ${toHex(hash).slice(0, 16)}…` });
+
+  step = 'cross-chain proof';
   const entityKind = (node.ledger.state('social').get(`member/${node.publicKeyHex}`) as { kind?: string } | undefined)?.kind;
-  const check = verifyCrossChainProof(node.bls, proof, trustOf(node), { requestId, packageHash: req.packageHash, entity: node.identity.blsPublicKey, entityKind, purpose: req.purpose, patient: req.patient });
-  if (!check.ok) throw new Error(`package proof failed: ${check.reason}`);
-  const blob = node.blobs.get(req.packageHash);
-  if (!blob) throw new Error('the package has not reached this node yet');
-  const body = proof.publish.tx.body as { key: unknown };
-  const aad = packageAad(requestId);
-  const bundle = JSON.parse(new TextDecoder().decode(openBlob(blob, unwrapWith(node.identity.x25519SecretKey, body.key, aad), aad))) as OpenedPackage['bundle'];
+  const check = verifyCrossChainProof(node.bls, file.proof, trustOf(node), { requestId: file.requestId, packageHash: hash, entity: node.identity.blsPublicKey, entityKind, purpose: req.purpose, patient: req.patient });
+  if (!check.ok) return fail(step, check.reason);
+  checks.push(...check.details.checks);
+
+  step = 'decryption';
+  let payload: PackagePayload;
+  try {
+    const aad = packageAad(file.requestId);
+    const body = file.proof.publish.tx.body as { key: unknown };
+    payload = parsePayload(openBlob(file.ciphertext, unwrapWith(node.identity.x25519SecretKey, body.key, aad), aad));
+  } catch (e) {
+    return fail(step, `cannot open the package with this entity's key: ${(e as Error).message}`);
+  }
+  checks.push({ name: 'Decrypted with this entity\'s key', ok: true, detail: `${payload.bundle.entry?.length ?? 0} de-identified resources` });
+
+  step = 'records against the attested root and the consent';
+  const contents = checkPackageContents(file.proof, payload);
+  if (!contents.ok) return fail(step, contents.reason);
+  checks.push({
+    name: 'Every record attested and allowed by the consent', ok: true,
+    detail: `${contents.count} records: each one's salted commitment, labels and version recompute the attested Merkle root; each is the consent's patient's, of a consented category, with no sensitivity code the consent does not name`,
+  });
+  return { ok: true, checks, proof: file.proof, check, payload };
+}
+
+/** Verifies the proof and the contents first; hands out only a package where every check holds. */
+export function openPackage(node: TrichainNode, requestId: string, opts: { acknowledge?: boolean } = {}): OpenedPackage {
+  const v = verifyPackageAs(node, packageFileOf(node, requestId));
+  if (!v.ok) throw new Error(`package ${v.failed === 'cross-chain proof' ? 'proof' : 'check'} failed: ${v.reason}`);
+  const bundle = v.payload.bundle;
   const csv = packageToCsv((bundle.entry ?? []).map((e) => e.resource) as never);
   if (opts.acknowledge !== false && !acknowledgedIds(node).has(requestId)) node.submit('social', 'share.access', { requestId });
-  return { proof, check, bundle, csv };
+  return { proof: v.proof, check: v.check, bundle, csv, checks: v.checks };
 }
 
 /** Request ids this entity has already acknowledged on the social chain. */

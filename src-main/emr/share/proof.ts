@@ -2,7 +2,9 @@
  * The cross-chain proof (DESIGN.md §5). A share of patient P's records with entity E rests on
  * statements by different keys on different chains:
  *   - P's consent, a transaction on the patient chain signed by P;
- *   - hospital H's attestation of the records (content hashes, labels), on the hospital chain;
+ *   - hospital H's attestation, on the hospital chain: one Merkle root over the released records'
+ *     salted commitments, labels and versions (ledger/release.ts), for this package, under this
+ *     consent; its validators admitted it only after checking each record against the consent;
  *   - the validators' certificates of the three blocks that hold the consent, the attestation and
  *     the published package (social chain).
  * These are distinct messages, so their signatures aggregate into ONE 96-byte BLS signature,
@@ -11,7 +13,8 @@
  * where apk_c is the aggregate key of the validators who signed chain c's block certificate
  * (all keys entered with a proof of possession, so rogue keys cannot cancel). With block headers
  * and RFC 6962 inclusion proofs of the (signature-less) transactions, an entity that holds only
- * the social chain verifies where the data came from and that the patient agreed.
+ * the social chain verifies where the data came from, that the patient agreed, and (package.ts)
+ * that every record it received is one the hospital attested with labels the consent allows.
  */
 import { bytesEqual, canonicalDecode, canonicalEncode, type Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
@@ -102,13 +105,24 @@ export interface ProofExpectation {
   patient?: Uint8Array;
 }
 
+/** One check the verifier made, and what it covered (shown in the UI's proof details). */
+export interface CheckCovered {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
 export interface ProofDetails {
   patient: string;
   hospital: string;
-  consent: { id: string; purpose: string; categories: string[]; period: { start: number; end: number } };
+  consent: { id: string; purpose: string; categories: string[]; sensitivity: string[]; period: { start: number; end: number } };
+  attestation: { root: string; count: number };
   heights: Record<ChainId, number>;
   signers: Record<ChainId, number>;
+  /** Size of each chain's validator set at the certified height. */
+  validators: Record<ChainId, number>;
   signatureBytes: number;
+  checks: CheckCovered[];
 }
 
 export type ProofCheck = { ok: true; details: ProofDetails } | { ok: false; reason: string };
@@ -133,6 +147,7 @@ function verifyUnsafe(bls: BlsApi, proof: CrossChainProof, trust: ProofTrust, ex
   const msgs: Uint8Array[] = [];
   const heights = {} as Record<ChainId, number>;
   const signerCounts = {} as Record<ChainId, number>;
+  const setSizes = {} as Record<ChainId, number>;
   for (const part of ['consent', 'attestation', 'publish'] as const) {
     const ev = proof[part];
     const chain = CHAIN_OF[part];
@@ -155,10 +170,11 @@ function verifyUnsafe(bls: BlsApi, proof: CrossChainProof, trust: ProofTrust, ex
     msgs.push(voteMessage(h.genesis, h.height, ev.round, 'precommit', blockHash(h)));
     heights[chain] = h.height;
     signerCounts[chain] = signers.length;
+    setSizes[chain] = vs.length;
   }
   // What the statements say must fit together and fit this request.
-  const consent = proof.consent.tx.body as { consentId: string; patient: Uint8Array; grantee: { entity?: Uint8Array; kind?: string }; purpose: string; categories: string[]; period: { start: number; end: number } };
-  const attest = proof.attestation.tx.body as { requestId: string; packageHash: Uint8Array };
+  const consent = proof.consent.tx.body as { consentId: string; patient: Uint8Array; grantee: { entity?: Uint8Array; kind?: string }; purpose: string; categories: string[]; sensitivity: string[]; period: { start: number; end: number } };
+  const attest = proof.attestation.tx.body as { requestId: string; packageHash: Uint8Array; consentId: string; consentTx: Uint8Array; root: Uint8Array; count: number };
   const publish = proof.publish.tx.body as { requestId: string; packageHash: Uint8Array; evidence: Uint8Array };
   if (!bytesEqual(proof.consent.tx.author, consent.patient)) return fail('consent is not signed by its patient');
   if (expect.patient && !bytesEqual(consent.patient, expect.patient)) return fail('consent is from another patient');
@@ -170,18 +186,33 @@ function verifyUnsafe(bls: BlsApi, proof: CrossChainProof, trust: ProofTrust, ex
   if (attest.requestId !== expect.requestId || publish.requestId !== expect.requestId) return fail('proof belongs to another request');
   if (!bytesEqual(attest.packageHash, expect.packageHash) || !bytesEqual(publish.packageHash, expect.packageHash)) return fail('proof attests another package');
   if (!bytesEqual(proof.attestation.tx.author, proof.publish.tx.author)) return fail('package was published by another hospital than the one that attested it');
+  if (attest.consentId !== consent.consentId || !(attest.consentTx instanceof Uint8Array) || !bytesEqual(attest.consentTx, txId(proof.consent.tx))) return fail('the attestation was made under another consent');
+  if (!(attest.root instanceof Uint8Array) || attest.root.length !== 32 || !Number.isSafeInteger(attest.count) || attest.count < 1) return fail('the attestation commits to no records (no Merkle root)');
+  if ((publish as { resourceCount?: number }).resourceCount !== attest.count) return fail('the publication counts another number of records than the attestation');
   const ev = decodeEvidence(publish.evidence);
   if (!bytesEqual(txId(ev.consent.tx), txId(proof.consent.tx)) || !bytesEqual(txId(ev.attestation.tx), txId(proof.attestation.tx))) return fail('published evidence names other statements');
   if (!bls.aggregateVerify(pks, msgs, proof.signature)) return fail('aggregate signature does not verify');
+  const quorumOf = (c: ChainId) => `${signerCounts[c]} of ${setSizes[c]} ${c}-chain validators`;
+  const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
   return {
     ok: true,
     details: {
       patient: toHex(consent.patient),
       hospital: toHex(proof.attestation.tx.author),
-      consent: { id: consent.consentId, purpose: consent.purpose, categories: consent.categories, period: consent.period },
+      consent: { id: consent.consentId, purpose: consent.purpose, categories: consent.categories, sensitivity: consent.sensitivity ?? [], period: consent.period },
+      attestation: { root: toHex(attest.root), count: attest.count },
       heights,
       signers: signerCounts,
+      validators: setSizes,
       signatureBytes: proof.signature.length,
+      checks: [
+        { name: 'Blocks from the trusted chains', ok: true, detail: `patient #${heights.patient}, hospital #${heights.hospital}, social #${heights.social}: each header's genesis and validator set are the ones this node trusts, each certificate has a quorum` },
+        { name: 'Statements included in their blocks', ok: true, detail: 'RFC 6962 audit paths of the consent, the attestation and the publication check against each block\'s transaction root' },
+        { name: 'Consent fits this request', ok: true, detail: `${consent.consentId}, signed by the patient: ${consent.purpose} for this entity, categories ${consent.categories.join(', ')}, sensitivity codes ${(consent.sensitivity ?? []).join(', ') || 'none'}, published ${iso(publishedAt)} inside ${iso(consent.period.start)} to ${iso(consent.period.end)}` },
+        { name: 'Hospital chain checked the records', ok: true, detail: `${quorumOf('hospital')} admitted the release of ${attest.count} records only after checking each one is anchored with those labels, is the consent's patient's, and fits the consent; the attestation commits to them with one Merkle root` },
+        { name: 'Social chain checked the consent', ok: true, detail: `${quorumOf('social')} admitted the publication only with the consent unrevoked on their patient chain and unexpired at that block` },
+        { name: 'One aggregate BLS signature over five statements', ok: true, detail: `${proof.signature.length} bytes, one multi-pairing: patient, hospital, and the three certificates` },
+      ],
     },
   };
 }

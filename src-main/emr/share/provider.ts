@@ -6,24 +6,31 @@
  *  3. select this hospital's records of the patient whose labels the consent allows (a sensitive
  *     code leaves only when the consent names it) and whose date falls in the requested period;
  *     de-identify them for the entity (Safe Harbor; a pseudonym per entity) and check the result;
- *  4. encrypt the package for the entity, attest the source records on the hospital chain, and
- *     once the attestation is committed publish on the social chain with the evidence of the
- *     cross-chain proof. Revocation stops every later share at once: the consent is re-checked
- *     just before publishing.
+ *  4. commit to each released resource with a fresh salt (ledger/release.ts), put the openings
+ *     beside the Bundle in the package, encrypt it for the entity; release the record list on the
+ *     hospital chain (its validators check every record's labels against the consent), attest its
+ *     constant-size root once the release is committed, and once the attestation is committed
+ *     publish on the social chain with the evidence of the cross-chain proof. Revocation stops
+ *     every later share at once: the consent is re-checked just before publishing, and the
+ *     validators of both chains check it too.
  */
+import { randomBytes } from 'node:crypto';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { canonicalDecode, canonicalEncode, type Canonical } from '../../codec/canonical';
 import { toHex, utf8 } from '../../codec/hex';
 import { getMember } from '../../ledger/rules/members';
 import { requestOf, type ShareRequestState } from '../../ledger/rules/social';
+import { releaseCommitment, releaseLeafHash, releaseRoot, SALT_BYTES, sourceTag } from '../../ledger/release';
 import type { TrichainNode } from '../../node/node';
 import { decideConsent, labelsAllowed, listConsents } from '../consent';
-import { assertSafeHarbor, deidentify } from '../deid/index';
+import { assertSafeHarbor, deidentify, DROPPED_RESOURCE_TYPES } from '../deid/index';
 import { toBundle } from '../fhir/index';
 import type { Category } from '../labels';
 import { packageAad, sealBlob, wrapFor } from '../record-crypto';
 import { patientRecordIds, readRecord, recordInfo, type FhirResource } from '../records';
+import type { LabelsBody } from '../../ledger/rules/hospital';
+import { releasedHash, type PackageOpening, type PackagePayload } from './package';
 import { buildShareEvidence, encodeEvidence } from './proof';
 
 export class ShareError extends Error {}
@@ -31,7 +38,10 @@ export class ShareError extends Error {}
 interface ShareWork {
   requestId: string;
   packageHash: Uint8Array;
-  attestTx: Uint8Array;
+  /** records.release, then (once it is committed) records.attest. */
+  releaseTx: Uint8Array;
+  attestTx?: Uint8Array;
+  root: Uint8Array;
   consentTx: Uint8Array;
   consentId: string;
   key: { [k: string]: Canonical };
@@ -64,7 +74,7 @@ function mirrorAudit(node: TrichainNode, patient: Uint8Array, kind: string, deta
 
 export interface Selection {
   resources: FhirResource[];
-  records: { recordId: string; version: number; contentHash: Uint8Array }[];
+  records: { recordId: string; version: number; contentHash: Uint8Array; labels: LabelsBody }[];
   labelsSummary: Record<string, number>;
   excluded: { recordId: string; why: string }[];
 }
@@ -89,8 +99,12 @@ export function selectRecords(node: TrichainNode, req: Pick<ShareRequestState, '
       continue;
     }
     const { resource } = readRecord(node, recordId);
+    if (DROPPED_RESOURCE_TYPES.has(resource.resourceType)) {
+      out.excluded.push({ recordId, why: `de-identification never releases a ${resource.resourceType}` });
+      continue;
+    }
     out.resources.push(resource);
-    out.records.push({ recordId, version: info.version, contentHash: info.meta.contentHash });
+    out.records.push({ recordId, version: info.version, contentHash: info.meta.contentHash, labels: info.labels });
     out.labelsSummary[info.labels.category] = (out.labelsSummary[info.labels.category] ?? 0) + 1;
   }
   return out;
@@ -134,15 +148,32 @@ export function processShareRequest(node: TrichainNode, requestId: string, now =
   const findings = assertSafeHarbor(resources, sel.resources as never);
   if (findings.length > 0) throw new ShareError(`de-identification left identifiers (${findings.map((f) => f.kind).join(', ')}); nothing was published`);
 
-  const bundle = toBundle(resources, 'collection');
+  if (resources.length !== sel.records.length) throw new ShareError('de-identification changed the number of resources; nothing was published');
+
+  // One salted commitment per released resource; the openings travel inside the encrypted package.
+  const c = decision.consent;
+  const openings: PackageOpening[] = [];
+  const released = sel.records.map((r, i) => {
+    const salt = new Uint8Array(randomBytes(SALT_BYTES));
+    const hash = releasedHash(resources[i]);
+    const source = sourceTag(salt, r.contentHash);
+    openings.push({ salt: toHex(salt), source: toHex(source), labels: r.labels, version: r.version, patient: toHex(c.patient) });
+    return { recordId: r.recordId, version: r.version, salt, released: hash, leaf: releaseLeafHash({ commitment: releaseCommitment(salt, hash, source), labels: r.labels, version: r.version, patient: c.patient }) };
+  });
+  const root = releaseRoot(released.map((r) => r.leaf));
+  const payload: PackagePayload = { bundle: toBundle(resources, 'collection') as PackagePayload['bundle'], openings };
   const aad = packageAad(requestId);
-  const sealed = sealBlob(utf8(JSON.stringify(bundle)), aad);
+  const sealed = sealBlob(utf8(JSON.stringify(payload)), aad);
   const packageHash = node.blobs.put(sealed.blob);
   const key = wrapFor(entity.x25519Pk, sealed.dataKey, aad);
   sealed.dataKey.fill(0);
-  const attest = node.submit('hospital', 'records.attest', { requestId, packageHash, records: sel.records, labelsSummary: sel.labelsSummary });
+  const release = node.submit('hospital', 'records.release', {
+    requestId, packageHash, root,
+    consent: { consentId: c.consentId, grantTx: c.grantTx, patient: c.patient, categories: c.categories, sensitivity: c.sensitivity, period: c.period },
+    records: released.map(({ recordId, version, salt, released: r }) => ({ recordId, version, salt, released: r })),
+  });
   const work: ShareWork = {
-    requestId, packageHash, attestTx: attest.id, consentTx: decision.consent.grantTx, consentId: decision.consent.consentId,
+    requestId, packageHash, releaseTx: release.id, root, consentTx: c.grantTx, consentId: c.consentId,
     key, resourceCount: resources.length, labelsSummary: sel.labelsSummary,
   };
   node.db.prepare("INSERT INTO shares_out (request_id, stage, work, created) VALUES (?, 'attesting', ?, ?)").run(requestId, canonicalEncode(work as unknown as Canonical), Date.now());
@@ -156,6 +187,12 @@ export function continueShares(node: TrichainNode, now = Date.now()): { requestI
   const out: { requestId: string; outcome: ShareOutcome }[] = [];
   for (const row of rows) {
     const w = canonicalDecode(new Uint8Array(row.work)) as unknown as ShareWork;
+    if (!w.attestTx) {
+      // The release is committed: attest its root (constant size; this is what the proof carries).
+      if (!node.ledger.txLocation('hospital', w.releaseTx)) continue;
+      w.attestTx = node.submit('hospital', 'records.attest', { requestId: w.requestId, packageHash: w.packageHash, consentId: w.consentId, consentTx: w.consentTx, root: w.root, count: w.resourceCount }).id;
+      node.db.prepare('UPDATE shares_out SET work = ? WHERE request_id = ?').run(canonicalEncode(w as unknown as Canonical), w.requestId);
+    }
     if (!node.ledger.txLocation('hospital', w.attestTx)) continue;
     const req = requestOf(node.ledger.state('social'), w.requestId)!;
     if (req.status !== 'open') continue;

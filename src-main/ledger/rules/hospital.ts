@@ -167,39 +167,10 @@ const accessLog: TxRule<z.infer<typeof accessLogBody>> = {
   },
 };
 
-/**
- * The hospital's attestation of the records behind a share (DESIGN.md §5): which records (content
- * hashes) went into which package, under which labels. Its signature is one of the parts of the
- * cross-chain aggregate signature.
- */
-export const recordsAttestBody = z
-  .object({
-    requestId: id,
-    packageHash: hash32,
-    records: z.array(z.object({ recordId: id, version: z.number().int().positive(), contentHash: hash32 }).strict()).max(100_000),
-    labelsSummary: z.record(z.string(), z.number().int().nonnegative()),
-  })
-  .strict();
-
-const recordsAttest: TxRule<z.infer<typeof recordsAttestBody>> = {
-  body: recordsAttestBody,
-  check(tx, b, ctx) {
-    requireMember(ctx.state, tx.author, ['hospital'], 'attest records');
-    for (const r of b.records) {
-      const v = recordVersion(ctx.state, r.recordId, r.version);
-      if (!v) reject(`attest records: ${r.recordId} v${r.version} is not on the chain`);
-      if (toHex(v.contentHash) !== toHex(r.contentHash)) reject(`attest records: content hash of ${r.recordId} v${r.version} differs from the chain`);
-      if (toHex(recordHead(ctx.state, r.recordId)!.org) !== toHex(tx.author)) reject(`attest records: ${r.recordId} was not authored by this organization`);
-    }
-  },
-  apply() {},
-};
-
 export const hospitalRules = {
   ...commonRules,
   'record.anchor': recordAnchor,
   'key.rewrap': keyRewrap,
   'record.erase': recordErase,
   'access.log': accessLog,
-  'records.attest': recordsAttest,
 };

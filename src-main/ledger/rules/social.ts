@@ -8,14 +8,16 @@
  *   audit/<patient>/<time>/<tx> -> AuditEntry
  */
 import { z } from 'zod';
-import type { Canonical } from '../../codec/canonical';
+import { bytesEqual, canonicalDecode, type Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
 import { CATEGORIES } from '../../emr/labels';
 import { commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
-import { PURPOSES } from './patient';
+import { txId } from '../encoding';
+import { consentGrantBody, PURPOSES } from './patient';
+import { admitConsent, recordsAttestBody } from './release';
 import { blsPk, bytes, hash32, id, period, wrappedKey } from './schemas';
-import { reject, type StateReader, type TxRule } from './types';
+import { reject, type StateReader, type TxContext, type TxRule } from './types';
 
 export const shareRequestBody = z
   .object({
@@ -56,6 +58,51 @@ const shareRequest: TxRule<ShareRequestBody> = {
   },
 };
 
+/** Constant whatever the record count (two headers, two audit paths, two statements): a few KB at most. */
+export const MAX_EVIDENCE_BYTES = 32 * 1024;
+
+const evidenceTx = z.object({ chain: z.string(), type: z.string(), author: blsPk, nonce: z.number(), time: z.number(), body: z.unknown() }).strict();
+const evidenceShape = z.object({ consent: z.object({ tx: evidenceTx }).passthrough(), attestation: z.object({ tx: evidenceTx }).passthrough() }).passthrough();
+
+/**
+ * What the social chain's validators check of a publication (DESIGN.md §5): the evidence names a
+ * consent by this request's patient for this request's entity and purpose, in force at this block's
+ * time, and this hospital's attestation of this package under that consent. The certificates and
+ * the aggregate signature are the entity's to verify (it trusts the other chains' genesis).
+ */
+function checkEvidence(tx: { author: Uint8Array }, b: SharePublishBody, r: ShareRequestState, ctx: TxContext): void {
+  let ev: z.infer<typeof evidenceShape>;
+  try {
+    ev = evidenceShape.parse(canonicalDecode(b.evidence));
+  } catch {
+    reject('publish share: the evidence is malformed');
+  }
+  const ctx_ = ev.consent.tx;
+  const at = ev.attestation.tx;
+  if (ctx_.chain !== 'patient' || ctx_.type !== 'consent.grant') reject('publish share: the evidence names no consent');
+  if (at.chain !== 'hospital' || at.type !== 'records.attest') reject('publish share: the evidence names no attestation');
+  const consent = consentGrantBody.safeParse(ctx_.body);
+  const attest = recordsAttestBody.safeParse(at.body);
+  if (!consent.success || !attest.success) reject('publish share: the evidence statements are malformed');
+  const c = consent.data;
+  const a = attest.data;
+  if (!bytesEqual(ctx_.author, c.patient)) reject('publish share: the consent is not signed by its patient');
+  if (!bytesEqual(c.patient, r.patient)) reject("publish share: the consent is another patient's");
+  const g = c.grantee as { entity?: Uint8Array; kind?: string };
+  const kind = getMember(ctx.state, r.entity)?.kind;
+  if (!((g.entity && bytesEqual(g.entity, r.entity)) || (g.kind !== undefined && g.kind === kind))) reject('publish share: the consent does not name the requesting entity');
+  if (c.purpose !== r.purpose) reject(`publish share: the consent is for ${c.purpose}, the request for ${r.purpose}`);
+  if (ctx.time < c.period.start) reject(`publish share: consent ${c.consentId} is not yet in force`);
+  if (ctx.time > c.period.end) reject(`publish share: consent ${c.consentId} has expired`);
+  if (!bytesEqual(at.author, tx.author)) reject('publish share: the records were attested by another hospital');
+  if (a.requestId !== b.requestId || !bytesEqual(a.packageHash, b.packageHash)) reject('publish share: the attestation is for another request or package');
+  const grantTx = txId(ctx_ as never);
+  if (a.consentId !== c.consentId || !bytesEqual(a.consentTx, grantTx)) reject('publish share: the attestation names another consent');
+  if (b.resourceCount !== a.count) reject('publish share: resource count differs from the attestation');
+  // A validator's own look at its patient chain: the consent is still in force (not revoked).
+  admitConsent(ctx, { consentId: c.consentId, grantTx }, 'publish share');
+}
+
 export const sharePublishBody = z
   .object({
     requestId: id,
@@ -66,7 +113,7 @@ export const sharePublishBody = z
     /** The package's data key wrapped for the entity. */
     key: wrappedKey,
     /** Canonical encoding of the cross-chain evidence (consent, attestation; see emr/share). */
-    evidence: bytes(),
+    evidence: bytes().refine((b) => b.length <= MAX_EVIDENCE_BYTES, `evidence is limited to ${MAX_EVIDENCE_BYTES} bytes`),
   })
   .strict();
 export type SharePublishBody = z.infer<typeof sharePublishBody>;
@@ -82,7 +129,7 @@ const sharePublish: TxRule<SharePublishBody> = {
   body: sharePublishBody,
   check(tx, b, ctx) {
     requireMember(ctx.state, tx.author, ['hospital'], 'publish share');
-    requireOpen(ctx.state, b.requestId);
+    checkEvidence(tx, b, requireOpen(ctx.state, b.requestId), ctx);
   },
   apply(tx, b, ctx) {
     const r = requestOf(ctx.state, b.requestId)!;

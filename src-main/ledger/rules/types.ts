@@ -37,6 +37,14 @@ export interface TxContext {
   state: StateView;
   bls: BlsApi;
   validators: ValidatorInfo[];
+  /**
+   * Another chain's state as this node holds it (null when it does not replicate that chain).
+   * Present only while the node decides whether to admit a transaction (mempool, proposing or
+   * voting on a proposal), absent when it applies a block that already carries a quorum's
+   * certificate: checks that read another chain are what a quorum of validators vouched for, and
+   * replicas (which may not hold that chain) never re-run them.
+   */
+  peer?: (chain: ChainId) => StateReader | null;
 }
 
 export interface TxRule<B = unknown> {
