@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../codec/hex';
@@ -173,4 +173,33 @@ describe('trichain demo', () => {
     expect(out).toMatch(/^stopped$/m);
     expect(existsSync(join(base, '.demo-setup'))).toBe(false);
   }, 60_000);
+
+  it('`trichain demo --walk OUT` runs a whole share headless; `trichain package verify` accepts it and fails on any changed byte', async () => {
+    const out = join(base, 'walk-out');
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(ROOT, 'bin', 'trichain.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRICHAIN_PASSPHRASE: 'trichain-demo' } });
+        let o = '';
+        let e = '';
+        child.stdout.on('data', (b) => (o += b));
+        child.stderr.on('data', (b) => (e += b));
+        child.on('exit', (code) => resolve({ code, out: o, err: e }));
+      });
+    const walk = await run(['demo', '--data', base, '--walk', out]);
+    expect(walk.code, walk.err).toBe(0);
+    for (const step of ['the patient consents', 'the research institute requests', 'the clinician approves', 'the package is published', 'the entity verifies']) expect(walk.out).toContain(`TRICHAIN_WALK step=${JSON.stringify(step)}`);
+    const bundle = JSON.parse(readFileSync(join(out, 'received.json'), 'utf8')) as { resourceType: string; entry: unknown[] };
+    expect(bundle.resourceType).toBe('Bundle');
+    expect(bundle.entry.length).toBeGreaterThan(10);
+    const research = join(base, DEMO_ROLES.research.dir);
+    const ok = await run(['package', 'verify', join(out, 'package'), '--data', research]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toContain('Every record attested and allowed by the consent');
+    const bytes = readFileSync(join(out, 'package'));
+    bytes[Math.floor(bytes.length / 2)] ^= 1;
+    writeFileSync(join(out, 'package'), bytes);
+    const bad = await run(['package', 'verify', join(out, 'package'), '--data', research]);
+    expect(bad.code).toBe(5);
+    expect(bad.err).toMatch(/FAILED check "[^"]+": /);
+  }, 180_000);
 });

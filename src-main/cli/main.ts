@@ -20,6 +20,7 @@ const commands: Record<string, () => Promise<Command>> = {
   admit: () => import('./commands/admit'),
   demo: () => import('./commands/demo'),
   validators: () => import('./commands/validators'),
+  package: () => import('./commands/package'),
 };
 
 /** Registers a sub-command (used by modules that add commands, e.g. net/ for invite and join). */

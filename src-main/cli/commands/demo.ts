@@ -13,17 +13,24 @@
  *   TRICHAIN_DEMO_NODE role=<demo role> node=<hospital|patient|entity> peer=<host:port> name=<json string> data=<json string>
  *   TRICHAIN_DEMO_READY <json: { base, created, nodes: [{ role, label, name, nodeRole, kind?, peer, fingerprint, data }], patients }>
  * Runs until SIGINT or SIGTERM, then closes every daemon and node and prints "stopped".
+ *
+ * With `--walk OUT` it runs one whole share headless instead (app/walk.ts), prints
+ *   TRICHAIN_WALK step=<json string> detail=<json string>      per step done
+ *   TRICHAIN_WALK_DONE <json: { requestId, resources, packageFile, receivedFile, checks }>
+ * writes OUT/package and OUT/received.json, stops the consortium and exits 0; when a step fails it
+ * prints TRICHAIN_WALK_FAILED step=<json string> reason=<json string> and exits 1.
  */
 import { join } from 'node:path';
 import { DEMO_PASSPHRASE, DEMO_ROLE_ORDER, DEMO_ROLES, startDemo } from '../../app/demo';
+import { walkShare, WalkError } from '../../app/walk';
 import { defaultDataDir } from '../../host/paths';
 import { parse } from '../args';
 import { CliError, type CliIO } from '../io';
 
-export const summary = 'start the training demo consortium (5 nodes on this machine): trichain demo [--data DIR]';
+export const summary = 'start the training demo consortium (5 nodes on this machine): trichain demo [--data DIR] [--walk OUT: run one whole share headless, write OUT/package and OUT/received.json]';
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  const { values } = parse(argv, { data: { type: 'string' }, verbose: { type: 'boolean', default: false } });
+  const { values } = parse(argv, { data: { type: 'string' }, verbose: { type: 'boolean', default: false }, walk: { type: 'string' } });
   const dir = values.data ?? join(defaultDataDir(io.env as NodeJS.ProcessEnv), 'demo');
   io.err(`trichain demo: ${dir} (synthetic data; every node's passphrase is "${DEMO_PASSPHRASE}")`);
   // Listen for the stop signals before anything starts: a signal during start-up then waits for
@@ -54,6 +61,20 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   });
   for (const n of nodes) io.out(`TRICHAIN_DEMO_NODE role=${n.role} node=${n.nodeRole} peer=${n.peer} name=${JSON.stringify(n.name)} data=${JSON.stringify(n.data)}`);
   io.out(`TRICHAIN_DEMO_READY ${JSON.stringify({ base: demo.baseDir, created: demo.created, nodes, patients: demo.patients })}`);
+  if (values.walk !== undefined) {
+    try {
+      const r = await walkShare(demo, values.walk, { progress: (step, detail) => io.out(`TRICHAIN_WALK step=${JSON.stringify(step)} detail=${JSON.stringify(detail)}`) });
+      io.out(`TRICHAIN_WALK_DONE ${JSON.stringify(r)}`);
+      return 0;
+    } catch (e) {
+      const step = e instanceof WalkError ? e.step : 'walk';
+      io.out(`TRICHAIN_WALK_FAILED step=${JSON.stringify(step)} reason=${JSON.stringify((e as Error).message)}`);
+      io.err(`walk failed at "${step}": ${(e as Error).message}`);
+      return 1;
+    } finally {
+      await demo.close();
+    }
+  }
   io.err(`demo consortium running (${demo.created ? 'created' : 'reopened'}); press Ctrl+C to stop`);
   await stopRequested;
   await demo.close();
