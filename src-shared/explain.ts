@@ -39,6 +39,11 @@ export function labelWithCode(code: string): string {
   return w === c ? c : `${w} (${c})`;
 }
 
+/** "Conditions and diagnoses (condition), Medications (medication)": a list of codes in words, codes beside. */
+export function labelsInWords(codes: readonly string[]): string {
+  return codes.map(labelWithCode).join(', ');
+}
+
 const SYSTEM_NAMES: Record<string, string> = {
   'http://snomed.info/sct': 'SNOMED CT',
   'http://loinc.org': 'LOINC',

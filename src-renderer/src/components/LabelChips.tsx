@@ -3,6 +3,16 @@ import type { Labels } from '../../../src-shared/api';
 import { explainReason, labelWithCode, labelWords } from '../../../src-shared/explain';
 import { CATEGORY_WORDS, CONFIDENTIALITY_WORDS, SENSITIVITY_WORDS } from '../../../src-shared/vocabulary';
 
+/** A sensitivity code in words with the code beside it ("Mental health PSY"); its meaning on hover. */
+export function SensitivityName({ code }: { code: string }) {
+  const w = (SENSITIVITY_WORDS as Record<string, { words: string; meaning: string; display: string } | undefined>)[code];
+  return (
+    <span title={w ? `${w.meaning}\nHL7: ${w.display}` : undefined} data-code={code}>
+      {w?.words ?? code} <code className="chip-code">{code}</code>
+    </span>
+  );
+}
+
 /**
  * Label chips of a resource in words, with the HL7 code beside each for staff ("Mental health PSY").
  * "Why?" lists each reason as a sentence; the rule id that fired stays visible as a small detail.

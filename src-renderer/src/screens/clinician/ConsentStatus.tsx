@@ -1,5 +1,6 @@
 import { api } from '../../store';
 import { useLoad } from '../../useLoad';
+import { labelsInWords } from '../../../../src-shared/explain';
 
 /** One line on the chart: which consents this patient has given. */
 export function ConsentStatus({ patientId }: { patientId: string }) {
@@ -11,7 +12,7 @@ export function ConsentStatus({ patientId }: { patientId: string }) {
     <p className="consent-status" data-testid="consent-status">
       {active.length === 0
         ? 'No active consent: nothing from this chart is shared with outside organizations.'
-        : `Shared under consent with ${active.map((c) => `${c.entity.name} (${c.categories.join(', ')} until ${c.validUntil})`).join('; ')}.`}
+        : `Shared under consent with ${active.map((c) => `${c.entity.name} (${labelsInWords(c.categories)} until ${c.validUntil})`).join('; ')}.`}
     </p>
   );
 }

@@ -5,6 +5,7 @@ import { runSigned } from '../../useLoad';
 import { useChecked } from '../../useChecked';
 import { FieldError } from '../../components/FieldError';
 import { KINDS, buildResource, type Fields, type Kind } from './recordFields';
+import { SensitivityName } from '../../components/LabelChips';
 
 export { buildResource } from './recordFields';
 
@@ -27,7 +28,7 @@ export function RaisePicker({ value, onChange }: { value: SensitivityCode[]; onC
         {SENSITIVITY_CODES.map((s) => (
           <label key={s} className="check">
             <input type="checkbox" checked={value.includes(s)} onChange={(e) => onChange(e.target.checked ? [...value, s] : value.filter((x) => x !== s))} />
-            {s}
+            <SensitivityName code={s} />
           </label>
         ))}
       </div>

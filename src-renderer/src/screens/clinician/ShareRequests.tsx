@@ -3,6 +3,7 @@ import { api, useApp } from '../../store';
 import { useLoad } from '../../useLoad';
 import { Async } from '../../components/Async';
 import { SharePreview } from './SharePreview';
+import { labelsInWords } from '../../../../src-shared/explain';
 
 /** Incoming share requests; each opens a de-identified preview that can be approved. */
 export function ShareRequests() {
@@ -23,7 +24,7 @@ export function ShareRequests() {
               <li key={r.id} className="card" data-testid="share-request" data-status={r.status}>
                 <div className="row-between">
                   <div>
-                    <strong>{r.entity.name}</strong> <span className="muted">({r.entity.kind})</span> asks for <strong>{r.categories.join(', ')}</strong>
+                    <strong>{r.entity.name}</strong> <span className="muted">({r.entity.kind})</span> asks for <strong>{labelsInWords(r.categories)}</strong>
                     {' '}of {r.patientName ?? r.patientId} from {r.period.from} to {r.period.to}
                     <div className="muted">Purpose: {r.purpose}</div>
                   </div>

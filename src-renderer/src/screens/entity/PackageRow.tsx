@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { ApiOutput, PackageSummary } from '../../../../src-shared/api';
 import { api, useApp } from '../../store';
+import { labelsInWords } from '../../../../src-shared/explain';
 
 type Verification = ApiOutput<'packages.verify'>;
 
@@ -41,7 +42,7 @@ export function PackageRow({ pkg }: { pkg: PackageSummary }) {
     <li className="card" data-testid="package" data-verification={status}>
       <div className="row-between">
         <div>
-          <strong>{pkg.purpose}</strong> — {pkg.resourceCount} records ({pkg.categories.join(', ')}) for <code>{pkg.patientPseudonym}</code>
+          <strong>{pkg.purpose}</strong> — {pkg.resourceCount} records ({labelsInWords(pkg.categories)}) for <code>{pkg.patientPseudonym}</code>
           <div className="muted">Requested by {pkg.entity.name} · published {new Date(pkg.publishedAt).toLocaleString()} · hash <code title={pkg.packageHash}>{pkg.packageHash.slice(0, 16)}…</code></div>
         </div>
         <span className={`badge badge-${status === 'verified' ? 'good' : status === 'failed' ? 'bad' : 'neutral'}`} data-testid="verification-badge">{status}</span>

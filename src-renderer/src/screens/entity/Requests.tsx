@@ -3,6 +3,7 @@ import { api } from '../../store';
 import { useLoad } from '../../useLoad';
 import { Async } from '../../components/Async';
 import { RequestForm } from './RequestForm';
+import { labelsInWords } from '../../../../src-shared/explain';
 
 /** An entity's own share requests, and the form to file a new one. */
 export function Requests() {
@@ -26,7 +27,7 @@ export function Requests() {
                   <td>{new Date(r.filedAt).toLocaleDateString()}</td>
                   <td>{r.patientName ?? r.patientId}</td>
                   <td>{r.purpose}</td>
-                  <td>{r.categories.join(', ')}</td>
+                  <td>{labelsInWords(r.categories)}</td>
                   <td>{r.period.from} – {r.period.to}</td>
                   <td>
                     <span className={`badge badge-${r.status === 'refused' ? 'bad' : r.status === 'pending' ? 'warn' : 'good'}`}>{r.status}</span>

@@ -1,6 +1,7 @@
 import type { Consent } from '../../../../src-shared/api';
 import { useApp } from '../../store';
 import { runSigned } from '../../useLoad';
+import { labelsInWords } from '../../../../src-shared/explain';
 
 /** One consent: who, why, which categories, until when; edit or revoke. */
 export function ConsentCard({ consent: c, onEdit }: { consent: Consent; onEdit(): void }) {
@@ -21,7 +22,7 @@ export function ConsentCard({ consent: c, onEdit }: { consent: Consent; onEdit()
       </div>
       <dl className="kv">
         <dt>Why</dt><dd>{c.purpose}</dd>
-        <dt>What</dt><dd>{c.categories.join(', ')}{c.includeSensitive.length ? ` — including ${c.includeSensitive.join(', ')}` : ' — sensitive records excluded'}</dd>
+        <dt>What</dt><dd>{labelsInWords(c.categories)}{c.includeSensitive.length ? ` — including ${labelsInWords(c.includeSensitive)}` : ' — sensitive records excluded'}</dd>
         <dt>Until</dt><dd><time dateTime={c.validUntil}>{c.validUntil}</time></dd>
         <dt>Granted</dt><dd><time dateTime={c.grantedAt}>{new Date(c.grantedAt).toLocaleDateString()}</time></dd>
         {c.revokedAt && (<><dt>Revoked</dt><dd>{new Date(c.revokedAt).toLocaleDateString()}</dd></>)}

@@ -6,6 +6,7 @@ import { useChecked } from '../../useChecked';
 import { CategoryPicker } from '../../components/CategoryPicker';
 import { PurposePicker } from '../../components/PurposePicker';
 import { FieldError } from '../../components/FieldError';
+import { SensitivityName } from '../../components/LabelChips';
 
 const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
 /** A consent's purpose as shown ("Healthcare research (HRESCH)") back to its code. */
@@ -58,7 +59,7 @@ export function ConsentForm({ edit, onDone }: { edit?: Consent; onDone(): void }
           {SENSITIVITY_CODES.map((s) => (
             <label key={s} className="check">
               <input type="checkbox" checked={sensitive.includes(s)} onChange={(e) => setSensitive(e.target.checked ? [...sensitive, s] : sensitive.filter((x) => x !== s))} />
-              {s}
+              <SensitivityName code={s} />
             </label>
           ))}
         </div>

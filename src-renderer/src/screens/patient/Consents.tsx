@@ -5,6 +5,7 @@ import { useLoad } from '../../useLoad';
 import { Async } from '../../components/Async';
 import { ConsentCard } from './ConsentCard';
 import { ConsentForm } from './ConsentForm';
+import { labelsInWords } from '../../../../src-shared/explain';
 
 /** My consents: who may receive which categories, why and until when; grant, edit, revoke. */
 export function Consents() {
@@ -28,7 +29,7 @@ export function Consents() {
                 <h2>Already shared</h2>
                 <ul className="list compact" data-testid="already-shared">
                   {d.alreadyShared.map((s) => (
-                    <li key={s.packageId}>{new Date(s.sharedAt).toLocaleDateString()}: {s.resourceCount} records ({s.categories.join(', ')}) to {s.entityName}</li>
+                    <li key={s.packageId}>{new Date(s.sharedAt).toLocaleDateString()}: {s.resourceCount} records ({labelsInWords(s.categories)}) to {s.entityName}</li>
                   ))}
                 </ul>
               </>
