@@ -619,10 +619,6 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const ApiErrorSchema = z.object({ code: z.string().min(1).max(100), message: z.string().max(10_000) });
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiErrorBody };
-export const EnvelopeSchema = z.union([
-  z.object({ ok: z.literal(true), value: z.unknown() }),
-  z.object({ ok: z.literal(false), error: ApiErrorSchema }),
-]);
 
 /** Throw from a handler to answer with a specific code; anything else becomes INTERNAL. */
 export class ApiError extends Error {

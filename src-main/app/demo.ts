@@ -564,8 +564,3 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
     throw e;
   }
 }
-
-/** The patient entries of demo.json, for callers that only need the names and keys. */
-export function readDemoPatients(baseDir: string): DemoPatient[] {
-  return readDemoFile(resolve(baseDir))?.patients ?? [];
-}

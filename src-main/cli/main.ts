@@ -22,11 +22,6 @@ const commands: Record<string, () => Promise<Command>> = {
   validators: () => import('./commands/validators'),
 };
 
-/** Registers a sub-command (used by modules that add commands, e.g. net/ for invite and join). */
-export function registerCommand(name: string, load: () => Promise<Command>): void {
-  commands[name] = load;
-}
-
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {

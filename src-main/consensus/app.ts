@@ -203,12 +203,6 @@ export class LedgerApp implements ConsensusApp {
   }
 }
 
-/** Evidence rows stored for a chain (newest first). */
-export function storedEvidence(node: TrichainNode, chain?: ChainId): { chain: ChainId; height: number; id: string }[] {
-  const rows = node.db.prepare(`SELECT chain, height, id FROM evidence ${chain ? 'WHERE chain = ?' : ''} ORDER BY height DESC`).all(...(chain ? [chain] : [])) as { chain: ChainId; height: number; id: Buffer }[];
-  return rows.map((r) => ({ chain: r.chain, height: r.height, id: toHex(new Uint8Array(r.id)) }));
-}
-
 // ---- the engines of a running node ---------------------------------------------------------------
 
 /** What ValidatorEngines needs of the daemon (src-main/node/daemon.ts). */

@@ -75,8 +75,6 @@ export function buildShareEvidence(ledger: Ledger, consentTx: Uint8Array, attest
 
 export const encodeEvidence = (e: ShareEvidence): Uint8Array => canonicalEncode(e as unknown as Canonical);
 export const decodeEvidence = (b: Uint8Array): ShareEvidence => canonicalDecode(b) as unknown as ShareEvidence;
-export const encodeProof = (p: CrossChainProof): Uint8Array => canonicalEncode(p as unknown as Canonical);
-export const decodeProof = (b: Uint8Array): CrossChainProof => canonicalDecode(b) as unknown as CrossChainProof;
 
 /** Completes the proof from the social chain: the publish transaction, its block, its certificate. */
 export function finalizeProof(social: Ledger, publishTx: Uint8Array): CrossChainProof {
