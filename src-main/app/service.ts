@@ -23,7 +23,8 @@ import { TrichainNode } from '../node/node';
 import { TxRejected } from '../ledger/rules/types';
 import { patientAudit } from '../emr/audit';
 import { classifyResource, raiseLabels } from '../emr/classify/index';
-import { grantConsent, listConsents, revokeConsent, PURPOSE_DISPLAY } from '../emr/consent';
+import { grantConsent, listConsents, revokeConsent } from '../emr/consent';
+import { PURPOSES, PURPOSE_CODES, isPurpose } from '../../src-shared/vocabulary';
 import type { Category, Labels, SensitivityCode } from '../emr/labels';
 import { myRecords, readMyRecord } from '../emr/patient-view';
 import { findPatient, listPatients } from '../emr/patients';
@@ -62,15 +63,13 @@ const VERSION = (() => {
   }
 })();
 
-const PURPOSE_CODES = Object.keys(PURPOSE_DISPLAY);
-
 /** Accepts a PurposeOfUse code ("HRESCH") or its words ("research"). */
 export function purposeCode(p: string): string {
   const t = p.trim();
   const code = t.split(/[\s(]/)[0].toUpperCase();
-  if (PURPOSE_CODES.includes(code)) return code;
+  if (isPurpose(code)) return code;
   const lower = t.toLowerCase();
-  const hit = Object.entries(PURPOSE_DISPLAY).find(([, d]) => lower.includes(d) || d.includes(lower));
+  const hit = Object.entries(PURPOSES).find(([, d]) => lower.includes(d) || d.includes(lower));
   if (hit) return hit[0];
   if (/research/.test(lower)) return 'HRESCH';
   if (/pay|claim|insur/.test(lower)) return 'HPAYMT';

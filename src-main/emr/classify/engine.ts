@@ -27,7 +27,8 @@ import { categorise } from './category';
 import { extractEvidence, type Evidence } from './extract';
 import { getDefaultRules, prefixRuleMatches, type CompiledRules } from './rules';
 
-export type FhirResource = Record<string, unknown> & { resourceType: string; id?: string };
+import type { FhirResource } from '../../../src-shared/vocabulary';
+export type { FhirResource };
 
 export interface ClassifiedEntry {
   resourceType: string;
