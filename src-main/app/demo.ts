@@ -24,12 +24,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { toHex } from '../codec/hex';
 import { getMember } from '../ledger/rules/members';
-import { CHAINS, type ChainId } from '../ledger/types';
+import type { ChainId } from '../ledger/types';
 import { CHAIN_POLICY } from '../net/acl';
 import { encodeBindingString, signBinding } from '../net/binding';
 import { parseAddress } from '../net/client';
-import { inviteFromNodeValues } from '../net/cli-invite';
-import { acceptInvite } from '../net/cli-join';
+import { acceptInvite, inviteFromNodeValues, localGenesisHex } from '../node/join';
 import { PeerList } from '../net/peers';
 import { readConfig, writeConfig, type NodeRole } from '../node/config';
 import { runDaemon, type Daemon } from '../node/daemon';
@@ -320,13 +319,10 @@ async function startDaemon(ctx: Ctx, role: DemoRole, node: TrichainNode): Promis
 
 /** The invite St Mary hands out (built from the running node: no second open of its store). */
 function stMaryInvite(stMary: TrichainNode, d: Daemon): string {
-  const s = stMary.status();
-  const genesisHex = {} as Record<ChainId, string | null>;
-  for (const c of CHAINS) genesisHex[c] = s.chains[c]?.genesis ?? null;
   return inviteFromNodeValues({
     network: stMary.config.network ?? null,
     listen: d.listen,
-    genesisHex,
+    genesisHex: localGenesisHex(stMary),
     tlsFingerprint: d.fingerprint,
     identity: { blsPublicKey: stMary.identity.blsPublicKey, role: stMary.config.role, name: stMary.config.name, sign: (m) => stMary.identity.sign(m) },
   });
@@ -341,9 +337,7 @@ async function joinStMary(ctx: Ctx, role: DemoRole, node: TrichainNode, invite: 
   const stMary = ctx.nodes.stMary!;
   const stD = ctx.daemons.stMary!;
   const d = await startDaemon(ctx, role, node);
-  const localGenesisHex = {} as Record<ChainId, string | null>;
-  for (const c of CHAINS) localGenesisHex[c] = node.ledger.hasGenesis(c) ? toHex(node.ledger.genesisHash(c)) : null;
-  acceptInvite({ dataDir: node.paths.dir, invite, bls: node.bls, localGenesisHex });
+  acceptInvite({ dataDir: node.paths.dir, invite, bls: node.bls, localGenesisHex: localGenesisHex(node) });
   const nodeRole = node.config.role;
   const signed = signBinding(node.bls, node.identity.blsSecretKey, {
     fingerprint: d.fingerprint,

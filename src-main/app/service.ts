@@ -32,6 +32,7 @@ import { amendRecord, effectiveDate, importBundle, patientRecordIds, readRecord,
 import { fileShareRequest, myRequests, openPackage, trustOf } from '../emr/share/entity';
 import { finalizeProof, verifyCrossChainProof } from '../emr/share/proof';
 import { continueShares, previewShare, processShareRequest } from '../emr/share/provider';
+import { acceptInvite, localGenesisHex } from '../node/join';
 import { SignDesk } from './signing';
 import { answerSummary, assertMayAmend, assertRequestable, consentStatusFor, consentsNaming, precheck, pseudonymousLabel } from './checks';
 import { auditView, blockDetail, blockSummary, consentView, day, entityRefs, identityView, iso, requestView, uiRole } from './views';
@@ -299,10 +300,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
     async 'network.join'(i: { invite: string }) {
       const node = current().node;
-      const { acceptInvite } = await import('../net/cli-join');
-      const local = Object.fromEntries(CHAINS.map((c) => [c, node.ledger.hasGenesis(c) ? toHex(node.ledger.genesisHash(c)) : null])) as Record<ChainId, string | null>;
       try {
-        const { invite } = acceptInvite({ dataDir: node.paths.dir, invite: i.invite, bls: node.bls, localGenesisHex: local });
+        const { invite } = acceptInvite({ dataDir: node.paths.dir, invite: i.invite, bls: node.bls, localGenesisHex: localGenesisHex(node) });
         return { networkId: invite.network, chains: [...CHAINS].filter((c) => node.config.role === 'hospital' || (node.config.role === 'patient' ? c === 'patient' : c === 'social')), peers: [{ address: invite.address, fingerprint: invite.fingerprint }] };
       } catch (e) {
         throw new ApiError('BAD_REQUEST', `invite refused: ${(e as Error).message}`);
