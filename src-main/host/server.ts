@@ -19,7 +19,7 @@ import {
   MAX_BODY_BYTES, TOKEN_HEADER, dispatch, fail, validateEvent,
   type ApiHandlers, type Envelope, type TrichainEvent,
 } from '../../src-shared/api';
-import { buildCsp, isAllowedHostHeader } from '../electron/policy';
+import { buildCsp, isAllowedHostHeader } from './web-policy';
 
 export interface HostOptions {
   handlers: Partial<ApiHandlers>;
