@@ -87,14 +87,14 @@ export function readJoinState(dataDir: string): JoinState | null {
 
 /**
  * The joiner's request: its binding plus its X25519 key (signed) and proof of possession,
- * everything the admitting node needs for member.register. Returns the `trichain-peer:` line.
+ * everything the admitting node needs for member.register, for the TLS certificate with
+ * `fingerprint`. Returns the `trichain-peer:` line.
  */
-export async function joinRequest(node: TrichainNode, dataDir: string): Promise<string> {
-  const tls = await loadOrCreateTlsIdentity(dataDir, node.config.name.slice(0, 64));
+export function joinRequest(node: TrichainNode, fingerprint: string): string {
   const role = node.config.role;
   if (!isRole(role)) throw new JoinRefused(`unknown role ${role}`);
   const mine = signBinding(node.bls, node.identity.blsSecretKey, {
-    fingerprint: tls.fingerprint,
+    fingerprint,
     blsPk: node.identity.blsPublicKey,
     role,
     name: node.config.name.slice(0, 128),
@@ -136,9 +136,12 @@ export interface InviteInputs {
   identity: { blsPublicKey: Uint8Array; role: string; name: string; sign(msg: Uint8Array): Uint8Array };
 }
 
+/** This node's TLS identity in its data folder (created if absent). */
+export const nodeTls = (node: TrichainNode, dataDir: string) => loadOrCreateTlsIdentity(dataDir, node.config.name.slice(0, 64));
+
 /** Reads the inputs from an open node and its data folder (DIR/tls is created if absent). */
 export async function inviteInputs(node: TrichainNode, dataDir: string): Promise<InviteInputs> {
-  const tls = await loadOrCreateTlsIdentity(dataDir, node.config.name.slice(0, 64));
+  const tls = await nodeTls(node, dataDir);
   return {
     network: node.config.network ?? null,
     listen: node.config.listen ?? null,

@@ -3,7 +3,7 @@
  * and prints this node's own `trichain-peer:` line, which the inviting node's operator gives to
  * `trichain admit` so that this node's connections are accepted.
  */
-import { acceptInvite, joinRequest, JoinRefused, localGenesisHex } from '../../node/join';
+import { acceptInvite, joinRequest, JoinRefused, localGenesisHex, nodeTls } from '../../node/join';
 import { parse, requireOpt } from '../args';
 import { CliError, type CliIO } from '../io';
 import { openNode } from '../unlock';
@@ -17,7 +17,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const node = await openNode(dir, io, { verify: false });
   try {
     const { invite } = acceptInvite({ dataDir: dir, invite: positionals[0], bls: node.bls, localGenesisHex: localGenesisHex(node) });
-    const line = await joinRequest(node, dir);
+    const line = joinRequest(node, (await nodeTls(node, dir)).fingerprint);
     io.out(`pinned ${invite.name} (${invite.role}) at ${invite.address}, certificate ${invite.fingerprint}`);
     io.out(`network "${invite.network}"; the chains will sync from this peer when the node starts`);
     io.out(`give this line to the operator of ${invite.name} so it accepts this node:`);
