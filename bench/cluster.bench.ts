@@ -12,33 +12,19 @@
  *     without verification (the limit set by TLS, HTTP and framing).
  * N = 20,000, or 100,000 with TRICHAIN_BENCH_FULL=1 or --full (TRICHAIN_BENCH_QUICK=1: 2,000).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { PeerClient } from '../src-main/net/client';
 import { TrichainNode } from '../src-main/node/node';
+import { cli, NodeProc, PASS, script, startNode, until } from '../test/net/helpers';
 import { median, percentile, type BenchRow } from './util';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'trichain.mjs');
-const PASS = 'cluster-bench-passphrase';
-const ENV = { ...process.env, TRICHAIN_PASSPHRASE: PASS };
-const FLAGS = ['--sync-interval', '250', '--block-interval', '300', '--propose-timeout', '1500'];
+const FLAGS = ['--block-interval', '300', '--propose-timeout', '1500'];
 const CHAINS = ['patient', 'hospital', 'social'] as const;
-
-function run(args: string[], node: string[] = [BIN]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [...node, ...args], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d) => (out += d));
-    c.stderr.on('data', (d) => (err += d));
-    c.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.slice(0, 2).join(' ')} exited ${code}: ${err || out}`))));
-  });
-}
+const run = async (args: string[]): Promise<string> => (await cli(args)).out;
 
 async function runRetry(args: string[]): Promise<string> {
   for (let i = 0; ; i++) {
@@ -53,68 +39,8 @@ async function runRetry(args: string[]): Promise<string> {
   }
 }
 
-class Proc {
-  lines: string[] = [];
-  api = '';
-  peer = '';
-  fingerprint = '';
-  private waiters: { re: RegExp; f: () => void }[] = [];
-  readonly exited: Promise<void>;
-  constructor(
-    readonly dir: string,
-    readonly child: ChildProcess,
-  ) {
-    let buf = '';
-    child.stdout!.on('data', (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const l = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        if (!l.startsWith('TRICHAIN_RELAY') && !l.startsWith('TRICHAIN_SYNC ')) this.lines.push(l);
-        this.waiters = this.waiters.filter((w) => (w.re.test(l) ? (w.f(), false) : true));
-      }
-    });
-    child.stderr!.resume();
-    this.exited = new Promise((r) => child.on('exit', () => r()));
-  }
-  waitLine(re: RegExp, ms = 120_000): Promise<void> {
-    if (this.lines.some((l) => re.test(l))) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`bench cluster: timed out waiting for ${re} in ${this.dir}`)), ms);
-      this.waiters.push({ re, f: () => (clearTimeout(t), resolve()) });
-    });
-  }
-  async get<T>(path: string): Promise<T> {
-    const token = readFileSync(join(this.dir, 'api-token'), 'utf8').trim();
-    const r = await fetch(this.api + path, { headers: { authorization: `Bearer ${token}` } });
-    return ((await r.json()) as { value: T }).value;
-  }
-  heights = async (): Promise<Record<string, number>> => {
-    const s = await this.get<{ chains: Record<string, { height: number } | null> }>('/status');
-    return Object.fromEntries(CHAINS.map((c) => [c, s.chains[c]?.height ?? 0]));
-  };
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    await this.exited;
-  }
-}
-
-async function start(dir: string, extra: string[] = []): Promise<Proc> {
-  const p = new Proc(dir, spawn(process.execPath, [BIN, 'start', '--data', dir, ...FLAGS, ...extra], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] }));
-  await p.waitLine(/^TRICHAIN_NODE_READY /);
-  const m = /api=(\S+) peer=(\S+) fingerprint=(\S+)/.exec(p.lines.find((l) => l.startsWith('TRICHAIN_NODE_READY'))!)!;
-  [p.api, p.peer, p.fingerprint] = [m[1], m[2], m[3]];
-  return p;
-}
-
-async function until(what: string, f: () => Promise<boolean>, ms = 600_000, every = 100): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await f().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`bench cluster: timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+/** A `trichain start` process; relay and sync lines are not kept (a 100,000-transaction run prints many). */
+const start = (dir: string, extra: string[] = []): Promise<NodeProc> => startNode(dir, [...FLAGS, ...extra], { quiet: /^TRICHAIN_(RELAY|SYNC) / });
 
 async function join_(base: string, aDir: string, inv: string, name: string): Promise<{ dir: string; line: string }> {
   const dir = join(base, name.replace(/\W/g, ''));
@@ -130,7 +56,7 @@ export async function benchCluster(): Promise<BenchRow[]> {
   const N = full ? 100_000 : quick ? 2_000 : 20_000;
   const latencySamples = quick ? 15 : 40;
   const base = mkdtempSync(join(tmpdir(), 'trichain-bench-cluster-'));
-  const procs: Proc[] = [];
+  const procs: NodeProc[] = [];
   const rows: BenchRow[] = [];
   const group = 'cluster';
   try {
@@ -159,12 +85,12 @@ export async function benchCluster(): Promise<BenchRow[]> {
     const per = Math.ceil(N / 4);
     const t0 = performance.now();
     const idsPer = await Promise.all(
-      validators.map(async (v) => (JSON.parse((await run([join(ROOT, 'test/consensus/fixtures/submit.ts'), v.dir, 'anchor', String(per)], ['--import', 'tsx'])).trim().split('\n').pop()!) as { ids: string[] }).ids),
+      validators.map(async (v) => (JSON.parse((await script('test/consensus/fixtures/submit.ts', [v.dir, 'anchor', String(per)])).out.trim().split('\n').pop()!) as { ids: string[] }).ids),
     );
     const tQueued = performance.now() - t0;
     await until('all transactions committed', async () => {
       for (let i = 0; i < validators.length; i++) {
-        const ob = await validators[i].get<{ id: string; status: string }[]>('/outbox');
+        const ob = await validators[i].outbox();
         const committed = new Set(ob.filter((e) => e.status === 'committed').map((e) => e.id));
         if (!idsPer[i].every((id) => committed.has(id))) return false;
       }

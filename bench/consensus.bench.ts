@@ -14,7 +14,7 @@ import type { ConsensusApp } from '../src-main/consensus/abci';
 import { ConsensusEngine, type Transport } from '../src-main/consensus/engine';
 import type { ProposalValue } from '../src-main/consensus/messages';
 import { MemorySignGuard } from '../src-main/consensus/sign-guard';
-import { realCrypto } from '../src-main/consensus/sim/simulation';
+import { realCrypto } from '../test/consensus/sim/simulation';
 import { median, percentile, sample, type BenchRow } from './util';
 
 export async function benchConsensus(opts: { validators?: number; heights?: number } = {}): Promise<BenchRow[]> {

@@ -35,7 +35,7 @@ import { bitmapLength, checkCertificate, makeCertificate } from '../src-main/led
 import { blockHash, encodeBlock, encodeCertificate, txId, txSigningBytes, voteMessage } from '../src-main/ledger/encoding';
 import { Ledger } from '../src-main/ledger/ledger';
 import { produceBlock, produceBlockInProcess, signTx, type ValidatorKey } from '../src-main/ledger/producer';
-import { genesisFor, tempDir, testKey, type TestKey } from '../src-main/ledger/test-fixtures';
+import { genesisFor, tempDir, testKey, type TestKey } from '../test/support/ledger';
 import type { Block, SignedTx, ValidatorInfo } from '../src-main/ledger/types';
 import { openDatabase } from '../src-main/storage/db';
 import { type BenchRow, median, percentile } from './util';

@@ -4,7 +4,7 @@
  * validator set), against the same bytes streamed and copied without verification — the limit
  * set by TLS, HTTP and framing alone.
  *
- * By default both sides are the in-memory MemorySyncStore (src-main/net/test-store) with real BLS
+ * By default both sides are the in-memory MemorySyncStore (test/support/sync-store) with real BLS
  * certificates from 4 validators (quorum 3). Pass `stores` to measure the ledger's store instead:
  * a populated source and a factory for fresh destination stores with the same genesis.
  */
@@ -16,7 +16,7 @@ import { PeerClient } from '../src-main/net/client';
 import { startPeerServer } from '../src-main/net/server';
 import { syncChain, syncRoutes } from '../src-main/net/sync';
 import type { SyncStore } from '../src-main/net/sync-store';
-import { buildChain, MemorySyncStore, storeWith } from '../src-main/net/test-store';
+import { buildChain, MemorySyncStore, storeWith } from '../test/support/sync-store';
 import { createTlsIdentity } from '../src-main/net/tls';
 import { median, type BenchRow } from './util';
 

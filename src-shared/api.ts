@@ -15,25 +15,19 @@
  * This module is pure (zod only) and is imported by the renderer, the host, Electron and the node.
  */
 import { z } from 'zod';
-import { CATEGORIES, CONFIDENTIALITY_ORDER, SENSITIVITY_CODES } from './vocabulary';
+import { CATEGORIES, CHAINS, CONFIDENTIALITY_ORDER, ENTITY_KINDS, SENSITIVITY_CODES, USER_ROLES, type UserRole } from './vocabulary';
 import { FhirInputSchema, FutureDateSchema, PatientIdSchema, PeriodInputSchema, PurposeSchema } from './validation';
 import { MAX_BODY_BYTES as MAX_BODY } from './ipc';
 
 // ---------------------------------------------------------------------------------------------
-// Vocabulary (labels: ./vocabulary, shared with the node)
+// Vocabulary: defined once in ./vocabulary (shared with the node), re-exported for the UI.
 
-export const ROLES = ['clinician', 'patient', 'entity'] as const;
-export type Role = (typeof ROLES)[number];
-
-export const CHAINS = ['hospital', 'patient', 'social'] as const;
-export type ChainId = (typeof CHAINS)[number];
-
-export { CATEGORIES, SENSITIVITY_CODES, PURPOSES, PURPOSE_CODES, purposeLabel } from './vocabulary';
-export type { Category, SensitivityCode, Confidentiality, PurposeCode } from './vocabulary';
+/** The UI's session roles (clinician, patient, entity). */
+export type Role = UserRole;
+export { CATEGORIES, CHAINS, ENTITY_KINDS, PURPOSES, PURPOSE_CODES, SENSITIVITY_CODES, USER_ROLES, purposeLabel } from './vocabulary';
+export type { Category, ChainId, Confidentiality, EntityKind, FhirResource, PurposeCode, SensitivityCode } from './vocabulary';
 export { PurposeSchema, MAX_TEXT_CHARS, todayUtc } from './validation';
 export const CONFIDENTIALITY = CONFIDENTIALITY_ORDER;
-
-export const ENTITY_KINDS = ['insurer', 'research', 'public-health', 'other'] as const;
 
 const id = z.string().min(1).max(200);
 const text = (max = 2000) => z.string().max(max);
@@ -41,7 +35,7 @@ const isoTime = z.string().min(1).max(40);
 const isoDate = z.iso.date();
 const hex = z.string().regex(/^(0x)?[0-9a-fA-F]*$/).max(4096);
 
-export const RoleSchema = z.enum(ROLES);
+export const RoleSchema = z.enum(USER_ROLES);
 export const ChainIdSchema = z.enum(CHAINS);
 export const CategorySchema = z.enum(CATEGORIES);
 export const SensitivitySchema = z.enum(SENSITIVITY_CODES);
@@ -621,10 +615,6 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const ApiErrorSchema = z.object({ code: z.string().min(1).max(100), message: z.string().max(10_000) });
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiErrorBody };
-export const EnvelopeSchema = z.union([
-  z.object({ ok: z.literal(true), value: z.unknown() }),
-  z.object({ ok: z.literal(false), error: ApiErrorSchema }),
-]);
 
 /** Throw from a handler to answer with a specific code; anything else becomes INTERNAL. */
 export class ApiError extends Error {

@@ -24,6 +24,35 @@ export type SensitivityCode = (typeof SENSITIVITY_CODES)[number];
 export const CONFIDENTIALITY_ORDER = ['L', 'N', 'R', 'V'] as const;
 export type Confidentiality = (typeof CONFIDENTIALITY_ORDER)[number];
 
+/** How labels compare: the rank of a confidentiality code (L lowest). */
+export function confidentialityRank(c: Confidentiality): number {
+  return CONFIDENTIALITY_ORDER.indexOf(c);
+}
+
+/** The three chains, in the ledger's order. */
+export const CHAINS = ['patient', 'hospital', 'social'] as const;
+export type ChainId = (typeof CHAINS)[number];
+
+/** What a node is on the network: its member role on the chains (node.json, invites, peers). */
+export const ROLES = ['hospital', 'patient', 'entity'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(x: unknown): x is Role {
+  return typeof x === 'string' && (ROLES as readonly string[]).includes(x);
+}
+
+/** Who uses the app (the UI's session roles): at a hospital node the user is a clinician. */
+export const USER_ROLES = ['clinician', 'patient', 'entity'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** Kinds of outside organization (external entities). */
+export const ENTITY_KINDS = ['insurer', 'research', 'public-health', 'other'] as const;
+export type EntityKind = (typeof ENTITY_KINDS)[number];
+
+
+/** A FHIR R4 resource as the node handles it: a JSON object with a resourceType (and usually an id). */
+export type FhirResource = { resourceType: string; id?: string; [k: string]: unknown };
+
 /**
  * Purposes of use: HL7 v3 PurposeOfUse codes (http://terminology.hl7.org/CodeSystem/v3-ActReason)
  * with their display names in words. A consent and a share request name one of these; free text is
@@ -41,6 +70,13 @@ export const PURPOSES = {
 } as const;
 export type PurposeCode = keyof typeof PURPOSES;
 export const PURPOSE_CODES = Object.keys(PURPOSES) as [PurposeCode, ...PurposeCode[]];
+export function isPurpose(x: unknown): x is PurposeCode {
+  return typeof x === 'string' && Object.hasOwn(PURPOSES, x);
+}
+/** The display name of a purpose code ("healthcare research"), undefined for an unknown code. */
+export function purposeDisplay(code: string): string | undefined {
+  return isPurpose(code) ? PURPOSES[code] : undefined;
+}
 /** "Healthcare research (HRESCH)": the words first, the code beside them for staff. */
 export const purposeLabel = (code: string): string => {
   const d = (PURPOSES as Record<string, string>)[code];

@@ -24,15 +24,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { toHex } from '../codec/hex';
 import { getMember } from '../ledger/rules/members';
-import { CHAINS, type ChainId } from '../ledger/types';
+import type { ChainId } from '../ledger/types';
 import { CHAIN_POLICY } from '../net/acl';
-import { encodeBindingString, signBinding } from '../net/binding';
-import { parseAddress } from '../net/client';
-import { inviteFromNodeValues } from '../net/cli-invite';
-import { acceptInvite } from '../net/cli-join';
+import { acceptInvite, inviteFromNodeValues, joinRequest, localGenesisHex } from '../node/join';
 import { PeerList } from '../net/peers';
-import { readConfig, writeConfig, type NodeRole } from '../node/config';
-import { runDaemon, type Daemon } from '../node/daemon';
+import type { NodeRole } from '../node/config';
+import type { Daemon } from '../node/daemon';
+import { startRuntime, type NodeRuntime } from '../node/runtime';
 import { writeJsonAtomic } from '../node/files';
 import { TrichainNode } from '../node/node';
 import { admitPeer } from '../node/admit';
@@ -288,6 +286,7 @@ interface Ctx {
   passphrase: string;
   nodes: Partial<Record<DemoRole, TrichainNode>>;
   daemons: Partial<Record<DemoRole, Daemon>>;
+  runtimes: Partial<Record<DemoRole, NodeRuntime>>;
   opts: DemoOptions;
   timeoutMs: number;
   step(label: string): void;
@@ -299,34 +298,20 @@ interface Ctx {
 
 async function startDaemon(ctx: Ctx, role: DemoRole, node: TrichainNode): Promise<Daemon> {
   const log = ctx.opts.log ? (l: string) => ctx.opts.log!(`[${role}] ${l}`) : undefined;
-  const base = { syncIntervalMs: ctx.opts.syncIntervalMs ?? 1000, log };
-  let d: Daemon;
-  const previous = node.config.listen;
-  if (previous) {
-    try {
-      d = await runDaemon(node, { ...base, listen: parseAddress(previous) });
-    } catch (e) {
-      log?.(`cannot listen on ${previous} again (${(e as Error).message}); using a new port`);
-      d = await runDaemon(node, { ...base, listen: { host: '127.0.0.1', port: 0 } });
-    }
-  } else d = await runDaemon(node, { ...base, listen: { host: '127.0.0.1', port: 0 } });
-  if (node.config.listen !== d.listen) {
-    node.config.listen = d.listen;
-    writeConfig(node.paths.config, { ...readConfig(node.paths.config), listen: d.listen });
-  }
+  // The demo's chains each have one validator (St Mary): the daemon's producer makes their blocks.
+  const runtime = await startRuntime(node, { log, peers: { syncIntervalMs: ctx.opts.syncIntervalMs ?? 1000 }, consensus: false });
+  const d = runtime.daemon!;
+  ctx.runtimes[role] = runtime;
   ctx.daemons[role] = d;
   return d;
 }
 
 /** The invite St Mary hands out (built from the running node: no second open of its store). */
 function stMaryInvite(stMary: TrichainNode, d: Daemon): string {
-  const s = stMary.status();
-  const genesisHex = {} as Record<ChainId, string | null>;
-  for (const c of CHAINS) genesisHex[c] = s.chains[c]?.genesis ?? null;
   return inviteFromNodeValues({
     network: stMary.config.network ?? null,
     listen: d.listen,
-    genesisHex,
+    genesisHex: localGenesisHex(stMary),
     tlsFingerprint: d.fingerprint,
     identity: { blsPublicKey: stMary.identity.blsPublicKey, role: stMary.config.role, name: stMary.config.name, sign: (m) => stMary.identity.sign(m) },
   });
@@ -341,22 +326,10 @@ async function joinStMary(ctx: Ctx, role: DemoRole, node: TrichainNode, invite: 
   const stMary = ctx.nodes.stMary!;
   const stD = ctx.daemons.stMary!;
   const d = await startDaemon(ctx, role, node);
-  const localGenesisHex = {} as Record<ChainId, string | null>;
-  for (const c of CHAINS) localGenesisHex[c] = node.ledger.hasGenesis(c) ? toHex(node.ledger.genesisHash(c)) : null;
-  acceptInvite({ dataDir: node.paths.dir, invite, bls: node.bls, localGenesisHex });
-  const nodeRole = node.config.role;
-  const signed = signBinding(node.bls, node.identity.blsSecretKey, {
-    fingerprint: d.fingerprint,
-    blsPk: node.identity.blsPublicKey,
-    role: nodeRole,
-    name: node.config.name.slice(0, 128),
-    time: Date.now(),
-    x25519Pk: node.identity.x25519PublicKey,
-  });
-  signed.pop = node.identity.proofOfPossession();
+  acceptInvite({ dataDir: node.paths.dir, invite, bls: node.bls, localGenesisHex: localGenesisHex(node) });
   // St Mary's side (trichain admit). A hospital is pinned with its address so that St Mary, the
   // validator, also fetches the ciphertexts of the records it writes; the others only dial St Mary.
-  const binding = encodeBindingString(signed);
+  const binding = joinRequest(node, d.fingerprint);
   admitPeer(stMary, binding, { kind: DEMO_ROLES[role].kind });
   await freshRound(stD);
   await settleOn(`${DEMO_ROLES[role].name} has synced its chains`, [d], [stMary, node], () => matchesHeads(node, stMary), ctx.timeoutMs);
@@ -488,6 +461,7 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
     passphrase: opts.passphrase ?? DEMO_PASSPHRASE,
     nodes: {},
     daemons: {},
+    runtimes: {},
     joinRequests: new Map(),
     opts,
     timeoutMs: opts.timeoutMs ?? 120_000,
@@ -500,7 +474,7 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
     },
   };
   const shutdown = async (): Promise<void> => {
-    await Promise.all(Object.values(ctx.daemons).map((d) => d!.close().catch(() => {})));
+    await Promise.all(Object.values(ctx.runtimes).map((r) => r!.stop().catch(() => {})));
     for (const n of Object.values(ctx.nodes)) n!.close();
   };
 
@@ -563,9 +537,4 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
     await shutdown();
     throw e;
   }
-}
-
-/** The patient entries of demo.json, for callers that only need the names and keys. */
-export function readDemoPatients(baseDir: string): DemoPatient[] {
-  return readDemoFile(resolve(baseDir))?.patients ?? [];
 }

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { dispatch, type ApiOutput, type RendererMethod, type SignAction, type TrichainEvent } from '../../src-shared/api';
-import { tempDir } from '../ledger/test-fixtures';
+import { tempDir } from '../../test/support/ledger';
 import { createService, purposeCode, type Service } from './service';
 
 let svc: Service;

@@ -23,7 +23,8 @@ import { TrichainNode } from '../node/node';
 import { TxRejected } from '../ledger/rules/types';
 import { patientAudit } from '../emr/audit';
 import { classifyResource, raiseLabels } from '../emr/classify/index';
-import { grantConsent, listConsents, revokeConsent, PURPOSE_DISPLAY } from '../emr/consent';
+import { grantConsent, listConsents, revokeConsent } from '../emr/consent';
+import { PURPOSES, PURPOSE_CODES, isPurpose } from '../../src-shared/vocabulary';
 import type { Category, Labels, SensitivityCode } from '../emr/labels';
 import { myRecords, readMyRecord } from '../emr/patient-view';
 import { findPatient, listPatients } from '../emr/patients';
@@ -31,6 +32,7 @@ import { amendRecord, effectiveDate, importBundle, patientRecordIds, readRecord,
 import { fileShareRequest, myRequests, openPackage, packageFileOf, trustOf, verifyPackageAs } from '../emr/share/entity';
 import { finalizeProof, verifyCrossChainProof } from '../emr/share/proof';
 import { continueShares, previewShare, processShareRequest } from '../emr/share/provider';
+import { acceptInvite, localGenesisHex } from '../node/join';
 import { SignDesk } from './signing';
 import { answerSummary, assertMayAmend, assertRequestable, consentStatusFor, consentsNaming, precheck, pseudonymousLabel } from './checks';
 import { auditView, blockDetail, blockSummary, consentView, day, entityRefs, identityView, iso, requestView, uiRole } from './views';
@@ -62,15 +64,13 @@ const VERSION = (() => {
   }
 })();
 
-const PURPOSE_CODES = Object.keys(PURPOSE_DISPLAY);
-
 /** Accepts a PurposeOfUse code ("HRESCH") or its words ("research"). */
 export function purposeCode(p: string): string {
   const t = p.trim();
   const code = t.split(/[\s(]/)[0].toUpperCase();
-  if (PURPOSE_CODES.includes(code)) return code;
+  if (isPurpose(code)) return code;
   const lower = t.toLowerCase();
-  const hit = Object.entries(PURPOSE_DISPLAY).find(([, d]) => lower.includes(d) || d.includes(lower));
+  const hit = Object.entries(PURPOSES).find(([, d]) => lower.includes(d) || d.includes(lower));
   if (hit) return hit[0];
   if (/research/.test(lower)) return 'HRESCH';
   if (/pay|claim|insur/.test(lower)) return 'HPAYMT';
@@ -304,10 +304,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
     async 'network.join'(i: { invite: string }) {
       const node = current().node;
-      const { acceptInvite } = await import('../net/cli-join');
-      const local = Object.fromEntries(CHAINS.map((c) => [c, node.ledger.hasGenesis(c) ? toHex(node.ledger.genesisHash(c)) : null])) as Record<ChainId, string | null>;
       try {
-        const { invite } = acceptInvite({ dataDir: node.paths.dir, invite: i.invite, bls: node.bls, localGenesisHex: local });
+        const { invite } = acceptInvite({ dataDir: node.paths.dir, invite: i.invite, bls: node.bls, localGenesisHex: localGenesisHex(node) });
         return { networkId: invite.network, chains: [...CHAINS].filter((c) => node.config.role === 'hospital' || (node.config.role === 'patient' ? c === 'patient' : c === 'social')), peers: [{ address: invite.address, fingerprint: invite.fingerprint }] };
       } catch (e) {
         throw new ApiError('BAD_REQUEST', `invite refused: ${(e as Error).message}`);

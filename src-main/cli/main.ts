@@ -15,18 +15,13 @@ const commands: Record<string, () => Promise<Command>> = {
   verify: () => import('./commands/verify'),
   status: () => import('./commands/status'),
   classify: () => import('./commands/classify'),
-  invite: () => import('../net/cli-invite'),
-  join: () => import('../net/cli-join'),
+  invite: () => import('./commands/invite'),
+  join: () => import('./commands/join'),
   admit: () => import('./commands/admit'),
   demo: () => import('./commands/demo'),
   validators: () => import('./commands/validators'),
   package: () => import('./commands/package'),
 };
-
-/** Registers a sub-command (used by modules that add commands, e.g. net/ for invite and join). */
-export function registerCommand(name: string, load: () => Promise<Command>): void {
-  commands[name] = load;
-}
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const [name, ...rest] = argv;

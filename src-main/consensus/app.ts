@@ -2,7 +2,7 @@
  * The ledger as a ConsensusApp (abci.ts), and the wiring that runs the engine for every chain this
  * node validates together with others (DESIGN.md §4).
  *
- * LedgerApp, for one chain of one TrichainNode:
+ * LedgerApp, for one chain of one ConsensusNode:
  *   prepareProposal   the node's mempool (arrival order) through ledger.prepareBlock; the value is
  *                     canonical CBOR {header, txs}, its hash blockHash(header). Transactions the
  *                     rules now refuse are dropped from the mempool (and marked rejected in the
@@ -33,7 +33,7 @@ import { blockHash, txBytes } from '../ledger/encoding';
 import { BlockRejected } from '../ledger/ledger';
 import { nextBlockTime } from '../ledger/producer';
 import type { Block, BlockHeader, Certificate, ChainId, SignedTx, ValidatorInfo } from '../ledger/types';
-import type { TrichainNode } from '../node/node';
+import type { ConsensusNode } from './host';
 import type { ConsensusApp, ProcessResult } from './abci';
 import { ConsensusEngine, realScheduler, type Scheduler } from './engine';
 import { encodeEvidence, evidenceShape, type Evidence } from './evidence';
@@ -87,7 +87,7 @@ export class LedgerApp implements ConsensusApp {
   private readonly hasMempool;
 
   constructor(
-    readonly node: TrichainNode,
+    readonly node: ConsensusNode,
     readonly chain: ChainId,
     private readonly o: LedgerAppOptions = {},
   ) {
@@ -203,12 +203,6 @@ export class LedgerApp implements ConsensusApp {
   }
 }
 
-/** Evidence rows stored for a chain (newest first). */
-export function storedEvidence(node: TrichainNode, chain?: ChainId): { chain: ChainId; height: number; id: string }[] {
-  const rows = node.db.prepare(`SELECT chain, height, id FROM evidence ${chain ? 'WHERE chain = ?' : ''} ORDER BY height DESC`).all(...(chain ? [chain] : [])) as { chain: ChainId; height: number; id: Buffer }[];
-  return rows.map((r) => ({ chain: r.chain, height: r.height, id: toHex(new Uint8Array(r.id)) }));
-}
-
 // ---- the engines of a running node ---------------------------------------------------------------
 
 /** What ValidatorEngines needs of the daemon (src-main/node/daemon.ts). */
@@ -239,7 +233,7 @@ export class ValidatorEngines {
   private closed = false;
 
   constructor(
-    private readonly node: TrichainNode,
+    private readonly node: ConsensusNode,
     private readonly host: EngineHost,
     private readonly o: ValidatorEnginesOptions = {},
   ) {}

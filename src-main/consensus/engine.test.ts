@@ -6,9 +6,9 @@ import type { ConsensusApp } from './abci';
 import { ConsensusEngine, type Transport } from './engine';
 import { encodeMessage } from './messages';
 import { MemorySignGuard } from './sign-guard';
-import { VirtualClock } from './sim/clock';
-import { createSimBls } from './sim/sim-signer';
-import { describeFailure, realCrypto, runSimulation } from './sim/simulation';
+import { VirtualClock } from '../../test/consensus/sim/clock';
+import { createSimBls } from '../../test/consensus/sim/sim-signer';
+import { describeFailure, realCrypto, runSimulation } from '../../test/consensus/sim/simulation';
 
 const bls = createBls();
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalEncode } from '../codec/canonical';
 import { decodeMessage, encodeMessage, type ConsensusMessage } from './messages';
-import { Prng } from './sim/prng';
+import { Prng } from '../../test/consensus/sim/prng';
 
 const b = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
 const samples: ConsensusMessage[] = [

@@ -18,7 +18,7 @@
  */
 import { bytesEqual, domainBytes } from '../codec/canonical';
 import type { BlsApi } from '../crypto/bls-types';
-import { bitmapIndices, quorum } from '../ledger/certificate';
+import { verifyQuorum } from '../ledger/certificate';
 import type { ValidatorInfo } from '../ledger/types';
 
 export interface ValidatorSetChange {
@@ -99,15 +99,9 @@ export function checkChangeCertificate(
   c: ValidatorSetChange,
   cert: ChangeCertificate,
 ): Check<number[]> {
-  let signers: number[];
-  try {
-    signers = bitmapIndices(cert.signers, validators.length);
-  } catch (e) {
-    return { ok: false, reason: (e as Error).message };
-  }
-  if (signers.length < quorum(validators.length)) return { ok: false, reason: `change has ${signers.length} signers, quorum is ${quorum(validators.length)}` };
-  const ok = bls.fastAggregateVerify(signers.map((i) => validators[i].blsPk), changeSigningBytes(genesis, c), cert.signature);
-  return ok ? { ok: true, value: signers } : { ok: false, reason: 'change certificate does not verify' };
+  const q = verifyQuorum(bls, validators, cert.signers, changeSigningBytes(genesis, c), cert.signature, 'change');
+  if (!q.ok) return { ok: false, reason: q.reason === 'change signature does not verify' ? 'change certificate does not verify' : q.reason };
+  return { ok: true, value: q.signers };
 }
 
 /**

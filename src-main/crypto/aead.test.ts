@@ -2,7 +2,7 @@ import { gcm } from '@noble/ciphers/aes.js';
 import { describe, expect, it } from 'vitest';
 import { toHex, utf8 } from '../codec/hex';
 import { AeadError, gcmDecrypt, gcmEncrypt, newDataKey, openRecord, sealRecord } from './aead';
-import { flipBit, rand } from './bls-test-util';
+import { flipBit, rand } from '../../test/support/bls';
 import { contentHash, contentHashHex, sha256 } from './hash';
 
 describe('aead (AES-256-GCM)', () => {

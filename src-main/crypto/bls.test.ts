@@ -4,7 +4,7 @@ import { fromHex, toHex, utf8 } from '../codec/hex';
 import { BLS12_381_R } from './bls-common';
 import { blstAvailable, createBls, defaultBls, resolveBlsBackend, type BlsApi, type BlsBackendName } from './bls';
 import { ietfKeyGen } from './bls-keygen';
-import { flipBit, g1NonCanonicalX, g1NotOnCurve, g1PointOutsideSubgroup, g2PointOutsideSubgroup, identity, rand } from './bls-test-util';
+import { flipBit, g1NonCanonicalX, g1NotOnCurve, g1PointOutsideSubgroup, g2PointOutsideSubgroup, identity, rand } from '../../test/support/bls';
 
 const HAVE_BLST = blstAvailable();
 if (!HAVE_BLST) console.warn('[bls.test] @chainsafe/blst cannot load on this machine: blst halves are skipped');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalEncode } from '../codec/canonical';
 import { fromHex, toHex, utf8 } from '../codec/hex';
 import { newDataKey } from './aead';
-import { flipBit, rand } from './bls-test-util';
+import { flipBit, rand } from '../../test/support/bls';
 import { EnvelopeError, decodeWrappedKey, encodeWrappedKey, unwrapKey, wrapKey, wrappedKeyFromBytes, wrappedKeyToBytes, x25519PublicKey } from './envelope';
 
 describe('X25519 (RFC 7748 §6.1 vector)', () => {

@@ -12,8 +12,6 @@ import { toHex } from '../codec/hex';
 
 export { sha256 };
 
-export const CONTENT_HASH_LENGTH = 32;
-
 /** SHA-256 of `bytes` (32 bytes). */
 export function contentHash(bytes: Uint8Array): Uint8Array {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('hash: content must be a Uint8Array');

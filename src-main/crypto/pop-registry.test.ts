@@ -5,7 +5,7 @@ import { utf8 } from '../codec/hex';
 import { blstAvailable, createBls } from './bls';
 import { BLS_DST_POP } from './bls-types';
 import { PopError, PopRegistry, isRegisteredKey, registerKey, verifiedAggregateKey } from './pop-registry';
-import { rand } from './bls-test-util';
+import { rand } from '../../test/support/bls';
 
 const G1 = bls12_381.G1.Point;
 const Sig = bls12_381.longSignatures.Signature;

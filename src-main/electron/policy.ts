@@ -1,6 +1,7 @@
 /**
  * Pure security decisions of the Trichain shells (no Electron import, unit-tested in policy.test.ts).
- * Used by the Electron main process (main.ts) and by the browser host (src-main/host/server.ts).
+ * Used by the Electron main process (main.ts). The policy the browser host shares with it (CSP, Host
+ * header) lives in src-main/host/web-policy.ts; it is re-exported here.
  *
  * Electron security checklist (https://www.electronjs.org/docs/latest/tutorial/security), item by item:
  *  1. Only load secure content ............ the window loads only our own renderer: a file:// URL of the
@@ -48,31 +49,8 @@
  * keystore unlock secret and only with a real OS backend (isSafeStorageUsable).
  */
 
-/** A strict Content-Security-Policy for the renderer. `connect` lists extra origins (the event socket). */
-export function buildCsp(opts: { connect?: string[]; dev?: boolean } = {}): string {
-  const connect = ["'self'", ...(opts.connect ?? [])];
-  const script = ["'self'"];
-  if (opts.dev) {
-    // Vite's dev server injects the React refresh preamble inline and talks over a websocket.
-    script.push("'unsafe-inline'");
-    connect.push('ws://localhost:*', 'ws://127.0.0.1:*', 'http://localhost:*', 'http://127.0.0.1:*');
-  }
-  return [
-    "default-src 'none'",
-    `script-src ${script.join(' ')}`,
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src ${connect.join(' ')}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "frame-src 'none'",
-    "worker-src 'none'",
-    "manifest-src 'self'",
-  ].join('; ');
-}
+export { buildCsp, isAllowedHostHeader } from '../host/web-policy';
+
 
 /** Is this the renderer we loaded? (`rendererUrl` is what main.ts passed to loadURL/loadFile.) */
 export function isAllowedRendererUrl(url: string | undefined | null, rendererUrl: string): boolean {
@@ -117,7 +95,3 @@ export function isSafeStorageUsable(encryptionAvailable: boolean, backend: strin
   return backend !== 'basic_text' && backend !== 'unknown';
 }
 
-/** Host header values the loopback browser host answers to (stops DNS-rebinding attacks). */
-export function isAllowedHostHeader(host: string | undefined, port: number): boolean {
-  return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
-}

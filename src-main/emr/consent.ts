@@ -10,8 +10,8 @@ import type { LabelsBody } from '../ledger/rules/hospital';
 import { consentOf, type ConsentGrantBody, type ConsentState } from '../ledger/rules/patient';
 import type { StateReader } from '../ledger/rules/types';
 import type { TrichainNode } from '../node/node';
+import { purposeDisplay } from '../../src-shared/vocabulary';
 import type { Category, SensitivityCode } from './labels';
-import { PURPOSES } from '../../src-shared/vocabulary';
 
 export type Grantee = { entity: Uint8Array } | { kind: 'insurer' | 'research' | 'public-health' | 'hospital' };
 
@@ -23,8 +23,6 @@ export interface ConsentInput {
   period: { start: number; end: number };
 }
 
-/** HL7 PurposeOfUse display names (the one list lives in src-shared/vocabulary.ts). */
-export const PURPOSE_DISPLAY: Record<string, string> = PURPOSES;
 
 /** The patient grants a consent from their own node (their key signs it). */
 export function grantConsent(node: TrichainNode, c: ConsentInput): { consentId: string; status: 'committed' | 'pending' } {
@@ -71,7 +69,7 @@ export function decideConsent(consents: ConsentState[], who: Requester, purpose:
     if (c.status === 'revoked') reasons.push(`consent ${c.consentId} was revoked`);
     else if (now < c.period.start) reasons.push(`consent ${c.consentId} is not yet in force`);
     else if (now > c.period.end) reasons.push(`consent ${c.consentId} has expired`);
-    else if (c.purpose !== purpose) reasons.push(`consent ${c.consentId} is for ${PURPOSE_DISPLAY[c.purpose] ?? c.purpose}, not ${PURPOSE_DISPLAY[purpose] ?? purpose}`);
+    else if (c.purpose !== purpose) reasons.push(`consent ${c.consentId} is for ${purposeDisplay(c.purpose) ?? c.purpose}, not ${purposeDisplay(purpose) ?? purpose}`);
     else {
       const allowed = categories.filter((x) => c.categories.includes(x));
       if (allowed.length === 0) reasons.push(`consent ${c.consentId} covers none of the requested categories`);
@@ -109,7 +107,7 @@ export function consentToFhir(c: ConsentState, opts: { patientRef?: string; gran
           reference: g.entity ? { reference: opts.granteeRef ?? `Organization/${toHex(g.entity).slice(0, 16)}` } : { display: `any ${g.kind}` },
         },
       ],
-      purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: c.purpose, display: PURPOSE_DISPLAY[c.purpose] }],
+      purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: c.purpose, display: purposeDisplay(c.purpose) }],
       class: c.categories.map((cat) => ({ system: 'https://trichain.invalid/fhir/CodeSystem/category', code: cat })),
       securityLabel: (c.sensitivity as string[]).map((s) => ({ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: s })),
     },

@@ -4,9 +4,9 @@
  * confidentiality code (v3-Confidentiality). Every label carries the reasons that produced it.
  */
 
-export { CATEGORIES, SENSITIVITY_CODES, CONFIDENTIALITY_ORDER } from '../../src-shared/vocabulary';
+export { CATEGORIES, SENSITIVITY_CODES, CONFIDENTIALITY_ORDER, confidentialityRank } from '../../src-shared/vocabulary';
 export type { Category, SensitivityCode, Confidentiality } from '../../src-shared/vocabulary';
-import { CONFIDENTIALITY_ORDER, type Category, type Confidentiality, type SensitivityCode } from '../../src-shared/vocabulary';
+import type { Category, Confidentiality, SensitivityCode } from '../../src-shared/vocabulary';
 
 export const HCS_SYSTEMS = {
   sensitivity: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
@@ -34,6 +34,3 @@ export interface Labels {
   reasons: LabelReason[];
 }
 
-export function confidentialityRank(c: Confidentiality): number {
-  return CONFIDENTIALITY_ORDER.indexOf(c);
-}

@@ -19,7 +19,8 @@ import { registerPatient, type PatientEntry } from './patients';
 import { openBlob, recordAad, resourceBytes, sealBlob, unwrapWith, wrapFor } from './record-crypto';
 import { confidentialityRank } from './labels';
 
-export type FhirResource = { resourceType: string; id?: string; [k: string]: unknown };
+import type { FhirResource } from '../../src-shared/vocabulary';
+export type { FhirResource };
 
 export class RecordError extends Error {}
 

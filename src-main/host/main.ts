@@ -3,20 +3,22 @@
  *
  *   node --import tsx src-main/host/main.ts [--data DIR] [--port N] [--renderer DIR] [--exit-with-stdin]
  *
- * Loads the node engine (`createService` from src-main/app/service.ts), serves the renderer and the
+ * Starts the node engine (`createService` from src-main/app/service.ts), serves the renderer and the
  * API on 127.0.0.1, and prints `TRICHAIN_READY url=… port=…` once it serves. The session token comes
  * from the TRICHAIN_TOKEN environment variable (the Electron main process passes one) or is random.
  * Electron starts this process with --exit-with-stdin, so it ends when Electron does.
  */
 import path from 'node:path';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs as parseArgv } from 'node:util';
 import { READY_PREFIX, type ApiHandlers, type TrichainEvent } from '../../src-shared/api';
+import { createService, type ServiceOptions } from '../app/service';
 import { startHost, type Host } from './server';
 import { defaultDataDir } from './paths';
 
-export type Service = Partial<ApiHandlers> & { close(): Promise<void> };
-export type ServiceFactory = (opts: { dataDir: string; emit: (event: TrichainEvent) => void }) => Promise<Service>;
+/** The engine behind the host: app/service.ts's createService, or a test's stand-in. */
+export type ServiceFactory = (opts: ServiceOptions) => Promise<Partial<ApiHandlers> & { close(): Promise<void> }>;
 
 export interface HostArgs {
   dataDir: string;
@@ -28,37 +30,20 @@ export interface HostArgs {
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): HostArgs {
+  const { values } = parseArgv({
+    args: argv,
+    strict: true,
+    options: { data: { type: 'string' }, port: { type: 'string' }, renderer: { type: 'string' }, 'exit-with-stdin': { type: 'boolean' } },
+  });
   const args: HostArgs = {
-    dataDir: env.TRICHAIN_DATA || defaultDataDir(),
-    port: Number(env.TRICHAIN_PORT ?? 0) || 0,
-    rendererDir: path.join(ROOT, 'out', 'renderer'),
-    exitWithStdin: false,
+    dataDir: values.data ?? (env.TRICHAIN_DATA || defaultDataDir()),
+    port: values.port !== undefined ? Number(values.port) : Number(env.TRICHAIN_PORT ?? 0) || 0,
+    rendererDir: values.renderer ?? path.join(ROOT, 'out', 'renderer'),
+    exitWithStdin: values['exit-with-stdin'] ?? false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--data') args.dataDir = next();
-    else if (a === '--port') args.port = Number(next());
-    else if (a === '--renderer') args.rendererDir = next();
-    else if (a === '--exit-with-stdin') args.exitWithStdin = true;
-    else throw new Error(`Unknown argument: ${a}`);
-  }
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error('--port must be 0..65535');
   args.dataDir = path.resolve(args.dataDir);
   return args;
-}
-
-export async function loadServiceFactory(modulePath = path.join(ROOT, 'src-main', 'app', 'service.ts')): Promise<ServiceFactory> {
-  if (!existsSync(modulePath)) {
-    throw new Error(`The node engine is not available: ${path.relative(process.cwd(), modulePath)} does not exist yet.`);
-  }
-  const mod = (await import(pathToFileURL(modulePath).href)) as { createService?: unknown };
-  if (typeof mod.createService !== 'function') throw new Error(`${modulePath} does not export createService()`);
-  return mod.createService as ServiceFactory;
 }
 
 /** Start engine + host; used by this entry and by test fixtures that bring their own factory. */
@@ -94,8 +79,7 @@ async function main() {
     process.exit(2);
   }
   try {
-    const factory = await loadServiceFactory();
-    const { shutdown } = await run(args, factory);
+    const { shutdown } = await run(args, createService);
     const stop = () => void shutdown().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -159,7 +159,7 @@ describe('host entry', () => {
   it('parses arguments and picks the data folder', () => {
     const a = parseArgs(['--data', '/tmp/x', '--port', '0', '--exit-with-stdin'], {});
     expect(a).toMatchObject({ dataDir: '/tmp/x', port: 0, exitWithStdin: true });
-    expect(() => parseArgs(['--bogus'], {})).toThrow(/Unknown argument/);
+    expect(() => parseArgs(['--bogus'], {})).toThrow(/Unknown option '--bogus'/);
     expect(defaultDataDir({ XDG_DATA_HOME: '/x' }, 'linux', '/home/u')).toBe('/x/trichain');
     expect(defaultDataDir({}, 'linux', '/home/u')).toBe('/home/u/.local/share/trichain');
     expect(defaultDataDir({}, 'darwin', '/Users/u')).toBe('/Users/u/Library/Application Support/Trichain');

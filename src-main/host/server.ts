@@ -10,7 +10,7 @@
  * reaches them only through sign.prepare / sign.confirm.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { listenLoopback, newToken, tokenMatches } from '../net/loopback';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -19,7 +19,7 @@ import {
   MAX_BODY_BYTES, TOKEN_HEADER, dispatch, fail, validateEvent,
   type ApiHandlers, type Envelope, type TrichainEvent,
 } from '../../src-shared/api';
-import { buildCsp, isAllowedHostHeader } from '../electron/policy';
+import { buildCsp, isAllowedHostHeader } from './web-policy';
 
 export interface HostOptions {
   handlers: Partial<ApiHandlers>;
@@ -66,17 +66,7 @@ export function httpStatusFor(env: Envelope<unknown>): number {
   return env.ok ? 200 : (STATUS[env.error.code] ?? 422);
 }
 
-/** Constant-time token comparison (hashing first makes the lengths equal). */
-export function tokenMatches(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string' || given.length === 0 || given.length > 1024) return false;
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-export function newToken(): string {
-  return randomBytes(32).toString('hex');
-}
+export { newToken, tokenMatches } from '../net/loopback';
 
 class BodyTooLarge extends Error {}
 
@@ -260,15 +250,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address();
-  port = typeof addr === 'object' && addr ? addr.port : 0;
+  port = await listenLoopback(server, opts.port ?? 0);
   const origin = `http://127.0.0.1:${port}`;
   csp = buildCsp({ connect: [`ws://127.0.0.1:${port}`] });
 

@@ -55,6 +55,37 @@ export function makeCertificate(bls: BlsApi, n: number, round: number, votes: Si
 
 export type CertCheck = { ok: true; signers: number[] } | { ok: false; reason: string };
 
+/**
+ * The one quorum check every certificate goes through (block certificates here, validator-set
+ * changes in consensus/validator-set.ts, the blocks inside a cross-chain proof in emr/share/proof.ts):
+ * the signer bitmap must decode against the set and name a quorum of it. `what` names the
+ * certificate in the reason.
+ */
+export function quorumSigners(validators: readonly ValidatorInfo[], bitmap: Uint8Array, what = 'certificate'): CertCheck {
+  let signers: number[];
+  try {
+    signers = bitmapIndices(bitmap, validators.length);
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
+  if (signers.length < quorum(validators.length)) return { ok: false, reason: `${what} has ${signers.length} signers, quorum is ${quorum(validators.length)}` };
+  return { ok: true, signers };
+}
+
+/** quorumSigners, then the aggregate signature of those signers over `msg`. */
+export function verifyQuorum(
+  bls: Pick<BlsApi, 'fastAggregateVerify'>,
+  validators: readonly ValidatorInfo[],
+  bitmap: Uint8Array,
+  msg: Uint8Array,
+  signature: Uint8Array,
+  what = 'certificate',
+): CertCheck {
+  const q = quorumSigners(validators, bitmap, what);
+  if (!q.ok) return q;
+  return bls.fastAggregateVerify(q.signers.map((i) => validators[i].blsPk), msg, signature) ? q : { ok: false, reason: `${what} signature does not verify` };
+}
+
 /** Checks a certificate for `blockHash` at `height` against the validator set in force there. */
 export function checkCertificate(
   bls: BlsApi,
@@ -66,14 +97,5 @@ export function checkCertificate(
 ): CertCheck {
   if (!cert || !(cert.signature instanceof Uint8Array) || cert.signature.length !== SIGNATURE_LENGTH) return { ok: false, reason: 'certificate signature is not 96 bytes' };
   if (!Number.isSafeInteger(cert.round) || cert.round < 0) return { ok: false, reason: 'certificate round is invalid' };
-  let signers: number[];
-  try {
-    signers = bitmapIndices(cert.signers, validators.length);
-  } catch (e) {
-    return { ok: false, reason: (e as Error).message };
-  }
-  if (signers.length < quorum(validators.length)) return { ok: false, reason: `certificate has ${signers.length} signers, quorum is ${quorum(validators.length)}` };
-  const msg = voteMessage(genesis, height, cert.round, 'precommit', blockHash);
-  const ok = bls.fastAggregateVerify(signers.map((i) => validators[i].blsPk), msg, cert.signature);
-  return ok ? { ok: true, signers } : { ok: false, reason: 'certificate signature does not verify' };
+  return verifyQuorum(bls, validators, cert.signers, voteMessage(genesis, height, cert.round, 'precommit', blockHash), cert.signature);
 }

@@ -10,7 +10,7 @@
 import { canonicalDecode, canonicalEncode, domainBytes, domainHash, type Canonical } from '../codec/canonical';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { leafHash, merkleRootOfLeaves } from './merkle';
-import type { Block, BlockHeader, Certificate, ChainId, Genesis, SignedTx, ValidatorInfo } from './types';
+import type { Block, BlockHeader, Certificate, Genesis, SignedTx, ValidatorInfo } from './types';
 
 export type VotePhase = 'prevote' | 'precommit';
 
@@ -57,7 +57,3 @@ export function decodeBlock(bytes: Uint8Array): Block {
 }
 
 export const encodeCertificate = (c: Certificate): Uint8Array => canonicalEncode(c as unknown as Canonical);
-
-export function chainOf(x: { chain: ChainId }): ChainId {
-  return x.chain;
-}

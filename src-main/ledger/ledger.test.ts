@@ -5,7 +5,7 @@ import { createBls } from '../crypto/bls';
 import { openDatabase } from '../storage/db';
 import { Ledger, BlockRejected } from './ledger';
 import { produceBlock, produceBlockInProcess, signTx } from './producer';
-import { testKey, testLedger, tempDir, genesisFor, type TestKey } from './test-fixtures';
+import { testKey, testLedger, tempDir, genesisFor, type TestKey } from '../../test/support/ledger';
 import { TxRejected } from './rules/types';
 import { encodeBlock, decodeBlock, blockHash } from './encoding';
 import { CHAINS } from './types';

@@ -41,10 +41,6 @@ export function merkleRootOfLeaves(leaves: Uint8Array[]): Uint8Array {
   return nodeHash(merkleRootOfLeaves(leaves.slice(0, k)), merkleRootOfLeaves(leaves.slice(k)));
 }
 
-export function merkleRoot(items: Uint8Array[]): Uint8Array {
-  return merkleRootOfLeaves(items.map(leafHash));
-}
-
 /** Audit path for leaf `index` among `leaves` (already hashed), bottom-up. */
 export function inclusionProof(leaves: Uint8Array[], index: number): Uint8Array[] {
   if (!Number.isInteger(index) || index < 0 || index >= leaves.length) throw new RangeError('merkle: leaf index out of range');

@@ -5,8 +5,8 @@
  */
 import type { Canonical } from '../codec/canonical';
 
-export const CHAINS = ['patient', 'hospital', 'social'] as const;
-export type ChainId = (typeof CHAINS)[number];
+export { CHAINS, type ChainId } from '../../src-shared/vocabulary';
+import { CHAINS, type ChainId } from '../../src-shared/vocabulary';
 
 export const HASH_LENGTH = 32;
 

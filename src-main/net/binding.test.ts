@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultBls } from '../crypto/bls';
 import { bytesEqual } from '../codec/canonical';
 import { acceptBinding, decodeBindingString, encodeBindingString, PeerDirectory, signBinding, verifyBinding, type KnownKey, type SignedBinding } from './binding';
-import { tlsFor } from './test-util';
+import { tlsFor } from '../../test/support/net';
 import type { TlsIdentity } from './tls';
 
 const bls = defaultBls();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { toHex } from '../codec/hex';
 import { CHAINS } from '../ledger/types';
-import { ROLES } from './types';
+import { ROLES } from '../../src-shared/vocabulary';
 
 export const PEERS_FILE = 'peers.json';
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'node:tls';
 import { PeerClient, PinMismatchError, PeerHttpError, peerRequest } from './client';
 import { HttpError, route, startPeerServer, type NetLogEvent, type PeerServer } from './server';
-import { fakePeer, tlsFor } from './test-util';
+import { fakePeer, tlsFor } from '../../test/support/net';
 import type { PeerIdentity } from './types';
 
 const servers: PeerServer[] = [];

@@ -1,6 +1,6 @@
 /**
  * What catch-up sync needs from the local replica. The ledger implements it on its SQLite store;
- * src-main/net/test-store.ts is an in-memory stand-in for the network tests.
+ * test/support/sync-store.ts is an in-memory stand-in for the network tests.
  */
 import type { ChainId } from '../ledger/types';
 

@@ -11,8 +11,8 @@ import { PeerClient } from './client';
 import { startPeerServer, type PeerServer } from './server';
 import { fetchBlob, remoteChains, syncChain, syncFromPeers, syncRoutes, SyncSession, type SyncProgress } from './sync';
 import type { SyncStore } from './sync-store';
-import { buildChain, MemorySyncStore, storeWith } from './test-store';
-import { fakePeer, tlsFor } from './test-util';
+import { buildChain, MemorySyncStore, storeWith } from '../../test/support/sync-store';
+import { fakePeer, tlsFor } from '../../test/support/net';
 import type { PeerIdentity } from './types';
 import type { TlsIdentity } from './tls';
 

@@ -46,11 +46,6 @@ export function fingerprintOfDer(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('hex');
 }
 
-export function fingerprintOfPem(certPem: string): string {
-  // node:crypto parses the PEM strictly; .raw is the DER.
-  return fingerprintOfDer(new X509Certificate(certPem).raw);
-}
-
 /** Constant-time comparison of two hex fingerprints (false on any malformed input). */
 export function fingerprintsEqual(a: string, b: string): boolean {
   if (!isFingerprint(a) || !isFingerprint(b)) return false;

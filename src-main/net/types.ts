@@ -1,12 +1,8 @@
 /** Identities of peers as the network layer sees them once TLS has authenticated them. */
 import type { ChainId } from '../ledger/types';
 
-export const ROLES = ['hospital', 'patient', 'entity'] as const;
-export type Role = (typeof ROLES)[number];
-
-export function isRole(x: unknown): x is Role {
-  return typeof x === 'string' && (ROLES as readonly string[]).includes(x);
-}
+export { isRole, type Role } from '../../src-shared/vocabulary';
+import type { Role } from '../../src-shared/vocabulary';
 
 /**
  * An authenticated peer: the fingerprint its TLS certificate hashes to, bound (./binding) to the

@@ -9,7 +9,7 @@ import { getMember } from '../ledger/rules/members';
 import type { ChainId } from '../ledger/types';
 import { CHAIN_POLICY } from '../net/acl';
 import { decodeBindingString, verifyBinding, type SignedBinding } from '../net/binding';
-import { acceptJoinRequest } from '../net/cli-join';
+import { acceptJoinRequest } from './join';
 import { parseAddress } from '../net/client';
 import type { TrichainNode } from './node';
 

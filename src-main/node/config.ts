@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import { readJson, writeJsonAtomic } from './files';
 
-export const ROLES = ['hospital', 'patient', 'entity'] as const;
-export type NodeRole = (typeof ROLES)[number];
+import { ROLES, type Role } from '../../src-shared/vocabulary';
+
+export type NodeRole = Role;
 
 export const nodeConfigSchema = z
   .object({

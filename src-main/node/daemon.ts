@@ -36,7 +36,7 @@ import { getMember } from '../ledger/rules/members';
 import { CHAIN_POLICY, mayReceiveBlob } from '../net/acl';
 import { decodeBindingString, PeerDirectory, type KnownKey } from '../net/binding';
 import { PeerClient, parseAddress } from '../net/client';
-import { readJoinState } from '../net/cli-join';
+import { readJoinState } from './join';
 import { PeerList, type PeerRecord } from '../net/peers';
 import { startPeerServer, type NetLogEvent, type PeerServer } from '../net/server';
 import { CHAINS } from '../ledger/types';

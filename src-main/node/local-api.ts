@@ -6,22 +6,17 @@
 import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { listenLoopback, newToken, tokenMatches } from '../net/loopback';
 import type { TrichainNode } from './node';
 
 export function apiToken(dir: string): string {
   const file = join(dir, 'api-token');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const t = randomBytes(32).toString('hex');
+  const t = newToken();
   writeFileSync(file, t + '\n', { mode: 0o600 });
   return t;
 }
 
-function tokenOk(header: string | undefined, token: string): boolean {
-  const got = Buffer.from((header ?? '').replace(/^Bearer /, ''));
-  const want = Buffer.from(token);
-  return got.length === want.length && timingSafeEqual(got, want);
-}
 
 export async function startLocalApi(node: TrichainNode, port = 0): Promise<{ server: Server; url: string; token: string }> {
   const token = apiToken(node.paths.dir);
@@ -31,16 +26,11 @@ export async function startLocalApi(node: TrichainNode, port = 0): Promise<{ ser
       res.end(JSON.stringify(body));
     };
     if (req.url === '/health') return send(200, { ok: true });
-    if (!tokenOk(req.headers.authorization, token)) return send(401, { ok: false, error: { code: 'unauthorized', message: 'missing or wrong bearer token' } });
+    if (!tokenMatches((req.headers.authorization ?? '').replace(/^Bearer /, ''), token)) return send(401, { ok: false, error: { code: 'unauthorized', message: 'missing or wrong bearer token' } });
     if (req.method === 'GET' && req.url === '/status') return send(200, { ok: true, value: node.status() });
     if (req.method === 'GET' && req.url === '/outbox') return send(200, { ok: true, value: node.outbox() });
     send(404, { ok: false, error: { code: 'not-found', message: `no route ${req.method} ${req.url}` } });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const addr = server.address();
-  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`;
+  const url = `http://127.0.0.1:${await listenLoopback(server, port)}`;
   return { server, url, token };
 }

@@ -6,14 +6,14 @@ import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { TrichainNode } from './node';
-import { tempDir } from '../ledger/test-fixtures';
+import { tempDir } from '../../test/support/ledger';
 
 const ROOT = join(__dirname, '..', '..');
 const KILLS = Number(process.env.TRICHAIN_CRASH_KILLS ?? 8);
 
 function runUntilKilled(dir: string, passphrase: string, commitsBeforeKill: number, extraDelayMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src-main/node/crash-child.ts'), dir, passphrase], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/node/crash-child.ts'), dir, passphrase], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let last = 0;
     let seen = 0;
     let buf = '';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TrichainNode, NodeError } from './node';
 import { KeystoreError } from '../crypto/keystore';
-import { tempDir } from '../ledger/test-fixtures';
+import { tempDir } from '../../test/support/ledger';
 import { main } from '../cli/main';
 import type { CliIO } from '../cli/io';
 

@@ -23,7 +23,8 @@ export interface RunResult {
   err: string;
 }
 
-function run(cmd: string[], opts: { allowFail?: boolean } = {}): Promise<RunResult> {
+/** Runs `node CMD...` in the repo with the test passphrase; rejects on a non-zero exit unless allowFail. */
+export function run(cmd: string[], opts: { allowFail?: boolean } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, cmd, { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -40,7 +41,9 @@ function run(cmd: string[], opts: { allowFail?: boolean } = {}): Promise<RunResu
 }
 
 export const cli = (args: string[], opts: { allowFail?: boolean } = {}) => run([BIN, ...args], opts);
-export const fixture = (name: string, args: string[]) => run(['--import', 'tsx', join(ROOT, 'test/net/fixtures', name), ...args]);
+/** Runs a TypeScript script (path from the repo root) through tsx. */
+export const script = (path: string, args: string[]) => run(['--import', 'tsx', join(ROOT, path), ...args]);
+export const fixture = (name: string, args: string[]) => script(join('test/net/fixtures', name), args);
 
 export async function statusJson(dir: string): Promise<StatusJson> {
   return JSON.parse((await cli(['status', '--data', dir, '--json'])).out) as StatusJson;
@@ -67,9 +70,11 @@ export class NodeProc {
   private waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
+  /** quiet: lines not kept (still matched by waitLine while it waits), for chatty long runs. */
   constructor(
     readonly dir: string,
     readonly child: ChildProcess,
+    quiet?: RegExp,
   ) {
     let buf = '';
     child.stdout!.on('data', (d) => {
@@ -78,7 +83,7 @@ export class NodeProc {
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        this.lines.push(line);
+        if (!quiet?.test(line)) this.lines.push(line);
         this.waiters = this.waiters.filter((w) => {
           const m = w.re.exec(line);
           if (m) w.resolve(m);
@@ -120,6 +125,12 @@ export class NodeProc {
     return this.api_('/outbox');
   }
 
+  /** Height per chain (0 for a chain this node does not hold). */
+  async heights(): Promise<Record<'patient' | 'hospital' | 'social', number>> {
+    const s = await this.status();
+    return { patient: s.chains.patient?.height ?? 0, hospital: s.chains.hospital?.height ?? 0, social: s.chains.social?.height ?? 0 };
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
@@ -133,9 +144,9 @@ export class NodeProc {
   }
 }
 
-export async function startNode(dir: string, extra: string[] = []): Promise<NodeProc> {
+export async function startNode(dir: string, extra: string[] = [], opts: { quiet?: RegExp } = {}): Promise<NodeProc> {
   const child = spawn(process.execPath, [BIN, 'start', '--data', dir, '--sync-interval', '250', ...extra], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  const n = new NodeProc(dir, child);
+  const n = new NodeProc(dir, child, opts.quiet);
   const m = await n.waitLine(/^TRICHAIN_NODE_READY api=(\S+) peer=(\S+) fingerprint=([0-9a-f]{64})$/);
   n.api = m[1];
   n.peer = m[2];

@@ -13,7 +13,7 @@ import { TrichainNode } from '../../src-main/node/node';
 import { TxRejected } from '../../src-main/ledger/rules/types';
 import { canonicalDecode } from '../../src-main/codec/canonical';
 import { CHAINS, type ChainId, type SignedTx } from '../../src-main/ledger/types';
-import { tempDir } from '../../src-main/ledger/test-fixtures';
+import { tempDir } from './ledger';
 import { patientKeystorePath, type PatientEntry } from '../../src-main/emr/patients';
 
 const fast = { N: 2 ** 10 };

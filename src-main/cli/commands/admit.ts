@@ -3,7 +3,7 @@
  * node of the network to admit a node that ran `trichain join`. PEERLINE is the
  * `trichain-peer:` line the joiner printed (its signed binding, with its X25519 key and proof of
  * possession). This node
- *   1. pins the joiner in DIR/peers.json (net/cli-join acceptJoinRequest), so its connections
+ *   1. pins the joiner in DIR/peers.json (node/join.ts acceptJoinRequest), so its connections
  *      are accepted (a running daemon re-reads the file), and
  *   2. registers it as a member (member.register, sponsored by this hospital) on the chains its
  *      role replicates: hospital on all three chains, patient on the patient chain, entity on the

@@ -1,4 +1,5 @@
-import { ROLES, type NodeRole } from '../../node/config';
+import { ROLES } from '../../../src-shared/vocabulary';
+import type { NodeRole } from '../../node/config';
 import { TrichainNode } from '../../node/node';
 import { parse, requireOpt } from '../args';
 import { CliError, type CliIO } from '../io';

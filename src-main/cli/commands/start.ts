@@ -29,10 +29,9 @@
  * Stops cleanly on SIGTERM or SIGINT.
  */
 import { writeConfig } from '../../node/config';
-import { runDaemon, type Daemon } from '../../node/daemon';
+import { startRuntime, type NodeRuntime } from '../../node/runtime';
 import { startLocalApi } from '../../node/local-api';
 import type { RelayEvent } from '../../node/relay';
-import { ValidatorEngines } from '../../consensus/app';
 import { DEFAULT_TIMEOUTS } from '../../consensus/state-machine';
 import type { ChainId } from '../../ledger/types';
 import { parseAddress } from '../../net/client';
@@ -69,9 +68,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     'log-commits': { type: 'boolean', default: false },
   });
   const dir = requireOpt(values.data, '--data DIR');
-  let listen: { host: string; port: number };
+  let listen: { host: string; port: number } | undefined;
   try {
-    listen = values.listen ? parseListen(values.listen) : { host: '127.0.0.1', port: 0 };
+    listen = values.listen ? parseListen(values.listen) : undefined;
   } catch (e) {
     throw new CliError((e as Error).message, 2);
   }
@@ -89,45 +88,39 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   const node = await openNode(dir, io);
   const log = (l: string): void => io.err(l);
-  const opts = { syncIntervalMs, resubmitAfterMs, syncBatch, log, advertise: values.advertise };
-  let daemon: Daemon;
+  const scale = proposeTimeout / DEFAULT_TIMEOUTS.propose;
+  let runtime: NodeRuntime;
   try {
-    if (!values.listen && node.config.listen) {
-      try {
-        daemon = await runDaemon(node, { ...opts, listen: parseAddress(node.config.listen) });
-      } catch (e) {
-        io.err(`cannot listen on ${node.config.listen} again (${(e as Error).message}); using a new port`);
-        daemon = await runDaemon(node, { ...opts, listen });
-      }
-    } else daemon = await runDaemon(node, { ...opts, listen });
+    runtime = await startRuntime(node, {
+      log,
+      peers: { listen, syncIntervalMs, resubmitAfterMs, syncBatch, advertise: values.advertise },
+      consensus: {
+        emptyBlockMs: blockInterval,
+        timeouts: {
+          propose: proposeTimeout,
+          proposeDelta: Math.round(DEFAULT_TIMEOUTS.proposeDelta * scale),
+          prevote: Math.round(DEFAULT_TIMEOUTS.prevote * scale),
+          prevoteDelta: Math.round(DEFAULT_TIMEOUTS.prevoteDelta * scale),
+          precommit: Math.round(DEFAULT_TIMEOUTS.precommit * scale),
+          precommitDelta: Math.round(DEFAULT_TIMEOUTS.precommitDelta * scale),
+        },
+        log,
+        onAttach: (chain: ChainId, n: number) => io.out(`TRICHAIN_CONSENSUS chain=${chain} validators=${n}`),
+        onDecide: values['log-commits'] ? (chain: ChainId, h: number, txs: number, round: number) => io.out(`TRICHAIN_COMMIT chain=${chain} height=${h} txs=${txs} round=${round}`) : undefined,
+        onRefused: (chain: ChainId, h: number, reason: string) => log(`[consensus] ${chain}: refused the proposal at height ${h}: ${reason}`),
+        onEvidence: (chain, e, v) => io.out(`TRICHAIN_EVIDENCE chain=${chain} height=${e.voteA.height} validator=${v?.name ?? e.voteA.validator}`),
+      },
+    });
   } catch (e) {
     node.close();
     throw new CliError(`cannot start the peer server: ${(e as Error).message}`, 1);
   }
-  daemon.on('genesis', (e: { chain: string; peer: string }) => io.out(`TRICHAIN_GENESIS chain=${e.chain} peer=${e.peer}`));
-  daemon.on('sync-progress', (p: SyncProgress) => io.out(`TRICHAIN_SYNC chain=${p.chain} height=${p.height} target=${p.target}`));
-  daemon.on('synced', (e: { chain: string; height: number; applied: number }) => io.out(`TRICHAIN_SYNCED chain=${e.chain} height=${e.height} applied=${e.applied}`));
-  daemon.on('relay', (e: RelayEvent) => io.out(`TRICHAIN_RELAY id=${e.id} chain=${e.chain} outcome=${e.outcome}${e.reason ? ` reason=${JSON.stringify(e.reason)}` : ''}`));
-  daemon.on('erased', (e: { recordId: string; deleted: string[] }) => io.out(`TRICHAIN_ERASED record=${e.recordId} blobs=${e.deleted.length}`));
-
-  const scale = proposeTimeout / DEFAULT_TIMEOUTS.propose;
-  const engines = new ValidatorEngines(node, daemon, {
-    emptyBlockMs: blockInterval,
-    timeouts: {
-      propose: proposeTimeout,
-      proposeDelta: Math.round(DEFAULT_TIMEOUTS.proposeDelta * scale),
-      prevote: Math.round(DEFAULT_TIMEOUTS.prevote * scale),
-      prevoteDelta: Math.round(DEFAULT_TIMEOUTS.prevoteDelta * scale),
-      precommit: Math.round(DEFAULT_TIMEOUTS.precommit * scale),
-      precommitDelta: Math.round(DEFAULT_TIMEOUTS.precommitDelta * scale),
-    },
-    log,
-    onAttach: (chain: ChainId, n: number) => io.out(`TRICHAIN_CONSENSUS chain=${chain} validators=${n}`),
-    onDecide: values['log-commits'] ? (chain: ChainId, h: number, txs: number, round: number) => io.out(`TRICHAIN_COMMIT chain=${chain} height=${h} txs=${txs} round=${round}`) : undefined,
-    onRefused: (chain: ChainId, h: number, reason: string) => log(`[consensus] ${chain}: refused the proposal at height ${h}: ${reason}`),
-    onEvidence: (chain, e, v) => io.out(`TRICHAIN_EVIDENCE chain=${chain} height=${e.voteA.height} validator=${v?.name ?? e.voteA.validator}`),
-  });
-  engines.start();
+  const daemon = runtime.daemon!;
+  runtime.on('genesis', (e: { chain: string; peer: string }) => io.out(`TRICHAIN_GENESIS chain=${e.chain} peer=${e.peer}`));
+  runtime.on('sync-progress', (p: SyncProgress) => io.out(`TRICHAIN_SYNC chain=${p.chain} height=${p.height} target=${p.target}`));
+  runtime.on('synced', (e: { chain: string; height: number; applied: number }) => io.out(`TRICHAIN_SYNCED chain=${e.chain} height=${e.height} applied=${e.applied}`));
+  runtime.on('relay', (e: RelayEvent) => io.out(`TRICHAIN_RELAY id=${e.id} chain=${e.chain} outcome=${e.outcome}${e.reason ? ` reason=${JSON.stringify(e.reason)}` : ''}`));
+  runtime.on('erased', (e: { recordId: string; deleted: string[] }) => io.out(`TRICHAIN_ERASED record=${e.recordId} blobs=${e.deleted.length}`));
   const api = await startLocalApi(node, values['api-port'] ? Number(values['api-port']) : 0);
   node.config.api = api.url;
   node.config.listen = daemon.listen;
@@ -140,8 +133,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  engines.close();
-  await daemon.close();
+  await runtime.stop();
   await new Promise<void>((resolve) => {
     api.server.close(() => resolve());
     api.server.closeAllConnections();

@@ -8,7 +8,7 @@ import {
   RULES_VERSION, type ClassifiedEntry,
 } from './index';
 import table from './rules/v2.json';
-import { deriveRules } from './rules/derive';
+import { deriveRules } from '../../../scripts/derive-classify-rules';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The repo is checked out beside shared/: <parent>/main (repo root) and <parent>/shared/data.
@@ -40,7 +40,7 @@ describe('rule table', () => {
   it('rejects a malformed table', () => {
     expect(() => compileRules({ version: 1, codeRules: [{ id: 'x', system: 's', code: 'c', labels: ['NOPE'], source: 'x' }], prefixRules: [], textRules: [] })).toThrow();
   });
-  it.skipIf(!existsSync(path.join(DATA, 'sensitivity')))('CSV-derived rules in v2.json match derive.ts output (rerun derive.ts if this fails)', () => {
+  it.skipIf(!existsSync(path.join(DATA, 'sensitivity')))('CSV-derived rules in v2.json match scripts/derive-classify-rules.ts output (rerun it if this fails)', () => {
     const csv = readFileSync(path.join(DATA, 'sensitivity/sensitivity-codes-shift-sls.csv'), 'utf8');
     const { rules } = deriveRules(csv);
     const shipped = table.codeRules.filter((r: { source: string }) => r.source.startsWith('csv:'));

@@ -28,7 +28,8 @@ import { extractEvidence, type Evidence } from './extract';
 import { effectOf, getDefaultRules, prefixRuleMatches, type CompiledRules, type LabelKey } from './rules';
 import { SCREENED_TOPICS, screeningLabels, screeningOf, type Screening } from './screening';
 
-export type FhirResource = Record<string, unknown> & { resourceType: string; id?: string };
+import type { FhirResource } from '../../../src-shared/vocabulary';
+export type { FhirResource };
 
 export interface ClassifiedEntry {
   resourceType: string;

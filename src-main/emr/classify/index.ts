@@ -1,7 +1,7 @@
 /**
  * Sensitivity classification of FHIR R4 resources with HL7 HCS labels (category, sensitivity codes,
  * confidentiality), each label explained by the rule and code/text that produced it. Rules are data:
- * rules/v2.json (see rules/derive.ts for the part derived from the SHIFT SLS value sets).
+ * rules/v2.json (see scripts/derive-classify-rules.ts for the part derived from the SHIFT SLS value sets).
  */
 export {
   classifyBundle, classifyResources, classifyResource, raiseLabels, assertNotLowered, confidentialityFor,

@@ -19,7 +19,7 @@
 import { bytesEqual, canonicalDecode, canonicalEncode, type Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
 import type { BlsApi } from '../../crypto/bls-types';
-import { bitmapIndices, quorum } from '../../ledger/certificate';
+import { quorumSigners } from '../../ledger/certificate';
 import { blockHash, genesisHash, txId, txSigningBytes, validatorsHash, voteMessage } from '../../ledger/encoding';
 import type { Ledger } from '../../ledger/ledger';
 import { inclusionProof, verifyInclusion } from '../../ledger/merkle';
@@ -78,8 +78,6 @@ export function buildShareEvidence(ledger: Ledger, consentTx: Uint8Array, attest
 
 export const encodeEvidence = (e: ShareEvidence): Uint8Array => canonicalEncode(e as unknown as Canonical);
 export const decodeEvidence = (b: Uint8Array): ShareEvidence => canonicalDecode(b) as unknown as ShareEvidence;
-export const encodeProof = (p: CrossChainProof): Uint8Array => canonicalEncode(p as unknown as Canonical);
-export const decodeProof = (b: Uint8Array): CrossChainProof => canonicalDecode(b) as unknown as CrossChainProof;
 
 /** Completes the proof from the social chain: the publish transaction, its block, its certificate. */
 export function finalizeProof(social: Ledger, publishTx: Uint8Array): CrossChainProof {
@@ -159,8 +157,9 @@ function verifyUnsafe(bls: BlsApi, proof: CrossChainProof, trust: ProofTrust, ex
     if (!bytesEqual(h.genesis, genesisHash(g))) return fail(`${part}: block is not from the trusted ${chain} chain`);
     const vs = trust.validatorsAt ? trust.validatorsAt(chain, h.height) : g.validators;
     if (!bytesEqual(h.validatorsHash, validatorsHash(vs))) return fail(`${part}: block's validator set is not the trusted one`);
-    const signers = bitmapIndices(ev.signers, vs.length);
-    if (signers.length < quorum(vs.length)) return fail(`${part}: block certificate has no quorum`);
+    const q = quorumSigners(vs, ev.signers, 'block certificate');
+    if (!q.ok) return fail(`${part}: block certificate has no quorum`);
+    const signers = q.signers;
     if (!verifyInclusion(txId(ev.tx), ev.index, ev.size, ev.path, h.txRoot)) return fail(`${part}: transaction is not included in its block (Merkle proof fails)`);
     if (part !== 'publish') {
       pks.push(ev.tx.author);

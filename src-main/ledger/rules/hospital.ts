@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
-import { CATEGORIES, CONFIDENTIALITY_ORDER, SENSITIVITY_CODES, confidentialityRank } from '../../emr/labels';
+import { CATEGORIES, CONFIDENTIALITY_ORDER, SENSITIVITY_CODES, confidentialityRank } from '../../../src-shared/vocabulary';
 import { commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
 import { blsPk, hash32, id, wrappedKey } from './schemas';

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import type { Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
-import { CATEGORIES, SENSITIVITY_CODES } from '../../emr/labels';
+import { CATEGORIES, PURPOSE_CODES, SENSITIVITY_CODES } from '../../../src-shared/vocabulary';
 import { commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
 import { blsPk, hash32, id, period, wrappedKey } from './schemas';
@@ -46,15 +46,12 @@ const recordLink: TxRule<z.infer<typeof recordLinkBody>> = {
   },
 };
 
-/** HL7 v3 PurposeOfUse codes accepted in consents and requests. */
-export const PURPOSES = ['TREAT', 'ETREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'PUBHLTH', 'HMARKT', 'PATRQT'] as const;
-
 export const consentGrantBody = z
   .object({
     consentId: id,
     patient: blsPk,
     grantee: z.union([z.object({ entity: blsPk }).strict(), z.object({ kind: z.enum(['insurer', 'research', 'public-health', 'hospital']) }).strict()]),
-    purpose: z.enum(PURPOSES),
+    purpose: z.enum(PURPOSE_CODES),
     categories: z.array(z.enum(CATEGORIES)).min(1),
     /** Sensitive codes the patient names explicitly; none by default (DESIGN.md §6). */
     sensitivity: z.array(z.enum(SENSITIVITY_CODES)),

@@ -10,11 +10,11 @@
 import { z } from 'zod';
 import { bytesEqual, canonicalDecode, type Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
-import { CATEGORIES } from '../../emr/labels';
+import { CATEGORIES, PURPOSE_CODES } from '../../../src-shared/vocabulary';
 import { commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
 import { txId } from '../encoding';
-import { consentGrantBody, PURPOSES } from './patient';
+import { consentGrantBody } from './patient';
 import { admitConsent, recordsAttestBody } from './release';
 import { blsPk, bytes, hash32, id, period, wrappedKey } from './schemas';
 import { reject, type StateReader, type TxContext, type TxRule } from './types';
@@ -23,7 +23,7 @@ export const shareRequestBody = z
   .object({
     requestId: id,
     patient: blsPk,
-    purpose: z.enum(PURPOSES),
+    purpose: z.enum(PURPOSE_CODES),
     categories: z.array(z.enum(CATEGORIES)).min(1),
     period,
     note: z.string().max(1000).optional(),

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
-import type { BlsApi } from '../crypto/bls-types';
-import { openDatabase } from '../storage/db';
-import { Ledger } from './ledger';
-import type { ValidatorKey } from './producer';
-import { CHAINS, type Genesis, type GenesisMember } from './types';
+import type { BlsApi } from '../../src-main/crypto/bls-types';
+import { openDatabase } from '../../src-main/storage/db';
+import { Ledger } from '../../src-main/ledger/ledger';
+import type { ValidatorKey } from '../../src-main/ledger/producer';
+import { CHAINS, type Genesis, type GenesisMember } from '../../src-main/ledger/types';
 
 export interface TestKey extends ValidatorKey {
   name: string;

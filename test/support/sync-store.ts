@@ -7,13 +7,13 @@
  * The real store is the ledger's; this one is a stand-in with the same contract.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesEqual } from '../codec/canonical';
-import { toHex } from '../codec/hex';
-import type { BlsApi } from '../crypto/bls-types';
-import { checkCertificate, makeCertificate } from '../ledger/certificate';
-import { blockHash, decodeBlock, encodeBlock, sigsHash, txRoot, validatorsHash, voteMessage } from '../ledger/encoding';
-import type { Block, BlockHeader, ChainId, SignedTx, ValidatorInfo } from '../ledger/types';
-import type { SyncStore } from './sync-store';
+import { bytesEqual } from '../../src-main/codec/canonical';
+import { toHex } from '../../src-main/codec/hex';
+import type { BlsApi } from '../../src-main/crypto/bls-types';
+import { checkCertificate, makeCertificate } from '../../src-main/ledger/certificate';
+import { blockHash, decodeBlock, encodeBlock, sigsHash, txRoot, validatorsHash, voteMessage } from '../../src-main/ledger/encoding';
+import type { Block, BlockHeader, ChainId, SignedTx, ValidatorInfo } from '../../src-main/ledger/types';
+import type { SyncStore } from '../../src-main/net/sync-store';
 
 export interface CertifyWith {
   bls: BlsApi;

@@ -3,7 +3,7 @@
  * SHIFT SLS value-set table `sensitivity-codes-shift-sls.csv` (CC-BY-4.0, HL7 SHIFT task force).
  * Curated rules (source "curated"), prefix rules and text rules in v2.json are kept as they are.
  *
- *   npx tsx src-main/emr/classify/rules/derive.ts [path/to/sensitivity-codes-shift-sls.csv] [--check]
+ *   npx tsx scripts/derive-classify-rules.ts path/to/sensitivity-codes-shift-sls.csv [--check]
  *
  * The app never runs this: it loads v2.json, which is committed. `--check` exits 1 if v2.json is stale.
  *
@@ -19,6 +19,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
 
 type Row = { category: string; system: string; code: string; display: string; valueset: string; source_file: string };
 export interface DerivedCodeRule {
@@ -28,31 +29,6 @@ export interface DerivedCodeRule {
   display: string;
   labels: string[];
   source: string;
-}
-
-/** Minimal RFC 4180 CSV parser (quoted fields, doubled quotes, embedded commas/newlines). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') { field += '"'; i++; } else quoted = false;
-      } else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); field = '';
-      if (row.length > 1 || row[0] !== '') rows.push(row);
-      row = [];
-    } else field += c;
-  }
-  if (field !== '' || row.length) { row.push(field); rows.push(row); }
-  return rows;
 }
 
 const CATEGORY_LABELS: Record<string, string[]> = {
@@ -90,7 +66,7 @@ const SYNTHEA_TOPIC: Record<string, { keep: RegExp; labels?: string[] }> = {
 const AB352_KEEP = /abortion|termination|pregnan|ectopic|hydatidiform|mole|tubal|ovarian/i;
 
 export function deriveRules(csvText: string): { rules: DerivedCodeRule[]; skipped: string[] } {
-  const [header, ...body] = parseCsv(csvText);
+  const [header, ...body] = parse(csvText, { relax_column_count: true, skip_empty_lines: true }) as string[][];
   const idx = (k: keyof Row) => header.indexOf(k);
   const byKey = new Map<string, DerivedCodeRule>();
   const skipped: string[] = [];
@@ -125,18 +101,22 @@ export function deriveRules(csvText: string): { rules: DerivedCodeRule[]; skippe
 
 function main(): void {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const repoRoot = path.resolve(here, '../../../..');
   const args = process.argv.slice(2);
   const check = args.includes('--check');
-  const csvPath = args.find((a) => !a.startsWith('--')) ?? path.resolve(repoRoot, '../shared/data/sensitivity/sensitivity-codes-shift-sls.csv');
-  const tablePath = path.join(here, 'v2.json');
+  const csvPath = args.find((a) => !a.startsWith('--'));
+  if (!csvPath) {
+    console.error('usage: npx tsx scripts/derive-classify-rules.ts path/to/sensitivity-codes-shift-sls.csv [--check]');
+    process.exitCode = 2;
+    return;
+  }
+  const tablePath = path.resolve(here, '../src-main/emr/classify/rules/v2.json');
   const table = JSON.parse(readFileSync(tablePath, 'utf8')) as { codeRules: { source: string }[] };
   const { rules, skipped } = deriveRules(readFileSync(csvPath, 'utf8'));
   const next = { ...table, codeRules: [...table.codeRules.filter((r) => !r.source.startsWith('csv:')), ...rules] };
   const text = JSON.stringify(next, null, 1) + '\n';
   if (check) {
     const same = text === readFileSync(tablePath, 'utf8');
-    console.log(same ? 'v2.json is up to date' : 'v2.json is stale: run derive.ts');
+    console.log(same ? 'v2.json is up to date' : 'v2.json is stale: run scripts/derive-classify-rules.ts');
     process.exitCode = same ? 0 : 1;
     return;
   }

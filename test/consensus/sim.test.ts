@@ -2,7 +2,7 @@
  * Deterministic consensus simulation (npm test part): 320 seeds over 4 and 7 validators with
  * delay, loss, duplication, reordering, partitions, crash/restart and equivocating validators.
  * A failing seed is printed with its replay command:
- *   TRICHAIN_SIM_SEED=<n> TRICHAIN_SIM_VALIDATORS=<n> npx vitest run src-main/consensus/sim.test.ts
+ *   TRICHAIN_SIM_SEED=<n> TRICHAIN_SIM_VALIDATORS=<n> npx vitest run test/consensus/sim.test.ts
  */
 import { describe, expect, it } from 'vitest';
 import { describeFailure, runSimulation, type SimResult } from './sim/simulation';

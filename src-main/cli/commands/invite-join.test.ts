@@ -2,16 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIO } from '../cli/io';
-import { defaultBls } from '../crypto/bls';
-import { TrichainNode } from '../node/node';
-import { readConfig, writeConfig } from '../node/config';
-import { decodeBindingString, verifyBinding } from './binding';
-import * as inviteCmd from './cli-invite';
-import * as joinCmd from './cli-join';
-import { decodeInvite } from './invite';
-import { PeerList } from './peers';
-import { loadTlsIdentity } from './tls';
+import type { CliIO } from '../io';
+import { defaultBls } from '../../crypto/bls';
+import { TrichainNode } from '../../node/node';
+import { readConfig, writeConfig } from '../../node/config';
+import { decodeBindingString, verifyBinding } from '../../net/binding';
+import * as inviteCmd from './invite';
+import { acceptJoinRequest, readJoinState } from '../../node/join';
+import * as joinCmd from './join';
+import { decodeInvite } from '../../net/invite';
+import { PeerList } from '../../net/peers';
+import { loadTlsIdentity } from '../../net/tls';
 
 const fast = { N: 1024, r: 8, p: 1 };
 const tempDir = () => mkdtempSync(join(tmpdir(), 'trichain-net-cli-'));
@@ -50,13 +51,13 @@ describe('trichain invite / join', () => {
     expect(await joinCmd.run([ia.lines[0], '--data', b], jb)).toBe(0);
     const pinned = PeerList.load(b).get(invite.fingerprint);
     expect(pinned).toMatchObject({ address: '127.0.0.1:7443', role: 'hospital', name: 'General Hospital', source: 'invite' });
-    expect(joinCmd.readJoinState(b)).toMatchObject({ network: 'Valley', via: invite.fingerprint, genesis: { hospital: statusA.chains.hospital!.genesis } });
+    expect(readJoinState(b)).toMatchObject({ network: 'Valley', via: invite.fingerprint, genesis: { hospital: statusA.chains.hospital!.genesis } });
     const mine = decodeBindingString(jb.lines.at(-1)!);
     expect(verifyBinding(defaultBls(), mine)).toBe(true);
     expect(mine.statement).toMatchObject({ role: 'patient', name: 'Pat', fingerprint: loadTlsIdentity(b)!.fingerprint });
 
     // the inviter pins the joiner from that line
-    joinCmd.acceptJoinRequest({ dataDir: a, binding: jb.lines.at(-1)!, bls: defaultBls(), expectedRole: 'patient' });
+    acceptJoinRequest({ dataDir: a, binding: jb.lines.at(-1)!, bls: defaultBls(), expectedRole: 'patient' });
     expect(PeerList.load(a).get(mine.statement.fingerprint)).toMatchObject({ role: 'patient', name: 'Pat', source: 'join' });
   });
 

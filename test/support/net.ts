@@ -1,7 +1,7 @@
 /** Test-only helpers for the net suites (not imported by production code). */
-import { createTlsIdentity, type TlsIdentity } from './tls';
-import type { PeerIdentity, Role } from './types';
-import type { ChainId } from '../ledger/types';
+import { createTlsIdentity, type TlsIdentity } from '../../src-main/net/tls';
+import type { PeerIdentity, Role } from '../../src-main/net/types';
+import type { ChainId } from '../../src-main/ledger/types';
 
 const cache = new Map<string, Promise<TlsIdentity>>();
 

@@ -20,16 +20,16 @@
  * TRICHAIN_SIM_DEBUG=1 prints every rejected message and each node's final state.
  */
 import { createHash } from 'node:crypto';
-import { canonicalDecode, canonicalEncode, bytesEqual } from '../../codec/canonical';
-import type { BlsApi } from '../../crypto/bls-types';
-import { checkCertificate } from '../../ledger/certificate';
-import type { Certificate, ValidatorInfo } from '../../ledger/types';
-import type { ConsensusApp, ProcessResult } from '../abci';
-import { ConsensusEngine, type ConsensusBls, type Transport } from '../engine';
-import { checkEvidence, type Evidence } from '../evidence';
-import { decodeMessage, encodeMessage, hashKey, proposalSignBytes, voteSignBytes, type ProposalValue } from '../messages';
-import { MemorySignGuard } from '../sign-guard';
-import type { TimeoutConfig } from '../state-machine';
+import { canonicalDecode, canonicalEncode, bytesEqual } from '../../../src-main/codec/canonical';
+import type { BlsApi } from '../../../src-main/crypto/bls-types';
+import { checkCertificate } from '../../../src-main/ledger/certificate';
+import type { Certificate, ValidatorInfo } from '../../../src-main/ledger/types';
+import type { ConsensusApp, ProcessResult } from '../../../src-main/consensus/abci';
+import { ConsensusEngine, type ConsensusBls, type Transport } from '../../../src-main/consensus/engine';
+import { checkEvidence, type Evidence } from '../../../src-main/consensus/evidence';
+import { decodeMessage, encodeMessage, hashKey, proposalSignBytes, voteSignBytes, type ProposalValue } from '../../../src-main/consensus/messages';
+import { MemorySignGuard } from '../../../src-main/consensus/sign-guard';
+import type { TimeoutConfig } from '../../../src-main/consensus/state-machine';
 import { VirtualClock } from './clock';
 import { Prng } from './prng';
 import { createSimBls } from './sim-signer';

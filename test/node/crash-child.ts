@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { txBytes, txId } from '../ledger/encoding';
-import { TrichainNode } from './node';
+import { txBytes, txId } from '../../src-main/ledger/encoding';
+import { TrichainNode } from '../../src-main/node/node';
 
 const [dir, passphrase] = process.argv.slice(2);
 const node = await TrichainNode.open(dir, { passphrase });

@@ -1,0 +1,109 @@
+/**
+ * The layout rules of docs/architecture.md, enforced:
+ *   - dependencies run one way: crypto, codec, storage → ledger → consensus → net → node → emr → app
+ *     → host, electron, cli (a folder imports only its own layer and the layers before it);
+ *   - the node (all of src-main but src-main/electron) imports no Electron;
+ *   - no test helper or fixture ships in src-main (colocated *.test.ts files are the exception);
+ *   - no source file under src-main, src-shared or src-renderer is over MAX_LINES lines, except the
+ *     ones listed in OVER_CAP, which may only shrink (remove a file from the list once it fits).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(__dirname, '..');
+const MAX_LINES = 400;
+/** Files still over the cap, with their size when listed: each may only get smaller. */
+const OVER_CAP: Record<string, number> = {
+  'src-main/app/demo.ts': 560,
+  'src-main/app/service.ts': 656,
+  'src-main/consensus/engine.ts': 457,
+  'src-main/consensus/state-machine.ts': 451,
+  'src-main/emr/deid/safeHarbor.ts': 670,
+  'src-main/ledger/ledger.ts': 405,
+  'src-main/node/daemon.ts': 583,
+  'src-shared/api.ts': 740,
+};
+
+const LAYERS: string[][] = [
+  ['crypto', 'codec', 'storage'],
+  ['ledger'],
+  ['consensus'],
+  ['net'],
+  ['node'],
+  ['emr'],
+  ['app'],
+  ['host', 'electron', 'cli'],
+];
+const rank = (folder: string): number => LAYERS.findIndex((l) => l.includes(folder));
+
+function files(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules') continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) files(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+const rel = (p: string) => relative(ROOT, p).split(sep).join('/');
+const sources = (dir: string) => files(join(ROOT, dir)).filter((f) => /\.(ts|tsx)$/.test(f));
+const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(IMPORT)) out.push(m[1] ?? m[2] ?? m[3]);
+  return out;
+}
+
+/** The src-main folder a file or import target is in ('' when outside src-main). */
+function folderOf(absPath: string): string {
+  const r = rel(absPath);
+  return r.startsWith('src-main/') ? r.split('/')[1] : '';
+}
+
+describe('layout', () => {
+  it('dependencies run one way between the src-main layers', () => {
+    const wrong: string[] = [];
+    for (const f of sources('src-main')) {
+      if (f.endsWith('.test.ts')) continue;
+      const from = folderOf(f);
+      for (const spec of importsOf(f)) {
+        if (!spec.startsWith('.')) continue;
+        const target = resolve(dirname(f), spec);
+        const to = folderOf(target);
+        if (!to || to === from) continue;
+        if (rank(to) > rank(from)) wrong.push(`${rel(f)} imports ${spec} (${from} may not import ${to})`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('the node imports no Electron (only src-main/electron does)', () => {
+    const wrong = sources('src-main')
+      .filter((f) => folderOf(f) !== 'electron')
+      .filter((f) => importsOf(f).some((s) => s === 'electron' || s.startsWith('electron/')))
+      .map(rel);
+    expect(wrong).toEqual([]);
+  });
+
+  it('no test helper or fixture ships in src-main (colocated *.test.ts files only)', () => {
+    const wrong = files(join(ROOT, 'src-main'))
+      .map(rel)
+      .filter((r) => /test|fixture|(^|\/)sim\//i.test(r.split('/').slice(1).join('/')))
+      .filter((r) => !/\.test\.ts$/.test(r));
+    expect(wrong).toEqual([]);
+  });
+
+  it(`no source file over ${MAX_LINES} lines (the listed ones may only shrink)`, () => {
+    const sizes: Record<string, number> = {};
+    for (const dir of ['src-main', 'src-shared', 'src-renderer']) {
+      for (const f of sources(dir)) sizes[rel(f)] = readFileSync(f, 'utf8').split('\n').length - 1;
+    }
+    const over = Object.entries(sizes).filter(([f, n]) => n > (OVER_CAP[f] ?? MAX_LINES)).map(([f, n]) => `${f}: ${n} lines`);
+    const fits = Object.keys(OVER_CAP).filter((f) => (sizes[f] ?? 0) <= MAX_LINES).map((f) => `${f} fits now: remove it from OVER_CAP`);
+    expect([...over, ...fits]).toEqual([]);
+  });
+});
