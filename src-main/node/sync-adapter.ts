@@ -38,12 +38,13 @@ export class NodeSyncStore implements SyncStore {
     return this.node.ledger.hasGenesis(chain) ? this.node.ledger.genesisHash(chain) : null;
   }
 
+  /** Peers are offered certified blocks only (a CometBFT block's certificate lands two heights later). */
   height(chain: ChainId): number {
-    return this.node.ledger.hasGenesis(chain) ? this.node.ledger.height(chain) : 0;
+    return this.node.ledger.hasGenesis(chain) ? this.node.ledger.certifiedHeight(chain) : 0;
   }
 
   blockBytes(chain: ChainId, height: number): Uint8Array | null {
-    return this.node.ledger.hasGenesis(chain) ? this.node.ledger.blockBytes(chain, height) : null;
+    return this.node.ledger.hasGenesis(chain) && height <= this.node.ledger.certifiedHeight(chain) ? this.node.ledger.blockBytes(chain, height) : null;
   }
 
   /** Verifies and stores a block (throws BlockRejected with the reason), then emits 'block'. */
