@@ -21,6 +21,7 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: () => import('./commands/demo'),
   validators: () => import('./commands/validators'),
   package: () => import('./commands/package'),
+  testnet: () => import('./commands/testnet'),
 };
 
 /** Registers a sub-command (used by modules that add commands, e.g. net/ for invite and join). */

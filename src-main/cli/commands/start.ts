@@ -26,6 +26,10 @@
  * block (default 1000 ms); --propose-timeout: the base propose timeout (default 3000 ms, and at
  * least twice the block interval). --advertise: the address validators dial to reach this node
  * (default the listen address), exchanged between peers (src-main/node/validators.ts).
+ * --engine cometbft: the chains this node validates with others whose validators name CometBFT
+ * keys run on CometBFT instead, one supervised `cometbft` per chain (src-main/node/cometbft.ts;
+ * build it once with `npm run cometbft`); the others stay on the embedded engine.
+ *   TRICHAIN_COMETBFT chain=<c> home=<dir>         (CometBFT runs this chain)
  * Stops cleanly on SIGTERM or SIGINT.
  */
 import { writeConfig } from '../../node/config';
@@ -33,6 +37,8 @@ import { runDaemon, type Daemon } from '../../node/daemon';
 import { startLocalApi } from '../../node/local-api';
 import type { RelayEvent } from '../../node/relay';
 import { ValidatorEngines } from '../../consensus/app';
+import { cometbftBinary, MISSING_COMETBFT } from '../../consensus/cometbft/process';
+import { CometEngines } from '../../node/cometbft';
 import { DEFAULT_TIMEOUTS } from '../../consensus/state-machine';
 import type { ChainId } from '../../ledger/types';
 import { parseAddress } from '../../net/client';
@@ -67,7 +73,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     'block-interval': { type: 'string' },
     'propose-timeout': { type: 'string' },
     'log-commits': { type: 'boolean', default: false },
+    engine: { type: 'string', default: 'embedded' },
   });
+  if (values.engine !== 'embedded' && values.engine !== 'cometbft') throw new CliError('--engine must be embedded or cometbft', 2);
+  const cometBinary = values.engine === 'cometbft' ? cometbftBinary(io.env as NodeJS.ProcessEnv) : null;
+  if (values.engine === 'cometbft' && !cometBinary) throw new CliError(MISSING_COMETBFT, 3);
   const dir = requireOpt(values.data, '--data DIR');
   let listen: { host: string; port: number };
   try {
@@ -110,6 +120,24 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   daemon.on('relay', (e: RelayEvent) => io.out(`TRICHAIN_RELAY id=${e.id} chain=${e.chain} outcome=${e.outcome}${e.reason ? ` reason=${JSON.stringify(e.reason)}` : ''}`));
   daemon.on('erased', (e: { recordId: string; deleted: string[] }) => io.out(`TRICHAIN_ERASED record=${e.recordId} blobs=${e.deleted.length}`));
 
+  let comet: CometEngines | null = null;
+  if (cometBinary) {
+    comet = new CometEngines(node, {
+      binary: cometBinary,
+      log,
+      onCommit: values['log-commits'] ? (chain, h, txs) => io.out(`TRICHAIN_COMMIT chain=${chain} height=${h} txs=${txs} round=0`) : undefined,
+    });
+    try {
+      await comet.start();
+    } catch (e) {
+      await comet.stop();
+      await daemon.close();
+      node.close();
+      throw new CliError(`cannot start CometBFT: ${(e as Error).message}`, 1);
+    }
+    for (const c of comet.chains()) io.out(`TRICHAIN_COMETBFT chain=${c} home=${dir}/cometbft/${c}`);
+  }
+  const cometChains = new Set(comet?.chains() ?? []);
   const scale = proposeTimeout / DEFAULT_TIMEOUTS.propose;
   const engines = new ValidatorEngines(node, daemon, {
     emptyBlockMs: blockInterval,
@@ -126,6 +154,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     onDecide: values['log-commits'] ? (chain: ChainId, h: number, txs: number, round: number) => io.out(`TRICHAIN_COMMIT chain=${chain} height=${h} txs=${txs} round=${round}`) : undefined,
     onRefused: (chain: ChainId, h: number, reason: string) => log(`[consensus] ${chain}: refused the proposal at height ${h}: ${reason}`),
     onEvidence: (chain, e, v) => io.out(`TRICHAIN_EVIDENCE chain=${chain} height=${e.voteA.height} validator=${v?.name ?? e.voteA.validator}`),
+    skip: (chain: ChainId) => cometChains.has(chain),
   });
   engines.start();
   const api = await startLocalApi(node, values['api-port'] ? Number(values['api-port']) : 0);
@@ -141,6 +170,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     process.once('SIGTERM', stop);
   });
   engines.close();
+  await comet?.stop();
   await daemon.close();
   await new Promise<void>((resolve) => {
     api.server.close(() => resolve());
