@@ -9,8 +9,10 @@
  */
 import { canonicalDecode, canonicalEncode, bytesEqual, type Canonical } from '../codec/canonical';
 import { toHex } from '../codec/hex';
-import type { BlsApi } from '../crypto/bls-types';
+import type { BatchItem, BlsApi } from '../crypto/bls-types';
 import type { DB } from '../storage/db';
+import { certificateItem, txSignatureItems } from './batch-verify';
+import { BlockRejected } from './errors';
 import { checkCertificate, isPendingCertificate, pendingCertificate } from './certificate';
 import { blockHash, decodeBlock, encodeBlock, genesisHash, sigsHash, txBytes, txId, txRoot, txSigningBytes, validatorsHash } from './encoding';
 import { putValidators, validatorsAt } from './rules/common';
@@ -20,11 +22,7 @@ import { TxRejected, type TxContext, type StateReader } from './rules/types';
 import { SqlState } from './state';
 import { CHAINS, HASH_LENGTH, type Block, type BlockHeader, type Certificate, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from './types';
 
-export class BlockRejected extends Error {
-  constructor(readonly chain: ChainId, readonly height: number, readonly reason: string) {
-    super(`${chain} chain block ${height} refused: ${reason}`);
-  }
-}
+export { BlockRejected };
 
 export interface Head {
   height: number;
@@ -260,21 +258,24 @@ export class Ledger {
    * block) stores it with a pending certificate; attachCertificate adds the real one when it lands.
    * Such a block is not served to syncing peers nor used in proofs until then (certifiedHeight).
    */
-  commitBlock(block: Block, opts: { certificateLater?: boolean } = {}): void {
+  commitBlock(block: Block, opts: { certificateLater?: boolean; batch?: BatchItem[] } = {}): void {
     const { header, txs } = block;
     let cert = block.cert;
     const chain = header?.chain;
     if (!CHAINS.includes(chain)) throw new BlockRejected('hospital', header?.height ?? -1, 'unknown chain');
     const hash = blockHash(header);
     // Signatures first (the expensive part, and independent of the chain's state)...
-    this.checkTxSignatures(chain, header.height, txs);
+    // (`batch`: commitBlocks checks them, with the certificates, for many blocks at once)
+    if (opts.batch) txSignatureItems(chain, header.height, txs, opts.batch);
+    else this.checkTxSignatures(chain, header.height, txs);
     if (opts.certificateLater) cert = pendingCertificate(this.validatorsAt(chain, header.height).length);
     const bytes = encodeBlock({ header, txs, cert });
     // ...then everything that depends on the head, under the write lock, so that another process
     // committing to the same database in between is seen as a height conflict, never half-applied.
     this.db.transaction(() => {
       this.checkHeader(header, txs, this.head(chain));
-      if (!opts.certificateLater) {
+      if (opts.batch && !opts.certificateLater) opts.batch.push(certificateItem(this.bls, this.validatorsAt(chain, header.height), header, hash, cert));
+      else if (!opts.certificateLater) {
         const c = checkCertificate(this.bls, this.validatorsAt(chain, header.height), header.genesis, header.height, hash, cert);
         if (!c.ok) throw new BlockRejected(chain, header.height, c.reason);
       }
@@ -287,6 +288,33 @@ export class Ledger {
         this.q.markOutbox.run(`height ${header.height}`, id);
       });
     }).immediate();
+  }
+
+  /**
+   * Verifies and stores consecutive blocks (catch-up sync) with every check commitBlock makes, but
+   * the transaction signatures and commit certificates of all of them in one batch: random linear
+   * combination, one multi-pairing (BlsApi.batchVerify; a certificate enters it as its signers'
+   * aggregate key, which is sound because every validator key was admitted with a proof of
+   * possession). All or nothing: if any check fails, nothing of the batch stays and the blocks are
+   * committed one by one, so the first bad block is refused with its reason and those before it
+   * are stored.
+   */
+  commitBlocks(blocks: Block[]): void {
+    if (blocks.length <= 1) {
+      for (const b of blocks) this.commitBlock(b);
+      return;
+    }
+    const refused = new Error('batch refused');
+    try {
+      this.db.transaction(() => {
+        const batch: BatchItem[] = [];
+        for (const b of blocks) this.commitBlock(b, { batch });
+        if (batch.length > 0 && !this.bls.batchVerify(batch)) throw refused;
+      }).immediate();
+    } catch (e) {
+      if (e !== refused && !(e instanceof BlockRejected)) throw e;
+      for (const b of blocks) this.commitBlock(b);
+    }
   }
 
   /**

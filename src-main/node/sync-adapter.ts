@@ -60,6 +60,22 @@ export class NodeSyncStore implements SyncStore {
     this.node.commitBlock(block);
   }
 
+  /** Verifies consecutive blocks together (Ledger.commitBlocks), then emits 'block' for each. */
+  appendBlocks(chain: ChainId, list: Uint8Array[]): void {
+    if (!this.node.ledger.hasGenesis(chain)) throw new Error(`no genesis for the ${chain} chain`);
+    const first = this.node.ledger.height(chain) + 1;
+    const blocks = list.map((bytes, i) => {
+      try {
+        const b = decodeBlock(bytes);
+        if (b.header?.chain !== chain) throw new Error('block belongs to another chain');
+        return b;
+      } catch (e) {
+        throw new BlockRejected(chain, first + i, (e as Error).message);
+      }
+    });
+    this.node.commitBlocks(blocks);
+  }
+
   blob(hash: Uint8Array): Uint8Array | null {
     return this.node.blobs.get(hash);
   }
