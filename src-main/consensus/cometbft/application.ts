@@ -61,8 +61,13 @@ const ms = (t: { seconds: bigint; nanos: number } | undefined): number => (t ? N
 export class CometApp implements AbciApplication {
   private readonly l: Ledger;
   private pending: { height: number; txs: SignedTx[] } | null = null;
-  /** Proposals this node accepted, by CometBFT block hash (FinalizeBlock needs not decode twice). */
-  private readonly accepted = new Map<string, { meta: BlockMeta; txs: SignedTx[] }>();
+  /**
+   * Header transactions of proposals whose every signature this process checked in ProcessProposal:
+   * FinalizeBlock of the same header skips re-verifying them. The
+   * header commits to the transactions and their signatures, which commitBlock recomputes. Blocks
+   * replayed after a restart are not in it and are verified in full.
+   */
+  private readonly checked = new Set<string>();
 
   constructor(private readonly o: CometAppOptions) {
     this.l = o.ledger;
@@ -165,6 +170,7 @@ export class CometApp implements AbciApplication {
       this.o.log?.(`[cometbft ${this.chain}] refused the proposal at height ${height}: ${reason}`);
       return { status: 2 };
     }
+    this.checked.add(toHex(req.txs[0]));
     return { status: 1 };
   }
 
@@ -234,7 +240,11 @@ export class CometApp implements AbciApplication {
     if (this.pending) throw new Error(`FinalizeBlock ${height}: height ${this.pending.height} was not committed`);
     db.exec('BEGIN IMMEDIATE');
     try {
-      this.l.commitBlock({ header: meta.header, txs, cert: meta.certified[0]?.cert ?? ({} as Certificate) }, { certificateLater: true });
+      const key = toHex(req.txs[0]);
+      // `batch` collects the signature checks instead of running them: already done for this header
+      const seen = this.checked.delete(key) ? { batch: [] } : {};
+      if (this.checked.size > 64) this.checked.clear();
+      this.l.commitBlock({ header: meta.header, txs, cert: meta.certified[0]?.cert ?? ({} as Certificate) }, { certificateLater: true, ...seen });
       for (const c of meta.certified) this.l.attachCertificate(this.chain, c.height, c.cert);
     } catch (e) {
       db.exec('ROLLBACK');
