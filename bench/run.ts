@@ -35,6 +35,7 @@ const MODULES: Module[] = [
   { name: 'sync', file: 'sync.bench', fn: 'benchSync' },
   { name: 'share', file: 'share.bench', fn: 'benchShare' },
   { name: 'cluster', file: 'cluster.bench', fn: 'benchCluster' },
+  { name: 'engines', file: 'engines.bench', fn: 'benchEngines', takesOptions: true },
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

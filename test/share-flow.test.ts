@@ -24,7 +24,7 @@ import { toHex } from '../src-main/codec/hex';
 import type { PatientEntry } from '../src-main/emr/patients';
 import type { TrichainNode } from '../src-main/node/node';
 
-const SHARED = join(__dirname, '..', '..', 'shared', 'data', 'fhir');
+const SHARED = process.env.TRICHAIN_SHARED_DATA ? join(process.env.TRICHAIN_SHARED_DATA, 'fhir') : join(__dirname, '..', '..', 'shared', 'data', 'fhir');
 const bundle = (prefix: string) => JSON.parse(readFileSync(join(SHARED, readdirSync(SHARED).find((f) => f.startsWith(prefix))!), 'utf8'));
 const YEAR = 365 * 24 * 3600 * 1000;
 const ALL_TIME = { start: 0, end: Date.now() + YEAR };
@@ -82,6 +82,8 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
     await c.sync();
     expect(listConsents(c.stMary.ledger.state('patient'), milan.pk).map((x) => x.consentId)).toContain(consentId);
     expect(consentToFhir(listConsents(c.stMary.ledger.state('patient'), milan.pk)[0]).provision.purpose[0].code).toBe('HRESCH');
+    // Codes travel with HL7's displays (v3-ActCode) and the category words.
+    expect(consentToFhir(listConsents(c.stMary.ledger.state('patient'), milan.pk)[0]).provision.class.every((k) => typeof k.display === 'string' && k.display !== k.code)).toBe(true);
 
     researchRequest = fileShareRequest(c.research, { patient: milan.pk, purpose: 'HRESCH', categories: ['condition', 'medication', 'encounter', 'observation', 'lab', 'demographics'], period: ALL_TIME }).requestId;
     await c.sync();

@@ -21,6 +21,7 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: () => import('./commands/demo'),
   validators: () => import('./commands/validators'),
   package: () => import('./commands/package'),
+  testnet: () => import('./commands/testnet'),
 };
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {

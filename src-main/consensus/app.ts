@@ -224,6 +224,8 @@ export interface ValidatorEnginesOptions extends LedgerAppOptions {
   log?(line: string): void;
   onAttach?(chain: ChainId, validators: number): void;
   onDecide?(chain: ChainId, height: number, txs: number, round: number): void;
+  /** Chains another engine runs (CometBFT: src-main/node/cometbft.ts); the embedded engine leaves them alone. */
+  skip?(chain: ChainId): boolean;
 }
 
 export class ValidatorEngines {
@@ -250,7 +252,7 @@ export class ValidatorEngines {
   /** True when this node should run consensus for `chain` now. */
   private wants(chain: ChainId): boolean {
     const { ledger } = this.node;
-    if (!ledger.hasGenesis(chain)) return false;
+    if (!ledger.hasGenesis(chain) || this.o.skip?.(chain)) return false;
     const vs = ledger.validatorsAt(chain, ledger.height(chain) + 1);
     return vs.length > 1 && vs.some((v) => bytesEqual(v.blsPk, this.node.identity.blsPublicKey));
   }

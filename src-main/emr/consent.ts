@@ -12,6 +12,7 @@ import type { StateReader } from '../ledger/rules/types';
 import type { TrichainNode } from '../node/node';
 import { purposeDisplay } from '../../src-shared/vocabulary';
 import type { Category, SensitivityCode } from './labels';
+import { CATEGORY_WORDS, SENSITIVITY_WORDS } from '../../src-shared/vocabulary';
 
 export type Grantee = { entity: Uint8Array } | { kind: 'insurer' | 'research' | 'public-health' | 'hospital' };
 
@@ -108,8 +109,8 @@ export function consentToFhir(c: ConsentState, opts: { patientRef?: string; gran
         },
       ],
       purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: c.purpose, display: purposeDisplay(c.purpose) }],
-      class: c.categories.map((cat) => ({ system: 'https://trichain.invalid/fhir/CodeSystem/category', code: cat })),
-      securityLabel: (c.sensitivity as string[]).map((s) => ({ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: s })),
+      class: c.categories.map((cat) => ({ system: 'https://trichain.invalid/fhir/CodeSystem/category', code: cat, display: CATEGORY_WORDS[cat as Category] ?? cat })),
+      securityLabel: (c.sensitivity as string[]).map((s) => ({ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: s, display: SENSITIVITY_WORDS[s as SensitivityCode]?.display ?? s })),
     },
   };
 }

@@ -99,3 +99,26 @@ export function checkCertificate(
   if (!Number.isSafeInteger(cert.round) || cert.round < 0) return { ok: false, reason: 'certificate round is invalid' };
   return verifyQuorum(bls, validators, cert.signers, voteMessage(genesis, height, cert.round, 'precommit', blockHash), cert.signature);
 }
+
+/**
+ * Certificates made on CometBFT (consensus/cometbft, docs/consensus.md): each validator signs a
+ * block only after it was decided, in its vote extension at the next height, and the next proposer
+ * aggregates a quorum. They are precommit-shaped (the same voteMessage, so the ledger, catch-up sync
+ * and cross-chain proofs verify them unchanged) at this reserved round, which the embedded engine
+ * never reaches (it would take 2^31 - 1 round timeouts at one height).
+ */
+export const DECIDED_ROUND = 0x7fffffff;
+
+/**
+ * The placeholder a block is stored with while its certificate is on its way (a CometBFT block's
+ * certificate lands two heights later): no signer, the infinity signature. It never verifies.
+ */
+export function pendingCertificate(n: number): Certificate {
+  const signature = new Uint8Array(SIGNATURE_LENGTH);
+  signature[0] = 0xc0;
+  return { round: DECIDED_ROUND, signers: new Uint8Array(bitmapLength(n)), signature };
+}
+
+export function isPendingCertificate(c: Certificate | undefined): boolean {
+  return !!c && c.round === DECIDED_ROUND && c.signers instanceof Uint8Array && c.signers.every((b) => b === 0);
+}

@@ -19,7 +19,7 @@ export const genesisHash = (g: Genesis): Uint8Array => domainHash(`${g.chain}/ge
 export const blockHash = (h: BlockHeader): Uint8Array => domainHash(`${h.chain}/block`, h as unknown as Canonical);
 
 export const validatorsHash = (vs: ValidatorInfo[]): Uint8Array =>
-  domainHash('validators', vs.map((v) => ({ name: v.name, blsPk: v.blsPk })));
+  domainHash('validators', vs.map((v): Canonical => (v.consensusKey ? { name: v.name, blsPk: v.blsPk, consensusKey: v.consensusKey } : { name: v.name, blsPk: v.blsPk })));
 
 export function txSigningBytes(tx: Omit<SignedTx, 'sig'>): Uint8Array {
   const { chain, type, author, nonce, time, body } = tx;

@@ -9,22 +9,20 @@
  */
 import { canonicalDecode, canonicalEncode, bytesEqual, type Canonical } from '../codec/canonical';
 import { toHex } from '../codec/hex';
-import type { BlsApi } from '../crypto/bls-types';
+import type { BatchItem, BlsApi } from '../crypto/bls-types';
 import type { DB } from '../storage/db';
-import { checkCertificate } from './certificate';
+import { certificateItem, txSignatureItems } from './batch-verify';
+import { BlockRejected } from './errors';
+import { checkCertificate, isPendingCertificate, pendingCertificate } from './certificate';
 import { blockHash, decodeBlock, encodeBlock, genesisHash, sigsHash, txBytes, txId, txRoot, txSigningBytes, validatorsHash } from './encoding';
 import { putValidators, validatorsAt } from './rules/common';
 import { RULES } from './rules/index';
 import { memberKey } from './rules/members';
 import { TxRejected, type TxContext, type StateReader } from './rules/types';
 import { SqlState } from './state';
-import { CHAINS, HASH_LENGTH, type Block, type BlockHeader, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from './types';
+import { CHAINS, HASH_LENGTH, type Block, type BlockHeader, type Certificate, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from './types';
 
-export class BlockRejected extends Error {
-  constructor(readonly chain: ChainId, readonly height: number, readonly reason: string) {
-    super(`${chain} chain block ${height} refused: ${reason}`);
-  }
-}
+export { BlockRejected };
 
 export interface Head {
   height: number;
@@ -48,6 +46,7 @@ export class Ledger {
       block: db.prepare('SELECT bytes FROM blocks WHERE chain = ? AND height = ?').pluck(),
       blocksFrom: db.prepare('SELECT height, hash, bytes FROM blocks WHERE chain = ? AND height >= ? ORDER BY height LIMIT ?'),
       putBlock: db.prepare('INSERT INTO blocks (chain, height, hash, bytes) VALUES (?, ?, ?, ?)'),
+      setBlockBytes: db.prepare('UPDATE blocks SET bytes = ? WHERE chain = ? AND height = ?'),
       putTx: db.prepare('INSERT INTO txs (chain, id, height, idx, type, author, nonce) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       hasTx: db.prepare('SELECT 1 FROM txs WHERE chain = ? AND id = ?').pluck(),
       hasNonce: db.prepare('SELECT 1 FROM txs WHERE chain = ? AND author = ? AND nonce = ?').pluck(),
@@ -254,21 +253,32 @@ export class Ledger {
   /**
    * Verifies a complete block (everything checkProposal checks, plus its commit certificate) and
    * stores it with its state changes atomically.
+   *
+   * `certificateLater`: the caller (the CometBFT application, whose consensus already decided this
+   * block) stores it with a pending certificate; attachCertificate adds the real one when it lands.
+   * Such a block is not served to syncing peers nor used in proofs until then (certifiedHeight).
    */
-  commitBlock(block: Block): void {
-    const { header, txs, cert } = block;
+  commitBlock(block: Block, opts: { certificateLater?: boolean; batch?: BatchItem[] } = {}): void {
+    const { header, txs } = block;
+    let cert = block.cert;
     const chain = header?.chain;
     if (!CHAINS.includes(chain)) throw new BlockRejected('hospital', header?.height ?? -1, 'unknown chain');
     const hash = blockHash(header);
     // Signatures first (the expensive part, and independent of the chain's state)...
-    this.checkTxSignatures(chain, header.height, txs);
-    const bytes = encodeBlock(block);
+    // (`batch`: commitBlocks checks them, with the certificates, for many blocks at once)
+    if (opts.batch) txSignatureItems(chain, header.height, txs, opts.batch);
+    else this.checkTxSignatures(chain, header.height, txs);
+    if (opts.certificateLater) cert = pendingCertificate(this.validatorsAt(chain, header.height).length);
+    const bytes = encodeBlock({ header, txs, cert });
     // ...then everything that depends on the head, under the write lock, so that another process
     // committing to the same database in between is seen as a height conflict, never half-applied.
     this.db.transaction(() => {
       this.checkHeader(header, txs, this.head(chain));
-      const c = checkCertificate(this.bls, this.validatorsAt(chain, header.height), header.genesis, header.height, hash, cert);
-      if (!c.ok) throw new BlockRejected(chain, header.height, c.reason);
+      if (opts.batch && !opts.certificateLater) opts.batch.push(certificateItem(this.bls, this.validatorsAt(chain, header.height), header, hash, cert));
+      else if (!opts.certificateLater) {
+        const c = checkCertificate(this.bls, this.validatorsAt(chain, header.height), header.genesis, header.height, hash, cert);
+        if (!c.ok) throw new BlockRejected(chain, header.height, c.reason);
+      }
       this.applyTxs(header, txs, false);
       this.q.putBlock.run(chain, header.height, hash, bytes);
       txs.forEach((tx, i) => {
@@ -278,6 +288,56 @@ export class Ledger {
         this.q.markOutbox.run(`height ${header.height}`, id);
       });
     }).immediate();
+  }
+
+  /**
+   * Verifies and stores consecutive blocks (catch-up sync) with every check commitBlock makes, but
+   * the transaction signatures and commit certificates of all of them in one batch: random linear
+   * combination, one multi-pairing (BlsApi.batchVerify; a certificate enters it as its signers'
+   * aggregate key, which is sound because every validator key was admitted with a proof of
+   * possession). All or nothing: if any check fails, nothing of the batch stays and the blocks are
+   * committed one by one, so the first bad block is refused with its reason and those before it
+   * are stored.
+   */
+  commitBlocks(blocks: Block[]): void {
+    if (blocks.length <= 1) {
+      for (const b of blocks) this.commitBlock(b);
+      return;
+    }
+    const refused = new Error('batch refused');
+    try {
+      this.db.transaction(() => {
+        const batch: BatchItem[] = [];
+        for (const b of blocks) this.commitBlock(b, { batch });
+        if (batch.length > 0 && !this.bls.batchVerify(batch)) throw refused;
+      }).immediate();
+    } catch (e) {
+      if (e !== refused && !(e instanceof BlockRejected)) throw e;
+      for (const b of blocks) this.commitBlock(b);
+    }
+  }
+
+  /**
+   * Adds the certificate of a block stored with a pending one (commitBlock certificateLater), after
+   * checking it against the validator set in force at that height. Throws BlockRejected.
+   */
+  attachCertificate(chain: ChainId, height: number, cert: Certificate): void {
+    this.db.transaction(() => {
+      const block = this.block(chain, height);
+      if (!block) throw new BlockRejected(chain, height, 'no such block to certify');
+      const hash = blockHash(block.header);
+      const c = checkCertificate(this.bls, this.validatorsAt(chain, height), block.header.genesis, height, hash, cert);
+      if (!c.ok) throw new BlockRejected(chain, height, c.reason);
+      if (!isPendingCertificate(block.cert)) return; // already certified (any valid certificate will do)
+      this.q.setBlockBytes.run(encodeBlock({ ...block, cert }), chain, height);
+    }).immediate();
+  }
+
+  /** The highest height up to which every block carries its certificate (blocks above wait for theirs). */
+  certifiedHeight(chain: ChainId): number {
+    let h = this.height(chain);
+    while (h > 0 && isPendingCertificate(this.block(chain, h)?.cert)) h--;
+    return h;
   }
 
   /** Decodes and commits a block from its wire bytes (sync). */
@@ -360,6 +420,8 @@ export class Ledger {
       let prevTime = g.time;
       let expected = 1;
       const page = 256;
+      // Blocks above the certified height wait for a certificate that lands later (CometBFT).
+      const certified = this.certifiedHeight(chain);
       for (;;) {
         const rows = this.q.blocksFrom.all(chain, expected, page) as { height: number; hash: Buffer; bytes: Buffer }[];
         for (const row of rows) {
@@ -376,8 +438,10 @@ export class Ledger {
           if (hdr.chain !== chain || hdr.height !== h) return fail('header names another chain or height');
           const hash = blockHash(hdr);
           const vs = this.validatorsAt(chain, h);
-          const c = checkCertificate(this.bls, vs, genesisH, h, hash, b.cert);
-          if (!c.ok) return fail(`commit certificate: ${c.reason}`);
+          if (!isPendingCertificate(b.cert) || h <= certified) {
+            const c = checkCertificate(this.bls, vs, genesisH, h, hash, b.cert);
+            if (!c.ok) return fail(`commit certificate: ${c.reason}`);
+          }
           if (!bytesEqual(hash, new Uint8Array(row.hash))) return fail('stored hash does not match the block');
           if (!bytesEqual(hdr.genesis, genesisH)) return fail('genesis hash differs');
           if (!bytesEqual(hdr.prevHash, prev)) return fail('previous-block hash does not link');

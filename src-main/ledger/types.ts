@@ -19,6 +19,8 @@ export interface ValidatorInfo {
   name: string;
   blsPk: Uint8Array;
   pop: Uint8Array;
+  /** Its CometBFT validator key (ed25519 public key, 32 bytes), on chains run by CometBFT. */
+  consensusKey?: Uint8Array;
 }
 
 /** A member registered at genesis (founding organizations, with their encryption keys). */

@@ -260,6 +260,17 @@ export class TrichainNode extends EventEmitter {
     this.emit('block', { chain: block.header.chain, height: block.header.height, txs: block.txs.length });
   }
 
+  /** Commits consecutive blocks from sync, verified together (Ledger.commitBlocks), then announces each stored one. */
+  commitBlocks(blocks: Block[]): void {
+    const chain = blocks[0]?.header.chain;
+    const before = chain ? this.ledger.height(chain) : 0;
+    try {
+      this.ledger.commitBlocks(blocks);
+    } finally {
+      for (const b of blocks) if (chain && b.header.height > before && b.header.height <= this.ledger.height(chain)) this.emit('block', { chain, height: b.header.height, txs: b.txs.length });
+    }
+  }
+
   outbox(status?: OutboxEntry['status']): OutboxEntry[] {
     const rows = this.db
       .prepare(`SELECT id, chain, bytes, status, created, detail FROM outbox ${status ? 'WHERE status = ?' : ''} ORDER BY created`)

@@ -4,6 +4,7 @@
  *   TrichainNode        the chains, keys, mempool and offline queue (node.ts)
  *   + Daemon            peer server (HTTPS, mutual TLS), catch-up, relay of the offline queue (daemon.ts)
  *   + ValidatorEngines  a consensus engine for each chain this node validates with others (consensus/app.ts)
+ *   + CometEngines      or, with `cometbft`, one supervised CometBFT per chain whose validators run it (node/cometbft.ts)
  *   + block listeners   workflows that advance when a block commits (the share workflow: emr/share)
  *
  * `trichain start` (cli/commands/start.ts), the demo consortium (app/demo.ts) and the app's own
@@ -22,6 +23,7 @@ import { EventEmitter } from 'node:events';
 import { ValidatorEngines, type ValidatorEnginesOptions } from '../consensus/app';
 import type { BlockEvent } from '../consensus/host';
 import { parseAddress } from '../net/client';
+import { CometEngines } from './cometbft';
 import { readConfig, writeConfig } from './config';
 import { runDaemon, type Daemon, type DaemonOptions } from './daemon';
 import type { OutboxEntry, TrichainNode } from './node';
@@ -41,6 +43,11 @@ export interface RuntimeOptions {
   });
   /** Consensus engines for the chains this node validates with others (needs peers). */
   consensus?: false | ValidatorEnginesOptions;
+  /**
+   * Run CometBFT (docs/consensus.md) for the chains whose validators all run it; the embedded
+   * engines skip those chains. `binary` is the cometbft executable (npm run cometbft builds it).
+   */
+  cometbft?: { binary: string; onCommit?(chain: string, height: number, txs: number): void };
   log?(line: string): void;
 }
 
@@ -80,6 +87,7 @@ export class NodeRuntime extends EventEmitter {
     readonly daemon: Daemon | null,
     readonly engines: ValidatorEngines | null,
     private readonly log?: (line: string) => void,
+    readonly comet: CometEngines | null = null,
   ) {
     super();
     const onBlock = (e: BlockEvent) => {
@@ -133,6 +141,7 @@ export class NodeRuntime extends EventEmitter {
       else this.daemon?.off(ev, f);
     }
     this.engines?.close();
+    await this.comet?.stop();
     await this.daemon?.close();
   }
 }
@@ -140,10 +149,23 @@ export class NodeRuntime extends EventEmitter {
 /** Starts a node's runtime: the daemon (unless peers: false), then the consensus engines. */
 export async function startRuntime(node: TrichainNode, opts: RuntimeOptions = {}): Promise<NodeRuntime> {
   const daemon = opts.peers === false ? null : await listenWithFallback(node, { log: opts.log, ...(opts.peers ?? {}) }, opts.log);
+  let comet: CometEngines | null = null;
+  if (daemon && opts.cometbft) {
+    comet = new CometEngines(node, { binary: opts.cometbft.binary, log: opts.log, onCommit: opts.cometbft.onCommit });
+    try {
+      await comet.start();
+    } catch (e) {
+      await comet.stop();
+      await daemon.close();
+      throw new Error(`cannot start CometBFT: ${(e as Error).message}`);
+    }
+  }
+  const cometChains = new Set<string>(comet?.chains() ?? []);
   let engines: ValidatorEngines | null = null;
   if (daemon && opts.consensus !== false) {
-    engines = new ValidatorEngines(node, daemon, { log: opts.log, ...(opts.consensus ?? {}) });
+    const c = opts.consensus ?? {};
+    engines = new ValidatorEngines(node, daemon, { log: opts.log, ...c, skip: (chain) => cometChains.has(chain) || (c.skip?.(chain) ?? false) });
     engines.start();
   }
-  return new NodeRuntime(node, daemon, engines, opts.log);
+  return new NodeRuntime(node, daemon, engines, opts.log, comet);
 }

@@ -38,12 +38,13 @@ export class NodeSyncStore implements SyncStore {
     return this.node.ledger.hasGenesis(chain) ? this.node.ledger.genesisHash(chain) : null;
   }
 
+  /** Peers are offered certified blocks only (a CometBFT block's certificate lands two heights later). */
   height(chain: ChainId): number {
-    return this.node.ledger.hasGenesis(chain) ? this.node.ledger.height(chain) : 0;
+    return this.node.ledger.hasGenesis(chain) ? this.node.ledger.certifiedHeight(chain) : 0;
   }
 
   blockBytes(chain: ChainId, height: number): Uint8Array | null {
-    return this.node.ledger.hasGenesis(chain) ? this.node.ledger.blockBytes(chain, height) : null;
+    return this.node.ledger.hasGenesis(chain) && height <= this.node.ledger.certifiedHeight(chain) ? this.node.ledger.blockBytes(chain, height) : null;
   }
 
   /** Verifies and stores a block (throws BlockRejected with the reason), then emits 'block'. */
@@ -57,6 +58,22 @@ export class NodeSyncStore implements SyncStore {
     }
     if (block.header?.chain !== chain) throw new BlockRejected(chain, this.node.ledger.height(chain) + 1, 'block belongs to another chain');
     this.node.commitBlock(block);
+  }
+
+  /** Verifies consecutive blocks together (Ledger.commitBlocks), then emits 'block' for each. */
+  appendBlocks(chain: ChainId, list: Uint8Array[]): void {
+    if (!this.node.ledger.hasGenesis(chain)) throw new Error(`no genesis for the ${chain} chain`);
+    const first = this.node.ledger.height(chain) + 1;
+    const blocks = list.map((bytes, i) => {
+      try {
+        const b = decodeBlock(bytes);
+        if (b.header?.chain !== chain) throw new Error('block belongs to another chain');
+        return b;
+      } catch (e) {
+        throw new BlockRejected(chain, first + i, (e as Error).message);
+      }
+    });
+    this.node.commitBlocks(blocks);
   }
 
   blob(hash: Uint8Array): Uint8Array | null {

@@ -26,12 +26,17 @@
  * block (default 1000 ms); --propose-timeout: the base propose timeout (default 3000 ms, and at
  * least twice the block interval). --advertise: the address validators dial to reach this node
  * (default the listen address), exchanged between peers (src-main/node/validators.ts).
+ * --engine cometbft: the chains this node validates with others whose validators name CometBFT
+ * keys run on CometBFT instead, one supervised `cometbft` per chain (src-main/node/cometbft.ts;
+ * build it once with `npm run cometbft`); the others stay on the embedded engine.
+ *   TRICHAIN_COMETBFT chain=<c> home=<dir>         (CometBFT runs this chain)
  * Stops cleanly on SIGTERM or SIGINT.
  */
 import { writeConfig } from '../../node/config';
 import { startRuntime, type NodeRuntime } from '../../node/runtime';
 import { startLocalApi } from '../../node/local-api';
 import type { RelayEvent } from '../../node/relay';
+import { cometbftBinary, MISSING_COMETBFT } from '../../consensus/cometbft/process';
 import { DEFAULT_TIMEOUTS } from '../../consensus/state-machine';
 import type { ChainId } from '../../ledger/types';
 import { parseAddress } from '../../net/client';
@@ -66,7 +71,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     'block-interval': { type: 'string' },
     'propose-timeout': { type: 'string' },
     'log-commits': { type: 'boolean', default: false },
+    engine: { type: 'string', default: 'embedded' },
   });
+  if (values.engine !== 'embedded' && values.engine !== 'cometbft') throw new CliError('--engine must be embedded or cometbft', 2);
+  const cometBinary = values.engine === 'cometbft' ? cometbftBinary(io.env as NodeJS.ProcessEnv) : null;
+  if (values.engine === 'cometbft' && !cometBinary) throw new CliError(MISSING_COMETBFT, 3);
   const dir = requireOpt(values.data, '--data DIR');
   let listen: { host: string; port: number } | undefined;
   try {
@@ -94,6 +103,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     runtime = await startRuntime(node, {
       log,
       peers: { listen, syncIntervalMs, resubmitAfterMs, syncBatch, advertise: values.advertise },
+      cometbft: cometBinary
+        ? { binary: cometBinary, onCommit: values['log-commits'] ? (chain, h, txs) => io.out(`TRICHAIN_COMMIT chain=${chain} height=${h} txs=${txs} round=0`) : undefined }
+        : undefined,
       consensus: {
         emptyBlockMs: blockInterval,
         timeouts: {
@@ -113,9 +125,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     });
   } catch (e) {
     node.close();
-    throw new CliError(`cannot start the peer server: ${(e as Error).message}`, 1);
+    throw new CliError(/CometBFT/.test((e as Error).message) ? (e as Error).message : `cannot start the peer server: ${(e as Error).message}`, 1);
   }
   const daemon = runtime.daemon!;
+  for (const c of runtime.comet?.chains() ?? []) io.out(`TRICHAIN_COMETBFT chain=${c} home=${dir}/cometbft/${c}`);
   runtime.on('genesis', (e: { chain: string; peer: string }) => io.out(`TRICHAIN_GENESIS chain=${e.chain} peer=${e.peer}`));
   runtime.on('sync-progress', (p: SyncProgress) => io.out(`TRICHAIN_SYNC chain=${p.chain} height=${p.height} target=${p.target}`));
   runtime.on('synced', (e: { chain: string; height: number; applied: number }) => io.out(`TRICHAIN_SYNCED chain=${e.chain} height=${e.height} applied=${e.applied}`));

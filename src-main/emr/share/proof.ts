@@ -19,7 +19,7 @@
 import { bytesEqual, canonicalDecode, canonicalEncode, type Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
 import type { BlsApi } from '../../crypto/bls-types';
-import { quorumSigners } from '../../ledger/certificate';
+import { isPendingCertificate, quorumSigners } from '../../ledger/certificate';
 import { blockHash, genesisHash, txId, txSigningBytes, validatorsHash, voteMessage } from '../../ledger/encoding';
 import type { Ledger } from '../../ledger/ledger';
 import { inclusionProof, verifyInclusion } from '../../ledger/merkle';
@@ -60,6 +60,7 @@ function locate(ledger: Ledger, chain: ChainId, id: Uint8Array): { ev: TxEvidenc
   const loc = ledger.txLocation(chain, id);
   if (!loc) throw new Error(`transaction ${toHex(id).slice(0, 16)}… is not committed on the ${chain} chain`);
   const block = ledger.block(chain, loc.height)!;
+  if (isPendingCertificate(block.cert)) throw new Error(`the ${chain} block at height ${loc.height} is not certified yet (on CometBFT a block's certificate lands two heights later); try again shortly`);
   const leaves = block.txs.map(txId);
   const { sig, ...tx } = block.txs[loc.index];
   return {

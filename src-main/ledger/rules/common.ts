@@ -77,7 +77,7 @@ export function validatorsAt(state: StateReader, height: number): ValidatorInfo[
 
 export const validatorChangeBody = z
   .object({
-    add: z.array(z.object({ name, blsPk, pop: blsSig }).strict()).max(100),
+    add: z.array(z.object({ name, blsPk, pop: blsSig, consensusKey: bytes(32).optional() }).strict()).max(100),
     remove: z.array(blsPk).max(100),
     effectiveHeight: z.number().int().positive(),
     /** Bitmap of current validators who approved, and their aggregate signature. */

@@ -1,0 +1,94 @@
+/**
+ * Runs one `cometbft start` and keeps it running: restarted after a crash (with a growing pause,
+ * at most 5 s), stopped with SIGTERM (SIGKILL after a grace period), its output appended to
+ * HOME/cometbft.log.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where `npm run cometbft` puts the binary; TRICHAIN_COMETBFT overrides it. */
+export function cometbftBinary(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.TRICHAIN_COMETBFT) return existsSync(env.TRICHAIN_COMETBFT) ? env.TRICHAIN_COMETBFT : null;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, '.tools', 'bin', 'cometbft');
+    if (existsSync(p)) return p;
+    dir = resolve(dir, '..');
+  }
+  return null;
+}
+
+export const MISSING_COMETBFT = 'CometBFT is not built here: run `npm run cometbft` (needs Go; builds the pinned release into .tools/bin)';
+
+export class CometProcess {
+  private child: ChildProcess | null = null;
+  private stopping = false;
+  private restarts = 0;
+  private log: WriteStream;
+  private exitWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly binary: string,
+    readonly home: string,
+    private readonly onEvent?: (line: string) => void,
+  ) {
+    this.log = createWriteStream(join(home, 'cometbft.log'), { flags: 'a' });
+  }
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.spawnOnce();
+  }
+
+  private spawnOnce(): void {
+    const c = spawn(this.binary, ['start', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = c;
+    c.stdout!.pipe(this.log, { end: false });
+    c.stderr!.pipe(this.log, { end: false });
+    c.on('exit', (code, signal) => {
+      this.child = null;
+      const w = this.exitWaiters;
+      this.exitWaiters = [];
+      w.forEach((f) => f());
+      if (this.stopping) return;
+      this.restarts++;
+      const pause = Math.min(5000, 250 * 2 ** Math.min(this.restarts, 5));
+      this.onEvent?.(`cometbft (${this.home}) exited (${signal ?? code}); restarting in ${pause} ms`);
+      setTimeout(() => {
+        if (!this.stopping && !this.child) this.spawnOnce();
+      }, pause).unref();
+    });
+  }
+
+  /** Kills the process without stopping supervision (tests: a crash). */
+  crash(): void {
+    this.child?.kill('SIGKILL');
+  }
+
+  /** Stops supervision and the process: SIGTERM (or `signal`), SIGKILL after `graceMs`. */
+  async stop(graceMs = 5000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    this.stopping = true;
+    const c = this.child;
+    if (c) {
+      const exited = new Promise<void>((r) => this.exitWaiters.push(r));
+      c.kill(signal);
+      const t = setTimeout(() => c.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(t);
+    }
+  }
+
+  close(): void {
+    this.log.end();
+  }
+}
