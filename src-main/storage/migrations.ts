@@ -48,4 +48,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE sign_guard_state (chain TEXT PRIMARY KEY, state BLOB NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  // 5: patients hold their own keys (issue 13): the custodial activation codes are gone. Where a
+  // patient has not enrolled, pk is the hospital's provisional id and x25519 is empty.
+  `
+  UPDATE emr_patients SET activation = NULL;
+  `,
 ];
