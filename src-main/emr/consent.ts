@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { toHex } from '../codec/hex';
 import type { LabelsBody } from '../ledger/rules/hospital';
 import { deriveGranteeKey, type DerivedKey } from '../crypto/keystore';
-import { consentOf, granteeKeyOf, type ConsentGrantBody, type ConsentState } from '../ledger/rules/patient';
+import { consentOf, granteeKeyOf, ownerOfGranteeKey, type ConsentGrantBody, type ConsentState } from '../ledger/rules/patient';
 import type { StateReader } from '../ledger/rules/types';
 import type { TrichainNode } from '../node/node';
 import type { Category, SensitivityCode } from './labels';
@@ -84,6 +84,15 @@ export function listConsents(state: StateReader, patient: Uint8Array): ConsentSt
     .scan(`patient-consents/${toHex(patient)}/`)
     .map(([k]) => consentOf(state, k.slice(k.lastIndexOf('/') + 1)))
     .filter((c): c is ConsentState => !!c);
+}
+
+/**
+ * The consents signed with one of a patient's per-grantee keys (what a share request names): the
+ * patient chain says whose key it is. Empty when the key is registered to nobody.
+ */
+export function consentsSignedWith(state: StateReader, key: Uint8Array): ConsentState[] {
+  const owner = ownerOfGranteeKey(state, key);
+  return owner ? listConsents(state, owner).filter((c) => toHex(c.patient) === toHex(key)) : [];
 }
 
 export interface Requester {

@@ -23,7 +23,7 @@ import { getMember } from '../../ledger/rules/members';
 import { requestOf, type ShareRequestState } from '../../ledger/rules/social';
 import { releaseCommitment, releaseLeafHash, releaseRoot, SALT_BYTES, sourceTag } from '../../ledger/release';
 import type { TrichainNode } from '../../node/node';
-import { decideConsent, labelsAllowed, listConsents, type ConsentDecision } from '../consent';
+import { consentsSignedWith, decideConsent, labelsAllowed, type ConsentDecision } from '../consent';
 import { ownerOfGranteeKey } from '../../ledger/rules/patient';
 import { assertSafeHarbor, deidentify, DROPPED_RESOURCE_TYPES } from '../deid/index';
 import { toBundle } from '../fhir/index';
@@ -124,7 +124,7 @@ export function requestPatient(node: TrichainNode, req: Pick<ShareRequestState, 
 function decide(node: TrichainNode, req: ShareRequestState, now: number) {
   const entity = getMember(node.ledger.state('social'), req.entity);
   const owner = requestPatient(node, req);
-  const consents = owner ? listConsents(node.ledger.state('patient'), owner).filter((c) => toHex(c.patient) === toHex(req.patient)) : [];
+  const consents = consentsSignedWith(node.ledger.state('patient'), req.patient);
   const decision: ConsentDecision = owner
     ? decideConsent(consents, { entity: req.entity, kind: entity?.kind }, req.purpose, req.categories as Category[], now)
     : { ok: false, reason: 'the request names no patient key registered on the patient chain' };
