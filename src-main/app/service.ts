@@ -18,6 +18,8 @@ import { fromHex, toHex, utf8 } from '../codec/hex';
 import { getMember } from '../ledger/rules/members';
 import { requestOf } from '../ledger/rules/social';
 import { ownerOfGranteeKey } from '../ledger/rules/patient';
+import { recoveryPhrase } from '../crypto/keystore';
+import { makeEnrolmentRequest } from '../emr/enrol';
 import { CHAINS, type ChainId } from '../ledger/types';
 import { quorum } from '../ledger/certificate';
 import { TrichainNode } from '../node/node';
@@ -307,6 +309,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const name = i.role === 'clinician' ? (i.organization || i.displayName) : i.displayName;
       const node = await TrichainNode.init(ownDir, { role, name, passphrase: unlockSecret(), found: role === 'hospital', kind: i.entityKind });
       addRole('self', 'This node', node);
+      // The patient's keys were made here; the phrase is returned this once and never stored.
+      if (role === 'patient') return { identity: identityView(node), recoveryPhrase: recoveryPhrase(node.identity), enrolmentRequest: makeEnrolmentRequest(node.identity) };
       return { identity: identityView(node) };
     },
     async 'network.join'(i: { invite: string }) {
