@@ -3,7 +3,10 @@
  * which Milan Beatty's laptop made his keys and enrolled at St Mary:
  *  - no file in a hospital's data folder contains or unlocks the patient's secret keys;
  *  - a hospital cannot produce a consent the validators accept as the patient's;
- *  - consents are signed with a key per grantee, never the main key.
+ *  - consents are signed with a key per grantee, never the main key;
+ *  - the research institute and the insurer, both holding packages about Milan, find no common
+ *    identifier of him in their data folders or what they decrypted (keys, record ids, FHIR ids,
+ *    content hashes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,6 +14,7 @@ import { join } from 'node:path';
 import { mnemonicToEntropy } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { makeConsortium, PASS, type Consortium } from './support/consortium';
+import { canonicalDecode } from '../src-main/codec/canonical';
 import { toHex } from '../src-main/codec/hex';
 import { createIdentity, deriveGranteeKey, loadKeystore, parseKeystore, recoveryPhrase } from '../src-main/crypto/keystore';
 import { DEMO_PASSPHRASE } from '../src-main/app/demo';
@@ -23,6 +27,7 @@ import { fileShareRequest, openPackage } from '../src-main/emr/share/entity';
 import { processShareRequest } from '../src-main/emr/share/provider';
 import { myRecords } from '../src-main/emr/patient-view';
 import { getMember } from '../src-main/ledger/rules/members';
+import { requestOf } from '../src-main/ledger/rules/social';
 import { TxRejected } from '../src-main/ledger/rules/types';
 import { testKey } from '../src-main/ledger/test-fixtures';
 import type { TrichainNode } from '../src-main/node/node';
@@ -54,7 +59,7 @@ function foundIn(files: string[], needles: { what: string; bytes: Buffer[] }[]):
   return hits;
 }
 
-describe('patients hold their own keys', () => {
+describe('patients hold their own keys; entities cannot link them', () => {
   let c: Consortium;
   let milan: PatientEntry;
   let laptop: TrichainNode;
@@ -185,5 +190,42 @@ describe('patients hold their own keys', () => {
     const req = fileShareRequest(c.research, { patient: fakeGrantee.pk, purpose: 'HRESCH', categories: ['condition', 'note'], period: ALL_TIME }).requestId;
     await c.sync();
     expect(processShareRequest(st, req)).toMatchObject({ status: 'refused' });
+  });
+
+  it('the research institute and the insurer hold no common identifier of the patient', async () => {
+    // What identifies Milan anywhere: his main key, his FHIR ids, the record ids, content and blob hashes.
+    const st = c.stMary;
+    const ids = patientRecordIds(st, laptop.identity.blsPublicKey);
+    const global: { what: string; bytes: Buffer[] }[] = [
+      { what: 'main key', bytes: encodings(laptop.identity.blsPublicKey) },
+      { what: 'provisional id', bytes: encodings(provisional) },
+      { what: 'patient FHIR id', bytes: [Buffer.from(milan.fhirId)] },
+    ];
+    for (const id of ids) {
+      const info = recordInfo(st, id);
+      const fhirId = readRecord(st, id).resource.id!;
+      global.push({ what: `record id ${id}`, bytes: [Buffer.from(id)] }, { what: `FHIR id ${fhirId}`, bytes: [Buffer.from(fhirId)] });
+      global.push({ what: `content hash of ${id}`, bytes: encodings(info.meta.contentHash) }, { what: `blob hash of ${id}`, bytes: encodings(info.meta.blobHash) });
+    }
+    for (const e of [c.research, c.insurer]) {
+      // what the entity decrypted, besides its files
+      const opened = openPackage(e, requests[e === c.research ? 'research' : 'insurer']);
+      const files = filesUnder(e.paths.dir);
+      const inFiles = foundIn(files, global);
+      const inPackage = global.filter((g) => g.bytes.some((b) => Buffer.from(JSON.stringify(opened.bundle)).includes(b))).map((g) => g.what);
+      expect([...inFiles, ...inPackage], `${e.config.name} holds identifiers of the patient`).toEqual([]);
+    }
+    // The keys that name the patient to each entity differ, and nothing in either share names the other's.
+    const own = (who: 'research' | 'insurer') => {
+      const r = requestOf(c[who].ledger.state('social'), requests[who])!;
+      const publish = c[who].ledger.block('social', r.publishHeight!)!.txs.find((t) => t.type === 'share.publish' && (t.body as { requestId: string }).requestId === requests[who])!;
+      const evidence = canonicalDecode((publish.body as { evidence: Uint8Array }).evidence);
+      return { key: r.patient, text: Buffer.concat([Buffer.from(JSON.stringify(evidence, (_k, v) => (v instanceof Uint8Array ? toHex(v) : v))), Buffer.from(JSON.stringify(openPackage(c[who], requests[who]).bundle))]) };
+    };
+    const a = own('research');
+    const b = own('insurer');
+    expect(toHex(a.key)).not.toBe(toHex(b.key));
+    expect(a.text.includes(Buffer.from(toHex(b.key)))).toBe(false);
+    expect(b.text.includes(Buffer.from(toHex(a.key)))).toBe(false);
   });
 });

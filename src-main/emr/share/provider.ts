@@ -183,7 +183,7 @@ export function processShareRequest(node: TrichainNode, requestId: string, now =
   sealed.dataKey.fill(0);
   const release = node.submit('hospital', 'records.release', {
     requestId, packageHash, root,
-    consent: { consentId: c.consentId, grantTx: c.grantTx, patient: c.patient, categories: c.categories, sensitivity: c.sensitivity, period: c.period },
+    consent: { consentId: c.consentId, grantTx: c.grantTx, patient: c.patient, owner: c.owner, categories: c.categories, sensitivity: c.sensitivity, period: c.period },
     records: released.map(({ recordId, version, salt, released: r }) => ({ recordId, version, salt, released: r })),
   });
   const work: ShareWork = {
