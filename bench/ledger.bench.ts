@@ -106,6 +106,11 @@ function consortium(bls: BlsApi, validators: TestKey[], patients: TestKey[], key
   });
 }
 
+/** Each patient registers its key for the grantee (consents are signed with such keys, issue 13). */
+function granteeKeyTxs(bls: BlsApi, patients: TestKey[], grantees: TestKey[]): SignedTx[] {
+  return patients.map((p, i) => signTx(bls, p, { chain: 'patient', type: 'consent.key', nonce: 0, time: 1_700_000_000_000, body: { key: grantees[i].pk, pop: grantees[i].pop } }));
+}
+
 function consentTxs(bls: BlsApi, patients: TestKey[], round: number, count: number): SignedTx[] {
   return Array.from({ length: count }, (_, i) => {
     const p = patients[i % patients.length];
@@ -150,7 +155,8 @@ async function blockThroughput(bls: BlsApi, txPerBlock: number, blocks: number):
   const validators = [0, 1, 2, 3].map((i) => testKey(bls, `hospital-${i}`));
   const patients = Array.from({ length: PATIENTS }, (_, i) => testKey(bls, `patient-${i}`));
   const tSign = performance.now();
-  const rounds = Array.from({ length: blocks + 1 }, (_, r) => consentTxs(bls, patients, r, txPerBlock)); // [0] warms up
+  const grantees = patients.map((p) => testKey(bls, `${p.name}-for-research`));
+  const rounds = Array.from({ length: blocks + 1 }, (_, r) => consentTxs(bls, grantees, r, txPerBlock)); // [0] warms up
   const signMs = performance.now() - tSign;
 
   // Variants of the BLS API seen by the ledger. Only batchVerify (used for transaction signatures)
@@ -166,6 +172,10 @@ async function blockThroughput(bls: BlsApi, txPerBlock: number, blocks: number):
   const rawDir = tempDir('trichain-bench-raw-');
   const rawDb = openDatabase(join(rawDir, 'raw.db'));
   const all = [full1, loop1, stub1, ...four];
+  // Setup (untimed): the patients' keys for the grantee, one block on every replica.
+  const setupTxs = granteeKeyTxs(bls, patients, grantees);
+  for (const x of [full1, loop1, stub1]) committedBlock(PATIENTS, produceBlock(x.ledger, 'patient', setupTxs, [x.key]).block);
+  committedBlock(PATIENTS, produceBlockInProcess(four, 'patient', setupTxs, { proposer: 0 }));
 
   const raw: RawRows[] = [];
   let seen = stateRows(stub1.ledger);
@@ -219,7 +229,7 @@ async function blockThroughput(bls: BlsApi, txPerBlock: number, blocks: number):
       );
       // n = 4 in-process validators, proposer rotating
       let b4: Block | null = null;
-      const tFour = timeIt(() => (b4 = produceBlockInProcess(four, 'patient', txs, { proposer: r % 4 })));
+      const tFour = timeIt(() => (b4 = produceBlockInProcess(four, 'patient', txs, { proposer: (r + 1) % 4 })));
       const block4 = committedBlock(txPerBlock, b4);
       if (block4.cert.signers[0] !== 0b1111) throw new Error('bench: n = 4 certificate does not carry all four signers');
       if (keep) {
@@ -230,7 +240,7 @@ async function blockThroughput(bls: BlsApi, txPerBlock: number, blocks: number):
         times.four.push(tFour);
       }
     }
-    for (const rep of all) must(rep.ledger.height('patient') === blocks + 1, 'every replica reaching the last height');
+    for (const rep of all) must(rep.ledger.height('patient') === blocks + 2, 'every replica reaching the last height');
     const h4 = four.map((x) => x.ledger.head('patient').hash);
     must(h4.every((h) => Buffer.from(h).equals(Buffer.from(h4[0]))), 'the four replicas agreeing on the head');
 

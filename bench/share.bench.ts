@@ -73,8 +73,8 @@ export async function benchShare(): Promise<BenchRow[]> {
     await c.sync();
     const laptop = await c.addPatientLaptop(milan, c.stMary);
     const YEAR = 365 * 86_400_000;
-    grantConsent(laptop, { grantee: { entity: c.research.identity.blsPublicKey }, purpose: 'HRESCH', categories: ['condition', 'observation', 'lab', 'vital-signs', 'medication', 'encounter', 'procedure', 'immunization', 'demographics'], period: { start: 0, end: Date.now() + YEAR } });
-    const req = fileShareRequest(c.research, { patient: milan.pk, purpose: 'HRESCH', categories: ['condition', 'observation', 'lab', 'vital-signs', 'medication', 'encounter', 'procedure', 'immunization', 'demographics'], period: { start: -3e12, end: Date.now() + YEAR } }).requestId;
+    const { key: forResearch } = grantConsent(laptop, { grantee: { entity: c.research.identity.blsPublicKey }, purpose: 'HRESCH', categories: ['condition', 'observation', 'lab', 'vital-signs', 'medication', 'encounter', 'procedure', 'immunization', 'demographics'], period: { start: 0, end: Date.now() + YEAR } });
+    const req = fileShareRequest(c.research, { patient: Buffer.from(forResearch, 'hex'), purpose: 'HRESCH', categories: ['condition', 'observation', 'lab', 'vital-signs', 'medication', 'encounter', 'procedure', 'immunization', 'demographics'], period: { start: -3e12, end: Date.now() + YEAR } }).requestId;
     await c.sync();
     t = performance.now();
     const outcome = processShareRequest(c.stMary, req);
@@ -105,7 +105,7 @@ export async function benchShare(): Promise<BenchRow[]> {
     // constant-size attestation, wrapped key, labels summary, signature), for this ~500-record
     // share and for a small one; beside it, the same transaction had the attestation listed every
     // source record (record id, version, content hash), as it did before the Merkle attestation.
-    const small = fileShareRequest(c.research, { patient: milan.pk, purpose: 'HRESCH', categories: ['immunization'], period: { start: -3e12, end: Date.now() + YEAR } }).requestId;
+    const small = fileShareRequest(c.research, { patient: Buffer.from(forResearch, 'hex'), purpose: 'HRESCH', categories: ['immunization'], period: { start: -3e12, end: Date.now() + YEAR } }).requestId;
     await c.sync();
     if (processShareRequest(c.stMary, small).status !== 'published') throw new Error('small share was not published');
     await c.sync();

@@ -245,14 +245,20 @@ const def = <Req extends z.ZodType, Res extends z.ZodType>(d: MethodDef<Req, Res
 const signedMethods = {
   'identity.create': def({
     signed: true,
-    description: 'Create this node\'s identity (key pair stays on the node) and register it.',
+    description: 'Create this node\'s identity (key pair stays on the node) and register it. A patient gets, once, the recovery phrase of their keys and the enrolment request their hospital enters.',
     request: z.object({
       role: RoleSchema,
       displayName: z.string().trim().min(1).max(200),
       organization: z.string().trim().max(200).optional(),
       entityKind: z.enum(ENTITY_KINDS).optional(),
     }).strict(),
-    response: z.object({ identity: IdentitySchema }),
+    response: z.object({
+      identity: IdentitySchema,
+      /** Patients only, returned this once: the 24-word BIP-39 phrase that restores the keys on a new device. */
+      recoveryPhrase: z.string().optional(),
+      /** Patients only: the `trichain-enrol:` request (public keys and proofs) for the hospital (`trichain enrol`). */
+      enrolmentRequest: z.string().optional(),
+    }),
   }),
   'network.join': def({
     signed: true,

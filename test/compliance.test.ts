@@ -57,7 +57,7 @@ describe('a rogue provider cannot release what the consent does not allow', () =
     });
     return c.stMary.sign('hospital', 'records.release', {
       requestId, packageHash: new Uint8Array(32).fill(7), root: releaseRoot(records.map((r) => r.leaf)),
-      consent: { consentId: consent.consentId, grantTx: consent.grantTx, patient: consent.patient, categories: consent.categories, sensitivity: consent.sensitivity, period: consent.period },
+      consent: { consentId: consent.consentId, grantTx: consent.grantTx, patient: consent.patient, owner: consent.owner, categories: consent.categories, sensitivity: consent.sensitivity, period: consent.period },
       records: records.map((r) => r.body),
     });
   }
@@ -83,7 +83,8 @@ describe('a rogue provider cannot release what the consent does not allow', () =
     const { consentId } = grantConsent(laptop, { grantee: { entity: c.research.identity.blsPublicKey }, purpose: 'HRESCH', categories: [...WIDE], period: { start: 0, end: Date.now() + YEAR } });
     await c.sync();
     wide = consentNamed(consentId);
-    legitRequest = fileShareRequest(c.research, { patient: milan.pk, purpose: 'HRESCH', categories: [...WIDE], period: { start: -3e12, end: Date.now() + YEAR } }).requestId;
+    // The research institute knows Milan by his key for it (wide.patient), never his main key.
+    legitRequest = fileShareRequest(c.research, { patient: wide.patient, purpose: 'HRESCH', categories: [...WIDE], period: { start: -3e12, end: Date.now() + YEAR } }).requestId;
     await c.sync();
     expect(processShareRequest(c.stMary, legitRequest).status).toBe('published');
     await c.sync();
@@ -146,7 +147,7 @@ describe('a rogue provider cannot release what the consent does not allow', () =
 
   it('revoked consent: release and publication are refused by validators, and the entity refuses a hand-built proof', async () => {
     const { consentId } = grantConsent(laptop, { grantee: { entity: c.research.identity.blsPublicKey }, purpose: 'HRESCH', categories: ['condition'], period: { start: 0, end: Date.now() + YEAR } });
-    const req = fileShareRequest(c.research, { patient: milan.pk, purpose: 'HRESCH', categories: ['condition'], period: { start: -3e12, end: Date.now() + YEAR } }).requestId;
+    const req = fileShareRequest(c.research, { patient: wide.patient, purpose: 'HRESCH', categories: ['condition'], period: { start: -3e12, end: Date.now() + YEAR } }).requestId;
     await c.sync();
     const consent = consentNamed(consentId);
     const cond = labelled(milan.pk).filter((i) => i.labels.category === 'condition' && i.labels.sensitivity.length === 0).map((i) => i.recordId);
@@ -176,7 +177,7 @@ describe('a rogue provider cannot release what the consent does not allow', () =
     // It ended just before the honest package was published (so that publication, too, lies outside it).
     const publishedAt = packageFileOf(c.research, legitRequest).proof.publish.header.time;
     const { consentId } = grantConsent(laptop, { grantee: { entity: c.research.identity.blsPublicKey }, purpose: 'HRESCH', categories: ['condition'], period: { start: 0, end: publishedAt - 1 } });
-    const req = fileShareRequest(c.research, { patient: milan.pk, purpose: 'HRESCH', categories: ['condition'], period: { start: -3e12, end: Date.now() + YEAR } }).requestId;
+    const req = fileShareRequest(c.research, { patient: wide.patient, purpose: 'HRESCH', categories: ['condition'], period: { start: -3e12, end: Date.now() + YEAR } }).requestId;
     await c.sync();
     const consent = consentNamed(consentId);
     const cond = labelled(milan.pk).filter((i) => i.labels.category === 'condition' && i.labels.sensitivity.length === 0).map((i) => i.recordId);

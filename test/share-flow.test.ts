@@ -20,7 +20,7 @@ import { getMember } from '../src-main/ledger/rules/members';
 import { requestOf } from '../src-main/ledger/rules/social';
 import { releaseOf } from '../src-main/ledger/rules/release';
 import { openBlob, packageAad, unwrapWith } from '../src-main/emr/record-crypto';
-import { toHex } from '../src-main/codec/hex';
+import { fromHex, toHex } from '../src-main/codec/hex';
 import type { PatientEntry } from '../src-main/emr/patients';
 import type { TrichainNode } from '../src-main/node/node';
 
@@ -36,6 +36,9 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
   let bob: PatientEntry;
   let laptop: TrichainNode;
   let researchRequest: string;
+  /** The patients' keys for the research institute: what requests and proofs name. */
+  let milanForResearch: Uint8Array;
+  let bobForResearch: Uint8Array;
 
   beforeAll(async () => {
     c = await makeConsortium();
@@ -78,14 +81,16 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
   });
 
   it('consent, request, share, verify, decrypt: the package is de-identified and excludes sensitive records', async () => {
-    const { consentId } = grantConsent(laptop, { grantee: { entity: c.research.identity.blsPublicKey }, purpose: 'HRESCH', categories: [...RESEARCH_CATEGORIES], period: ALL_TIME });
+    const granted = grantConsent(laptop, { grantee: { entity: c.research.identity.blsPublicKey }, purpose: 'HRESCH', categories: [...RESEARCH_CATEGORIES], period: ALL_TIME });
+    const { consentId } = granted;
+    milanForResearch = fromHex(granted.key, 48);
     await c.sync();
     expect(listConsents(c.stMary.ledger.state('patient'), milan.pk).map((x) => x.consentId)).toContain(consentId);
     expect(consentToFhir(listConsents(c.stMary.ledger.state('patient'), milan.pk)[0]).provision.purpose[0].code).toBe('HRESCH');
     // Codes travel with HL7's displays (v3-ActCode) and the category words.
     expect(consentToFhir(listConsents(c.stMary.ledger.state('patient'), milan.pk)[0]).provision.class.every((k) => typeof k.display === 'string' && k.display !== k.code)).toBe(true);
 
-    researchRequest = fileShareRequest(c.research, { patient: milan.pk, purpose: 'HRESCH', categories: ['condition', 'medication', 'encounter', 'observation', 'lab', 'demographics'], period: ALL_TIME }).requestId;
+    researchRequest = fileShareRequest(c.research, { patient: milanForResearch, purpose: 'HRESCH', categories: ['condition', 'medication', 'encounter', 'observation', 'lab', 'demographics'], period: ALL_TIME }).requestId;
     await c.sync();
     const preview = previewShare(c.stMary, researchRequest);
     expect(preview.allowed).toBe(true);
@@ -122,8 +127,8 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
     expect(hiv.length).toBeGreaterThan(0);
     expect(eth.length).toBeGreaterThan(0);
     const bobLaptop = await c.addPatientLaptop(bob, c.stMary);
-    grantConsent(bobLaptop, { grantee: { kind: 'research' }, purpose: 'HRESCH', categories: [...RESEARCH_CATEGORIES], period: ALL_TIME });
-    const req = fileShareRequest(c.research, { patient: bob.pk, purpose: 'HRESCH', categories: [...RESEARCH_CATEGORIES], period: ALL_TIME }).requestId;
+    bobForResearch = fromHex(grantConsent(bobLaptop, { grantee: { kind: 'research' }, purpose: 'HRESCH', categories: [...RESEARCH_CATEGORIES], period: ALL_TIME }).key, 48);
+    const req = fileShareRequest(c.research, { patient: bobForResearch, purpose: 'HRESCH', categories: [...RESEARCH_CATEGORIES], period: ALL_TIME }).requestId;
     await c.sync();
     expect(processShareRequest(c.stMary, req).status).toBe('published');
     await c.sync();
@@ -140,8 +145,9 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
   });
 
   it('entity A cannot decrypt entity B\'s package, and their pseudonyms for one patient do not link', async () => {
-    const { consentId } = grantConsent(laptop, { grantee: { kind: 'insurer' }, purpose: 'HPAYMT', categories: ['condition', 'demographics'], period: ALL_TIME });
-    const req = fileShareRequest(c.insurer, { patient: milan.pk, purpose: 'HPAYMT', categories: ['condition', 'demographics'], period: ALL_TIME }).requestId;
+    const { consentId, key: insurerKey } = grantConsent(laptop, { grantee: { kind: 'insurer' }, purpose: 'HPAYMT', categories: ['condition', 'demographics'], period: ALL_TIME });
+    expect(insurerKey).not.toBe(toHex(milanForResearch));
+    const req = fileShareRequest(c.insurer, { patient: fromHex(insurerKey, 48), purpose: 'HPAYMT', categories: ['condition', 'demographics'], period: ALL_TIME }).requestId;
     await c.sync();
     expect(processShareRequest(c.stMary, req).status).toBe('published');
     await c.sync();
@@ -165,7 +171,7 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
   it('every tampering with a header, inclusion proof, message or key makes the proof fail', () => {
     const r = requestOf(c.research.ledger.state('social'), researchRequest)!;
     const good = finalizeProof(c.research.ledger, r.publishTx!);
-    const expect_ = { requestId: researchRequest, packageHash: r.packageHash!, entity: c.research.identity.blsPublicKey, entityKind: 'research', patient: milan.pk };
+    const expect_ = { requestId: researchRequest, packageHash: r.packageHash!, entity: c.research.identity.blsPublicKey, entityKind: 'research', patient: milanForResearch };
     const verify = (p: CrossChainProof) => verifyCrossChainProof(c.research.bls, p, trustOf(c.research), expect_);
     expect(verify(good).ok).toBe(true);
     const clone = (): CrossChainProof => structuredClone(good);
@@ -198,7 +204,7 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
     const consent = listConsents(laptop.ledger.state('patient'), milan.pk).find((x) => x.purpose === 'HRESCH' && x.status === 'active')!;
     revokeConsent(laptop, consent.consentId);
     await c.sync();
-    const req = fileShareRequest(c.research, { patient: milan.pk, purpose: 'HRESCH', categories: ['condition'], period: ALL_TIME }).requestId;
+    const req = fileShareRequest(c.research, { patient: milanForResearch, purpose: 'HRESCH', categories: ['condition'], period: ALL_TIME }).requestId;
     await c.sync();
     const outcome = processShareRequest(c.stMary, req);
     expect(outcome).toMatchObject({ status: 'refused' });
@@ -207,7 +213,7 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
     expect(myRequests(c.research).find((r) => r.requestId === req)).toMatchObject({ status: 'refused' });
     expect(() => openPackage(c.research, req)).toThrow(/revoked/);
     // an entity with no consent at all is refused too
-    const noConsent = fileShareRequest(c.insurer, { patient: bob.pk, purpose: 'HPAYMT', categories: ['condition'], period: ALL_TIME }).requestId;
+    const noConsent = fileShareRequest(c.insurer, { patient: bobForResearch, purpose: 'HPAYMT', categories: ['condition'], period: ALL_TIME }).requestId;
     await c.sync();
     expect(processShareRequest(c.stMary, noConsent)).toMatchObject({ status: 'refused', reason: expect.stringMatching(/no consent/) });
   });

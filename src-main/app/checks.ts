@@ -10,7 +10,7 @@ import { getMember } from '../ledger/rules/members';
 import { requestOf } from '../ledger/rules/social';
 import type { ConsentState } from '../ledger/rules/patient';
 import type { TrichainNode } from '../node/node';
-import { decideConsent, listConsents } from '../emr/consent';
+import { consentsSignedWith, decideConsent, listConsents } from '../emr/consent';
 import type { Category } from '../emr/labels';
 import { recordInfo } from '../emr/records';
 import { day } from './views';
@@ -18,9 +18,9 @@ import { day } from './views';
 /** How an insurer or researcher sees a patient: never the name, only a stable pseudonymous label. */
 export const pseudonymousLabel = (patientIdHex: string): string => `Patient ${patientIdHex.slice(0, 8)} (pseudonymous)`;
 
-/** The consents on the patient chain that name this entity (by key or by its kind). */
-export function consentsNaming(patientState: ConsentStateReader, patient: Uint8Array, entity: TrichainNode): ConsentState[] {
-  return listConsents(patientState, patient).filter((c) => {
+/** The consents signed with the patient's key `patientKey` (the one the entity knows) that name this entity (by key or by its kind). */
+export function consentsNaming(patientState: ConsentStateReader, patientKey: Uint8Array, entity: TrichainNode): ConsentState[] {
+  return consentsSignedWith(patientState, patientKey).filter((c) => {
     const g = c.grantee as { entity?: Uint8Array; kind?: string };
     return (g.entity && toHex(g.entity) === entity.publicKeyHex) || (g.kind !== undefined && g.kind === entity.config.kind);
   });
@@ -66,7 +66,7 @@ export function answerSummary(node: TrichainNode, requestId: string, who: string
   const req = requestOf(node.ledger.state('social'), requestId);
   if (!req) throw new ApiError('NOT_FOUND', `request ${requestId} is not on the social chain`);
   const kind = getMember(node.ledger.state('social'), req.entity)?.kind;
-  const d = decideConsent(listConsents(node.ledger.state('patient'), req.patient), { entity: req.entity, kind }, req.purpose, req.categories as Category[], now);
+  const d = decideConsent(consentsSignedWith(node.ledger.state('patient'), req.patient), { entity: req.entity, kind }, req.purpose, req.categories as Category[], now);
   if (d.ok) {
     return { who, what: `Approve request ${requestId}: de-identify, encrypt for the entity and publish with a cross-chain proof`, chain: ['hospital', 'social', 'patient'], details: [] };
   }

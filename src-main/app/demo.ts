@@ -5,7 +5,7 @@
  *
  *   stMary     St Mary Hospital         hospital; founds the network; sole validator of all three chains
  *   riverside  Riverside Clinic         hospital member (not a validator): its transactions relay to St Mary
- *   patient    Milan Beatty's laptop    patient; activated from St Mary's custodial keystore; patient chain only
+ *   patient    Milan Beatty's laptop    patient; makes its own keys and enrols at both hospitals; patient chain only
  *   insurer    Acme Health Insurance    entity (kind insurer); social chain only
  *   research   Institute for Outcomes Research   entity (kind research); social chain only
  *
@@ -23,7 +23,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { toHex } from '../codec/hex';
-import { getMember } from '../ledger/rules/members';
 import type { ChainId } from '../ledger/types';
 import { CHAIN_POLICY } from '../net/acl';
 import { acceptInvite, inviteFromNodeValues, joinRequest, localGenesisHex } from '../node/join';
@@ -37,7 +36,8 @@ import { admitPeer } from '../node/admit';
 import { classifyResource } from '../emr/classify/index';
 import { loadDemoBundles } from '../emr/demo/index';
 import { myRecords } from '../emr/patient-view';
-import { findPatientByFhirId, indexKnownPatient, patientKeystorePath, type PatientEntry } from '../emr/patients';
+import { enrolPatient, makeEnrolmentRequest } from '../emr/enrol';
+import { registerPatient, type PatientEntry } from '../emr/patients';
 import { importBundle, storeRecord, toLabelsBody, type FhirResource } from '../emr/records';
 import type { RecordLink } from '../ledger/rules/patient';
 
@@ -84,7 +84,7 @@ export const DEMO_ROLES: Readonly<Record<DemoRole, DemoRoleInfo>> = Object.freez
     nodeRole: 'patient',
     dir: 'patient',
     description:
-      "Milan's own laptop, activated from the keystore St Mary created at registration. Replicates only the patient chain; shows Milan's records from both hospitals; grants and revokes consent; shows who accessed what.",
+      "Milan's own laptop: it made Milan's keys (no hospital holds them) and enrolled at both hospitals. Replicates only the patient chain; shows Milan's records from both hospitals; grants and revokes consent, each signed with a key for that grantee; shows who accessed what.",
   },
   insurer: {
     label: 'Acme Health Insurance — claims desk',
@@ -111,7 +111,7 @@ export interface DemoPatient {
   /** BLS public key, hex. */
   pk: string;
   fhirId: string;
-  /** The hospital that registered the patient (and holds the custodial keystore). */
+  /** The hospital that registered the patient. */
   hospital: DemoRole;
   /** The demo role whose node is this patient's own laptop, if any. */
   laptop?: DemoRole;
@@ -344,7 +344,7 @@ function commitVia(ctx: Ctx, role: DemoRole): () => Promise<void> {
 
 async function createDemo(ctx: Ctx, bundles: { name: string; bundle: unknown }[]): Promise<DemoPatient[]> {
   const { base, passphrase } = ctx;
-  const init = (role: DemoRole, extra: { found?: boolean; network?: string; activate?: { file: string; code: string } } = {}) => {
+  const init = (role: DemoRole, extra: { found?: boolean; network?: string } = {}) => {
     const r = DEMO_ROLES[role];
     return TrichainNode.init(join(base, r.dir), { role: r.nodeRole, name: r.name, kind: r.kind, passphrase, scrypt: DEMO_SCRYPT, ...extra });
   };
@@ -386,15 +386,12 @@ async function createDemo(ctx: Ctx, bundles: { name: string; bundle: unknown }[]
   await importAt('riverside', 'Laurie McCullough');
 
   ctx.step("Recording Milan Beatty's visit at Riverside Clinic");
-  // Riverside knows Milan by the public keys on the patient chain (no new identity).
-  await settleOn('Riverside has the patient chain', [ctx.daemons.riverside!], [stMary, riverside], () => matchesHeads(riverside, stMary), ctx.timeoutMs);
-  const member = getMember(riverside.ledger.state('patient'), milan.pk);
-  if (!member) throw new DemoError('Milan Beatty is not on the patient chain at Riverside');
+  // Riverside registers Milan in its own index only (a provisional id): he has not enrolled yet,
+  // so the visit is wrapped for Riverside alone until he does.
+  const atRiverside = registerPatient(riverside, { fhirId: milan.fhirId, display: milan.display, birthYear: milan.birthYear });
   for (const resource of riversideVisit(milan.fhirId)) {
-    storeRecord(riverside, { resource, labels: toLabelsBody(classifyResource(resource)), patient: { pk: milan.pk, x25519: member.x25519Pk } });
+    storeRecord(riverside, { resource, labels: toLabelsBody(classifyResource(resource)), patient: atRiverside });
   }
-  // Riverside's local patient index lists Milan too (no activation code: St Mary holds the keystore).
-  indexKnownPatient(riverside, { pk: milan.pk, x25519: member.x25519Pk, fhirId: milan.fhirId, display: milan.display, birthYear: milan.birthYear });
 
   ctx.step('Riverside Clinic: waiting for St Mary to commit and replicate');
   await commitVia(ctx, 'riverside')();
@@ -408,12 +405,18 @@ async function createDemo(ctx: Ctx, bundles: { name: string; bundle: unknown }[]
   // St Mary, the validator, keeps a replica of every ciphertext (it serves them to the patient laptop).
   await settleOn('St Mary holds every record ciphertext', [stD], [stMary], () => holdsAllLinkedBlobs(stMary), ctx.timeoutMs, () => linkedBlobsHeld(stMary).held);
 
-  ctx.step("Activating Milan Beatty's laptop");
-  const fresh = findPatientByFhirId(stMary, milan.fhirId);
-  if (!fresh?.activation) throw new DemoError("St Mary holds no activation code for Milan Beatty's keystore");
-  const laptop = (ctx.nodes.patient = await init('patient', { activate: { file: patientKeystorePath(stMary, milan.pk), code: fresh.activation } }));
+  ctx.step("Milan Beatty's laptop makes his keys and enrols at both hospitals");
+  // The keys are made on the laptop; the hospitals receive only its enrolment request (public keys
+  // and proof of possession). The recovery phrase would be shown to Milan once; the demo keeps none.
+  const laptop = (ctx.nodes.patient = await init('patient'));
   await joinStMary(ctx, 'patient', laptop, invite);
+  const request = makeEnrolmentRequest(laptop.identity);
+  await enrolPatient(stMary, { fhirId: milan.fhirId, request });
+  await settleOn('Riverside sees Milan enrolled', [ctx.daemons.riverside!], [stMary, riverside], () => matchesHeads(riverside, stMary), ctx.timeoutMs);
+  await enrolPatient(riverside, { fhirId: milan.fhirId, request, waitForCommit: commitVia(ctx, 'riverside') });
+  await commitVia(ctx, 'riverside')();
   const milanEntry = patients.find((p) => p.pk === toHex(milan.pk))!;
+  milanEntry.pk = laptop.publicKeyHex;
   milanEntry.laptop = 'patient';
   return patients;
 }

@@ -71,8 +71,11 @@ describe('service over the demo consortium', () => {
 
     await as('research');
     const visible = await call('patients.search', {});
-    expect(visible.patients.map((p) => p.id)).toContain(milan);
-    const { request } = await sign('shares.request', { patientId: milan, purpose: 'HRESCH', categories: ['condition', 'medication', 'encounter', 'demographics'], period: { from: '1900-01-01', to: '2030-01-01' } });
+    // The institute knows Milan only by his key for it: never his main key (issue 13, finding 3).
+    expect(visible.patients.map((p) => p.id)).not.toContain(milan);
+    expect(visible.patients).toHaveLength(1);
+    const milanForResearch = visible.patients[0].id;
+    const { request } = await sign('shares.request', { patientId: milanForResearch, purpose: 'HRESCH', categories: ['condition', 'medication', 'encounter', 'demographics'], period: { from: '1900-01-01', to: '2030-01-01' } });
 
     await as('stMary');
     const preview = await call('shares.preview', { requestId: request.id });
@@ -97,7 +100,7 @@ describe('service over the demo consortium', () => {
     expect(JSON.stringify(filed)).not.toMatch(/Milan|Beatty/);
     expect(filed.requests[0].patientName).toMatch(/pseudonymous/);
     // A second request, filed while the consent holds, is still pending when the patient revokes.
-    const again = (await sign('shares.request', { patientId: milan, purpose: 'HRESCH', categories: ['condition'], period: { from: '1900-01-01', to: '2030-01-01' } })).request;
+    const again = (await sign('shares.request', { patientId: milanForResearch, purpose: 'HRESCH', categories: ['condition'], period: { from: '1900-01-01', to: '2030-01-01' } })).request;
 
     await as('patient');
     const revoked = await sign('consents.revoke', { consentId: consent.id });
@@ -107,8 +110,8 @@ describe('service over the demo consortium', () => {
     // After the revocation, a new request is refused when it is filed (before any signature),
     // and the institute's patient picker says the consent is revoked.
     await as('research');
-    expect((await call('patients.search', {})).patients.find((p) => p.id === milan)?.consentStatus).toBe('revoked');
-    const late = await dispatch(svc, 'sign.prepare', { method: 'shares.request', input: { patientId: milan, purpose: 'HRESCH', categories: ['condition'], period: { from: '1900-01-01', to: '2030-01-01' } } }, 'renderer');
+    expect((await call('patients.search', {})).patients.find((p) => p.id === milanForResearch)?.consentStatus).toBe('revoked');
+    const late = await dispatch(svc, 'sign.prepare', { method: 'shares.request', input: { patientId: milanForResearch, purpose: 'HRESCH', categories: ['condition'], period: { from: '1900-01-01', to: '2030-01-01' } } }, 'renderer');
     expect(late).toMatchObject({ ok: false, error: { code: 'CONSENT_REFUSED', message: expect.stringMatching(/revoked the consent that named you/) } });
 
     // St Mary answers the pending one: the sign dialog describes a refusal, not an approval.

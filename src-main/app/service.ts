@@ -17,6 +17,9 @@ import { ApiError, purposeLabel, type ApiHandlers, type ApiOutput, type ChartRes
 import { fromHex, toHex, utf8 } from '../codec/hex';
 import { getMember } from '../ledger/rules/members';
 import { requestOf } from '../ledger/rules/social';
+import { ownerOfGranteeKey } from '../ledger/rules/patient';
+import { recoveryPhrase } from '../crypto/keystore';
+import { makeEnrolmentRequest } from '../emr/enrol';
 import { CHAINS, type ChainId } from '../ledger/types';
 import { quorum } from '../ledger/certificate';
 import { TrichainNode } from '../node/node';
@@ -169,7 +172,13 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       throw new ApiError('BAD_REQUEST', `"${hexId}" is not a patient id (96 hex characters)`);
     }
   };
-  const patientName = (pk: Uint8Array): string | undefined => {
+  /** The patient (main key) behind a per-grantee key, where this session holds the patient chain. */
+  const ownerOf = (key: Uint8Array): Uint8Array | undefined => {
+    const st = holder('patient')?.ledger.state('patient');
+    return st ? ownerOfGranteeKey(st, key) : undefined;
+  };
+  const patientName = (key: Uint8Array): string | undefined => {
+    const pk = ownerOf(key) ?? key;
     for (const r of roles.values()) {
       if (r.node.config.role === 'hospital') {
         const p = findPatient(r.node, pk);
@@ -300,6 +309,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const name = i.role === 'clinician' ? (i.organization || i.displayName) : i.displayName;
       const node = await TrichainNode.init(ownDir, { role, name, passphrase: unlockSecret(), found: role === 'hospital', kind: i.entityKind });
       addRole('self', 'This node', node);
+      // The patient's keys were made here; the phrase is returned this once and never stored.
+      if (role === 'patient') return { identity: identityView(node), recoveryPhrase: recoveryPhrase(node.identity), enrolmentRequest: makeEnrolmentRequest(node.identity) };
       return { identity: identityView(node) };
     },
     async 'network.join'(i: { invite: string }) {
@@ -314,12 +325,16 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     async 'records.add'(i: Extract<SignAction, { method: 'records.add' }>['input']) {
       const node = nodeAs('clinician');
       const pk = pkOf(i.patientId);
+      // An enrolled patient (their key on the patient chain), or one registered here who has not
+      // enrolled yet (a provisional id: the record is wrapped for this organization only).
       const m = getMember(node.ledger.state('patient'), pk);
-      if (!m || m.role !== 'patient') throw new ApiError('NOT_FOUND', 'no such patient on the patient chain');
+      const local = findPatient(node, pk);
+      if ((!m || m.role !== 'patient') && !local) throw new ApiError('NOT_FOUND', 'no such patient at this hospital or on the patient chain');
+      const x25519 = m?.role === 'patient' ? m.x25519Pk : null;
       const resource = { ...i.resource, id: (i.resource as { id?: string }).id ?? `rec-${randomBytes(8).toString('hex')}` } as FhirResource;
       let labels = classifyResource(resource);
       if (i.raise && (i.raise.sensitivity?.length || i.raise.confidentiality)) labels = raiseLabels(labels, { sensitivity: i.raise.sensitivity, confidentiality: i.raise.confidentiality }, node.config.name);
-      const r = wrapTx(() => storeRecord(node, { resource, labels: toLabelsBody(labels), patient: { pk, x25519: m.x25519Pk } }));
+      const r = wrapTx(() => storeRecord(node, { resource, labels: toLabelsBody(labels), patient: { pk, x25519 } }));
       return { record: chartOfClinician(node, pk).find((x) => x.id === r.recordId)! };
     },
     async 'records.amend'(i: Extract<SignAction, { method: 'records.amend' }>['input']) {
@@ -401,7 +416,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       .state('social')
       .scan('request/')
       .map(([, v]) => v as unknown as NonNullable<ReturnType<typeof requestOf>>)
-      .filter((r) => r.status === 'published' && toHex(r.patient) === toHex(pk))
+      .filter((r) => r.status === 'published' && toHex(ownerOf(r.patient) ?? r.patient) === toHex(pk))
       .map((r) => ({ packageId: r.requestId, entityName: requestView(r, entities()).entity.name, sharedAt: iso(r.filedAt), categories: r.categories as Category[], resourceCount: 0 }));
   };
 

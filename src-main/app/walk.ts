@@ -61,17 +61,17 @@ export async function walkShare(demo: Demo, out: string, opts: { progress?(step:
     }
   };
   if (!milan) throw new WalkError('the patient consents', 'the demo has no patient with a laptop');
-  const patientPk = fromHex(milan.pk);
 
-  const consentId = await at('the patient consents', async () => {
-    const { consentId } = grantConsent(laptop, { grantee: { entity: research.identity.blsPublicKey }, purpose: 'HRESCH', categories: [...CATEGORIES], period: { start: Date.now() - 60_000, end: Date.now() + YEAR } });
-    await until(demo, 'the patient consents', 'St Mary holds the consent', () => !!consentOf(stMary.ledger.state('patient'), consentId), timeout);
-    return consentId;
+  // The consent is signed with Milan's key for the institute; the request names that key (never his main key).
+  const { consentId, key: patientKey } = await at('the patient consents', async () => {
+    const granted = grantConsent(laptop, { grantee: { entity: research.identity.blsPublicKey }, purpose: 'HRESCH', categories: [...CATEGORIES], period: { start: Date.now() - 60_000, end: Date.now() + YEAR } });
+    await until(demo, 'the patient consents', 'St Mary holds the consent', () => !!consentOf(stMary.ledger.state('patient'), granted.consentId), timeout);
+    return granted;
   });
   say('the patient consents', `${milan.name} signed consent ${consentId} on the patient chain (research, ${CATEGORIES.length} categories, no sensitive codes)`);
 
   const requestId = await at('the research institute requests', async () => {
-    const { requestId } = fileShareRequest(research, { patient: patientPk, purpose: 'HRESCH', categories: [...CATEGORIES], period: { start: -3e12, end: Date.now() + YEAR } });
+    const { requestId } = fileShareRequest(research, { patient: fromHex(patientKey, 48), purpose: 'HRESCH', categories: [...CATEGORIES], period: { start: -3e12, end: Date.now() + YEAR } });
     await until(demo, 'the research institute requests', 'St Mary holds the request', () => requestOf(stMary.ledger.state('social'), requestId)?.status === 'open', timeout);
     return requestId;
   });

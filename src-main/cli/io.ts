@@ -7,6 +7,8 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   /** Reads a passphrase: TRICHAIN_PASSPHRASE if set, otherwise a prompt on the terminal. */
   passphrase(prompt: string): Promise<string>;
+  /** Reads another secret (a recovery phrase): the environment variable `env` if set, otherwise a muted prompt. */
+  secret?(prompt: string, env: string): Promise<string>;
 }
 
 export class CliError extends Error {
@@ -20,19 +22,26 @@ export function processIO(): CliIO {
     out: (l) => process.stdout.write(l + '\n'),
     err: (l) => process.stderr.write(l + '\n'),
     env: process.env,
-    async passphrase(prompt) {
-      const fromEnv = process.env.TRICHAIN_PASSPHRASE;
-      if (fromEnv !== undefined) return fromEnv;
-      if (!process.stdin.isTTY) throw new CliError('no passphrase: set TRICHAIN_PASSPHRASE or run in a terminal', 2);
-      const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-      // Mute echo while the passphrase is typed.
-      const w = (rl as unknown as { _writeToOutput: (s: string) => void });
-      process.stderr.write(prompt);
-      w._writeToOutput = () => {};
-      const answer = await new Promise<string>((r) => rl.question('', r));
-      rl.close();
-      process.stderr.write('\n');
-      return answer;
+    passphrase(prompt) {
+      return readSecret(prompt, 'TRICHAIN_PASSPHRASE', 'passphrase');
+    },
+    secret(prompt, env) {
+      return readSecret(prompt, env, 'secret');
     },
   };
+}
+
+async function readSecret(prompt: string, env: string, what: string): Promise<string> {
+  const fromEnv = process.env[env];
+  if (fromEnv !== undefined) return fromEnv;
+  if (!process.stdin.isTTY) throw new CliError(`no ${what}: set ${env} or run in a terminal`, 2);
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // Mute echo while the secret is typed.
+  const w = (rl as unknown as { _writeToOutput: (s: string) => void });
+  process.stderr.write(prompt);
+  w._writeToOutput = () => {};
+  const answer = await new Promise<string>((r) => rl.question('', r));
+  rl.close();
+  process.stderr.write('\n');
+  return answer;
 }

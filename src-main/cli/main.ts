@@ -18,6 +18,8 @@ const commands: Record<string, () => Promise<Command>> = {
   invite: () => import('./commands/invite'),
   join: () => import('./commands/join'),
   admit: () => import('./commands/admit'),
+  enrol: () => import('./commands/enrol'),
+  'enrolment-request': () => import('./commands/enrolment-request'),
   demo: () => import('./commands/demo'),
   validators: () => import('./commands/validators'),
   package: () => import('./commands/package'),

@@ -6,7 +6,9 @@ import { fromB64u, toB64u, toHex, utf8 } from '../codec/hex';
 import { blstAvailable, createBls } from './bls';
 import { unwrapKey, wrapKey } from './envelope';
 import { newDataKey } from './aead';
-import { KeystoreError, createIdentity, identityFromSeed, loadKeystore, readPublicInfo, saveKeystore } from './keystore';
+import { validateMnemonic } from '@scure/bip39';
+import { wordlist } from '@scure/bip39/wordlists/english.js';
+import { KeystoreError, createIdentity, deriveGranteeKey, identityFromPhrase, identityFromSeed, loadKeystore, readPublicInfo, recoveryPhrase, saveKeystore } from './keystore';
 
 const FAST = { N: 2 ** 10 };
 let dir: string;
@@ -165,5 +167,43 @@ describe('keystore file', () => {
     await saveKeystore(p, id, pass);
     expect(JSON.parse(await fs.readFile(p, 'utf8')).kdf.N).toBe(32768);
     expect(toHex((await loadKeystore(p, pass)).blsPublicKey)).toBe(toHex(id.blsPublicKey));
+  });
+});
+
+describe('recovery phrase and per-grantee keys', () => {
+  const meta = { name: 'Milan', role: 'patient', created: '2026-01-01T00:00:00.000Z' };
+
+  it('the 24-word BIP-39 phrase restores the same keys, per-grantee keys included', () => {
+    const id = createIdentity(meta);
+    const phrase = recoveryPhrase(id);
+    expect(phrase.split(' ')).toHaveLength(24);
+    const back = identityFromPhrase(`  ${phrase.toUpperCase().replace(/ /g, '   ')}\n`, meta);
+    expect(toHex(back.blsPublicKey)).toBe(toHex(id.blsPublicKey));
+    expect(toHex(back.x25519PublicKey)).toBe(toHex(id.x25519PublicKey));
+    expect(toHex(deriveGranteeKey(back, 'entity:ab').pk)).toBe(toHex(deriveGranteeKey(id, 'entity:ab').pk));
+  });
+
+  it('refuses a mistyped word, a swapped word (checksum) and a short phrase', () => {
+    const words = recoveryPhrase(createIdentity(meta)).split(' ');
+    expect(() => identityFromPhrase([...words.slice(0, 23), 'notaword'].join(' '), meta)).toThrow(/recovery phrase is not valid/);
+    // a real word in the last place whose checksum does not fit
+    const wrong = wordlist.map((w) => [...words.slice(0, 23), w].join(' ')).find((p) => !validateMnemonic(p, wordlist))!;
+    expect(() => identityFromPhrase(wrong, meta)).toThrow(/not valid/);
+    expect(() => identityFromPhrase(words.slice(0, 12).join(' '), meta)).toThrow(/24 words/);
+  });
+
+  it('derives a distinct, valid key per grantee, unrelated to the main key', () => {
+    const bls = createBls();
+    const id = createIdentity(meta);
+    const a = deriveGranteeKey(id, 'entity:aa', bls);
+    const b = deriveGranteeKey(id, 'entity:bb', bls);
+    const other = deriveGranteeKey(createIdentity(meta), 'entity:aa', bls);
+    const keys = new Set([a.pk, b.pk, other.pk, id.blsPublicKey].map(toHex));
+    expect(keys.size).toBe(4);
+    const m = utf8('consent');
+    expect(bls.verify(a.pk, m, a.sign(m))).toBe(true);
+    expect(bls.verify(id.blsPublicKey, m, a.sign(m))).toBe(false);
+    expect(bls.popVerify(a.pk, a.proofOfPossession())).toBe(true);
+    expect(JSON.stringify(a)).not.toContain(toHex(a.sk));
   });
 });

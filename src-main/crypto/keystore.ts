@@ -19,6 +19,8 @@
  * passphrase from such an edit; both report "wrong passphrase".
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
+import { entropyToMnemonic, mnemonicToEntropy, validateMnemonic } from '@scure/bip39';
+import { wordlist as english } from '@scure/bip39/wordlists/english.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes, scrypt as scryptCb } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -36,6 +38,8 @@ export const SEED_LENGTH = 32;
 export const SALT_LENGTH = 16;
 export const INFO_BLS = 'trichain/bls';
 export const INFO_X25519 = 'trichain/x25519';
+/** Prefix of the HKDF info string of a per-grantee patient key (followed by the grantee id). */
+export const INFO_GRANTEE = 'trichain/grantee/v1/';
 /** scrypt defaults: N = 2^15, r = 8, p = 1 (RFC 7914 §2 interactive-use parameters). */
 export const DEFAULT_SCRYPT = Object.freeze({ N: 2 ** 15, r: 8, p: 1 });
 /** Bounds accepted when saving (MIN) and loading (both): keep tests fast, refuse DoS-sized files. */
@@ -125,6 +129,60 @@ export function identityFromSeed(seed: Uint8Array, meta: IdentityMeta, bls: BlsA
   });
   seeds.set(id, s);
   return id;
+}
+
+/**
+ * The identity's seed as a BIP-39 recovery phrase (24 English words: the 32-byte seed is the
+ * phrase's entropy, so the phrase restores exactly this identity). Shown to the patient once.
+ */
+export function recoveryPhrase(identity: Identity): string {
+  const seed = seeds.get(identity);
+  if (!seed) throw new KeystoreError('keystore: not an identity made by createIdentity/loadKeystore', 'INVALID_ARGUMENT');
+  return entropyToMnemonic(seed, english);
+}
+
+/** Rebuilds an identity from its recovery phrase; a mistyped word or a wrong checksum is refused. */
+export function identityFromPhrase(phrase: string, meta: IdentityMeta, bls: BlsApi = defaultBls()): Identity {
+  const words = String(phrase ?? '').normalize('NFKD').trim().toLowerCase().split(/\s+/).join(' ');
+  if (words.split(' ').length !== 24 || !validateMnemonic(words, english))
+    throw new KeystoreError('recovery phrase is not valid: 24 words from the BIP-39 English list, as written down', 'INVALID_ARGUMENT');
+  const seed = mnemonicToEntropy(words, english);
+  try {
+    return identityFromSeed(seed, meta, bls);
+  } finally {
+    seed.fill(0);
+  }
+}
+
+/** A BLS key pair derived from an identity's seed for one purpose; the secret never leaves the node. */
+export interface DerivedKey {
+  readonly pk: Uint8Array;
+  readonly sk: Uint8Array;
+  sign(msg: Uint8Array): Uint8Array;
+  proofOfPossession(): Uint8Array;
+}
+
+/**
+ * A patient's key for one grantee (DESIGN.md §5): BLS KeyGen(HKDF(seed, "trichain/grantee/v1/" +
+ * granteeId)). Deterministic, so a restored identity signs with the same keys; unlinkable to the
+ * main key and to every other grantee's key without the seed.
+ */
+export function deriveGranteeKey(identity: Identity, granteeId: string, bls: BlsApi = defaultBls()): DerivedKey {
+  const seed = seeds.get(identity);
+  if (!seed) throw new KeystoreError('keystore: not an identity made by createIdentity/loadKeystore', 'INVALID_ARGUMENT');
+  if (typeof granteeId !== 'string' || granteeId.length === 0 || granteeId.length > 200) throw new KeystoreError('keystore: grantee id must be 1 to 200 characters', 'INVALID_ARGUMENT');
+  const ikm = hkdf(sha256, seed, undefined, utf8(INFO_GRANTEE + granteeId), 32);
+  const sk = bls.keygen(ikm);
+  ikm.fill(0);
+  const pk = bls.publicKey(sk);
+  return Object.freeze({
+    pk,
+    sk,
+    sign: (msg: Uint8Array) => bls.sign(sk, msg),
+    proofOfPossession: () => bls.popProve(sk),
+    toJSON: () => ({ pk: toHex(pk) }),
+    [Symbol.for('nodejs.util.inspect.custom')]: () => `DerivedKey(${toHex(pk).slice(0, 16)}…)`,
+  });
 }
 
 /** A new identity from 32 fresh random bytes. `created` defaults to now. */

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../codec/hex';
 import type { LabelsBody } from '../ledger/rules/hospital';
-import { consentOf, type ConsentGrantBody, type ConsentState } from '../ledger/rules/patient';
+import { deriveGranteeKey, type DerivedKey } from '../crypto/keystore';
+import { consentOf, granteeKeyOf, ownerOfGranteeKey, type ConsentGrantBody, type ConsentState } from '../ledger/rules/patient';
 import type { StateReader } from '../ledger/rules/types';
 import type { TrichainNode } from '../node/node';
 import { purposeDisplay } from '../../src-shared/vocabulary';
@@ -25,17 +26,54 @@ export interface ConsentInput {
 }
 
 
-/** The patient grants a consent from their own node (their key signs it). */
-export function grantConsent(node: TrichainNode, c: ConsentInput): { consentId: string; status: 'committed' | 'pending' } {
-  if (node.config.role !== 'patient') throw new Error('only the patient signs a consent');
-  const consentId = `consent-${toHex(randomBytes(12))}`;
-  const r = node.submit('patient', 'consent.grant', {
-    consentId, patient: node.identity.blsPublicKey, grantee: c.grantee as never, purpose: c.purpose,
-    categories: c.categories, sensitivity: c.sensitivity ?? [], period: c.period,
-  });
-  return { consentId, status: r.status };
+/** The grantee's id in the derivation of the patient's key for it: `entity:<BLS key hex>` or `kind:<kind>`. */
+export function granteeId(g: Grantee): string {
+  if ('entity' in g) return `entity:${toHex(g.entity)}`;
+  return `kind:${g.kind}`;
 }
 
+/**
+ * The patient's key for one grantee (derived from the seed on the patient's device). A consent that
+ * names a kind of entity is signed with the key for that kind, which every entity of the kind sees:
+ * a consent naming one entity keeps the patient unlinkable across entities.
+ */
+export function granteeKey(node: TrichainNode, g: Grantee): DerivedKey {
+  if (node.config.role !== 'patient') throw new Error('only the patient holds keys for grantees');
+  return deriveGranteeKey(node.identity, granteeId(g), node.bls);
+}
+
+/** True when this node has a registration of `key` queued but not yet committed. */
+function registrationQueued(node: TrichainNode, key: Uint8Array): boolean {
+  return [...node.outboxTxs('pending'), ...node.outboxTxs('submitted')].some(
+    (e) => e.tx.type === 'consent.key' && toHex((e.tx.body as { key: Uint8Array }).key) === toHex(key),
+  );
+}
+
+/**
+ * The patient grants a consent from their own node, signed with their key for that grantee
+ * (registered first on the patient chain under the main key, with its proof of possession).
+ */
+export function grantConsent(node: TrichainNode, c: ConsentInput): { consentId: string; status: 'committed' | 'pending'; key: string } {
+  if (node.config.role !== 'patient') throw new Error('only the patient signs a consent');
+  const key = granteeKey(node, c.grantee);
+  const reg = granteeKeyOf(node.ledger.state('patient'), key.pk);
+  if (reg && toHex(reg.patient) !== node.publicKeyHex) throw new Error('the key for this grantee is registered to another patient');
+  let afterPending = false;
+  if (!reg) {
+    afterPending = registrationQueued(node, key.pk) || node.submit('patient', 'consent.key', { key: key.pk, pop: key.proofOfPossession() }).status === 'pending';
+  }
+  const consentId = `consent-${toHex(randomBytes(12))}`;
+  const r = node.submitAs(
+    key,
+    'patient',
+    'consent.grant',
+    { consentId, patient: key.pk, grantee: c.grantee as never, purpose: c.purpose, categories: c.categories, sensitivity: c.sensitivity ?? [], period: c.period },
+    { afterPending },
+  );
+  return { consentId, status: r.status, key: toHex(key.pk) };
+}
+
+/** Revoked with the patient's main key (the patient chain only: entities never see it). */
 export function revokeConsent(node: TrichainNode, consentId: string): { status: 'committed' | 'pending' } {
   return { status: node.submit('patient', 'consent.revoke', { consentId }).status };
 }
@@ -45,6 +83,15 @@ export function listConsents(state: StateReader, patient: Uint8Array): ConsentSt
     .scan(`patient-consents/${toHex(patient)}/`)
     .map(([k]) => consentOf(state, k.slice(k.lastIndexOf('/') + 1)))
     .filter((c): c is ConsentState => !!c);
+}
+
+/**
+ * The consents signed with one of a patient's per-grantee keys (what a share request names): the
+ * patient chain says whose key it is. Empty when the key is registered to nobody.
+ */
+export function consentsSignedWith(state: StateReader, key: Uint8Array): ConsentState[] {
+  const owner = ownerOfGranteeKey(state, key);
+  return owner ? listConsents(state, owner).filter((c) => toHex(c.patient) === toHex(key)) : [];
 }
 
 export interface Requester {

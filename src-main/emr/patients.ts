@@ -1,38 +1,25 @@
 /**
- * Patients known to a hospital node. A patient registered at a hospital gets an identity of their
- * own (BLS + X25519 keys); the hospital registers the public keys on the patient chain (with the
- * proof of possession) and writes the patient's keystore locked with a one-time activation code
- * that staff hand to the patient, who opens it on their laptop (`trichain init --role patient
- * --activate FILE`). The hospital never needs the patient's secret key again: records are wrapped
- * for the patient's public key.
+ * Patients known to a hospital node. A patient's keys are made on the patient's own device (their
+ * laptop node): no hospital ever holds a patient's secret key or anything that unlocks it.
+ *
+ * Before the patient enrols, the hospital registers and indexes them under a provisional id of its
+ * own (48 random bytes, not a key: nobody can sign with it), and anchors their records wrapped for
+ * itself only. Enrolment (emr/enrol.ts) binds the provisional id to the key the patient made, and
+ * re-wraps the records for the patient. `pk` below is the provisional id until then, the patient's
+ * BLS key afterwards; `x25519` is null until then.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { toHex } from '../codec/hex';
-import { createIdentity, saveKeystore } from '../crypto/keystore';
 import type { TrichainNode } from '../node/node';
 
 export interface PatientEntry {
   pk: Uint8Array;
-  x25519: Uint8Array;
+  x25519: Uint8Array | null;
   fhirId: string;
   display: string;
   birthYear: number | null;
-  activation: string | null;
 }
 
-/** A human-typable activation code: 20 base32 characters in groups of 4 (100 bits). */
-export function activationCode(): string {
-  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-  const bytes = randomBytes(20);
-  const chars = [...bytes].map((b) => alphabet[b % 32]).join('');
-  return chars.match(/.{4}/g)!.join('-');
-}
-
-export function patientKeystorePath(node: TrichainNode, pk: Uint8Array): string {
-  return join(node.paths.dir, 'patients', `${toHex(pk).slice(0, 24)}.json`);
-}
+export const PROVISIONAL_ID_LENGTH = 48;
 
 export function findPatientByFhirId(node: TrichainNode, fhirId: string): PatientEntry | null {
   const r = node.db.prepare(`${SELECT} WHERE fhir_id = ?`).get(fhirId) as Row | undefined;
@@ -44,9 +31,11 @@ export function findPatient(node: TrichainNode, pk: Uint8Array): PatientEntry | 
   return r ? fromRow(r) : null;
 }
 
-const SELECT = 'SELECT pk, x25519, fhir_id, display, birth_year, activation FROM emr_patients';
-type Row = { pk: Buffer; x25519: Buffer; fhir_id: string; display: string; birth_year: number | null; activation: string | null };
-const fromRow = (r: Row): PatientEntry => ({ pk: new Uint8Array(r.pk), x25519: new Uint8Array(r.x25519), fhirId: r.fhir_id, display: r.display, birthYear: r.birth_year, activation: r.activation });
+const SELECT = 'SELECT pk, x25519, fhir_id, display, birth_year FROM emr_patients';
+type Row = { pk: Buffer; x25519: Buffer; fhir_id: string; display: string; birth_year: number | null };
+const fromRow = (r: Row): PatientEntry => ({
+  pk: new Uint8Array(r.pk), x25519: r.x25519.length ? new Uint8Array(r.x25519) : null, fhirId: r.fhir_id, display: r.display, birthYear: r.birth_year,
+});
 
 export function listPatients(node: TrichainNode, query = ''): PatientEntry[] {
   const q = `%${query.toLowerCase()}%`;
@@ -55,31 +44,25 @@ export function listPatients(node: TrichainNode, query = ''): PatientEntry[] {
 }
 
 /**
- * Adds a patient registered elsewhere (known by the public keys on the patient chain) to this
- * hospital's local index, so staff can find them; no activation code, no new identity.
+ * Registers a patient at this hospital only: a provisional id and the local index entry, nothing
+ * on the patient chain and no key (the patient makes theirs and enrols). Idempotent per FHIR id.
  */
-export function indexKnownPatient(node: TrichainNode, p: Omit<PatientEntry, 'activation'>): void {
-  node.db
-    .prepare('INSERT OR IGNORE INTO emr_patients (pk, x25519, fhir_id, display, birth_year, activation, created) VALUES (?, ?, ?, ?, ?, NULL, ?)')
-    .run(p.pk, p.x25519, p.fhirId, p.display, p.birthYear, Date.now());
-}
-
-/**
- * Registers a new patient on the patient chain (custodial key creation at the hospital) and
- * indexes them locally. Returns the entry with its activation code.
- */
-export async function registerPatient(node: TrichainNode, p: { fhirId: string; display: string; birthYear: number | null }, opts: { scryptN?: number } = {}): Promise<PatientEntry> {
+export function registerPatient(node: TrichainNode, p: { fhirId: string; display: string; birthYear: number | null }): PatientEntry {
   const existing = findPatientByFhirId(node, p.fhirId);
   if (existing) return existing;
-  const id = createIdentity({ name: `patient ${p.fhirId.slice(0, 8)}`, role: 'patient' }, node.bls);
-  const code = activationCode();
-  const file = patientKeystorePath(node, id.blsPublicKey);
-  mkdirSync(join(node.paths.dir, 'patients'), { recursive: true, mode: 0o700 });
-  await saveKeystore(file, id, code, { N: opts.scryptN ?? 2 ** 14 });
-  // On the chain the patient is a pseudonymous key: no name, no identifier.
-  node.submit('patient', 'member.register', { role: 'patient', name: 'patient', blsPk: id.blsPublicKey, x25519Pk: id.x25519PublicKey, pop: id.proofOfPossession() });
+  const pk = new Uint8Array(randomBytes(PROVISIONAL_ID_LENGTH));
   node.db
-    .prepare('INSERT INTO emr_patients (pk, x25519, fhir_id, display, birth_year, activation, created) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(id.blsPublicKey, id.x25519PublicKey, p.fhirId, p.display, p.birthYear, code, Date.now());
-  return { pk: id.blsPublicKey, x25519: id.x25519PublicKey, fhirId: p.fhirId, display: p.display, birthYear: p.birthYear, activation: code };
+    .prepare('INSERT INTO emr_patients (pk, x25519, fhir_id, display, birth_year, activation, created) VALUES (?, ?, ?, ?, ?, NULL, ?)')
+    .run(pk, new Uint8Array(0), p.fhirId, p.display, p.birthYear, Date.now());
+  return { pk, x25519: null, fhirId: p.fhirId, display: p.display, birthYear: p.birthYear };
+}
+
+/** Enrolment, locally: the entry now names the patient by their own keys. */
+export function setPatientKeys(node: TrichainNode, fhirId: string, keys: { pk: Uint8Array; x25519: Uint8Array }): void {
+  const before = findPatientByFhirId(node, fhirId);
+  if (!before) throw new Error(`no patient ${fhirId} is registered at this hospital`);
+  node.db.transaction(() => {
+    node.db.prepare('UPDATE emr_patients SET pk = ?, x25519 = ? WHERE fhir_id = ?').run(keys.pk, keys.x25519, fhirId);
+    node.db.prepare('UPDATE emr_records SET patient_pk = ? WHERE patient_pk = ?').run(keys.pk, before.pk);
+  })();
 }

@@ -68,6 +68,10 @@ export interface StoreResult {
 }
 
 /** Encrypts and anchors one resource version, links it in the patient's index. */
+/**
+ * `patient.x25519` is null while the patient has not enrolled: the data key is then wrapped for
+ * this organization only, and the record is linked to the patient's index at enrolment.
+ */
 export function storeRecord(node: TrichainNode, a: { resource: FhirResource; labels: LabelsBody; patient: Pick<PatientEntry, 'pk' | 'x25519'>; version?: number; defer?: boolean }): StoreResult {
   requireHospital(node);
   const org = node.identity.blsPublicKey;
@@ -76,7 +80,8 @@ export function storeRecord(node: TrichainNode, a: { resource: FhirResource; lab
   const aad = recordAad(recordId, version);
   const sealed = sealBlob(resourceBytes(a.resource), aad);
   const blobHash = node.blobs.put(sealed.blob);
-  const keys = { patient: wrapFor(a.patient.x25519, sealed.dataKey, aad), org: wrapFor(node.identity.x25519PublicKey, sealed.dataKey, aad) };
+  const patientKey = a.patient.x25519 ? wrapFor(a.patient.x25519, sealed.dataKey, aad) : null;
+  const keys = { ...(patientKey ? { patient: patientKey } : {}), org: wrapFor(node.identity.x25519PublicKey, sealed.dataKey, aad) };
   sealed.dataKey.fill(0);
   const anchor = node.submit(
     'hospital',
@@ -84,12 +89,14 @@ export function storeRecord(node: TrichainNode, a: { resource: FhirResource; lab
     { recordId, version, patient: a.patient.pk, org, resourceType: a.resource.resourceType, contentHash: sealed.contentHash, blobHash, size: sealed.blob.length, labels: a.labels, keys },
     { defer: a.defer },
   );
-  node.submit(
-    'patient',
-    'record.link',
-    { patient: a.patient.pk, recordId, version, org, anchorTx: anchor.id, resourceType: a.resource.resourceType, blobHash, contentHash: sealed.contentHash, patientKey: keys.patient, category: a.labels.category },
-    { defer: a.defer },
-  );
+  if (patientKey) {
+    node.submit(
+      'patient',
+      'record.link',
+      { patient: a.patient.pk, recordId, version, org, anchorTx: anchor.id, resourceType: a.resource.resourceType, blobHash, contentHash: sealed.contentHash, patientKey, category: a.labels.category },
+      { defer: a.defer },
+    );
+  }
   node.db
     .prepare('INSERT INTO emr_records (record_id, patient_pk, resource_type, version, effective, summary) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET version = excluded.version, effective = excluded.effective, summary = excluded.summary')
     .run(recordId, a.patient.pk, a.resource.resourceType, version, effectiveDate(a.resource), summarize(a.resource));
@@ -137,11 +144,12 @@ export async function importBundle(
   for (const [patientId, group] of groups.byPatient) {
     const pr = group.find((r) => r.resourceType === 'Patient') as FhirResource | undefined;
     const birthYear = typeof pr?.birthDate === 'string' ? Number(pr.birthDate.slice(0, 4)) : null;
-    const entry = await registerPatient(node, { fhirId: patientId, display: pr ? summarize(pr) : `Patient ${patientId}`, birthYear });
-    if (!getMember(node.ledger.state('patient'), entry.pk)) {
-      // The patient's registration must commit before records can be linked to them.
+    // A patient not yet enrolled is registered here only (a provisional id, no key of theirs).
+    const entry = registerPatient(node, { fhirId: patientId, display: pr ? summarize(pr) : `Patient ${patientId}`, birthYear });
+    if (entry.x25519 && getMember(node.ledger.state('patient'), entry.pk)?.role !== 'patient') {
+      // An enrolled patient's registration must commit before records can be linked to them.
       await opts.waitForCommit?.();
-      if (!getMember(node.ledger.state('patient'), entry.pk)) throw new RecordError('the patient registration is still pending: import again once this node reaches its validators');
+      if (getMember(node.ledger.state('patient'), entry.pk)?.role !== 'patient') throw new RecordError('the patient\'s enrolment is still pending: import again once this node reaches its validators');
     }
     out.patients.push(entry);
     for (const r of group as FhirResource[]) {
@@ -220,8 +228,8 @@ export function amendRecord(node: TrichainNode, recordId: string, resource: Fhir
     sensitivity: [...new Set([...prev.labels.sensitivity, ...fresh.sensitivity, ...(raise?.sensitivity ?? [])])],
     confidentiality: [prev.labels.confidentiality, fresh.confidentiality, raise?.confidentiality ?? 'L'].reduce((a, b) => (confidentialityRank(b) > confidentialityRank(a) ? b : a)),
   };
-  const patientX = getMember(node.ledger.state('patient'), prev.patient)?.x25519Pk;
-  if (!patientX) throw new RecordError('patient is not registered on the patient chain');
+  // Not yet enrolled (a provisional id): wrapped for this organization only.
+  const patientX = getMember(node.ledger.state('patient'), prev.patient)?.x25519Pk ?? null;
   return storeRecord(node, { resource, labels, patient: { pk: prev.patient, x25519: patientX }, version: prev.version + 1 });
 }
 
@@ -258,7 +266,7 @@ export function shareForCare(node: TrichainNode, recordId: string, toOrg: Uint8A
   const info = recordInfo(node, recordId);
   const consent = consentOf(node.ledger.state('patient'), consentId);
   if (!consent || consent.status !== 'active') throw new TxRejected(`consent ${consentId} is not active`);
-  if (toHex(consent.patient) !== toHex(info.patient)) throw new TxRejected('consent is from another patient');
+  if (!consent.owner || toHex(consent.owner) !== toHex(info.patient)) throw new TxRejected('consent is from another patient');
   if (consent.purpose !== 'TREAT' && consent.purpose !== 'ETREAT') throw new TxRejected('consent does not cover treatment');
   const now = Date.now();
   if (now < consent.period.start || now > consent.period.end) throw new TxRejected('consent is outside its period');

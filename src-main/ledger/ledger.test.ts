@@ -50,19 +50,28 @@ describe('ledger with one validator (n = 1)', () => {
     expect(() => ledger.checkTx(forged)).toThrow(TxRejected);
     // a consent signed by the hospital instead of the patient
     produceBlock(ledger, 'patient', [tx], [hosp]);
-    const consent = signTx(bls, hosp, {
-      chain: 'patient', type: 'consent.grant', nonce: 2, time: 1,
-      body: { consentId: 'c1', patient: patient.pk, grantee: { kind: 'research' }, purpose: 'HRESCH', categories: ['condition'], sensitivity: [], period: { start: 0, end: 10 } },
-    });
+    const forGrantee = testKey(bls, "patient's key for research");
+    const body = { consentId: 'c1', patient: forGrantee.pk, grantee: { kind: 'research' }, purpose: 'HRESCH', categories: ['condition'], sensitivity: [], period: { start: 0, end: 10 } };
+    const consent = signTx(bls, hosp, { chain: 'patient', type: 'consent.grant', nonce: 2, time: 1, body });
     expect(() => ledger.checkTx(consent)).toThrow(/only the patient/);
-    // the same consent signed by the patient is accepted
-    const own = signTx(bls, patient, { chain: 'patient', type: 'consent.grant', nonce: 1, time: 1, body: consent.body });
+    // nor with the patient's main key: only with a key registered for the grantee
+    const mainKey = signTx(bls, patient, { chain: 'patient', type: 'consent.grant', nonce: 1, time: 1, body: { ...body, patient: patient.pk } });
+    expect(() => ledger.checkTx(mainKey)).toThrow(/registered for the grantee/);
+    // a hospital cannot register a key for the patient, nor can anyone without its proof of possession
+    const byHospital = signTx(bls, hosp, { chain: 'patient', type: 'consent.key', nonce: 3, time: 1, body: { key: forGrantee.pk, pop: forGrantee.pop } });
+    expect(() => ledger.checkTx(byHospital)).toThrow(/a hospital may not/);
+    const noPop = signTx(bls, patient, { chain: 'patient', type: 'consent.key', nonce: 2, time: 1, body: { key: forGrantee.pk, pop: patient.pop } });
+    expect(() => ledger.checkTx(noPop)).toThrow(/proof of possession/);
+    const register = signTx(bls, patient, { chain: 'patient', type: 'consent.key', nonce: 2, time: 1, body: { key: forGrantee.pk, pop: forGrantee.pop } });
+    produceBlock(ledger, 'patient', [register], [hosp]);
+    // the consent signed with the registered key is accepted
+    const own = signTx(bls, forGrantee, { chain: 'patient', type: 'consent.grant', nonce: 1, time: 1, body });
     expect(() => ledger.checkTx(own)).not.toThrow();
     // malformed body
     expect(() => ledger.checkTx(signTx(bls, hosp, { chain: 'patient', type: 'member.register', nonce: 9, time: 1, body: { role: 'patient' } }))).toThrow(/malformed/);
     // replay of a committed tx
     expect(() => ledger.checkTx(tx)).toThrow(/already/);
-    expect(ledger.height('patient')).toBe(1);
+    expect(ledger.height('patient')).toBe(2);
     const { block, dropped } = produceBlock(ledger, 'patient', [consent, own], [hosp]);
     expect(block!.txs).toHaveLength(1);
     expect(dropped[0].reason).toMatch(/only the patient/);

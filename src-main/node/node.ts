@@ -14,7 +14,7 @@ import { canonicalDecode, type Canonical } from '../codec/canonical';
 import { toHex } from '../codec/hex';
 import { defaultBls } from '../crypto/bls';
 import type { BlsApi } from '../crypto/bls-types';
-import { createIdentity, loadKeystore, saveKeystore, type Identity, type SaveOptions } from '../crypto/keystore';
+import { createIdentity, identityFromPhrase, loadKeystore, saveKeystore, type Identity, type SaveOptions } from '../crypto/keystore';
 import { quorum } from '../ledger/certificate';
 import { txBytes, txId } from '../ledger/encoding';
 import { BlockRejected, Ledger } from '../ledger/ledger';
@@ -39,11 +39,8 @@ export interface InitOptions {
   network?: string;
   scrypt?: SaveOptions;
   bls?: BlsApi;
-  /**
-   * Take over an identity created elsewhere: a patient's keystore written by the hospital that
-   * registered them, unlocked with its one-time activation code and re-locked with `passphrase`.
-   */
-  activate?: { file: string; code: string };
+  /** Restore an identity from its BIP-39 recovery phrase (the same keys as before) instead of making one. */
+  restore?: string;
 }
 
 export interface OpenOptions {
@@ -93,8 +90,7 @@ export class TrichainNode extends EventEmitter {
     if (o.found && o.role !== 'hospital') throw new NodeError('only a hospital node can found a network');
     const bls = o.bls ?? defaultBls();
     mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-    const identity = o.activate ? await loadKeystore(o.activate.file, o.activate.code, bls) : createIdentity({ name: o.name, role: o.role }, bls);
-    if (o.activate && identity.meta.role !== o.role) throw new NodeError(`the keystore to activate is for a ${identity.meta.role}, not a ${o.role}`);
+    const identity = o.restore ? identityFromPhrase(o.restore, { name: o.name, role: o.role, created: new Date().toISOString() }, bls) : createIdentity({ name: o.name, role: o.role }, bls);
     const db = openDatabase(paths.db);
     const ledger = new Ledger(db, bls);
     const config: NodeConfig = { version: 1, role: o.role, name: o.name, created: identity.meta.created, ...(o.kind ? { kind: o.kind } : {}) };
@@ -145,13 +141,14 @@ export class TrichainNode extends EventEmitter {
     return quorum(vs.length) === 1 && vs.some((v) => toHex(v.blsPk) === this.publicKeyHex);
   }
 
-  private nextNonce(chain: ChainId): number {
-    const key = `nonce/${chain}`;
+  private nextNonce(chain: ChainId, author: Uint8Array = this.identity.blsPublicKey): number {
+    const own = toHex(author) === this.publicKeyHex;
+    const key = own ? `nonce/${chain}` : `nonce/${chain}/${toHex(author)}`;
     // Read then write under the write lock: two processes signing for this identity at once (a
     // CLI beside the running daemon) never take the same nonce.
     return this.db.transaction(() => {
       const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as Buffer | undefined;
-      const fromChain = this.db.prepare('SELECT MAX(nonce) FROM txs WHERE chain = ? AND author = ?').pluck().get(chain, this.identity.blsPublicKey) as number | null;
+      const fromChain = this.db.prepare('SELECT MAX(nonce) FROM txs WHERE chain = ? AND author = ?').pluck().get(chain, author) as number | null;
       const next = Math.max(row ? Number(new TextDecoder().decode(row)) : 0, fromChain ?? 0) + 1;
       this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, Buffer.from(String(next)));
       return next;
@@ -161,6 +158,19 @@ export class TrichainNode extends EventEmitter {
   /** Signs a transaction as this node's identity (nothing is stored). */
   sign(chain: ChainId, type: string, body: { [k: string]: Canonical }): SignedTx {
     return signTx(this.bls, this.key, { chain, type, nonce: this.nextNonce(chain), time: Date.now(), body });
+  }
+
+  /**
+   * Signs with another key this node holds (a patient's per-grantee key, derived from its seed),
+   * checks and queues the transaction as this node's own. With `afterPending`, the transaction
+   * depends on an own transaction not yet committed (its key's registration): only its form and
+   * signature are checked here; the validators check the rest once the earlier one has committed.
+   */
+  submitAs(key: ValidatorKey, chain: ChainId, type: string, body: { [k: string]: Canonical }, opts: { afterPending?: boolean } = {}): SubmitResult {
+    this.assertOpen();
+    if (!this.ledger.hasGenesis(chain)) throw new NodeError(`this node does not hold the ${chain} chain`);
+    const tx = signTx(this.bls, key, { chain, type, nonce: this.nextNonce(chain, key.pk), time: Date.now(), body });
+    return this.submitSigned(tx, { own: true, formOnly: opts.afterPending });
   }
 
   /**
@@ -179,9 +189,10 @@ export class TrichainNode extends EventEmitter {
    * `defer`, a sole validator leaves it in the mempool so that many (an import) share one block;
    * call commitPending afterwards.
    */
-  submitSigned(tx: SignedTx, opts: { own?: boolean; defer?: boolean } = {}): SubmitResult {
+  submitSigned(tx: SignedTx, opts: { own?: boolean; defer?: boolean; formOnly?: boolean } = {}): SubmitResult {
     this.assertOpen();
-    this.ledger.checkTx(tx);
+    if (opts.formOnly) this.ledger.checkTxForm(tx, tx.chain);
+    else this.ledger.checkTx(tx);
     const id = txId(tx);
     const bytes = txBytes(tx);
     const own = opts.own ?? toHex(tx.author) === this.publicKeyHex;

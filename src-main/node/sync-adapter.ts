@@ -152,7 +152,7 @@ export class BlobIndex {
       const b = tx.body as Body;
       try {
         if (chain === 'hospital' && tx.type === 'record.anchor') this.addRecord(String(b.recordId), Number(b.version), b.blobHash as Uint8Array, b.patient as Uint8Array, b.org as Uint8Array);
-        else if (chain === 'patient' && tx.type === 'record.link') this.addRecord(String(b.recordId), Number(b.version), b.blobHash as Uint8Array, b.patient as Uint8Array, b.org as Uint8Array);
+        else if (chain === 'patient' && tx.type === 'record.link') this.addRecord(String(b.recordId), Number(b.version), b.blobHash as Uint8Array, b.patient as Uint8Array, b.org as Uint8Array, true);
         else if (chain === 'hospital' && tx.type === 'key.rewrap') {
           const hex = this.records.get(String(b.recordId))?.versions.get(Number(b.version));
           const m = hex ? this.metas.get(hex) : undefined;
@@ -174,11 +174,17 @@ export class BlobIndex {
     return r?.entity instanceof Uint8Array ? r.entity : null;
   }
 
-  private addRecord(recordId: string, version: number, blobHash: Uint8Array, patient: Uint8Array, org: Uint8Array): void {
+  /**
+   * A record.link names the patient by their own key: it overrides the anchor's patient, which is
+   * the hospital's provisional id when the record was stored before the patient enrolled.
+   */
+  private addRecord(recordId: string, version: number, blobHash: Uint8Array, patient: Uint8Array, org: Uint8Array, fromLink = false): void {
     if (this.erasedRecords.has(recordId)) return;
     const hex = toHex(blobHash);
     this.recordOf(recordId).versions.set(version, hex);
-    if (!this.metas.has(hex)) this.metas.set(hex, { kind: 'record', patient, author: org, keyHolders: [org] });
+    const m = this.metas.get(hex);
+    if (!m) this.metas.set(hex, { kind: 'record', patient, author: org, keyHolders: [org] });
+    else if (fromLink && m.kind === 'record') m.patient = patient;
   }
 
   private erase(recordId: string): void {

@@ -14,7 +14,8 @@ import { TxRejected } from '../../src-main/ledger/rules/types';
 import { canonicalDecode } from '../../src-main/codec/canonical';
 import { CHAINS, type ChainId, type SignedTx } from '../../src-main/ledger/types';
 import { tempDir } from './ledger';
-import { patientKeystorePath, type PatientEntry } from '../../src-main/emr/patients';
+import { findPatientByFhirId, type PatientEntry } from '../../src-main/emr/patients';
+import { enrolPatient, makeEnrolmentRequest } from '../../src-main/emr/enrol';
 
 const fast = { N: 2 ** 10 };
 const PASS = 'consortium-passphrase';
@@ -26,6 +27,10 @@ export interface Consortium {
   research: TrichainNode;
   nodes: TrichainNode[];
   sync(): Promise<void>;
+  /**
+   * The patient's own laptop makes its keys and enrols at `from` (the hospital registers only the
+   * public keys). `entry` is updated in place: its pk becomes the patient's key.
+   */
   addPatientLaptop(entry: PatientEntry, from: TrichainNode): Promise<TrichainNode>;
   close(): void;
 }
@@ -61,12 +66,11 @@ export async function makeConsortium(): Promise<Consortium> {
   const c: Consortium = {
     stMary, riverside, insurer, research, nodes, sync,
     async addPatientLaptop(entry, from) {
-      const laptop = await TrichainNode.init(tempDir('patient-'), {
-        role: 'patient', name: entry.display, passphrase: PASS, scrypt: fast,
-        activate: { file: patientKeystorePath(from, entry.pk), code: entry.activation! },
-      });
+      const laptop = await TrichainNode.init(tempDir('patient-'), { role: 'patient', name: entry.display, passphrase: PASS, scrypt: fast });
       joinChains(stMary, laptop);
       nodes.push(laptop);
+      await enrolPatient(from, { fhirId: entry.fhirId, request: makeEnrolmentRequest(laptop.identity), waitForCommit: sync });
+      Object.assign(entry, findPatientByFhirId(from, entry.fhirId));
       await sync();
       return laptop;
     },
@@ -87,17 +91,23 @@ function joinChains(founder: TrichainNode, n: TrichainNode): void {
   }
 }
 
+/** As the node's relay does: a refusal after an earlier uncommitted own transaction of the chain waits for the next round. */
 function relayPending(from: TrichainNode, validator: TrichainNode): void {
   const rows = from.db.prepare("SELECT id, bytes FROM outbox WHERE status IN ('pending', 'submitted') ORDER BY created").all() as { id: Buffer; bytes: Buffer }[];
+  const earlier = new Set<ChainId>();
+  const blocked = new Set<ChainId>();
   for (const r of rows) {
     const tx = canonicalDecode(new Uint8Array(r.bytes)) as unknown as SignedTx;
+    if (blocked.has(tx.chain)) continue;
     try {
       validator.submitSigned(tx, { own: false, defer: true });
       from.db.prepare("UPDATE outbox SET status = 'submitted' WHERE id = ? AND status = 'pending'").run(r.id);
     } catch (e) {
       if (!(e instanceof TxRejected)) throw e;
-      if (!/already/.test(e.reason)) from.db.prepare("UPDATE outbox SET status = 'rejected', detail = ? WHERE id = ?").run(e.reason, r.id);
+      if (earlier.has(tx.chain) && !/already/.test(e.reason)) blocked.add(tx.chain);
+      else if (!/already/.test(e.reason)) from.db.prepare("UPDATE outbox SET status = 'rejected', detail = ? WHERE id = ?").run(e.reason, r.id);
     }
+    earlier.add(tx.chain);
   }
 }
 

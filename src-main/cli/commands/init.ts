@@ -1,10 +1,14 @@
 import { ROLES } from '../../../src-shared/vocabulary';
+import { KeystoreError, recoveryPhrase } from '../../crypto/keystore';
+import { makeEnrolmentRequest } from '../../emr/enrol';
 import type { NodeRole } from '../../node/config';
 import { TrichainNode } from '../../node/node';
 import { parse, requireOpt } from '../args';
 import { CliError, type CliIO } from '../io';
 
-export const summary = 'create a node: identity, keystore and (for a founding hospital) the genesis of all three chains';
+export const summary = 'create a node: identity, keystore and (for a founding hospital) the genesis of all three chains; --restore from a recovery phrase';
+
+export const RECOVERY_ENV = 'TRICHAIN_RECOVERY_PHRASE';
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values } = parse(argv, {
@@ -14,20 +18,45 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     kind: { type: 'string' },
     network: { type: 'string' },
     join: { type: 'boolean', default: false },
+    restore: { type: 'boolean', default: false },
   });
   const dir = requireOpt(values.data, '--data DIR');
   const role = requireOpt(values.role, '--role hospital|patient|entity') as NodeRole;
   if (!ROLES.includes(role)) throw new CliError(`--role must be one of ${ROLES.join(', ')}`, 2);
   const name = requireOpt(values.name, '--name NAME');
+  // A hospital founds a new network unless it says it will --join one by invite.
+  const found = role === 'hospital' && !values.join && !values.restore;
+  let restore: string | undefined;
+  if (values.restore) {
+    restore = io.env[RECOVERY_ENV] ?? (io.secret ? await io.secret('Recovery phrase (24 words): ', RECOVERY_ENV) : undefined);
+    if (!restore) throw new CliError(`--restore: no recovery phrase (set ${RECOVERY_ENV} or run in a terminal)`, 2);
+  }
   const passphrase = await io.passphrase('New passphrase: ');
   if (passphrase.length < 8) throw new CliError('passphrase must be at least 8 characters', 2);
-  // A hospital founds a new network unless it says it will --join one by invite.
-  const found = role === 'hospital' && !values.join;
-  const node = await TrichainNode.init(dir, { role, name, passphrase, kind: values.kind, found, network: values.network });
+  let node: TrichainNode;
+  try {
+    node = await TrichainNode.init(dir, { role, name, passphrase, kind: values.kind, found, network: values.network, restore });
+  } catch (e) {
+    if (e instanceof KeystoreError) throw new CliError(e.message, 2);
+    throw e;
+  }
   const s = node.status();
+  const phrase = role === 'patient' && !restore ? recoveryPhrase(node.identity) : null;
+  const request = role === 'patient' ? makeEnrolmentRequest(node.identity) : null;
   node.close();
-  io.out(`created ${role} node "${name}" in ${node.paths.dir}`);
+  io.out(`${restore ? 'restored' : 'created'} ${role} node "${name}" in ${node.paths.dir}`);
   io.out(`BLS public key: ${s.identity.blsPublicKey}`);
+  if (phrase) {
+    io.out('');
+    io.out('Recovery phrase (write it down now; it is shown only this once and restores your keys on a new device');
+    io.out('with `trichain init --role patient --restore`; anyone holding it can act as you):');
+    io.out(`  ${phrase}`);
+    io.out('');
+  }
+  if (request) {
+    io.out('Enrolment request (give it to your hospital; it holds public keys only: `trichain enrol REQUEST --patient ID`):');
+    io.out(request);
+  }
   if (found) io.out(`founded network "${s.network}" (patient, hospital and social chains; this node is their validator)`);
   else io.out('next: join a network with `trichain join INVITE --data ' + dir + '`');
   return 0;

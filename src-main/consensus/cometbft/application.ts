@@ -244,7 +244,10 @@ export class CometApp implements AbciApplication {
       // `batch` collects the signature checks instead of running them: already done for this header
       const seen = this.checked.delete(key) ? { batch: [] } : {};
       if (this.checked.size > 64) this.checked.clear();
-      this.l.commitBlock({ header: meta.header, txs, cert: meta.certified[0]?.cert ?? ({} as Certificate) }, { certificateLater: true, ...seen });
+      if (this.l.height(this.chain) >= height) {
+        // Catch-up sync over HTTPS stored this height first (with its certificate): it must be this block.
+        if (!bytesEqual(blockHash(this.l.block(this.chain, height)!.header), blockHash(meta.header))) throw new Error(`FinalizeBlock ${height}: SAFETY — another block is stored at this height`);
+      } else this.l.commitBlock({ header: meta.header, txs, cert: meta.certified[0]?.cert ?? ({} as Certificate) }, { certificateLater: true, ...seen });
       for (const c of meta.certified) this.l.attachCertificate(this.chain, c.height, c.cert);
     } catch (e) {
       db.exec('ROLLBACK');
@@ -253,7 +256,7 @@ export class CometApp implements AbciApplication {
     this.pending = { height, txs };
     // CometBFT applies these at height + 2; its set at h + 1 is the ledger's at h (validators.ts).
     const validatorUpdates = cometValidatorUpdates(this.l.validatorsAt(this.chain, height), this.l.validatorsAt(this.chain, height + 1));
-    return { txResults: req.txs.map(() => ({ code: OK })) as Res['finalizeBlock']['txResults'], validatorUpdates, appHash: this.appHash() };
+    return { txResults: req.txs.map(() => ({ code: OK })) as Res['finalizeBlock']['txResults'], validatorUpdates, appHash: blockHash(meta.header) };
   }
 
   commit(): Res['commit'] {

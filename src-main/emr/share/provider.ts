@@ -23,7 +23,8 @@ import { getMember } from '../../ledger/rules/members';
 import { requestOf, type ShareRequestState } from '../../ledger/rules/social';
 import { releaseCommitment, releaseLeafHash, releaseRoot, SALT_BYTES, sourceTag } from '../../ledger/release';
 import type { TrichainNode } from '../../node/node';
-import { decideConsent, labelsAllowed, listConsents } from '../consent';
+import { consentsSignedWith, decideConsent, labelsAllowed, type ConsentDecision } from '../consent';
+import { ownerOfGranteeKey } from '../../ledger/rules/patient';
 import { assertSafeHarbor, deidentify, DROPPED_RESOURCE_TYPES } from '../deid/index';
 import { toBundle } from '../fhir/index';
 import type { Category } from '../labels';
@@ -61,7 +62,8 @@ export type ShareOutcome =
 
 function refuse(node: TrichainNode, req: ShareRequestState, requestId: string, reason: string): ShareOutcome {
   node.submit('social', 'share.refuse', { requestId, reason });
-  mirrorAudit(node, req.patient, 'share.refused', { requestId, entity: toHex(req.entity), reason });
+  const owner = requestPatient(node, req);
+  if (owner) mirrorAudit(node, owner, 'share.refused', { requestId, entity: toHex(req.entity), reason });
   node.db.prepare("INSERT INTO shares_out (request_id, stage, work, created) VALUES (?, 'refused', ?, ?) ON CONFLICT (request_id) DO UPDATE SET stage = 'refused'").run(requestId, canonicalEncode({ reason }), Date.now());
   return { status: 'refused', reason };
 }
@@ -110,11 +112,23 @@ export function selectRecords(node: TrichainNode, req: Pick<ShareRequestState, '
   return out;
 }
 
-/** Step 2: what the patient's consents on the patient chain say about this request now. */
+/**
+ * The patient behind a request: the request names the patient only by their key for a grantee;
+ * the patient chain (providers only) says whose key it is.
+ */
+export function requestPatient(node: TrichainNode, req: Pick<ShareRequestState, 'patient'>): Uint8Array | undefined {
+  return ownerOfGranteeKey(node.ledger.state('patient'), req.patient);
+}
+
+/** Step 2: what the patient's consents signed with the request's key say about this request now. */
 function decide(node: TrichainNode, req: ShareRequestState, now: number) {
   const entity = getMember(node.ledger.state('social'), req.entity);
-  const decision = decideConsent(listConsents(node.ledger.state('patient'), req.patient), { entity: req.entity, kind: entity?.kind }, req.purpose, req.categories as Category[], now);
-  return { entity, decision };
+  const owner = requestPatient(node, req);
+  const consents = consentsSignedWith(node.ledger.state('patient'), req.patient);
+  const decision: ConsentDecision = owner
+    ? decideConsent(consents, { entity: req.entity, kind: entity?.kind }, req.purpose, req.categories as Category[], now)
+    : { ok: false, reason: 'the request names no patient key registered on the patient chain' };
+  return { entity, decision, owner };
 }
 
 /** A de-identified preview of what a request would release (nothing is signed or published). */
@@ -123,7 +137,7 @@ export function previewShare(node: TrichainNode, requestId: string, now = Date.n
   if (!req) throw new ShareError(`request ${requestId} is not on the social chain`);
   const { decision } = decide(node, req, now);
   if (!decision.ok) return { allowed: false as const, reason: decision.reason, resources: [], excluded: [] };
-  const sel = selectRecords(node, req, decision.consent, decision.categories);
+  const sel = selectRecords(node, { patient: decision.consent.owner, period: req.period }, decision.consent, decision.categories);
   const { resources, report } = deidentify(sel.resources as never, { pseudonymKey: pseudonymKey(node), entityId: toHex(req.entity), purpose: req.purpose });
   return { allowed: true as const, consentId: decision.consent.consentId, resources, report, labelsSummary: sel.labelsSummary, excluded: sel.excluded };
 }
@@ -142,7 +156,7 @@ export function processShareRequest(node: TrichainNode, requestId: string, now =
   if (!entity || entity.role !== 'entity') return refuse(node, req, requestId, 'requester is not a registered entity');
   if (!decision.ok) return refuse(node, req, requestId, decision.reason);
 
-  const sel = selectRecords(node, req, decision.consent, decision.categories);
+  const sel = selectRecords(node, { patient: decision.consent.owner, period: req.period }, decision.consent, decision.categories);
   if (sel.resources.length === 0) return refuse(node, req, requestId, 'no records of this hospital match the consent and the request');
   const { resources } = deidentify(sel.resources as never, { pseudonymKey: pseudonymKey(node), entityId: toHex(req.entity), purpose: req.purpose });
   const findings = assertSafeHarbor(resources, sel.resources as never);
@@ -169,7 +183,7 @@ export function processShareRequest(node: TrichainNode, requestId: string, now =
   sealed.dataKey.fill(0);
   const release = node.submit('hospital', 'records.release', {
     requestId, packageHash, root,
-    consent: { consentId: c.consentId, grantTx: c.grantTx, patient: c.patient, categories: c.categories, sensitivity: c.sensitivity, period: c.period },
+    consent: { consentId: c.consentId, grantTx: c.grantTx, patient: c.patient, owner: c.owner, categories: c.categories, sensitivity: c.sensitivity, period: c.period },
     records: released.map(({ recordId, version, salt, released: r }) => ({ recordId, version, salt, released: r })),
   });
   const work: ShareWork = {
@@ -207,7 +221,7 @@ export function continueShares(node: TrichainNode, now = Date.now()): { requestI
       requestId: w.requestId, packageHash: w.packageHash, resourceCount: w.resourceCount, labelsSummary: w.labelsSummary, key: w.key, evidence: encodeEvidence(evidence),
     });
     node.db.prepare("UPDATE shares_out SET stage = 'published' WHERE request_id = ?").run(w.requestId);
-    mirrorAudit(node, req.patient, 'share.published', { requestId: w.requestId, entity: toHex(req.entity), resources: w.resourceCount, purpose: req.purpose });
+    mirrorAudit(node, requestPatient(node, req)!, 'share.published', { requestId: w.requestId, entity: toHex(req.entity), resources: w.resourceCount, purpose: req.purpose });
     out.push({ requestId: w.requestId, outcome: { status: 'published', resources: w.resourceCount, packageHash: toHex(w.packageHash) } });
   }
   return out;

@@ -9,6 +9,11 @@
  *   record/<id>/v/<n>           -> RecordVersion (content hash, blob hash, labels, author, tx)
  *   record/<id>/v/<n>/key/<org> -> wrapped data key for that organization ("patient" for the patient)
  *   patient-records/<patient>/<id> -> 1
+ *   bound/<provisional>         -> the patient's key, once a provisionally registered patient enrolled
+ *
+ * A patient's keys are made on the patient's own device. Until the patient enrols, the hospital
+ * anchors their records under a provisional id of its own (random, not a key) with the data key
+ * wrapped for the organization only; at enrolment `patient.bind` moves them to the patient's key.
  */
 import { z } from 'zod';
 import type { Canonical } from '../../codec/canonical';
@@ -42,7 +47,8 @@ export const recordAnchorBody = z
     blobHash: hash32,
     size: z.number().int().nonnegative(),
     labels: labelsBody,
-    keys: z.object({ patient: wrappedKey, org: wrappedKey }).strict(),
+    /** `patient` is absent while the patient has not enrolled (no key of theirs exists yet). */
+    keys: z.object({ patient: wrappedKey.optional(), org: wrappedKey }).strict(),
   })
   .strict();
 export type RecordAnchorBody = z.infer<typeof recordAnchorBody>;
@@ -87,6 +93,7 @@ const recordAnchor: TxRule<RecordAnchorBody> = {
   check(tx, b, ctx) {
     requireOrgAuthor(ctx, tx.author, b.org, 'anchor record');
     if (getMember(ctx.state, b.org)?.role !== 'hospital') reject('anchor record: org is not a registered hospital');
+    if (boundTo(ctx.state, b.patient)) reject('anchor record: this provisional patient id was bound to the enrolled patient\'s key; use that key');
     const head = recordHead(ctx.state, b.recordId);
     if (b.version === 1) {
       if (head) reject(`record ${b.recordId} already exists; amend it with version ${head.version + 1}`);
@@ -107,9 +114,45 @@ const recordAnchor: TxRule<RecordAnchorBody> = {
       author: tx.author, tx: ctx.txId, height: ctx.height, time: ctx.time,
     };
     ctx.state.put(`record/${b.recordId}/v/${b.version}`, v as unknown as Canonical);
-    ctx.state.put(`record/${b.recordId}/v/${b.version}/key/patient`, b.keys.patient as unknown as Canonical);
+    if (b.keys.patient) ctx.state.put(`record/${b.recordId}/v/${b.version}/key/patient`, b.keys.patient as unknown as Canonical);
     ctx.state.put(`record/${b.recordId}/v/${b.version}/key/${toHex(b.org)}`, b.keys.org as unknown as Canonical);
     ctx.state.put(`patient-records/${toHex(b.patient)}/${b.recordId}`, 1);
+  },
+};
+
+export const boundTo = (s: StateReader, provisional: Uint8Array) => s.get(`bound/${toHex(provisional)}`) as Uint8Array | undefined;
+
+/**
+ * Enrolment, on the hospital chain: the records this organization anchored under a provisional
+ * patient id move to the key the patient made on their own device (the patient chain holds its
+ * registration with proof of possession; the data keys are wrapped for it in record.link).
+ */
+export const patientBindBody = z.object({ provisional: blsPk, patient: blsPk }).strict();
+
+const patientBind: TxRule<z.infer<typeof patientBindBody>> = {
+  body: patientBindBody,
+  check(tx, b, ctx) {
+    const m = requireMember(ctx.state, tx.author, ['hospital', 'clinician'], 'bind patient');
+    if (toHex(b.provisional) === toHex(b.patient)) reject('bind patient: the provisional id and the key are the same');
+    if (boundTo(ctx.state, b.provisional)) reject('bind patient: this provisional id is already bound');
+    if (getMember(ctx.state, b.provisional)) reject('bind patient: a member key is not a provisional id');
+    const org = m.role === 'hospital' ? toHex(m.blsPk) : m.org;
+    const ids = ctx.state.scan(`patient-records/${toHex(b.provisional)}/`);
+    if (ids.length === 0) reject('bind patient: no record is anchored under this provisional id');
+    for (const [k] of ids) {
+      const head = recordHead(ctx.state, k.slice(k.lastIndexOf('/') + 1))!;
+      if (toHex(head.org) !== org) reject('bind patient: only the organization that registered the provisional id binds it');
+    }
+  },
+  apply(_tx, b, ctx) {
+    for (const [k] of ctx.state.scan(`patient-records/${toHex(b.provisional)}/`)) {
+      const recordId = k.slice(k.lastIndexOf('/') + 1);
+      const head = recordHead(ctx.state, recordId)!;
+      ctx.state.put(`record/${recordId}`, { ...head, patient: b.patient } as unknown as Canonical);
+      ctx.state.del(k);
+      ctx.state.put(`patient-records/${toHex(b.patient)}/${recordId}`, 1);
+    }
+    ctx.state.put(`bound/${toHex(b.provisional)}`, b.patient);
   },
 };
 
@@ -170,6 +213,7 @@ const accessLog: TxRule<z.infer<typeof accessLogBody>> = {
 export const hospitalRules = {
   ...commonRules,
   'record.anchor': recordAnchor,
+  'patient.bind': patientBind,
   'key.rewrap': keyRewrap,
   'record.erase': recordErase,
   'access.log': accessLog,

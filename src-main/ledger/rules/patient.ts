@@ -5,8 +5,9 @@
  *
  * State:
  *   link/<patient>/<recordId>      -> RecordLink
- *   consent/<id>                   -> ConsentState
- *   patient-consents/<patient>/<id> -> 1
+ *   grantee-key/<key>              -> { patient, height }: a per-grantee key the patient registered
+ *   consent/<id>                   -> ConsentState (its `patient` is the per-grantee key that signed it)
+ *   patient-consents/<patient>/<id> -> 1 (indexed under the patient's main key)
  *   audit/<patient>/<time>/<tx>    -> AuditEntry
  */
 import { z } from 'zod';
@@ -15,7 +16,7 @@ import { toHex } from '../../codec/hex';
 import { CATEGORIES, PURPOSE_CODES, SENSITIVITY_CODES } from '../../../src-shared/vocabulary';
 import { commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
-import { blsPk, hash32, id, period, wrappedKey } from './schemas';
+import { blsPk, blsSig, hash32, id, period, wrappedKey } from './schemas';
 import { reject, type StateReader, type TxRule } from './types';
 
 export const recordLinkBody = z
@@ -46,9 +47,39 @@ const recordLink: TxRule<z.infer<typeof recordLinkBody>> = {
   },
 };
 
+/**
+ * A patient registers a key derived for one grantee (signed by the patient's main key, with the
+ * new key's proof of possession). Consents are signed with such keys only, so the social chain,
+ * share requests and proofs never show the main key, and two grantees' keys cannot be linked.
+ */
+export const consentKeyBody = z.object({ key: blsPk, pop: blsSig }).strict();
+
+export interface GranteeKeyState {
+  patient: Uint8Array;
+  height: number;
+}
+
+export const granteeKeyOf = (s: StateReader, key: Uint8Array) => s.get(`grantee-key/${toHex(key)}`) as GranteeKeyState | undefined;
+
+/** The patient (main key) behind a per-grantee key, or undefined when it is not registered. */
+export const ownerOfGranteeKey = (s: StateReader, key: Uint8Array): Uint8Array | undefined => granteeKeyOf(s, key)?.patient;
+
+const consentKey: TxRule<z.infer<typeof consentKeyBody>> = {
+  body: consentKeyBody,
+  check(tx, b, ctx) {
+    requireMember(ctx.state, tx.author, ['patient'], 'register grantee key');
+    if (granteeKeyOf(ctx.state, b.key) || getMember(ctx.state, b.key)) reject('register grantee key: key is already registered');
+    if (!ctx.bls.popVerify(b.key, b.pop)) reject('register grantee key: proof of possession does not verify');
+  },
+  apply(tx, b, ctx) {
+    ctx.state.put(`grantee-key/${toHex(b.key)}`, { patient: tx.author, height: ctx.height } as unknown as Canonical);
+  },
+};
+
 export const consentGrantBody = z
   .object({
     consentId: id,
+    /** The per-grantee key that signs the consent (registered with consent.key), never the main key. */
     patient: blsPk,
     grantee: z.union([z.object({ entity: blsPk }).strict(), z.object({ kind: z.enum(['insurer', 'research', 'public-health', 'hospital']) }).strict()]),
     purpose: z.enum(PURPOSE_CODES),
@@ -62,6 +93,8 @@ export const consentGrantBody = z
 export type ConsentGrantBody = z.infer<typeof consentGrantBody>;
 
 export interface ConsentState extends ConsentGrantBody {
+  /** The patient's main key (the owner of the signing key); on the patient chain only. */
+  owner: Uint8Array;
   status: 'active' | 'revoked';
   grantedAt: number;
   grantTx: Uint8Array;
@@ -79,14 +112,17 @@ const consentGrant: TxRule<ConsentGrantBody> = {
   body: consentGrantBody,
   check(tx, b, ctx) {
     requirePatientAuthor(tx.author, b.patient, 'grant consent');
-    requireMember(ctx.state, tx.author, ['patient'], 'grant consent');
+    const owner = ownerOfGranteeKey(ctx.state, tx.author);
+    if (!owner) reject('grant consent: a consent is signed with a key the patient registered for the grantee (consent.key), not with the main key');
+    if (getMember(ctx.state, owner)?.role !== 'patient') reject('grant consent: the key belongs to no registered patient');
     if (consentOf(ctx.state, b.consentId)) reject(`consent ${b.consentId} already exists`);
   },
   apply(tx, b, ctx) {
-    const c: ConsentState = { ...b, status: 'active', grantedAt: ctx.time, grantTx: ctx.txId, grantHeight: ctx.height };
+    const owner = ownerOfGranteeKey(ctx.state, tx.author)!;
+    const c: ConsentState = { ...b, owner, status: 'active', grantedAt: ctx.time, grantTx: ctx.txId, grantHeight: ctx.height };
     ctx.state.put(`consent/${b.consentId}`, c as unknown as Canonical);
-    ctx.state.put(`patient-consents/${toHex(b.patient)}/${b.consentId}`, 1);
-    recordAudit(ctx, b.patient, 'consent.granted', tx.author, { consentId: b.consentId, purpose: b.purpose });
+    ctx.state.put(`patient-consents/${toHex(owner)}/${b.consentId}`, 1);
+    recordAudit(ctx, owner, 'consent.granted', tx.author, { consentId: b.consentId, purpose: b.purpose });
   },
 };
 
@@ -97,13 +133,14 @@ const consentRevoke: TxRule<z.infer<typeof consentRevokeBody>> = {
   check(tx, b, ctx) {
     const c = consentOf(ctx.state, b.consentId);
     if (!c) reject(`consent ${b.consentId} does not exist`);
-    requirePatientAuthor(tx.author, c.patient, 'revoke consent');
+    // The per-grantee key that signed it, or the patient's main key.
+    if (!c.owner || toHex(tx.author) !== toHex(c.owner)) requirePatientAuthor(tx.author, c.patient, 'revoke consent');
     if (c.status === 'revoked') reject(`consent ${b.consentId} is already revoked`);
   },
   apply(tx, b, ctx) {
     const c = consentOf(ctx.state, b.consentId)!;
     ctx.state.put(`consent/${b.consentId}`, { ...c, status: 'revoked', revokedAt: ctx.time } as unknown as Canonical);
-    recordAudit(ctx, c.patient, 'consent.revoked', tx.author, { consentId: b.consentId });
+    recordAudit(ctx, c.owner, 'consent.revoked', tx.author, { consentId: b.consentId });
   },
 };
 
@@ -148,6 +185,7 @@ const recordUnlink: TxRule<z.infer<typeof recordUnlinkBody>> = {
 export const patientRules = {
   ...commonRules,
   'record.link': recordLink,
+  'consent.key': consentKey,
   'consent.grant': consentGrant,
   'consent.revoke': consentRevoke,
   'audit.log': auditLog,

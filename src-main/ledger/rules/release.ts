@@ -21,7 +21,7 @@
 import { z } from 'zod';
 import { bytesEqual, type Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
-import { CATEGORIES, SENSITIVITY_CODES } from '../../emr/labels';
+import { CATEGORIES, SENSITIVITY_CODES } from '../../../src-shared/vocabulary';
 import { labelsMisfit, releaseCommitment, releaseLeafHash, releaseRoot, SALT_BYTES, sourceTag } from '../release';
 import { requireMember } from './members';
 import { recordHead, recordVersion } from './hospital';
@@ -36,7 +36,10 @@ const consentTerms = z
     consentId: id,
     /** Id of the consent.grant transaction on the patient chain. */
     grantTx: hash32,
+    /** The key that signed the consent: the patient's key for this grantee (what the entity sees). */
     patient: blsPk,
+    /** The patient's main key, which owns that key on the patient chain and heads the records (hospital chain only). */
+    owner: blsPk,
     categories: z.array(z.enum(CATEGORIES)).min(1).max(CATEGORIES.length),
     sensitivity: z.array(z.enum(SENSITIVITY_CODES)).max(SENSITIVITY_CODES.length),
     period,
@@ -78,6 +81,7 @@ function admitConsent(ctx: TxContext, terms: Pick<ConsentTerms, 'consentId' | 'g
   if (!bytesEqual(c.grantTx, terms.grantTx)) reject(`${what}: consent ${terms.consentId} was granted by another transaction`);
   if (c.status === 'revoked') reject(`${what}: consent ${terms.consentId} was revoked`);
   if (terms.patient && !bytesEqual(c.patient, terms.patient)) reject(`${what}: consent ${terms.consentId} is another patient's`);
+  if (terms.owner && !(c.owner instanceof Uint8Array && bytesEqual(c.owner, terms.owner))) reject(`${what}: consent ${terms.consentId} is owned by another patient`);
   const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
   if (terms.categories && !same(c.categories, terms.categories)) reject(`${what}: the stated categories differ from consent ${terms.consentId}`);
   if (terms.sensitivity && !same(c.sensitivity, terms.sensitivity)) reject(`${what}: the stated sensitivity codes differ from consent ${terms.consentId}`);
@@ -102,7 +106,7 @@ const recordsRelease: TxRule<RecordsReleaseBody> = {
       if (!head || !v) reject(`${what} is not anchored on this chain`);
       if (head.erased) reject(`${what} was erased`);
       if (toHex(head.org) !== toHex(tx.author)) reject(`${what} was not anchored by this organization`);
-      if (!bytesEqual(head.patient, terms.patient)) reject(`${what} belongs to another patient than the consent's`);
+      if (!bytesEqual(head.patient, terms.owner)) reject(`${what} belongs to another patient than the consent's`);
       const misfit = labelsMisfit(v.labels, terms);
       if (misfit) reject(`${what}: ${misfit}`);
       return releaseLeafHash({ commitment: releaseCommitment(r.salt, r.released, sourceTag(r.salt, v.contentHash)), labels: v.labels, version: r.version, patient: terms.patient });

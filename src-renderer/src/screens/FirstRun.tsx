@@ -14,6 +14,8 @@ export function FirstRun() {
   const [organization, setOrganization] = useState('');
   const [entityKind, setEntityKind] = useState<(typeof ENTITY_KINDS)[number]>('insurer');
   const [invite, setInvite] = useState('');
+  /** A new patient's recovery phrase and enrolment request, shown once before entering the app. */
+  const [keys, setKeys] = useState<{ phrase: string; request: string } | null>(null);
   // A first run with an empty data folder starts the demo on its own: show how far it got, and
   // enter the app as soon as it runs (the node reports its stage; we ask once a second).
   const [demoStage, setDemoStage] = useState<string | null>(null);
@@ -55,8 +57,28 @@ export function FirstRun() {
       input: { role, displayName, organization: organization || undefined, entityKind: role === 'entity' ? entityKind : undefined },
     }));
     setBusy(null);
-    if (r) await loadSession().catch((err: Error) => toast('error', err.message));
+    const made = r?.method === 'identity.create' ? r.value : null;
+    if (made?.recoveryPhrase && made.enrolmentRequest) setKeys({ phrase: made.recoveryPhrase, request: made.enrolmentRequest });
+    else if (r) await loadSession().catch((err: Error) => toast('error', err.message));
   };
+
+  if (keys) {
+    return (
+      <main className="first-run" data-testid="recovery-phrase" aria-labelledby="phrase-title">
+        <h1 id="phrase-title">Your keys were made on this computer</h1>
+        <p className="lead">No hospital holds them. Write down these 24 words now: they are shown only this once, and they restore your keys on a new computer. Anyone who has them can act as you.</p>
+        <ol className="phrase" data-testid="phrase-words">
+          {keys.phrase.split(' ').map((w, i) => <li key={i}>{w}</li>)}
+        </ol>
+        <h2>Enrol at your hospital</h2>
+        <p>Give your hospital this enrolment request (it holds public keys only). The clinic enters it to link your records to your keys.</p>
+        <textarea readOnly rows={4} value={keys.request} aria-label="Enrolment request" data-testid="enrolment-request" />
+        <button type="button" className="primary" data-testid="phrase-done" onClick={() => { setKeys(null); void loadSession().catch((err: Error) => toast('error', err.message)); }}>
+          I have written the words down
+        </button>
+      </main>
+    );
+  }
 
   const join = async (e: React.FormEvent) => {
     e.preventDefault();
