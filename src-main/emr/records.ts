@@ -7,6 +7,7 @@
  */
 import { toHex } from '../codec/hex';
 import { contentHash } from '../crypto/hash';
+import { BlobCorruptError } from '../storage/blobs';
 import { recordHead, recordVersion, type LabelsBody, type RecordHead, type RecordVersion } from '../ledger/rules/hospital';
 import { consentOf } from '../ledger/rules/patient';
 import { getMember } from '../ledger/rules/members';
@@ -22,6 +23,9 @@ import { confidentialityRank } from './labels';
 export type FhirResource = { resourceType: string; id?: string; [k: string]: unknown };
 
 export class RecordError extends Error {}
+
+/** A record this node may read whose ciphertext is missing or was corrupt here (the daemon fetches it from a peer). */
+export class RecordUnavailable extends RecordError {}
 
 export const recordIdFor = (orgPk: Uint8Array, r: { resourceType: string; id?: string }): string => {
   if (!r.id || !/^[A-Za-z0-9.-]{1,64}$/.test(r.id)) throw new RecordError(`${r.resourceType} has no valid FHIR id`);
@@ -198,8 +202,14 @@ export function readRecord(node: TrichainNode, recordId: string, version?: numbe
   if (info.erased) throw new RecordError(`record ${recordId} was erased`);
   const wrapped = node.ledger.state('hospital').get(`record/${recordId}/v/${info.version}/key/${node.publicKeyHex}`);
   if (!wrapped) throw new RecordError(`this organization holds no key for ${recordId}`);
-  const blob = node.blobs.get(info.meta.blobHash);
-  if (!blob) throw new RecordError(`the encrypted content of ${recordId} is not on this node`);
+  let blob: Uint8Array | null;
+  try {
+    blob = node.blobs.get(info.meta.blobHash);
+  } catch (e) {
+    if (e instanceof BlobCorruptError) throw new RecordUnavailable(`the encrypted content of ${recordId} was corrupt on this node: removed, it is fetched again from a peer`);
+    throw e;
+  }
+  if (!blob) throw new RecordUnavailable(`the encrypted content of ${recordId} is not on this node yet: it is fetched from a peer`);
   const aad = recordAad(recordId, info.version);
   const plain = openBlob(blob, unwrapWith(node.identity.x25519SecretKey, wrapped, aad), aad);
   if (toHex(contentHash(plain)) !== toHex(info.meta.contentHash)) throw new RecordError(`content of ${recordId} does not match its anchored hash`);

@@ -18,6 +18,7 @@ import { createIdentity, identityFromPhrase, loadKeystore, saveKeystore, type Id
 import { quorum } from '../ledger/certificate';
 import { txBytes, txId } from '../ledger/encoding';
 import { BlockRejected, Ledger } from '../ledger/ledger';
+import { describeFault } from '../ledger/verify';
 import { produceBlock, signTx, type ValidatorKey } from '../ledger/producer';
 import { TxRejected } from '../ledger/rules/types';
 import { CHAINS, type Block, type ChainId, type SignedTx } from '../ledger/types';
@@ -68,6 +69,8 @@ export interface OutboxEntry {
 
 export class TrichainNode extends EventEmitter {
   readonly blobs: BlobStore;
+  /** What opening the node repaired (a rebuilt state tree, corrupt blobs removed), for the log. */
+  repairs: string[] = [];
   private closed = false;
   private lastReceived = 0;
 
@@ -112,14 +115,21 @@ export class TrichainNode extends EventEmitter {
     const identity = await loadKeystore(paths.keystore, o.passphrase, bls);
     const db = openDatabase(paths.db);
     const ledger = new Ledger(db, bls);
+    const repairs: string[] = [];
     if (o.verify !== false) {
-      const r = ledger.verifyStored();
+      const r = ledger.verifyStored({ repairTree: true });
       if (!r.ok) {
         db.close();
-        throw new NodeError(`stored ${r.chain} chain is corrupt at height ${r.height}: ${r.reason}. Refusing to start; restore from a peer (trichain join) or a backup.`);
+        const more = r.faults.slice(1, 5).map(describeFault).join('; ');
+        const rest = r.faults.length > 5 ? `; and ${r.faults.length - 5} more (trichain verify lists them)` : '';
+        throw new NodeError(`stored ${r.chain} chain is corrupt at height ${r.height}: ${r.table} table: ${r.reason}${more ? `; also ${more}` : ''}${rest}. Refusing to start; restore from a peer (trichain join) or a backup.`);
       }
+      repairs.push(...(r.repaired ?? []));
     }
-    return new TrichainNode(paths, config, identity, db, ledger, bls);
+    const node = new TrichainNode(paths, config, identity, db, ledger, bls);
+    if (o.verify !== false) for (const hex of node.blobs.removeCorrupt()) repairs.push(`blob ${hex} was corrupt: removed, to be fetched again from a peer`);
+    node.repairs = repairs;
+    return node;
   }
 
   get key(): ValidatorKey {
