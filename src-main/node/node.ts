@@ -27,6 +27,7 @@ import { openDatabase, type DB } from '../storage/db';
 import { readConfig, writeConfig, type NodeConfig, type NodeRole } from './config';
 import { nodePaths, type NodePaths } from './files';
 import { foundingGenesis } from './genesis';
+import { releaseHeld, submitAct, type ActStep } from './acts';
 
 export class NodeError extends Error {}
 
@@ -129,6 +130,8 @@ export class TrichainNode extends EventEmitter {
     const node = new TrichainNode(paths, config, identity, db, ledger, bls);
     if (o.verify !== false) for (const hex of node.blobs.removeCorrupt()) repairs.push(`blob ${hex} was corrupt: removed, to be fetched again from a peer`);
     node.repairs = repairs;
+    // Acts interrupted by a crash: steps whose predecessor committed go out now (./acts).
+    releaseHeld(node);
     return node;
   }
 
@@ -204,15 +207,7 @@ export class TrichainNode extends EventEmitter {
     if (opts.formOnly) this.ledger.checkTxForm(tx, tx.chain);
     else this.ledger.checkTx(tx);
     const id = txId(tx);
-    const bytes = txBytes(tx);
-    const own = opts.own ?? toHex(tx.author) === this.publicKeyHex;
-    // Strictly increasing arrival stamps keep the submission order inside a block.
-    this.lastReceived = Math.max(this.lastReceived + 1, Date.now() * 1000);
-    this.db.transaction(() => {
-      this.db.prepare('INSERT OR IGNORE INTO mempool (chain, id, bytes, received) VALUES (?, ?, ?, ?)').run(tx.chain, id, bytes, this.lastReceived);
-      if (own) this.db.prepare("INSERT OR IGNORE INTO outbox (id, chain, bytes, created, status) VALUES (?, ?, ?, ?, 'pending')").run(id, tx.chain, bytes, Date.now());
-    })();
-    this.emit('tx', { chain: tx.chain, id: toHex(id), status: 'pending' });
+    this.enqueue(tx, opts.own ?? toHex(tx.author) === this.publicKeyHex);
     if (this.isSoloValidator(tx.chain) && !opts.defer) {
       // A lost race with another process on this database leaves the tx for the next block.
       for (let attempt = 0; attempt < 3 && !this.ledger.txLocation(tx.chain, id); attempt++) this.commitPending(tx.chain);
@@ -224,6 +219,28 @@ export class TrichainNode extends EventEmitter {
       return { tx, id, status: 'committed', height: loc.height };
     }
     return { tx, id, status: 'pending' };
+  }
+
+  /** Puts a checked transaction into the mempool (and the outbox when it is this node's own). */
+  enqueue(tx: SignedTx, own: boolean): void {
+    const id = txId(tx);
+    const bytes = txBytes(tx);
+    // Strictly increasing arrival stamps keep the submission order inside a block.
+    this.lastReceived = Math.max(this.lastReceived + 1, Date.now() * 1000);
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO mempool (chain, id, bytes, received) VALUES (?, ?, ?, ?)').run(tx.chain, id, bytes, this.lastReceived);
+      if (own) this.db.prepare("INSERT OR IGNORE INTO outbox (id, chain, bytes, created, status) VALUES (?, ?, ?, ?, 'pending')").run(id, tx.chain, bytes, Date.now());
+    })();
+    this.emit('tx', { chain: tx.chain, id: toHex(id), status: 'pending' });
+  }
+
+  /**
+   * One act over several chains (a record's anchor, then its link), all or nothing: see ./acts.
+   * Returns the signed steps in order.
+   */
+  submitAct(steps: ActStep[], opts: { defer?: boolean; local?: () => void } = {}): SignedTx[] {
+    this.assertOpen();
+    return submitAct(this, steps, opts);
   }
 
   /** Mempool transactions of a chain in arrival order. */
@@ -250,6 +267,7 @@ export class TrichainNode extends EventEmitter {
     }
     const { block, dropped } = produced;
     this.dropRefused(chain, dropped);
+    releaseHeld(this);
     if (block) this.emit('block', { chain, height: block.header.height, txs: block.txs.length });
     return block;
   }
@@ -278,6 +296,7 @@ export class TrichainNode extends EventEmitter {
   /** Commits a block produced elsewhere (consensus or sync), then announces it. */
   commitBlock(block: Block): void {
     this.ledger.commitBlock(block);
+    releaseHeld(this);
     this.emit('block', { chain: block.header.chain, height: block.header.height, txs: block.txs.length });
   }
 
