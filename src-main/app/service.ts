@@ -265,12 +265,16 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const packageSummary = (node: TrichainNode, requestId: string) => {
     const st = node.ledger.state('social');
     const r = requestOf(st, requestId)!;
-    const body = r.publishTx ? (finalizeProof(node.ledger, r.publishTx).publish.tx.body as { resourceCount: number; labelsSummary: Record<string, number> }) : { resourceCount: 0, labelsSummary: {} };
+    const proof = r.publishTx ? finalizeProof(node.ledger, r.publishTx) : null;
+    const body = proof ? (proof.publish.tx.body as { resourceCount: number; labelsSummary?: Record<string, number> }) : { resourceCount: 0 };
+    // The categories the request asked for that the consent allows (the counts per category stay inside the package).
+    const consented = proof ? (proof.consent.tx.body as { categories: string[] }).categories : [];
+    const categories = body.labelsSummary ? Object.keys(body.labelsSummary) : r.categories.filter((x) => consented.includes(x));
     return {
       id: requestId, requestId, entity: requestView(r, entities()).entity,
       // The package's own pseudonym (an HMAC only the provider can compute) is inside the package.
       patientPseudonym: `pseudonymous patient of request ${requestId.slice(0, 12)}`,
-      purpose: r.purpose, categories: Object.keys(body.labelsSummary) as Category[], resourceCount: body.resourceCount,
+      purpose: r.purpose, categories: categories as Category[], resourceCount: body.resourceCount,
       publishedAt: iso(r.publishHeight ? node.ledger.block('social', r.publishHeight)!.header.time : r.filedAt), packageHash: toHex(r.packageHash!),
       socialHeight: r.publishHeight, verification: verified.get(requestId) ?? ('unverified' as const),
     };
