@@ -28,6 +28,7 @@ interface Module {
 const MODULES: Module[] = [
   { name: 'bls', file: 'bls.bench', fn: 'benchBls' },
   { name: 'ledger', file: 'ledger.bench', fn: 'benchLedger', takesOptions: true },
+  { name: 'state', file: 'state.bench', fn: 'benchState', takesOptions: true },
   { name: 'signatures', file: 'signatures.bench', fn: 'benchSignatures', takesOptions: true },
   { name: 'classify', file: 'classify.bench', fn: 'benchClassify' },
   { name: 'deid', file: 'deid.bench', fn: 'benchDeid' },

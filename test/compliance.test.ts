@@ -154,14 +154,14 @@ describe('a rogue provider cannot release what the consent does not allow', () =
     // While the consent is in force the rogue releases and attests (both compliant)...
     const rel = c.stMary.submitSigned(release(req, consent, cond));
     const r = c.stMary.ledger.state('hospital').get(`release/${req}`) as { root: Uint8Array; count: number; packageHash: Uint8Array };
-    const att = c.stMary.submit('hospital', 'records.attest', { requestId: req, packageHash: r.packageHash, consentId, consentTx: consent.grantTx, root: r.root, count: r.count });
+    const att = c.stMary.submit('hospital', 'records.attest', { requestId: req, packageHash: r.packageHash, consentTx: consent.grantTx, root: r.root, count: r.count });
     expect([rel.status, att.status]).toEqual(['committed', 'committed']);
     // ...then the patient revokes, and the rogue still tries to publish.
     revokeConsent(laptop, consentId);
     await c.sync();
     refusedByValidators(release(`${req}-again`, consent, cond), /was revoked/);
     const evidence = encodeEvidence(buildShareEvidence(c.stMary.ledger, consent.grantTx, att.id));
-    const publish = c.stMary.sign('social', 'share.publish', { requestId: req, packageHash: r.packageHash, resourceCount: r.count, labelsSummary: { condition: r.count }, key: { epk: new Uint8Array(32), nonce: new Uint8Array(12), ct: new Uint8Array(48) }, evidence });
+    const publish = c.stMary.sign('social', 'share.publish', { requestId: req, packageHash: r.packageHash, resourceCount: r.count, key: { epk: new Uint8Array(32), nonce: new Uint8Array(12), ct: new Uint8Array(48) }, evidence });
     refusedByValidators(publish, /was revoked/);
     // The entity fed a hand-built proof (the publication in a block no quorum certified) refuses it.
     const legit = packageFileOf(c.research, legitRequest);
@@ -184,10 +184,10 @@ describe('a rogue provider cannot release what the consent does not allow', () =
     refusedByValidators(release(req, consent, cond), /has expired/);
     // A publication whose evidence names the expired consent (attestation hand-built: nothing compliant could be attested)
     const consentEv = buildShareEvidenceProof(consent.grantTx, null).consent;
-    const attestTx = { chain: 'hospital' as const, type: 'records.attest', author: c.stMary.identity.blsPublicKey, nonce: 999_999, time: Date.now(), body: { requestId: req, packageHash: new Uint8Array(32), consentId, consentTx: consent.grantTx, root: new Uint8Array(32), count: 1 } };
+    const attestTx = { chain: 'hospital' as const, type: 'records.attest', author: c.stMary.identity.blsPublicKey, nonce: 999_999, time: Date.now(), body: { requestId: req, packageHash: new Uint8Array(32), consentTx: consent.grantTx, root: new Uint8Array(32), count: 1 } };
     const legit = packageFileOf(c.research, legitRequest).proof;
     const evidence = encodeEvidence({ version: PROOF_VERSION, consent: consentEv, attestation: { ...legit.attestation, tx: attestTx }, signature: legit.signature });
-    const publish = c.stMary.sign('social', 'share.publish', { requestId: req, packageHash: new Uint8Array(32), resourceCount: 1, labelsSummary: { condition: 1 }, key: { epk: new Uint8Array(32), nonce: new Uint8Array(12), ct: new Uint8Array(48) }, evidence });
+    const publish = c.stMary.sign('social', 'share.publish', { requestId: req, packageHash: new Uint8Array(32), resourceCount: 1, key: { epk: new Uint8Array(32), nonce: new Uint8Array(12), ct: new Uint8Array(48) }, evidence });
     refusedByValidators(publish, /has expired/);
     // The entity: a proof built from the genuine certified consent fails on its period.
     const handBuilt: CrossChainProof = { ...legit, consent: consentEv };

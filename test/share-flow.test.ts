@@ -138,7 +138,7 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
     const loc = c.stMary.ledger.txLocation('hospital', release.tx)!;
     const listed = (c.stMary.ledger.block('hospital', loc.height)!.txs[loc.index].body as { records: { recordId: string }[] }).records;
     const included = new Set(listed.map((r) => r.recordId));
-    expect(Object.keys(opened.proof.attestation.tx.body).sort()).toEqual(['consentId', 'consentTx', 'count', 'packageHash', 'requestId', 'root']);
+    expect(Object.keys(opened.proof.attestation.tx.body).sort()).toEqual(['consentTx', 'count', 'packageHash', 'requestId', 'root']);
     expect(opened.proof.attestation.tx.body).toMatchObject({ count: listed.length });
     for (const i of [...hiv, ...eth]) expect(included.has(i.recordId)).toBe(false);
     expect(included.size).toBeGreaterThan(0);

@@ -39,6 +39,7 @@ import { myRecords } from '../emr/patient-view';
 import { enrolPatient, makeEnrolmentRequest } from '../emr/enrol';
 import { registerPatient, type PatientEntry } from '../emr/patients';
 import { importBundle, storeRecord, toLabelsBody, type FhirResource } from '../emr/records';
+import { heldSteps } from '../node/acts';
 import type { RecordLink } from '../ledger/rules/patient';
 
 export type DemoRole = 'stMary' | 'riverside' | 'patient' | 'insurer' | 'research';
@@ -251,7 +252,7 @@ async function freshRound(d: Daemon): Promise<void> {
   await d.syncNow();
 }
 
-const noUnsettled = (n: TrichainNode): boolean => n.outbox('pending').length === 0 && n.outbox('submitted').length === 0;
+const noUnsettled = (n: TrichainNode): boolean => n.outbox('pending').length === 0 && n.outbox('submitted').length === 0 && heldSteps(n).length === 0;
 
 /** True when `n` holds exactly the chains its role replicates, each at St Mary's head. */
 function matchesHeads(n: TrichainNode, ref: TrichainNode): boolean {

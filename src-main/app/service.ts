@@ -31,7 +31,7 @@ import { PURPOSES, PURPOSE_CODES, isPurpose } from '../../src-shared/vocabulary'
 import type { Category, Labels, SensitivityCode } from '../emr/labels';
 import { myRecords, readMyRecord } from '../emr/patient-view';
 import { findPatient, listPatients } from '../emr/patients';
-import { amendRecord, effectiveDate, importBundle, patientRecordIds, readRecord, recordInfo, storeRecord, summarize, toLabelsBody, type FhirResource } from '../emr/records';
+import { amendRecord, effectiveDate, importBundle, patientRecordIds, readRecord, recordInfo, RecordUnavailable, storeRecord, summarize, toLabelsBody, type FhirResource } from '../emr/records';
 import { fileShareRequest, myRequests, openPackage, packageFileOf, trustOf, verifyPackageAs } from '../emr/share/entity';
 import { finalizeProof, verifyCrossChainProof } from '../emr/share/proof';
 import { continueShares, previewShare, processShareRequest } from '../emr/share/provider';
@@ -222,16 +222,18 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const info = recordInfo(node, recordId);
       if (info.erased) continue;
       let resource: FhirResource | null = null;
+      let unavailable = 'encrypted: no key for this organization';
       try {
         resource = readRecord(node, recordId).resource;
-      } catch {
-        /* another hospital's record without a key for us: metadata only */
+      } catch (e) {
+        // another hospital's record without a key for us (metadata only), or its content is being fetched again
+        if (e instanceof RecordUnavailable) unavailable = e.message;
       }
       const org = getMember(node.ledger.state('hospital'), info.org)?.name ?? toHex(info.org).slice(0, 12);
       out.push({
         id: recordId, resourceType: info.resourceType, date: (resource && effectiveDate(resource)) ?? iso(info.meta.time),
         title: resource ? summarize(resource) : `${info.resourceType} (held by ${org})`,
-        summary: resource ? `${info.resourceType}${typeof resource.status === 'string' ? ` · ${resource.status}` : ''}` : 'encrypted: no key for this organization',
+        summary: resource ? `${info.resourceType}${typeof resource.status === 'string' ? ` · ${resource.status}` : ''}` : unavailable,
         author: { organization: org }, labels: labelsWithReasons(info.labels, resource), version: info.version,
         amendedFrom: info.version > 1 ? `${recordId}@v${info.version - 1}` : undefined, contentHash: toHex(info.meta.contentHash),
         chain: 'hospital', txId: toHex(info.meta.tx), pending: false, resource: resource ?? undefined,
@@ -263,12 +265,16 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const packageSummary = (node: TrichainNode, requestId: string) => {
     const st = node.ledger.state('social');
     const r = requestOf(st, requestId)!;
-    const body = r.publishTx ? (finalizeProof(node.ledger, r.publishTx).publish.tx.body as { resourceCount: number; labelsSummary: Record<string, number> }) : { resourceCount: 0, labelsSummary: {} };
+    const proof = r.publishTx ? finalizeProof(node.ledger, r.publishTx) : null;
+    const body = proof ? (proof.publish.tx.body as { resourceCount: number; labelsSummary?: Record<string, number> }) : { resourceCount: 0 };
+    // The categories the request asked for that the consent allows (the counts per category stay inside the package).
+    const consented = proof ? (proof.consent.tx.body as { categories: string[] }).categories : [];
+    const categories = body.labelsSummary ? Object.keys(body.labelsSummary) : r.categories.filter((x) => consented.includes(x));
     return {
       id: requestId, requestId, entity: requestView(r, entities()).entity,
       // The package's own pseudonym (an HMAC only the provider can compute) is inside the package.
       patientPseudonym: `pseudonymous patient of request ${requestId.slice(0, 12)}`,
-      purpose: r.purpose, categories: Object.keys(body.labelsSummary) as Category[], resourceCount: body.resourceCount,
+      purpose: r.purpose, categories: categories as Category[], resourceCount: body.resourceCount,
       publishedAt: iso(r.publishHeight ? node.ledger.block('social', r.publishHeight)!.header.time : r.filedAt), packageHash: toHex(r.packageHash!),
       socialHeight: r.publishHeight, verification: verified.get(requestId) ?? ('unverified' as const),
     };

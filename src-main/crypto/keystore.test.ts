@@ -8,7 +8,9 @@ import { unwrapKey, wrapKey } from './envelope';
 import { newDataKey } from './aead';
 import { validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import { KeystoreError, createIdentity, deriveGranteeKey, identityFromPhrase, identityFromSeed, loadKeystore, readPublicInfo, recoveryPhrase, saveKeystore } from './keystore';
+import { KeystoreError, createIdentity, deriveGranteeKey, identityFromPhrase, identityFromSeed, loadKeystore, parseKeystore, readPublicInfo, recoveryPhrase, saveKeystore } from './keystore';
+import { sha256 } from './hash';
+import { domainBytes } from '../codec/canonical';
 
 const FAST = { N: 2 ** 10 };
 let dir: string;
@@ -95,7 +97,7 @@ describe('keystore file', () => {
     expect(err.code).toBe('WRONG_PASSPHRASE');
   });
 
-  it('edited public fields or ciphertext fail authentication; never a partial identity', async () => {
+  it('an edited or damaged file says "keystore is corrupt", never "wrong passphrase"; never a partial identity', async () => {
     const p = join(dir, 't.json');
     await saveKeystore(p, createIdentity({ name: 'Real Name', role: 'patient' }), pass, FAST);
     const orig = JSON.parse(await fs.readFile(p, 'utf8'));
@@ -121,8 +123,45 @@ describe('keystore file', () => {
       const j = structuredClone(orig);
       edit(j);
       await fs.writeFile(p, JSON.stringify(j));
-      await expect(loadKeystore(p, pass)).rejects.toThrow(/wrong passphrase/);
+      const err = await loadKeystore(p, pass).catch((e) => e);
+      expect(err).toBeInstanceOf(KeystoreError);
+      expect(err.message).toMatch(/^keystore is corrupt/);
+      expect(err.code).toBe('CORRUPT');
+      // and with a wrong passphrase too: the damage is reported, not the passphrase
+      await expect(loadKeystore(p, 'not the passphrase')).rejects.toThrow(/^keystore is corrupt/);
     }
+  });
+
+  it('an edit that also recomputes the checksum is still refused: corrupt when the passphrase is right', async () => {
+    const p = join(dir, 'r.json');
+    await saveKeystore(p, createIdentity({ name: 'Real Name', role: 'patient' }), pass, FAST);
+    const orig = JSON.parse(await fs.readFile(p, 'utf8'));
+    const resealed = (j: any) => {
+      const { header, ciphertext } = parseKeystore({ ...j, integrity: undefined, check: undefined });
+      const integrity = sha256(
+        domainBytes('keystore/v1/integrity', {
+          version: header.version, kdf: { name: header.kdf.name, N: header.kdf.N, r: header.kdf.r, p: header.kdf.p, salt: header.kdf.salt },
+          cipher: { name: header.cipher.name, nonce: header.cipher.nonce }, ciphertext, check: fromB64u(j.check),
+          publicKeys: { bls: header.publicKeys.bls, x25519: header.publicKeys.x25519 }, meta: { ...header.meta },
+        }),
+      );
+      return { ...j, integrity: toHex(integrity) };
+    };
+    const j = structuredClone(orig);
+    j.meta.name = 'Someone Else';
+    await fs.writeFile(p, JSON.stringify(resealed(j)));
+    await expect(loadKeystore(p, pass)).rejects.toThrow(/^keystore is corrupt \(the passphrase is right/);
+    await expect(loadKeystore(p, 'not the passphrase')).rejects.toThrow(/^wrong passphrase$/);
+  });
+
+  it('a file written before the passphrase check still loads; its failures say "wrong passphrase"', async () => {
+    const p = join(dir, 'legacy.json');
+    const id = createIdentity({ name: 'Old', role: 'hospital' });
+    await saveKeystore(p, id, pass, FAST);
+    const { check: _c, integrity: _i, ...legacy } = JSON.parse(await fs.readFile(p, 'utf8'));
+    await fs.writeFile(p, JSON.stringify(legacy));
+    expect(toHex((await loadKeystore(p, pass)).blsPublicKey)).toBe(toHex(id.blsPublicKey));
+    await expect(loadKeystore(p, 'not the passphrase')).rejects.toThrow(/^wrong passphrase$/);
   });
 
   it('corrupt, truncated or unsupported files give clear errors', async () => {
@@ -133,7 +172,7 @@ describe('keystore file', () => {
     const cases: [string, string, RegExp][] = [
       ['truncated', text.slice(0, text.length / 2), /corrupt or truncated/],
       ['empty', '', /corrupt or truncated/],
-      ['array', '[]', /corrupt file/],
+      ['array', '[]', /keystore is corrupt/],
       ['short ciphertext', JSON.stringify({ ...orig, ciphertext: orig.ciphertext.slice(0, 20) }), /ciphertext has/],
       ['missing salt', JSON.stringify({ ...orig, kdf: { ...orig.kdf, salt: undefined } }), /kdf.salt/],
       ['bad N', JSON.stringify({ ...orig, kdf: { ...orig.kdf, N: 1000 } }), /power of two/],

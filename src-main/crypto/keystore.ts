@@ -11,18 +11,25 @@
  *     kdf: { name: "scrypt", N, r, p, salt },                 (RFC 7914; salt base64url, 16 bytes)
  *     cipher: { name: "aes-256-gcm", nonce },                 (nonce base64url, 12 bytes)
  *     ciphertext,                                             (base64url: seed (32) || tag (16))
+ *     check,                                                  (base64url: HKDF(key, "trichain/keystore-check"))
  *     publicKeys: { bls, x25519 },                            (hex)
- *     meta: { name, role, created } }
+ *     meta: { name, role, created },
+ *     integrity }                                             (hex: SHA-256 of every other field)
  * The AES-256-GCM key is scrypt(NFKC(passphrase), salt, N, r, p, 32). The associated data is the
  * canonical CBOR of every public field (version, kdf, cipher name, public keys, meta), so editing
- * any of them, like editing the ciphertext, makes decryption fail. GCM cannot tell a wrong
- * passphrase from such an edit; both report "wrong passphrase".
+ * any of them, like editing the ciphertext, makes decryption fail. Loading tells the two failures
+ * apart: `integrity` (no secret in it) is checked first, so a damaged or edited file says
+ * "keystore is corrupt"; then `check`, a value derived from the passphrase's key, says "wrong
+ * passphrase" when it differs; a file whose checks pass but whose ciphertext does not decrypt is
+ * corrupt again. (Someone who edits the file on purpose can recompute `integrity`; GCM still
+ * refuses the edit, reported as one of the two.) Files written before `check` and `integrity`
+ * existed load as before and report any failure as "wrong passphrase".
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { entropyToMnemonic, mnemonicToEntropy, validateMnemonic } from '@scure/bip39';
 import { wordlist as english } from '@scure/bip39/wordlists/english.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { randomBytes, scrypt as scryptCb } from 'node:crypto';
+import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { domainBytes } from '../codec/canonical';
@@ -40,6 +47,7 @@ export const INFO_BLS = 'trichain/bls';
 export const INFO_X25519 = 'trichain/x25519';
 /** Prefix of the HKDF info string of a per-grantee patient key (followed by the grantee id). */
 export const INFO_GRANTEE = 'trichain/grantee/v1/';
+export const INFO_CHECK = 'trichain/keystore-check';
 /** scrypt defaults: N = 2^15, r = 8, p = 1 (RFC 7914 §2 interactive-use parameters). */
 export const DEFAULT_SCRYPT = Object.freeze({ N: 2 ** 15, r: 8, p: 1 });
 /** Bounds accepted when saving (MIN) and loading (both): keep tests fast, refuse DoS-sized files. */
@@ -220,6 +228,9 @@ function deriveKey(pass: Uint8Array, salt: Uint8Array, N: number, r: number, p: 
 
 interface Header {
   version: number;
+  /** Passphrase check and file checksum (absent in files written before they existed). */
+  check?: Uint8Array;
+  integrity?: Uint8Array;
   kdf: { name: 'scrypt'; N: number; r: number; p: number; salt: Uint8Array };
   cipher: { name: 'aes-256-gcm'; nonce: Uint8Array };
   publicKeys: { bls: Uint8Array; x25519: Uint8Array };
@@ -237,6 +248,23 @@ function associatedData(h: Header): Uint8Array {
   });
 }
 
+/** The file's checksum: SHA-256 over every field but itself (no secret: it detects damage, not intent). */
+function integrityOf(h: Header, ciphertext: Uint8Array, check: Uint8Array): Uint8Array {
+  return sha256(
+    domainBytes('keystore/v1/integrity', {
+      version: h.version,
+      kdf: { name: h.kdf.name, N: h.kdf.N, r: h.kdf.r, p: h.kdf.p, salt: h.kdf.salt },
+      cipher: { name: h.cipher.name, nonce: h.cipher.nonce },
+      ciphertext,
+      check,
+      publicKeys: { bls: h.publicKeys.bls, x25519: h.publicKeys.x25519 },
+      meta: { name: h.meta.name, role: h.meta.role, created: h.meta.created },
+    }),
+  );
+}
+
+const passphraseCheck = (key: Uint8Array): Uint8Array => hkdf(sha256, key, undefined, utf8(INFO_CHECK), 32);
+
 /** Encrypts `identity` under `passphrase` and writes it atomically (temp file, fsync, rename), mode 0600. */
 export async function saveKeystore(path: string, identity: Identity, passphrase: string, opts: SaveOptions = {}): Promise<void> {
   const seed = seeds.get(identity);
@@ -252,14 +280,17 @@ export async function saveKeystore(path: string, identity: Identity, passphrase:
   };
   const key = await deriveKey(pass, header.kdf.salt, N, r, p);
   const ciphertext = gcmEncrypt(key, header.cipher.nonce, seed, associatedData(header));
+  const check = passphraseCheck(key);
   key.fill(0);
   const file = {
     version: header.version,
     kdf: { name: 'scrypt', N, r, p, salt: toB64u(header.kdf.salt) },
     cipher: { name: 'aes-256-gcm', nonce: toB64u(header.cipher.nonce) },
     ciphertext: toB64u(ciphertext),
+    check: toB64u(check),
     publicKeys: { bls: toHex(header.publicKeys.bls), x25519: toHex(header.publicKeys.x25519) },
     meta: { name: header.meta.name, role: header.meta.role, created: header.meta.created },
+    integrity: toHex(integrityOf(header, ciphertext, check)),
   };
   await writeAtomic(path, JSON.stringify(file, null, 2) + '\n');
 }
@@ -302,14 +333,14 @@ async function readHeader(path: string): Promise<{ header: Header; ciphertext: U
   try {
     j = JSON.parse(text);
   } catch (e) {
-    throw new KeystoreError(`keystore: ${path} is corrupt or truncated (not valid JSON)`, 'CORRUPT', { cause: e });
+    throw new KeystoreError(`keystore is corrupt or truncated (${path} is not valid JSON)`, 'CORRUPT', { cause: e });
   }
   return parseKeystore(j);
 }
 
 /** Validates a parsed keystore JSON value field by field. */
 export function parseKeystore(j: unknown): { header: Header; ciphertext: Uint8Array } {
-  const corrupt = (why: string) => new KeystoreError(`keystore: corrupt file (${why})`, 'CORRUPT');
+  const corrupt = (why: string) => new KeystoreError(`keystore is corrupt (${why})`, 'CORRUPT');
   const obj = (v: unknown, what: string): Record<string, unknown> => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw corrupt(`${what} must be an object`);
     return v as Record<string, unknown>;
@@ -348,6 +379,11 @@ export function parseKeystore(j: unknown): { header: Header; ciphertext: Uint8Ar
     meta: checkMeta(o.meta, 'CORRUPT'),
   };
   const ciphertext = bytes(o.ciphertext, 'ciphertext', SEED_LENGTH + TAG_LENGTH, fromB64u);
+  if (o.check !== undefined || o.integrity !== undefined) {
+    header.check = bytes(o.check, 'check', 32, fromB64u);
+    header.integrity = bytes(o.integrity, 'integrity', 32, (x) => fromHex(x));
+    if (!constantTimeEqual(header.integrity, integrityOf(header, ciphertext, header.check))) throw corrupt('its contents do not match its checksum');
+  }
   return { header, ciphertext };
 }
 
@@ -364,9 +400,13 @@ export async function loadKeystore(path: string, passphrase: string, bls: BlsApi
   const key = await deriveKey(pass, header.kdf.salt, header.kdf.N, header.kdf.r, header.kdf.p);
   let seed: Uint8Array;
   try {
+    if (header.check && !constantTimeEqual(passphraseCheck(key), header.check)) throw new KeystoreError('wrong passphrase', 'WRONG_PASSPHRASE');
     seed = gcmDecrypt(key, header.cipher.nonce, ciphertext, associatedData(header));
   } catch (e) {
-    if (e instanceof AeadError) throw new KeystoreError('wrong passphrase', 'WRONG_PASSPHRASE');
+    if (e instanceof AeadError) {
+      if (header.check) throw new KeystoreError('keystore is corrupt (the passphrase is right but the encrypted key does not decrypt)', 'CORRUPT');
+      throw new KeystoreError('wrong passphrase', 'WRONG_PASSPHRASE');
+    }
     throw e;
   } finally {
     key.fill(0);
@@ -374,9 +414,13 @@ export async function loadKeystore(path: string, passphrase: string, bls: BlsApi
   try {
     const id = identityFromSeed(seed, header.meta, bls);
     if (toHex(id.blsPublicKey) !== toHex(header.publicKeys.bls) || toHex(id.x25519PublicKey) !== toHex(header.publicKeys.x25519))
-      throw new KeystoreError('keystore: corrupt file (public keys do not match the decrypted seed)', 'CORRUPT');
+      throw new KeystoreError('keystore is corrupt (public keys do not match the decrypted seed)', 'CORRUPT');
     return id;
   } finally {
     seed.fill(0);
   }
+}
+
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -5,8 +5,13 @@
  * author; the patient chain gets the link that indexes the patient's records across hospitals.
  * Amendments are new versions linked to the old; erasure is crypto-shredding.
  */
+import { canonicalDecode } from '../codec/canonical';
 import { toHex } from '../codec/hex';
+import { txId } from '../ledger/encoding';
+import type { SignedTx } from '../ledger/types';
+import type { ActStep } from '../node/acts';
 import { contentHash } from '../crypto/hash';
+import { BlobCorruptError } from '../storage/blobs';
 import { recordHead, recordVersion, type LabelsBody, type RecordHead, type RecordVersion } from '../ledger/rules/hospital';
 import { consentOf } from '../ledger/rules/patient';
 import { getMember } from '../ledger/rules/members';
@@ -23,6 +28,9 @@ import type { FhirResource } from '../../src-shared/vocabulary';
 export type { FhirResource };
 
 export class RecordError extends Error {}
+
+/** A record this node may read whose ciphertext is missing or was corrupt here (the daemon fetches it from a peer). */
+export class RecordUnavailable extends RecordError {}
 
 export const recordIdFor = (orgPk: Uint8Array, r: { resourceType: string; id?: string }): string => {
   if (!r.id || !/^[A-Za-z0-9.-]{1,64}$/.test(r.id)) throw new RecordError(`${r.resourceType} has no valid FHIR id`);
@@ -67,8 +75,13 @@ export interface StoreResult {
   anchorTx: Uint8Array;
 }
 
-/** Encrypts and anchors one resource version, links it in the patient's index. */
 /**
+ * Encrypts and anchors one resource version, links it in the patient's index: one act
+ * (node/acts.ts). The ciphertext, the signed anchor, the signed link (held until the anchor
+ * commits) and the local index row are written in one SQLite transaction, so a crash at any point
+ * leaves the whole record or nothing, and a record interrupted after that resumes when the node
+ * opens. Throws TxRejected (nothing stored) when a chain's rules refuse either step.
+ *
  * `patient.x25519` is null while the patient has not enrolled: the data key is then wrapped for
  * this organization only, and the record is linked to the patient's index at enrolment.
  */
@@ -79,28 +92,68 @@ export function storeRecord(node: TrichainNode, a: { resource: FhirResource; lab
   const version = a.version ?? 1;
   const aad = recordAad(recordId, version);
   const sealed = sealBlob(resourceBytes(a.resource), aad);
-  const blobHash = node.blobs.put(sealed.blob);
+  const blobHash = contentHash(sealed.blob);
   const patientKey = a.patient.x25519 ? wrapFor(a.patient.x25519, sealed.dataKey, aad) : null;
   const keys = { ...(patientKey ? { patient: patientKey } : {}), org: wrapFor(node.identity.x25519PublicKey, sealed.dataKey, aad) };
   sealed.dataKey.fill(0);
-  const anchor = node.submit(
-    'hospital',
-    'record.anchor',
-    { recordId, version, patient: a.patient.pk, org, resourceType: a.resource.resourceType, contentHash: sealed.contentHash, blobHash, size: sealed.blob.length, labels: a.labels, keys },
-    { defer: a.defer },
-  );
+  const steps: ActStep[] = [
+    { chain: 'hospital', type: 'record.anchor', body: { recordId, version, patient: a.patient.pk, org, resourceType: a.resource.resourceType, contentHash: sealed.contentHash, blobHash, size: sealed.blob.length, labels: a.labels, keys } },
+  ];
   if (patientKey) {
-    node.submit(
-      'patient',
-      'record.link',
-      { patient: a.patient.pk, recordId, version, org, anchorTx: anchor.id, resourceType: a.resource.resourceType, blobHash, contentHash: sealed.contentHash, patientKey, category: a.labels.category },
-      { defer: a.defer },
-    );
+    steps.push({ chain: 'patient', type: 'record.link', body: ([anchorTx]) => ({ patient: a.patient.pk, recordId, version, org, anchorTx, resourceType: a.resource.resourceType, blobHash, contentHash: sealed.contentHash, patientKey, category: a.labels.category }) });
   }
+  const [anchor] = node.submitAct(steps, {
+    defer: a.defer,
+    local: () => {
+      node.blobs.put(sealed.blob);
+      indexRecord(node, recordId, a.patient.pk, a.resource, version);
+    },
+  });
+  return { recordId, version, anchorTx: txId(anchor) };
+}
+
+function indexRecord(node: TrichainNode, recordId: string, patient: Uint8Array, resource: FhirResource, version: number): void {
   node.db
     .prepare('INSERT INTO emr_records (record_id, patient_pk, resource_type, version, effective, summary) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET version = excluded.version, effective = excluded.effective, summary = excluded.summary')
-    .run(recordId, a.patient.pk, a.resource.resourceType, version, effectiveDate(a.resource), summarize(a.resource));
-  return { recordId, version, anchorTx: anchor.id };
+    .run(recordId, patient, resource.resourceType, version, effectiveDate(resource), summarize(resource));
+}
+
+/**
+ * A record anchored by this node whose patient-chain link or local index row is missing (stored
+ * before acts existed, or its link refused): re-links it from what the hospital chain holds and
+ * re-indexes it. Idempotent; a link already on the chain, in the mempool or held is not sent again.
+ */
+export function completeRecord(node: TrichainNode, recordId: string, resource?: FhirResource): 'complete' | 'repaired' {
+  const info = recordInfo(node, recordId);
+  let repaired = false;
+  if (resource && !node.db.prepare('SELECT 1 FROM emr_records WHERE record_id = ?').pluck().get(recordId)) {
+    indexRecord(node, recordId, info.patient, resource, info.version);
+    repaired = true;
+  }
+  if (info.erased || !node.ledger.hasGenesis('patient')) return repaired ? 'repaired' : 'complete';
+  const link = node.ledger.state('patient').get(`link/${toHex(info.patient)}/${recordId}`) as { version?: number } | undefined;
+  if (link && link.version === info.version) return repaired ? 'repaired' : 'complete';
+  if (linkPending(node, recordId, info.version)) return repaired ? 'repaired' : 'complete';
+  const patientKey = node.ledger.state('hospital').get(`record/${recordId}/v/${info.version}/key/patient`);
+  if (!patientKey) return repaired ? 'repaired' : 'complete';
+  node.submit('patient', 'record.link', {
+    patient: info.patient, recordId, version: info.version, org: info.org, anchorTx: info.meta.tx, resourceType: info.resourceType,
+    blobHash: info.meta.blobHash, contentHash: info.meta.contentHash, patientKey, category: info.labels.category,
+  }, { defer: true });
+  return 'repaired';
+}
+
+/** A record.link for this record version waiting in the held steps, the mempool or the outbox. */
+function linkPending(node: TrichainNode, recordId: string, version: number): boolean {
+  const rows = [
+    ...(node.db.prepare("SELECT bytes FROM held_txs WHERE chain = 'patient'").pluck().all() as Buffer[]),
+    ...(node.db.prepare("SELECT bytes FROM mempool WHERE chain = 'patient'").pluck().all() as Buffer[]),
+    ...(node.db.prepare("SELECT bytes FROM outbox WHERE chain = 'patient' AND status IN ('pending', 'submitted')").pluck().all() as Buffer[]),
+  ];
+  return rows.some((b) => {
+    const tx = canonicalDecode(new Uint8Array(b)) as unknown as SignedTx;
+    return tx.type === 'record.link' && tx.body.recordId === recordId && tx.body.version === version;
+  });
 }
 
 export interface ImportProgress {
@@ -114,6 +167,8 @@ export interface ImportResult {
   records: number;
   sensitive: number;
   skipped: number;
+  /** Already anchored records whose missing link or index row this import restored. */
+  repaired: number;
 }
 
 /**
@@ -134,13 +189,15 @@ export async function importBundle(
   const groups = groupByPatient(resources);
   const total = [...groups.byPatient.values()].reduce((n, g) => n + g.length, 0);
   const batch = opts.batch ?? 400;
-  const out: ImportResult = { patients: [], records: 0, sensitive: 0, skipped: groups.shared.length };
+  const out: ImportResult = { patients: [], records: 0, sensitive: 0, skipped: groups.shared.length, repaired: 0 };
   let sinceCommit = 0;
   const flush = () => {
     node.commitPending('hospital');
     node.commitPending('patient');
     sinceCommit = 0;
   };
+  // Records an interrupted import left pending commit first, so that the check below sees them.
+  flush();
   for (const [patientId, group] of groups.byPatient) {
     const pr = group.find((r) => r.resourceType === 'Patient') as FhirResource | undefined;
     const birthYear = typeof pr?.birthDate === 'string' ? Number(pr.birthDate.slice(0, 4)) : null;
@@ -156,6 +213,9 @@ export async function importBundle(
       const labels = labelsByKey.get(`${r.resourceType}/${r.id}`) ?? classifyResource(r);
       const existing = node.ledger.state('hospital').get(`record/${recordIdFor(node.identity.blsPublicKey, r)}`);
       if (existing) {
+        // Already anchored: make sure it is also linked and indexed (a record split by a crash
+        // before acts existed is completed, not skipped).
+        if (completeRecord(node, recordIdFor(node.identity.blsPublicKey, r), r) === 'repaired') out.repaired++;
         out.skipped++;
         continue;
       }
@@ -199,8 +259,14 @@ export function readRecord(node: TrichainNode, recordId: string, version?: numbe
   if (info.erased) throw new RecordError(`record ${recordId} was erased`);
   const wrapped = node.ledger.state('hospital').get(`record/${recordId}/v/${info.version}/key/${node.publicKeyHex}`);
   if (!wrapped) throw new RecordError(`this organization holds no key for ${recordId}`);
-  const blob = node.blobs.get(info.meta.blobHash);
-  if (!blob) throw new RecordError(`the encrypted content of ${recordId} is not on this node`);
+  let blob: Uint8Array | null;
+  try {
+    blob = node.blobs.get(info.meta.blobHash);
+  } catch (e) {
+    if (e instanceof BlobCorruptError) throw new RecordUnavailable(`the encrypted content of ${recordId} was corrupt on this node: removed, it is fetched again from a peer`);
+    throw e;
+  }
+  if (!blob) throw new RecordUnavailable(`the encrypted content of ${recordId} is not on this node yet: it is fetched from a peer`);
   const aad = recordAad(recordId, info.version);
   const plain = openBlob(blob, unwrapWith(node.identity.x25519SecretKey, wrapped, aad), aad);
   if (toHex(contentHash(plain)) !== toHex(info.meta.contentHash)) throw new RecordError(`content of ${recordId} does not match its anchored hash`);

@@ -5,7 +5,8 @@
  * a block and its state changes in one SQLite transaction, so a crash leaves either the whole
  * block or none of it. Transactions that read then write begin IMMEDIATE: another process on the
  * same database (a CLI beside a running daemon) then waits for the lock (busy_timeout) instead of
- * failing on a stale read snapshot.
+ * failing on a stale read snapshot. Each block header carries the state root after the block
+ * (./state-tree), computed over the keys the block changed and checked before the block is stored.
  */
 import { canonicalDecode, canonicalEncode, bytesEqual, type Canonical } from '../codec/canonical';
 import { toHex } from '../codec/hex';
@@ -15,11 +16,13 @@ import { certificateItem, txSignatureItems } from './batch-verify';
 import { BlockRejected } from './errors';
 import { checkCertificate, isPendingCertificate, pendingCertificate } from './certificate';
 import { blockHash, decodeBlock, encodeBlock, genesisHash, sigsHash, txBytes, txId, txRoot, txSigningBytes, validatorsHash } from './encoding';
-import { putValidators, validatorsAt } from './rules/common';
+import { validatorsAt } from './rules/common';
 import { RULES } from './rules/index';
-import { memberKey } from './rules/members';
 import { TxRejected, type TxContext, type StateReader } from './rules/types';
+import { applyGenesis } from './genesis-state';
 import { SqlState } from './state';
+import { StateTree } from './state-tree';
+import { verifyLedger, type VerifyResult } from './verify';
 import { CHAINS, HASH_LENGTH, type Block, type BlockHeader, type Certificate, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from './types';
 
 export { BlockRejected };
@@ -29,16 +32,19 @@ export interface Head {
   hash: Uint8Array;
 }
 
-export type VerifyResult = { ok: true; heights: Record<ChainId, number> } | { ok: false; chain: ChainId; height: number; reason: string };
+export type { VerifyFault, VerifyResult } from './verify';
+export { genesisStateRoot } from './genesis-state';
 
 const ZERO_HASH = new Uint8Array(HASH_LENGTH);
 
 export class Ledger {
   private readonly states: Record<ChainId, SqlState>;
+  readonly tree: StateTree;
   private readonly q;
 
   constructor(readonly db: DB, readonly bls: BlsApi) {
     this.states = { patient: new SqlState(db, 'patient'), hospital: new SqlState(db, 'hospital'), social: new SqlState(db, 'social') };
+    this.tree = new StateTree(db);
     this.q = {
       genesis: db.prepare('SELECT hash, doc FROM genesis WHERE chain = ?'),
       putGenesis: db.prepare('INSERT INTO genesis (chain, hash, doc) VALUES (?, ?, ?)'),
@@ -54,6 +60,10 @@ export class Ledger {
       dropMempool: db.prepare('DELETE FROM mempool WHERE chain = ? AND id = ?'),
       markOutbox: db.prepare("UPDATE outbox SET status = 'committed', detail = ? WHERE id = ?"),
     };
+    // A database from before the state tree (migration 5): build it once from the state.
+    if (!db.readonly) {
+      for (const chain of this.chains()) if (!this.tree.isBuilt(chain)) db.transaction(() => this.tree.rebuild(chain)).immediate();
+    }
   }
 
   // ---- genesis ---------------------------------------------------------------------------------
@@ -84,11 +94,9 @@ export class Ledger {
     const hash = genesisHash(g);
     this.db.transaction(() => {
       this.q.putGenesis.run(g.chain, hash, canonicalEncode(g as unknown as Canonical));
-      const st = this.states[g.chain];
-      for (const m of g.members) {
-        st.put(memberKey(m.blsPk), { role: m.role, name: m.name, blsPk: m.blsPk, x25519Pk: m.x25519Pk, since: 0 });
-      }
-      putValidators(st, 1, g.validators);
+      this.states[g.chain].takeTouched();
+      applyGenesis(this.states[g.chain], g);
+      this.tree.rebuild(g.chain);
     }).immediate();
     return hash;
   }
@@ -131,6 +139,19 @@ export class Ledger {
 
   validatorsAt(chain: ChainId, height: number): ValidatorInfo[] {
     return validatorsAt(this.states[chain], height);
+  }
+
+  /**
+   * The root of the chain's current state (after its head block): the app hash a CometBFT
+   * application returns. Equals the head header's stateRoot (genesisStateRoot at height 0).
+   */
+  stateRoot(chain: ChainId): Uint8Array {
+    return this.tree.root(chain);
+  }
+
+  /** Brings the state tree up to date with the writes since the last call; returns the root. */
+  private updateRoot(chain: ChainId): Uint8Array {
+    return this.tree.update(chain, this.states[chain].takeTouched());
   }
 
   blockBytes(chain: ChainId, height: number): Uint8Array | null {
@@ -211,8 +232,10 @@ export class Ledger {
     const txs: SignedTx[] = [];
     const dropped: { tx: SignedTx; reason: string }[] = [];
     const rollback = new Error('rollback');
+    let stateRoot: Uint8Array | undefined;
     try {
       this.db.transaction(() => {
+        this.states[chain].takeTouched();
         for (const tx of candidates) {
           try {
             this.db.transaction(() => this.applyTx(tx, height, time, true))();
@@ -222,6 +245,7 @@ export class Ledger {
             dropped.push({ tx, reason: e.reason });
           }
         }
+        stateRoot = this.updateRoot(chain);
         throw rollback;
       }).immediate();
     } catch (e) {
@@ -229,7 +253,7 @@ export class Ledger {
     }
     const header: BlockHeader = {
       chain, genesis: this.genesisHash(chain), height, prevHash: head.hash, time, proposer,
-      txRoot: txRoot(txs), sigsHash: sigsHash(txs), validatorsHash: validatorsHash(this.validatorsAt(chain, height)),
+      txRoot: txRoot(txs), sigsHash: sigsHash(txs), validatorsHash: validatorsHash(this.validatorsAt(chain, height)), stateRoot: stateRoot!,
     };
     return { header, txs, dropped };
   }
@@ -243,6 +267,7 @@ export class Ledger {
     try {
       this.db.transaction(() => {
         this.applyTxs(header, txs, true);
+        this.checkStateRoot(header);
         throw rollback;
       }).immediate();
     } catch (e) {
@@ -280,6 +305,7 @@ export class Ledger {
         if (!c.ok) throw new BlockRejected(chain, header.height, c.reason);
       }
       this.applyTxs(header, txs, false);
+      this.checkStateRoot(header);
       this.q.putBlock.run(chain, header.height, hash, bytes);
       txs.forEach((tx, i) => {
         const id = txId(tx);
@@ -352,7 +378,14 @@ export class Ledger {
     this.commitBlock(block);
   }
 
+  /** After applying a block's transactions (inside its transaction): the state must hash to the header's root. */
+  private checkStateRoot(header: BlockHeader): void {
+    const root = this.updateRoot(header.chain);
+    if (!bytesEqual(root, header.stateRoot)) throw new BlockRejected(header.chain, header.height, `state root differs: the block's transactions lead to ${toHex(root).slice(0, 16)}…, the header says ${toHex(header.stateRoot).slice(0, 16)}…`);
+  }
+
   private applyTxs(header: BlockHeader, txs: SignedTx[], admit: boolean): void {
+    this.states[header.chain].takeTouched();
     for (const tx of txs) {
       try {
         this.checkTxForm(tx, header.chain, { signature: false });
@@ -375,6 +408,7 @@ export class Ledger {
     if (!bytesEqual(header.genesis, this.genesisHash(chain))) fail('block belongs to another network (genesis differs)');
     if (!bytesEqual(header.prevHash, head.hash)) fail('previous-block hash does not link to our head');
     if (!bytesEqual(header.txRoot, txRoot(txs))) fail('Merkle root does not match the transactions');
+    if (!(header.stateRoot instanceof Uint8Array) || header.stateRoot.length !== HASH_LENGTH) fail('header has no 32-byte state root');
     let sh: Uint8Array;
     try {
       sh = sigsHash(txs);
@@ -406,66 +440,13 @@ export class Ledger {
   // ---- verification of the stored chains -------------------------------------------------------
 
   /**
-   * Re-verifies every stored block: decodes it, recomputes its hash, checks the height sequence,
-   * the hash link, the Merkle root, the validator-set hash and the commit certificate (and, with
-   * `signatures`, every transaction signature). Reports the first bad height.
+   * Re-verifies every stored block (hash, height sequence, hash link, Merkle root, validator-set
+   * hash, commit certificate and, with `signatures`, every transaction signature), the transaction
+   * index against the blocks, and the state against the head's certified state root
+   * (./verify). Names every fault found: chain, height, table and key.
    */
-  verifyStored(opts: { signatures?: boolean } = {}): VerifyResult {
-    const heights = {} as Record<ChainId, number>;
-    for (const chain of this.chains()) {
-      const genesisH = this.genesisHash(chain);
-      const g = this.genesis(chain);
-      if (!bytesEqual(genesisHash(g), genesisH)) return { ok: false, chain, height: 0, reason: 'genesis document does not match its hash' };
-      let prev = genesisH;
-      let prevTime = g.time;
-      let expected = 1;
-      const page = 256;
-      // Blocks above the certified height wait for a certificate that lands later (CometBFT).
-      const certified = this.certifiedHeight(chain);
-      for (;;) {
-        const rows = this.q.blocksFrom.all(chain, expected, page) as { height: number; hash: Buffer; bytes: Buffer }[];
-        for (const row of rows) {
-          const h = row.height;
-          const fail = (reason: string): VerifyResult => ({ ok: false, chain, height: h, reason });
-          if (h !== expected) return { ok: false, chain, height: expected, reason: `block ${expected} is missing` };
-          let b: Block;
-          try {
-            b = decodeBlock(new Uint8Array(row.bytes));
-          } catch (e) {
-            return fail(`undecodable: ${(e as Error).message}`);
-          }
-          const hdr = b.header;
-          if (hdr.chain !== chain || hdr.height !== h) return fail('header names another chain or height');
-          const hash = blockHash(hdr);
-          const vs = this.validatorsAt(chain, h);
-          if (!isPendingCertificate(b.cert) || h <= certified) {
-            const c = checkCertificate(this.bls, vs, genesisH, h, hash, b.cert);
-            if (!c.ok) return fail(`commit certificate: ${c.reason}`);
-          }
-          if (!bytesEqual(hash, new Uint8Array(row.hash))) return fail('stored hash does not match the block');
-          if (!bytesEqual(hdr.genesis, genesisH)) return fail('genesis hash differs');
-          if (!bytesEqual(hdr.prevHash, prev)) return fail('previous-block hash does not link');
-          if (!bytesEqual(hdr.txRoot, txRoot(b.txs))) return fail('Merkle root does not match the transactions');
-          try {
-            if (!bytesEqual(hdr.sigsHash, sigsHash(b.txs))) return fail('signatures hash does not match the transactions');
-          } catch (e) {
-            return fail((e as Error).message);
-          }
-          if (!bytesEqual(hdr.validatorsHash, validatorsHash(vs))) return fail('validator-set hash differs');
-          if (hdr.time < prevTime) return fail('block time goes backwards');
-          if (opts.signatures && b.txs.length > 0) {
-            const ok = this.bls.batchVerify(b.txs.map((tx) => ({ publicKey: tx.author, message: txSigningBytes(tx), signature: tx.sig })));
-            if (!ok) return fail('a transaction signature does not verify');
-          }
-          prev = hash;
-          prevTime = hdr.time;
-          expected++;
-        }
-        if (rows.length < page) break;
-      }
-      heights[chain] = expected - 1;
-    }
-    return { ok: true, heights };
+  verifyStored(opts: { signatures?: boolean; repairTree?: boolean } = {}): VerifyResult {
+    return verifyLedger(this, opts);
   }
 }
 

@@ -62,6 +62,12 @@ export interface BlockHeader {
   sigsHash: Uint8Array;
   /** Hash of the validator set in force at this height. */
   validatorsHash: Uint8Array;
+  /**
+   * Root of the chain's state after this block's transactions (ledger/state-tree.ts): what
+   * CometBFT calls the app hash. A node checks it before storing the block, and checks its stored
+   * state against the head's root when it starts and on `trichain verify`.
+   */
+  stateRoot: Uint8Array;
 }
 
 /**

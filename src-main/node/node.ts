@@ -18,6 +18,7 @@ import { createIdentity, identityFromPhrase, loadKeystore, saveKeystore, type Id
 import { quorum } from '../ledger/certificate';
 import { txBytes, txId } from '../ledger/encoding';
 import { BlockRejected, Ledger } from '../ledger/ledger';
+import { describeFault } from '../ledger/verify';
 import { produceBlock, signTx, type ValidatorKey } from '../ledger/producer';
 import { TxRejected } from '../ledger/rules/types';
 import { CHAINS, type Block, type ChainId, type SignedTx } from '../ledger/types';
@@ -26,6 +27,7 @@ import { openDatabase, type DB } from '../storage/db';
 import { readConfig, writeConfig, type NodeConfig, type NodeRole } from './config';
 import { nodePaths, type NodePaths } from './files';
 import { foundingGenesis } from './genesis';
+import { releaseHeld, submitAct, type ActStep } from './acts';
 
 export class NodeError extends Error {}
 
@@ -68,6 +70,8 @@ export interface OutboxEntry {
 
 export class TrichainNode extends EventEmitter {
   readonly blobs: BlobStore;
+  /** What opening the node repaired (a rebuilt state tree, corrupt blobs removed), for the log. */
+  repairs: string[] = [];
   private closed = false;
   private lastReceived = 0;
 
@@ -81,6 +85,16 @@ export class TrichainNode extends EventEmitter {
   ) {
     super();
     this.blobs = new BlobStore(db);
+    // Blocks stored by a path that only announces them (a test harness appending through the
+    // ledger, another component): the next step of an act goes out all the same (./acts).
+    this.on('block', () => {
+      if (this.closed) return;
+      try {
+        releaseHeld(this);
+      } catch {
+        // e.g. another process holds the write lock: retried after the next block or at start
+      }
+    });
   }
 
   /** Creates a node's identity, keystore and database in `dir` (which must not hold a node yet). */
@@ -112,14 +126,23 @@ export class TrichainNode extends EventEmitter {
     const identity = await loadKeystore(paths.keystore, o.passphrase, bls);
     const db = openDatabase(paths.db);
     const ledger = new Ledger(db, bls);
+    const repairs: string[] = [];
     if (o.verify !== false) {
-      const r = ledger.verifyStored();
+      const r = ledger.verifyStored({ repairTree: true });
       if (!r.ok) {
         db.close();
-        throw new NodeError(`stored ${r.chain} chain is corrupt at height ${r.height}: ${r.reason}. Refusing to start; restore from a peer (trichain join) or a backup.`);
+        const more = r.faults.slice(1, 5).map(describeFault).join('; ');
+        const rest = r.faults.length > 5 ? `; and ${r.faults.length - 5} more (trichain verify lists them)` : '';
+        throw new NodeError(`stored ${r.chain} chain is corrupt at height ${r.height}: ${r.table} table: ${r.reason}${more ? `; also ${more}` : ''}${rest}. Refusing to start; restore from a peer (trichain join) or a backup.`);
       }
+      repairs.push(...(r.repaired ?? []));
     }
-    return new TrichainNode(paths, config, identity, db, ledger, bls);
+    const node = new TrichainNode(paths, config, identity, db, ledger, bls);
+    if (o.verify !== false) for (const hex of node.blobs.removeCorrupt()) repairs.push(`blob ${hex} was corrupt: removed, to be fetched again from a peer`);
+    node.repairs = repairs;
+    // Acts interrupted by a crash: steps whose predecessor committed go out now (./acts).
+    releaseHeld(node);
+    return node;
   }
 
   get key(): ValidatorKey {
@@ -194,15 +217,7 @@ export class TrichainNode extends EventEmitter {
     if (opts.formOnly) this.ledger.checkTxForm(tx, tx.chain);
     else this.ledger.checkTx(tx);
     const id = txId(tx);
-    const bytes = txBytes(tx);
-    const own = opts.own ?? toHex(tx.author) === this.publicKeyHex;
-    // Strictly increasing arrival stamps keep the submission order inside a block.
-    this.lastReceived = Math.max(this.lastReceived + 1, Date.now() * 1000);
-    this.db.transaction(() => {
-      this.db.prepare('INSERT OR IGNORE INTO mempool (chain, id, bytes, received) VALUES (?, ?, ?, ?)').run(tx.chain, id, bytes, this.lastReceived);
-      if (own) this.db.prepare("INSERT OR IGNORE INTO outbox (id, chain, bytes, created, status) VALUES (?, ?, ?, ?, 'pending')").run(id, tx.chain, bytes, Date.now());
-    })();
-    this.emit('tx', { chain: tx.chain, id: toHex(id), status: 'pending' });
+    this.enqueue(tx, opts.own ?? toHex(tx.author) === this.publicKeyHex);
     if (this.isSoloValidator(tx.chain) && !opts.defer) {
       // A lost race with another process on this database leaves the tx for the next block.
       for (let attempt = 0; attempt < 3 && !this.ledger.txLocation(tx.chain, id); attempt++) this.commitPending(tx.chain);
@@ -214,6 +229,28 @@ export class TrichainNode extends EventEmitter {
       return { tx, id, status: 'committed', height: loc.height };
     }
     return { tx, id, status: 'pending' };
+  }
+
+  /** Puts a checked transaction into the mempool (and the outbox when it is this node's own). */
+  enqueue(tx: SignedTx, own: boolean): void {
+    const id = txId(tx);
+    const bytes = txBytes(tx);
+    // Strictly increasing arrival stamps keep the submission order inside a block.
+    this.lastReceived = Math.max(this.lastReceived + 1, Date.now() * 1000);
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO mempool (chain, id, bytes, received) VALUES (?, ?, ?, ?)').run(tx.chain, id, bytes, this.lastReceived);
+      if (own) this.db.prepare("INSERT OR IGNORE INTO outbox (id, chain, bytes, created, status) VALUES (?, ?, ?, ?, 'pending')").run(id, tx.chain, bytes, Date.now());
+    })();
+    this.emit('tx', { chain: tx.chain, id: toHex(id), status: 'pending' });
+  }
+
+  /**
+   * One act over several chains (a record's anchor, then its link), all or nothing: see ./acts.
+   * Returns the signed steps in order.
+   */
+  submitAct(steps: ActStep[], opts: { defer?: boolean; local?: () => void } = {}): SignedTx[] {
+    this.assertOpen();
+    return submitAct(this, steps, opts);
   }
 
   /** Mempool transactions of a chain in arrival order. */
@@ -240,6 +277,7 @@ export class TrichainNode extends EventEmitter {
     }
     const { block, dropped } = produced;
     this.dropRefused(chain, dropped);
+    releaseHeld(this);
     if (block) this.emit('block', { chain, height: block.header.height, txs: block.txs.length });
     return block;
   }
@@ -268,6 +306,7 @@ export class TrichainNode extends EventEmitter {
   /** Commits a block produced elsewhere (consensus or sync), then announces it. */
   commitBlock(block: Block): void {
     this.ledger.commitBlock(block);
+    releaseHeld(this);
     this.emit('block', { chain: block.header.chain, height: block.header.height, txs: block.txs.length });
   }
 

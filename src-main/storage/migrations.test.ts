@@ -16,6 +16,7 @@ const SHIPPED: Record<string, string> = {
   '0003-emr-index.sql': '88838b4d679972d4f496c53ab2e10a2c094073873fb6497ccb5dbea4221aa8a7',
   '0004-sign-guard-state.sql': '44fd2978b64f40d3ead80bd441dafc7a79bf1b641158eae5bf3765434a2ac5c9',
   '0005-patient-keys.sql': 'f9a2a72dabaf9c55c7d207913c0ac4e5ab87679be1b388f1fcfb7d117095beb2',
+  '0006-state-tree-held-txs.sql': 'e5b67a9c836776e7e4ad4d18c625be3f8a835a803eb974d09e37be53cf9ae799',
 };
 
 describe('migrations', () => {

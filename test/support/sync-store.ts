@@ -120,7 +120,7 @@ export function buildChain(args: { chain: ChainId; genesis: Uint8Array; n: numbe
         sig: new Uint8Array(96).fill(9),
       });
     }
-    const header: BlockHeader = { chain, genesis, height, prevHash: prev, time: 1_700_000_000_000 + height, proposer: 0, txRoot: txRoot(txs), sigsHash: sigsHash(txs), validatorsHash: vHash };
+    const header: BlockHeader = { chain, genesis, height, prevHash: prev, time: 1_700_000_000_000 + height, proposer: 0, txRoot: txRoot(txs), sigsHash: sigsHash(txs), validatorsHash: vHash, stateRoot: new Uint8Array(32) };
     const hash = blockHash(header);
     let cert: Block['cert'] = { round: 0, signers: new Uint8Array([1]), signature: new Uint8Array(96) };
     if (signer) {

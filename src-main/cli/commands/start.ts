@@ -97,6 +97,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   const node = await openNode(dir, io);
   const log = (l: string): void => io.err(l);
+  for (const r of node.repairs) log(`[verify] ${r}`);
   const scale = proposeTimeout / DEFAULT_TIMEOUTS.propose;
   let runtime: NodeRuntime;
   try {

@@ -1,9 +1,10 @@
 import { TrichainNode } from '../../node/node';
+import { describeFault } from '../../ledger/verify';
 import { parse, requireOpt } from '../args';
 import type { CliIO } from '../io';
 import { openNode } from '../unlock';
 
-export const summary = 'check every stored chain (hash links, Merkle roots, certificates, signatures); non-zero exit names the fault';
+export const summary = 'check every stored chain (blocks, certificates, signatures, the transaction index, the state against its certified root) and every blob; non-zero exit names each fault';
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values } = parse(argv, { data: { type: 'string' }, json: { type: 'boolean', default: false } });
@@ -11,12 +12,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const node: TrichainNode = await openNode(dir, io, { verify: false });
   try {
     const r = node.ledger.verifyStored({ signatures: true });
-    if (values.json) io.out(JSON.stringify(r));
-    if (r.ok) {
-      if (!values.json) for (const [c, h] of Object.entries(r.heights)) io.out(`${c} chain: ${h} blocks verified`);
+    const corruptBlobs = node.blobs.corrupt();
+    if (values.json) io.out(JSON.stringify({ ...r, corruptBlobs }));
+    if (r.ok && corruptBlobs.length === 0) {
+      if (!values.json) for (const [c, h] of Object.entries(r.heights)) io.out(`${c} chain: ${h} blocks, transaction index and state verified`);
       return 0;
     }
-    io.err(`FAULT: ${r.chain} chain at height ${r.height}: ${r.reason}`);
+    if (!r.ok) for (const f of r.faults) io.err(`FAULT: ${describeFault(f)}`);
+    for (const hex of corruptBlobs) io.err(`FAULT: blob ${hex}: content does not match its hash (trichain start removes it and fetches it again from a peer)`);
     return 4;
   } finally {
     node.close();

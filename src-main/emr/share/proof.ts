@@ -174,7 +174,7 @@ function verifyUnsafe(bls: BlsApi, proof: CrossChainProof, trust: ProofTrust, ex
   }
   // What the statements say must fit together and fit this request.
   const consent = proof.consent.tx.body as { consentId: string; patient: Uint8Array; grantee: { entity?: Uint8Array; kind?: string }; purpose: string; categories: string[]; sensitivity: string[]; period: { start: number; end: number } };
-  const attest = proof.attestation.tx.body as { requestId: string; packageHash: Uint8Array; consentId: string; consentTx: Uint8Array; root: Uint8Array; count: number };
+  const attest = proof.attestation.tx.body as { requestId: string; packageHash: Uint8Array; consentTx: Uint8Array; root: Uint8Array; count: number };
   const publish = proof.publish.tx.body as { requestId: string; packageHash: Uint8Array; evidence: Uint8Array };
   if (!bytesEqual(proof.consent.tx.author, consent.patient)) return fail('consent is not signed by its patient');
   if (expect.patient && !bytesEqual(consent.patient, expect.patient)) return fail('consent is from another patient');
@@ -186,7 +186,7 @@ function verifyUnsafe(bls: BlsApi, proof: CrossChainProof, trust: ProofTrust, ex
   if (attest.requestId !== expect.requestId || publish.requestId !== expect.requestId) return fail('proof belongs to another request');
   if (!bytesEqual(attest.packageHash, expect.packageHash) || !bytesEqual(publish.packageHash, expect.packageHash)) return fail('proof attests another package');
   if (!bytesEqual(proof.attestation.tx.author, proof.publish.tx.author)) return fail('package was published by another hospital than the one that attested it');
-  if (attest.consentId !== consent.consentId || !(attest.consentTx instanceof Uint8Array) || !bytesEqual(attest.consentTx, txId(proof.consent.tx))) return fail('the attestation was made under another consent');
+  if (!(attest.consentTx instanceof Uint8Array) || !bytesEqual(attest.consentTx, txId(proof.consent.tx))) return fail('the attestation was made under another consent');
   if (!(attest.root instanceof Uint8Array) || attest.root.length !== 32 || !Number.isSafeInteger(attest.count) || attest.count < 1) return fail('the attestation commits to no records (no Merkle root)');
   if ((publish as { resourceCount?: number }).resourceCount !== attest.count) return fail('the publication counts another number of records than the attestation');
   const ev = decodeEvidence(publish.evidence);

@@ -204,7 +204,7 @@ export function continueShares(node: TrichainNode, now = Date.now()): { requestI
     if (!w.attestTx) {
       // The release is committed: attest its root (constant size; this is what the proof carries).
       if (!node.ledger.txLocation('hospital', w.releaseTx)) continue;
-      w.attestTx = node.submit('hospital', 'records.attest', { requestId: w.requestId, packageHash: w.packageHash, consentId: w.consentId, consentTx: w.consentTx, root: w.root, count: w.resourceCount }).id;
+      w.attestTx = node.submit('hospital', 'records.attest', { requestId: w.requestId, packageHash: w.packageHash, consentTx: w.consentTx, root: w.root, count: w.resourceCount }).id;
       node.db.prepare('UPDATE shares_out SET work = ? WHERE request_id = ?').run(canonicalEncode(w as unknown as Canonical), w.requestId);
     }
     if (!node.ledger.txLocation('hospital', w.attestTx)) continue;
@@ -218,7 +218,7 @@ export function continueShares(node: TrichainNode, now = Date.now()): { requestI
     }
     const evidence = buildShareEvidence(node.ledger, w.consentTx, w.attestTx);
     node.submit('social', 'share.publish', {
-      requestId: w.requestId, packageHash: w.packageHash, resourceCount: w.resourceCount, labelsSummary: w.labelsSummary, key: w.key, evidence: encodeEvidence(evidence),
+      requestId: w.requestId, packageHash: w.packageHash, resourceCount: w.resourceCount, key: w.key, evidence: encodeEvidence(evidence),
     });
     node.db.prepare("UPDATE shares_out SET stage = 'published' WHERE request_id = ?").run(w.requestId);
     mirrorAudit(node, requestPatient(node, req)!, 'share.published', { requestId: w.requestId, entity: toHex(req.entity), resources: w.resourceCount, purpose: req.purpose });

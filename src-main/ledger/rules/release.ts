@@ -127,8 +127,7 @@ export const recordsAttestBody = z
   .object({
     requestId: id,
     packageHash: hash32,
-    consentId: id,
-    /** Id of the consent.grant transaction on the patient chain. */
+    /** Id of the consent.grant transaction on the patient chain (it names the consent). */
     consentTx: hash32,
     root: hash32,
     count: z.number().int().positive().max(MAX_RELEASED_RECORDS),
@@ -146,8 +145,8 @@ const recordsAttest: TxRule<RecordsAttestBody> = {
     if (!bytesEqual(r.author, tx.author)) reject('attest records: the release was made by another organization');
     if (!bytesEqual(r.root, b.root) || r.count !== b.count) reject('attest records: root or count differs from the release');
     if (!bytesEqual(r.packageHash, b.packageHash)) reject('attest records: package hash differs from the release');
-    if (r.consentId !== b.consentId || !bytesEqual(r.grantTx, b.consentTx)) reject('attest records: consent differs from the release');
-    admitConsent(ctx, { consentId: b.consentId, grantTx: b.consentTx }, 'attest records');
+    if (!bytesEqual(r.grantTx, b.consentTx)) reject('attest records: consent differs from the release');
+    admitConsent(ctx, { consentId: r.consentId, grantTx: b.consentTx }, 'attest records');
   },
   apply(_tx, b, ctx) {
     ctx.state.put(`attest/${b.requestId}`, ctx.txId);

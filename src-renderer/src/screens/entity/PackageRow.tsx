@@ -57,9 +57,10 @@ export function PackageRow({ pkg }: { pkg: PackageSummary }) {
           <summary>Proof details</summary>
           <ul className="checks">
             {v.checks.map((c, i) => (
-              <li key={i} className={c.ok ? 'ok' : 'bad'}><span aria-hidden>{c.ok ? '✔' : '✘'}</span> <span className="sr-only">{c.ok ? 'passed' : 'failed'}</span> {c.name}: {c.detail}</li>
+              <li key={i} className={c.ok ? 'ok' : 'bad'}><span aria-hidden>{c.ok ? '✔' : '✘'}</span> <span className="sr-only">{c.ok ? 'passed' : 'failed'}</span> <strong>{c.name}</strong>: {c.detail}</li>
             ))}
           </ul>
+          <p className="muted">A block certificate means a quorum of that chain's validators checked what the block holds: on the hospital chain, each released record against the consent; on the social chain, that the consent was in force.</p>
           <p>Signers (one aggregate signature of {v.aggregateSignature.replace(/^0x/, '').length / 2} bytes):</p>
           <ul>{v.signers.map((s, i) => <li key={i}>{s.party} on the {s.chain} chain <code title={s.publicKey}>{s.publicKey.slice(0, 16)}…</code></li>)}</ul>
         </details>
