@@ -6,6 +6,7 @@
 import { test, expect, actAs, apiCall, waitInteractive } from './fixtures/host';
 
 test('routes: reload and Back keep the place, across screens and roles; the network page fits 1280 px', async ({ page, host }) => {
+  test.setTimeout(240_000);
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(host.url);
   await waitInteractive(page);
@@ -54,6 +55,7 @@ test('routes: reload and Back keep the place, across screens and roles; the netw
 });
 
 test('a long import reports its result after a reload; a wrong token says how to reconnect', async ({ page, host, browser }) => {
+  test.setTimeout(240_000);
   await page.goto(host.url);
   await waitInteractive(page);
   await page.getByTestId('nav-import').click();
