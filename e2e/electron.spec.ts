@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { electronBinary } from './electron-binary';
+import { screenshotPath } from './fixtures/host';
 
 // The Electron app itself: runs only when the Electron binary is installed (scripts/e2e.mjs then
 // builds it with electron-vite first). Otherwise the test is skipped with the reason printed.
@@ -35,7 +36,7 @@ test('Electron window: first run renders, the bridge is exactly { call, on }, no
     // A signed method cannot be called directly from the window.
     const direct = await win.evaluate(() => (window as unknown as { trichain: { call(m: string, i: unknown): Promise<unknown> } }).trichain.call('records.add', {}));
     expect(direct).toMatchObject({ ok: false });
-    await win.screenshot({ path: 'docs/screenshots/electron-first-run.png' });
+    await win.screenshot({ path: screenshotPath('electron-first-run') });
   } finally {
     await app.close();
     rmSync(dataDir, { recursive: true, force: true });

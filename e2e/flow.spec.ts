@@ -3,13 +3,13 @@
  * nodes over HTTPS on loopback, a copy of the demo built in global-setup.ts):
  * demo roles → chart with labels → consent → request → preview → approve → verified package →
  * export → revoke → refused → access log. Waits only on UI state. Saves the screenshots of
- * docs/screenshots/ that README shows.
+ * README's pictures (test-results/screenshots, or docs/screenshots through `npm run screenshots`).
  */
 import type { Locator, Page } from '@playwright/test';
-import { test, expect, actAs, roleSwitcher, waitInteractive } from './fixtures/host';
+import { test, expect, actAs, roleSwitcher, screenshotPath, waitInteractive } from './fixtures/host';
 
 const RESEARCH = 'Institute for Outcomes Research';
-const shot = (page: Page, name: string) => page.screenshot({ path: `docs/screenshots/${name}.png` });
+const shot = (page: Page, name: string) => page.screenshot({ path: screenshotPath(name) });
 
 /** Confirms the open sign dialog after checking its summary; resolves once it has closed. */
 async function sign(page: Page, expected: { who?: RegExp; what?: RegExp; chain?: RegExp }, screenshot?: string) {
@@ -82,7 +82,7 @@ test('demo roles → chart with labels → consent → request → approve → v
   await expect(sensitive.getByTestId('label-reasons')).toContainText(/(mentions “|is (SNOMED CT|ICD-10-CM|RxNorm|LOINC) |points to |when the record was stored)/);
   await expect(sensitive.getByTestId('label-reasons')).not.toContainText('.coding');
   await expect(sensitive.getByTestId('label-reasons')).toContainText('rule');
-  await sensitive.screenshot({ path: 'docs/screenshots/chart-labels.png' });
+  await sensitive.screenshot({ path: screenshotPath('chart-labels') });
   // The chart as it opens: header, consent status, newest records with their label chips.
   const newest = page.getByTestId('timeline-item').filter({ has: page.getByTestId('label-why') }).first();
   await newest.getByRole('button', { name: 'Why?' }).click();
@@ -154,6 +154,7 @@ test('demo roles → chart with labels → consent → request → approve → v
     expect(text).not.toMatch(/Milan|Beatty/);
   }
   await shot(page, 'package-verified');
+  await expect(page.getByTestId('packages-view')).not.toContainText(/Milan|Beatty/);
 
   // A second request, filed while the consent holds; the institute's screens never name Milan.
   await fileResearchRequest(page, ['condition']);

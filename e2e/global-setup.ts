@@ -22,7 +22,8 @@ export default async function globalSetup(config: FullConfig) {
   try {
     const page = await browser.newPage();
     await page.goto(host.url);
-    await waitInteractive(page, 180_000);
+    // Generous: on a loaded 2-core machine building five nodes and seeding them can take minutes.
+    await waitInteractive(page, 420_000);
     const interactiveAt = performance.now();
     const timing = { spawnToReadyMs: Math.round(host.readyAt - host.spawnedAt), spawnToInteractiveMs: Math.round(interactiveAt - host.spawnedAt) };
     writeFileSync(path.join(root, 'fresh-timing.json'), JSON.stringify(timing));

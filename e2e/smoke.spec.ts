@@ -1,4 +1,4 @@
-import { test, expect } from './fixtures/host';
+import { test, expect, screenshotPath } from './fixtures/host';
 
 // Smoke, over the real engine on an empty data folder with TRICHAIN_NO_DEMO=1: the renderer loads
 // through the browser host, the first-run screen renders, and the API requires the session token.
@@ -14,7 +14,7 @@ test('first-run screen renders through the browser host', async ({ page, emptyHo
   await expect(page.getByTestId('identity-form')).toBeVisible();
   // The token was taken from the fragment and removed from the address bar.
   expect(new URL(page.url()).hash).toBe('');
-  await page.screenshot({ path: 'docs/screenshots/first-run.png', fullPage: true });
+  await page.screenshot({ path: screenshotPath('first-run'), fullPage: true });
   expect(errors).toEqual([]);
 });
 

@@ -6,12 +6,12 @@
  *  (b) opening a chart of ~1,000 resources: a generated bundle (one patient, 1,000 Observations)
  *      is imported through the Import screen, then the chart is opened and timed until its last
  *      timeline item has rendered.
- * Writes docs/e2e-timing.md and prints the figures.
+ * Writes test-results/e2e-timing.md (docs/e2e-timing.md through `npm run screenshots`) and prints the figures.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test, expect, copyTemplate, startHostProcess, waitInteractive, TEMPLATE_ENV } from './fixtures/host';
+import { test, expect, copyTemplate, startHostProcess, timingReportPath, waitInteractive, TEMPLATE_ENV } from './fixtures/host';
 
 const OBSERVATIONS = 1000;
 
@@ -81,7 +81,7 @@ test('timing report: host spawn → interactive (fresh, reopened); opening a cha
     const load = os.loadavg().map((x) => x.toFixed(2)).join(', ');
     const md = `# End-to-end timing
 
-Measured by \`e2e/timing.spec.ts\` (and \`e2e/global-setup.ts\` for the fresh demo) during \`npm run test:e2e\`
+Measured by \`e2e/timing.spec.ts\` (and \`e2e/global-setup.ts\` for the fresh demo) during \`npm run screenshots\` (\`npm test\` writes the same report to \`test-results/e2e-timing.md\`)
 on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} CPU cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version},
 headless Chromium, load average at the end ${load}; other tests ran in parallel (2 workers), so these are figures from a busy machine,
 not best cases. A report, not a test: no figure fails the run.
@@ -102,7 +102,9 @@ switcher lists the five demo roles and is enabled. On a fresh data folder the ho
 starts the demo in the background (the first-run screen shows its progress); on a reopened folder it
 reopens the five nodes before it prints \`TRICHAIN_READY\`.
 `;
-    writeFileSync('docs/e2e-timing.md', md);
+    mkdirSync(path.dirname(timingReportPath()), { recursive: true });
+    writeFileSync(timingReportPath(), md);
+    console.log(`[timing] report: ${path.relative(process.cwd(), timingReportPath())}`);
     console.log(`\n[timing] fresh demo: spawn→ready ${s(fresh.spawnToReadyMs)}, spawn→interactive ${s(fresh.spawnToInteractiveMs)}`);
     console.log(`[timing] reopened demo: spawn→ready ${s(reopen.spawnToReadyMs)}, spawn→interactive ${s(reopen.spawnToInteractiveMs)}`);
     console.log(`[timing] import ${OBSERVATIONS + 1} resources: ${s(importMs)}; open chart: ${s(chartFirstMs)}, again: ${s(chartAgainMs)}\n`);

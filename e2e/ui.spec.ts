@@ -1,4 +1,4 @@
-import { test, expect, actAs, waitInteractive } from './fixtures/host';
+import { test, expect, actAs, screenshotPath, waitInteractive } from './fixtures/host';
 
 // Screens beyond the main walk (flow.spec.ts), each on its own copy of the real demo consortium:
 // adding a record through the signing dialog (and cancelling one), the network screen with the
@@ -62,7 +62,7 @@ test('network: three chains, block explorer with a 96-byte certificate, measured
     while ((await page.locator('html').getAttribute('data-theme')) !== want || !(await theme.getAttribute('aria-label'))?.startsWith(`Theme: ${want}`)) await theme.click();
     await expect(page.locator('html')).toHaveAttribute('data-theme', want);
     await page.getByTestId('signature-chart').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `docs/screenshots/${want === 'light' ? 'network' : 'network-dark'}.png`, fullPage: true });
+    await page.screenshot({ path: screenshotPath(want === 'light' ? 'network' : 'network-dark'), fullPage: true });
   }
 
   // A patient's laptop replicates the patient chain only.

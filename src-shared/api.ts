@@ -463,6 +463,20 @@ export const CONTRACT = {
       excluded: z.array(z.object({ resourceType: z.string(), category: CategorySchema, reason: z.string() })),
     }),
   }),
+  'imports.status': def({
+    description: 'An import\'s progress and result, kept by the node so that a reloaded page can read them back.',
+    request: z.object({ importId: id }).strict(),
+    response: z.object({
+      importId: id,
+      phase: z.enum(['parsing', 'classifying', 'encrypting', 'anchoring', 'done', 'failed']),
+      done: z.number().int().nonnegative(),
+      total: z.number().int().nonnegative(),
+      message: z.string().optional(),
+      startedAt: isoTime,
+      endedAt: isoTime.optional(),
+      result: signedMethods['records.import'].response.optional(),
+    }),
+  }),
   'packages.list': def({
     description: 'Packages received (entity) or published (provider).',
     request: empty,

@@ -37,6 +37,7 @@ import { finalizeProof, verifyCrossChainProof } from '../emr/share/proof';
 import { continueShares, previewShare, processShareRequest } from '../emr/share/provider';
 import { acceptInvite, localGenesisHex } from '../node/join';
 import { SignDesk } from './signing';
+import { ImportTracker } from './imports';
 import { answerSummary, assertMayAmend, assertRequestable, consentStatusFor, consentsNaming, precheck, pseudonymousLabel } from './checks';
 import { auditView, blockDetail, blockSummary, consentView, day, entityRefs, identityView, iso, requestView, uiRole } from './views';
 
@@ -88,7 +89,12 @@ const CHART_VIEW_COALESCE_MS = 5 * 60_000;
 const dateMs = (d: string, endOfDay = false) => Date.parse(`${d}T${endOfDay ? '23:59:59.999' : '00:00:00'}Z`);
 
 export async function createService(opts: ServiceOptions): Promise<Service> {
-  const { dataDir, emit } = opts;
+  const { dataDir } = opts;
+  const imports = new ImportTracker();
+  const emit = (e: TrichainEvent) => {
+    imports.observe(e);
+    opts.emit(e);
+  };
   const desk = new SignDesk();
   const roles = new Map<string, RoleEntry>();
   let active: string | null = null;
@@ -360,10 +366,13 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       emit({ type: 'import.progress', payload: { importId: i.importId, phase: 'parsing', done: 0, total: 0 } });
       try {
         const r = await importBundle(node, bundle, { onProgress: (p) => emit({ type: 'import.progress', payload: { importId: i.importId, phase: 'anchoring', done: p.done, total: p.total, message: p.patient } }) });
+        const result = { importId: i.importId, imported: r.records, skipped: r.skipped, patientIds: r.patients.map((p) => toHex(p.pk)), warnings: r.sensitive ? [`${r.sensitive} resources carry sensitivity labels`] : [] };
+        imports.finish(i.importId, result);
         emit({ type: 'import.progress', payload: { importId: i.importId, phase: 'done', done: r.records, total: r.records } });
-        return { importId: i.importId, imported: r.records, skipped: r.skipped, patientIds: r.patients.map((p) => toHex(p.pk)), warnings: r.sensitive ? [`${r.sensitive} resources carry sensitivity labels`] : [] };
+        return result;
       } catch (e) {
         emit({ type: 'import.progress', payload: { importId: i.importId, phase: 'failed', done: 0, total: 0, message: (e as Error).message } });
+        imports.fail(i.importId, (e as Error).message);
         throw new ApiError('BAD_REQUEST', (e as Error).message);
       }
     },
@@ -540,6 +549,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
           return { resourceType: info.resourceType, category: info.labels.category as Category, reason: e.why };
         }),
       };
+    },
+    async 'imports.status'(i) {
+      const s = imports.get(i.importId);
+      if (!s) throw new ApiError('NOT_FOUND', `no import ${i.importId} since the app started`);
+      return s;
     },
     async 'packages.list'() {
       const node = current().node;

@@ -59,6 +59,7 @@ export async function run(args: HostArgs, factory: ServiceFactory, log: (line: s
   for (const e of early.splice(0)) host.broadcast(e);
   log(`Trichain is serving at ${host.url}`);
   log(`Data folder: ${args.dataDir}`);
+  log('Stop with Ctrl+C (the data stays in the data folder; the next start reopens it).');
   log(`${READY_PREFIX} url=${host.url} port=${host.port}`);
   let closing = false;
   const shutdown = async () => {

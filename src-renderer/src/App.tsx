@@ -5,6 +5,9 @@ import { Shell } from './Shell';
 import { SignDialog } from './components/SignDialog';
 import { Toasts } from './components/Toasts';
 import { ThemeToggle } from './components/ThemeToggle';
+import { Reconnect } from './screens/Reconnect';
+import { ApiError } from './api/client';
+import { parseHash } from './router';
 
 /** Top level: not connected → explain; no identity → first run; else the role's shell. */
 export function App() {
@@ -12,12 +15,35 @@ export function App() {
   const info = useApp((s) => s.info);
   const loadSession = useApp((s) => s.loadSession);
   const refresh = useApp((s) => s.refresh);
+  const applyRoute = useApp((s) => s.applyRoute);
+  const toast = useApp((s) => s.toast);
   const [error, setError] = useState<string | null>(null);
+  const [badToken, setBadToken] = useState(false);
 
+  const load = () => loadSession().catch((e: Error) => {
+    if (e instanceof ApiError && e.code === 'UNAUTHORIZED') {
+      // The node refused the token: forget it, so that the next address with a token is used.
+      try { sessionStorage.removeItem('trichain.token'); } catch { /* storage unavailable */ }
+      setBadToken(true);
+    } else setError(e.message);
+  });
   useEffect(() => {
     if (!client) return;
-    loadSession().catch((e: Error) => setError(e.message));
+    void load();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, loadSession]);
+
+  // Back, Forward and an edited address show the screen the address names.
+  useEffect(() => {
+    if (!info?.initialized) return;
+    const onNav = () => { applyRoute(parseHash(window.location.hash)).catch((e: Error) => toast('error', e.message)); };
+    window.addEventListener('popstate', onNav);
+    window.addEventListener('hashchange', onNav);
+    return () => {
+      window.removeEventListener('popstate', onNav);
+      window.removeEventListener('hashchange', onNav);
+    };
+  }, [info?.initialized, applyRoute, toast]);
 
   // New blocks change what every view shows: reload the visible view, at most every 2 s.
   useEffect(() => {
@@ -31,18 +57,16 @@ export function App() {
 
   let body;
   if (!client) {
-    body = (
-      <main className="state state-error" role="alert" data-testid="no-token">
-        <h1>Not connected</h1>
-        <p>Open Trichain from the address printed by <code>npm start</code> (it ends with <code>#token=…</code>).</p>
-      </main>
-    );
+    body = <Reconnect reason="no-token" />;
+  } else if (badToken) {
+    body = <Reconnect reason="bad-token" />;
   } else if (error && !info) {
     body = (
       <main className="state state-error" role="alert" data-testid="connect-error">
         <h1>Cannot reach the Trichain node</h1>
         <p>{error}</p>
-        <button type="button" onClick={() => { setError(null); loadSession().catch((e: Error) => setError(e.message)); }}>Retry</button>
+        <p>If the app was stopped, run <code>npm start</code> again and open the address it prints.</p>
+        <button type="button" onClick={() => { setError(null); void load(); }}>Retry</button>
       </main>
     );
   } else if (!info) {

@@ -2,34 +2,9 @@ import { create } from 'zustand';
 import type { ApiOutput, Role, RoleSession, SignAction, SignResult, TrichainApi } from '../../src-shared/api';
 import { ApiError, type Client } from './api/client';
 import { checkAction } from './validate';
+import { VIEWS_BY_ROLE, formatRoute, parseHash, viewOf, type Route, type View } from './router';
 
-export type View =
-  | 'patients' | 'chart' | 'import' | 'requests' | 'audit'
-  | 'records' | 'consents' | 'access'
-  | 'file-request' | 'packages'
-  | 'network';
-
-export const VIEWS_BY_ROLE: Record<Role, { view: View; label: string }[]> = {
-  clinician: [
-    { view: 'patients', label: 'Patients' },
-    { view: 'chart', label: 'Chart' },
-    { view: 'import', label: 'Import' },
-    { view: 'requests', label: 'Share requests' },
-    { view: 'audit', label: 'Audit trail' },
-    { view: 'network', label: 'Network' },
-  ],
-  patient: [
-    { view: 'records', label: 'My records' },
-    { view: 'consents', label: 'Consents' },
-    { view: 'access', label: 'Access log' },
-    { view: 'network', label: 'Network' },
-  ],
-  entity: [
-    { view: 'file-request', label: 'Requests' },
-    { view: 'packages', label: 'Packages' },
-    { view: 'network', label: 'Network' },
-  ],
-};
+export { VIEWS_BY_ROLE, type View } from './router';
 
 export type Theme = 'system' | 'light' | 'dark';
 export type AppInfo = ApiOutput<'app.info'>;
@@ -52,6 +27,8 @@ interface AppState {
   active: RoleSession | null;
   view: View;
   patientId: string | null;
+  /** The import shown on the import screen (its result is re-read from the node after a reload). */
+  importId: string | null;
   theme: Theme;
   sign: SignState | null;
   toasts: Toast[];
@@ -61,7 +38,10 @@ interface AppState {
   setClient(client: Client | null): void;
   loadSession(): Promise<void>;
   switchRole(roleId: string): Promise<void>;
-  go(view: View, patientId?: string | null): void;
+  /** Show a view (and its patient or import); the address follows ('push': a new history entry). */
+  go(view: View, param?: string | null, mode?: 'push' | 'replace'): void;
+  /** Show what an address names (after a reload, Back/Forward, or an edited address). */
+  applyRoute(route: Route | null): Promise<void>;
   setTheme(theme: Theme): void;
   refresh(): void;
   toast(kind: Toast['kind'], text: string): void;
@@ -82,6 +62,19 @@ function initialTheme(): Theme {
 
 let toastSeq = 0;
 
+const currentHash = () => (typeof window === 'undefined' ? '' : window.location.hash);
+
+/** Write the state's address into the address bar (no hashchange event: pushState/replaceState). */
+function syncAddress(s: Pick<AppState, 'active' | 'view' | 'patientId' | 'importId'>, mode: 'push' | 'replace'): void {
+  if (typeof window === 'undefined' || !s.active) return;
+  const param = s.view === 'chart' || s.view === 'audit' ? s.patientId : s.view === 'import' ? s.importId : null;
+  const hash = formatRoute({ roleId: s.active.id, view: s.view, param: param ?? undefined });
+  if (window.location.hash === hash) return;
+  const url = window.location.pathname + window.location.search + hash;
+  if (mode === 'push') window.history.pushState(null, '', url);
+  else window.history.replaceState(null, '', url);
+}
+
 export function api(): TrichainApi {
   const c = useApp.getState().client;
   if (!c) throw new Error('Not connected to a Trichain node');
@@ -95,6 +88,7 @@ export const useApp = create<AppState>()((set, get) => ({
   active: null,
   view: 'network',
   patientId: null,
+  importId: null,
   theme: initialTheme(),
   sign: null,
   toasts: [],
@@ -111,22 +105,50 @@ export const useApp = create<AppState>()((set, get) => ({
       roles = r.roles;
       active = r.roles.find((x) => x.id === r.active) ?? r.roles[0] ?? null;
     }
-    const keep = active && get().active?.role === active.role && VIEWS_BY_ROLE[active.role].some((v) => v.view === get().view);
-    set({
-      info,
-      roles,
-      active,
-      view: active ? (keep ? get().view : VIEWS_BY_ROLE[active.role][0].view) : get().view,
-      patientId: active?.role === 'patient' ? null : get().patientId,
-    });
+    set({ info, roles, active });
+    if (active) await get().applyRoute(parseHash(currentHash()));
   },
 
   async switchRole(roleId) {
     const { active } = await api()['session.switchRole']({ roleId });
-    set((s) => ({ active, view: VIEWS_BY_ROLE[active.role][0].view, patientId: null, refreshKey: s.refreshKey + 1 }));
+    set((s) => ({ active, view: VIEWS_BY_ROLE[active.role][0].view, patientId: null, importId: null, refreshKey: s.refreshKey + 1 }));
+    syncAddress(get(), 'push');
   },
 
-  go: (view, patientId) => set((s) => ({ view, patientId: patientId === undefined ? s.patientId : patientId })),
+  go(view, param, mode = 'push') {
+    set((s) => ({
+      view,
+      patientId: (view === 'chart' || view === 'audit') && param !== undefined ? param : s.patientId,
+      importId: view === 'import' ? (param ?? null) : s.importId,
+    }));
+    syncAddress(get(), mode);
+  },
+
+  async applyRoute(route) {
+    const s = get();
+    let active = s.active;
+    if (!active) return;
+    if (route && route.roleId !== active.id) {
+      if (s.roles.some((r) => r.id === route!.roleId)) active = (await api()['session.switchRole']({ roleId: route.roleId })).active;
+      else route = null;
+    }
+    const roleChanged = active.id !== s.active?.id;
+    const keepPatient = !roleChanged && active.role !== 'patient';
+    if (!route || !viewOf(active.role, route.view)) {
+      set((st) => ({ active, view: VIEWS_BY_ROLE[active!.role][0].view, patientId: keepPatient ? st.patientId : null, importId: null, refreshKey: st.refreshKey + (roleChanged ? 1 : 0) }));
+      syncAddress(get(), 'replace');
+      return;
+    }
+    const withPatient = route.view === 'chart' || route.view === 'audit';
+    set((st) => ({
+      active,
+      view: route!.view,
+      patientId: withPatient ? (route!.param ?? (keepPatient ? st.patientId : null)) : keepPatient ? st.patientId : null,
+      importId: route!.view === 'import' ? (route!.param ?? null) : null,
+      refreshKey: st.refreshKey + (roleChanged ? 1 : 0),
+    }));
+    if (withPatient && !route.param && get().patientId) syncAddress(get(), 'replace');
+  },
 
   setTheme(theme) {
     try { localStorage.setItem('trichain.theme', theme); } catch { /* ignore */ }

@@ -1,26 +1,40 @@
 import { useEffect, useState } from 'react';
-import type { EventPayload } from '../../../../src-shared/api';
-import { useApp } from '../../store';
+import type { ApiOutput } from '../../../../src-shared/api';
+import { api, useApp } from '../../store';
 import { runSigned } from '../../useLoad';
 import { Progress } from '../../components/Progress';
 
 const newImportId = () => `imp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+type Status = ApiOutput<'imports.status'>;
 
-/** Import a FHIR bundle (file or pasted JSON) with a progress bar fed by import.progress events. */
+/**
+ * Import a FHIR bundle (file or pasted JSON) with a progress bar fed by import.progress events.
+ * The import's id is in the address (#/…/import/<id>) and the node keeps its progress and result,
+ * so a reload during or after a long import shows where it is or how it ended.
+ */
 export function ImportBundle() {
   const client = useApp((s) => s.client);
   const requestSignature = useApp((s) => s.requestSignature);
   const go = useApp((s) => s.go);
+  const importId = useApp((s) => s.importId);
   const [bundle, setBundle] = useState('');
   const [fileName, setFileName] = useState<string | null>(null);
-  const [importId, setImportId] = useState<string | null>(null);
-  const [progress, setProgress] = useState<EventPayload<'import.progress'> | null>(null);
-  const [result, setResult] = useState<{ imported: number; skipped: number; warnings: string[]; patientIds: string[] } | null>(null);
+  const [running, setRunning] = useState(false);
+  const [status, setStatus] = useState<Status | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // Progress events of the import in the address; at the end, its result from the node.
   useEffect(() => {
     if (!client || !importId) return;
-    return client.bridge.on('import.progress', (p) => { if (p.importId === importId) setProgress(p); });
+    let live = true;
+    const read = () => api()['imports.status']({ importId }).then((s) => live && setStatus(s), () => { /* not started yet, or from before a restart */ });
+    const off = client.bridge.on('import.progress', (p) => {
+      if (p.importId !== importId || !live) return;
+      setStatus((s) => ({ ...(s ?? { startedAt: new Date().toISOString() }), ...p, result: s?.result }));
+      if (p.phase === 'done' || p.phase === 'failed') void read();
+    });
+    void read();
+    return () => { live = false; off(); };
   }, [client, importId]);
 
   const onFile = async (e: React.ChangeEvent<HTMLInputElement>) => {
@@ -34,7 +48,6 @@ export function ImportBundle() {
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setError(null);
-    setResult(null);
     try {
       const parsed = JSON.parse(bundle) as { resourceType?: unknown };
       if (parsed.resourceType !== 'Bundle') throw new Error('expected a FHIR Bundle (resourceType "Bundle")');
@@ -43,14 +56,16 @@ export function ImportBundle() {
       return;
     }
     const id = newImportId();
-    setImportId(id);
-    setProgress({ importId: id, phase: 'parsing', done: 0, total: 0 });
+    setStatus(null);
+    go('import', id, 'replace');
+    setRunning(true);
     const r = await runSigned(() => requestSignature({ method: 'records.import', input: { importId: id, bundle } }));
-    if (r && r.method === 'records.import') setResult(r.value);
-    else setProgress(null);
-    setImportId(null);
+    setRunning(false);
+    if (r && r.method === 'records.import') setStatus((s) => ({ ...(s ?? { startedAt: new Date().toISOString() }), importId: id, phase: 'done', done: r.value.imported, total: r.value.imported, result: r.value }));
+    else if (!r) go('import', null, 'replace');
   };
 
+  const result = status?.result;
   return (
     <section aria-labelledby="import-title" data-testid="import-view">
       <h1 id="import-title">Import a FHIR bundle</h1>
@@ -61,14 +76,15 @@ export function ImportBundle() {
         </label>
         {fileName && <p className="muted">Loaded {fileName} ({bundle.length.toLocaleString()} characters)</p>}
         {error && <p className="inline-error" role="alert">{error}</p>}
-        <button type="submit" className="primary" disabled={!bundle.trim() || importId !== null} data-testid="import-submit">Import</button>
+        <button type="submit" className="primary" disabled={!bundle.trim() || running || (!!status && !result && status.phase !== 'failed')} data-testid="import-submit">Import</button>
       </form>
-      {progress && !result && (
-        <Progress value={progress.done} max={progress.total} label={`Import: ${progress.phase}${progress.message ? ` — ${progress.message}` : ''}`} testId="import-progress" />
+      {status && !result && status.phase !== 'failed' && (
+        <Progress value={status.done} max={status.total} label={`Import: ${status.phase}${status.message ? ` — ${status.message}` : ''}`} testId="import-progress" />
       )}
+      {status?.phase === 'failed' && <p className="inline-error" role="alert" data-testid="import-failed">The import failed: {status.message}</p>}
       {result && (
         <div className="card" role="status" data-testid="import-result">
-          <p>Imported {result.imported} resources{result.skipped ? `, skipped ${result.skipped}` : ''}.</p>
+          <p>Imported {result.imported} resources{result.skipped ? `, skipped ${result.skipped}` : ''}{status?.endedAt ? ` (finished ${new Date(status.endedAt).toLocaleTimeString()})` : ''}.</p>
           {result.warnings.length > 0 && <ul>{result.warnings.map((w, i) => <li key={i}>{w}</li>)}</ul>}
           {result.patientIds[0] && <button type="button" className="link" onClick={() => go('chart', result.patientIds[0])}>Open the chart</button>}
         </div>

@@ -3,7 +3,10 @@ import { api } from '../../store';
 import { useLoad } from '../../useLoad';
 import { Async } from '../../components/Async';
 
-/** Bytes of one aggregate signature vs one signature per party, as measured by the node. */
+/**
+ * Bytes of one BLS aggregate signature vs one signature per party, as measured by the node, beside
+ * the baseline most ledgers use: one ECDSA (secp256k1) signature per party.
+ */
 export function SignatureChart() {
   const state = useLoad(() => api()['storage.signatures']({}), []);
   return (
@@ -12,8 +15,8 @@ export function SignatureChart() {
       <Async state={state} label="signature measurements" isEmpty={(d) => d.series.length === 0} emptyText="No measurements yet.">
         {(d) => (
           <>
-            <p className="muted">Bytes needed to store the signatures of N parties. Source: {d.source}.</p>
-            <div className="chart" role="img" aria-label={`Aggregate signature stays ${d.series[0]?.aggregateBytes} bytes while one signature per party grows to ${d.series.at(-1)?.perPartyBlsBytes} bytes at ${d.series.at(-1)?.parties} parties`}>
+            <p className="muted">Bytes needed to store the signatures of N parties. Baseline: one ECDSA (secp256k1) signature per party, as most ledgers store. Source: {d.source}.</p>
+            <div className="chart" role="img" aria-label={`Aggregate signature stays ${d.series[0]?.aggregateBytes} bytes while one signature per party grows to ${d.series.at(-1)?.perPartyBlsBytes} bytes (BLS) or ${d.series.at(-1)?.perPartyEcdsaBytes ?? '?'} bytes (ECDSA baseline) at ${d.series.at(-1)?.parties} parties`}>
               <ResponsiveContainer width="100%" height={260}>
                 <BarChart data={d.series} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
                   <CartesianGrid strokeDasharray="3 3" className="grid" />
@@ -23,14 +26,14 @@ export function SignatureChart() {
                   <Legend />
                   <Bar dataKey="aggregateBytes" name="BLS aggregate" fill="var(--accent)" />
                   <Bar dataKey="perPartyBlsBytes" name="one BLS signature per party" fill="var(--muted-fill)" />
-                  {d.series.some((s) => s.perPartyEcdsaBytes !== undefined) && <Bar dataKey="perPartyEcdsaBytes" name="one ECDSA signature per party" fill="var(--warn)" />}
+                  <Bar dataKey="perPartyEcdsaBytes" name="baseline: one ECDSA signature per party" fill="var(--warn)" />
                 </BarChart>
               </ResponsiveContainer>
             </div>
             <table className="table sr-only-table">
               <caption>Signature bytes by number of parties</caption>
-              <thead><tr><th scope="col">Parties</th><th scope="col">Aggregate</th><th scope="col">Per party (BLS)</th></tr></thead>
-              <tbody>{d.series.map((s) => <tr key={s.parties}><td>{s.parties}</td><td>{s.aggregateBytes}</td><td>{s.perPartyBlsBytes}</td></tr>)}</tbody>
+              <thead><tr><th scope="col">Parties</th><th scope="col">Aggregate</th><th scope="col">Per party (BLS)</th><th scope="col">Per party (ECDSA baseline)</th></tr></thead>
+              <tbody>{d.series.map((s) => <tr key={s.parties}><td>{s.parties}</td><td>{s.aggregateBytes}</td><td>{s.perPartyBlsBytes}</td><td>{s.perPartyEcdsaBytes ?? '—'}</td></tr>)}</tbody>
             </table>
           </>
         )}
