@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { StateTree } from '../src-main/ledger/state-tree';
-import { tempDir } from '../src-main/ledger/test-fixtures';
+import { tempDir } from '../test/support/ledger';
 import { openDatabase } from '../src-main/storage/db';
 import { median, type BenchRow } from './util';
 

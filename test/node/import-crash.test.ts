@@ -14,7 +14,7 @@ import { completeRecord, importBundle, recordIdFor, storeRecord, toLabelsBody } 
 import { classifyResource } from '../../src-main/emr/classify/index';
 import { heldSteps } from '../../src-main/node/acts';
 import { groupByPatient, parseBundle } from '../../src-main/emr/fhir/index';
-import { tempDir } from '../../src-main/ledger/test-fixtures';
+import { tempDir } from '../support/ledger';
 import { toHex } from '../../src-main/codec/hex';
 import { CRASH_BUNDLES, bundlePath } from '../support/import-crash-child';
 import { smallBundle } from '../support/bundles';

@@ -13,7 +13,7 @@ import { BlockRejected, genesisStateRoot, Ledger } from '../../src-main/ledger/l
 import { produceBlock, signTx } from '../../src-main/ledger/producer';
 import { blockHash, encodeBlock, voteMessage } from '../../src-main/ledger/encoding';
 import { makeCertificate } from '../../src-main/ledger/certificate';
-import { genesisFor, tempDir, testKey, testLedger } from '../../src-main/ledger/test-fixtures';
+import { genesisFor, tempDir, testKey, testLedger } from '../support/ledger';
 import { bytesEqual } from '../../src-main/codec/canonical';
 import type { Block } from '../../src-main/ledger/types';
 

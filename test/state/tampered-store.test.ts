@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { TrichainNode } from '../../src-main/node/node';
 import { main } from '../../src-main/cli/main';
 import type { CliIO } from '../../src-main/cli/io';
-import { tempDir } from '../../src-main/ledger/test-fixtures';
+import { tempDir } from '../support/ledger';
 import { canonicalDecode, canonicalEncode, type Canonical } from '../../src-main/codec/canonical';
 import { toHex } from '../../src-main/codec/hex';
 import { importBundle, patientRecordIds, readRecord, recordInfo, RecordUnavailable } from '../../src-main/emr/records';
