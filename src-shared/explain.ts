@@ -7,14 +7,18 @@
  */
 import { CATEGORY_WORDS, CONFIDENTIALITY_WORDS, SENSITIVITY_WORDS, type CodeWords } from './vocabulary';
 
-/** The shape of a label reason (as in src-shared/api.ts LabelReasonSchema and src-main/emr/labels.ts). */
+/** Why a label was given (the node's LabelReason, src-main/emr/labels.ts, is this type). */
 export interface ReasonLike {
+  /** The label this reason supports, e.g. "HIV", "R", or "category:medication". */
   label: string;
+  /** Rule id from the versioned rule table, or "clinician-raise" / "reference" / "default". */
   rule: string;
+  /** What fired: the code system and code, or the matched text, and where it was found. */
   system?: string;
   code?: string;
   text?: string;
   path?: string;
+  /** The coding's display (or the rule's display for the code), so the reason can be said in words. */
   display?: string;
 }
 

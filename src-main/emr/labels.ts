@@ -7,25 +7,15 @@
 export { CATEGORIES, SENSITIVITY_CODES, CONFIDENTIALITY_ORDER, confidentialityRank } from '../../src-shared/vocabulary';
 export type { Category, SensitivityCode, Confidentiality } from '../../src-shared/vocabulary';
 import type { Category, Confidentiality, SensitivityCode } from '../../src-shared/vocabulary';
+import type { ReasonLike } from '../../src-shared/explain';
 
 export const HCS_SYSTEMS = {
   sensitivity: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
   confidentiality: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality',
 } as const;
 
-export interface LabelReason {
-  /** The label this reason supports, e.g. "HIV", "R", or "category:medication". */
-  label: string;
-  /** Rule id from the versioned rule table, or "clinician-raise" / "reference" / "default". */
-  rule: string;
-  /** What fired: the code system and code, or the matched text, and where it was found. */
-  system?: string;
-  code?: string;
-  text?: string;
-  path?: string;
-  /** The coding's display (or the rule's display for the code), so the reason can be said in words. */
-  display?: string;
-}
+/** Why a label was given: one shape for the node and the UI (src-shared/explain.ts). */
+export type LabelReason = ReasonLike;
 
 export interface Labels {
   category: Category;
