@@ -25,6 +25,23 @@ export interface NetworkKey {
   x25519Pk: Uint8Array;
 }
 
+/** A fresh key set for testnet validator i (BLS key with its proof of possession, an X25519 key). */
+export function makeNetworkKey(bls: BlsApi, i: number): NetworkKey {
+  const sk = bls.keygen(randomBytes(32));
+  return { name: `Validator ${i}`, sk, pk: bls.publicKey(sk), pop: bls.popProve(sk), x25519Pk: x25519.getPublicKey(randomBytes(32)) };
+}
+
+/** The one-chain testnet genesis: every validator is also a hospital member; consensusKeys only on CometBFT. */
+export function testnetGenesis(chain: ChainId, keys: readonly NetworkKey[], consensusKeys?: readonly Uint8Array[]): Genesis {
+  return {
+    chain,
+    network: `testnet-${Date.now()}`,
+    time: Date.now(),
+    validators: keys.map((k, i) => ({ name: k.name, blsPk: k.pk, pop: k.pop, ...(consensusKeys ? { consensusKey: consensusKeys[i] } : {}) })),
+    members: keys.map((k) => ({ name: k.name, role: 'hospital' as const, blsPk: k.pk, x25519Pk: k.x25519Pk, pop: k.pop })),
+  };
+}
+
 export interface CometNetworkOptions {
   binary: string;
   dir: string;
@@ -75,16 +92,9 @@ export class CometNetwork {
       mkdirSync(home, { recursive: true });
       homes.push(initHome(this.o.binary, home));
       ports.push({ p2p: await freePort(), rpc: await freePort() });
-      const sk = bls.keygen(randomBytes(32));
-      this.keys.push({ name: `Validator ${i}`, sk, pk: bls.publicKey(sk), pop: bls.popProve(sk), x25519Pk: x25519.getPublicKey(randomBytes(32)) });
+      this.keys.push(makeNetworkKey(bls, i));
     }
-    this.genesis = {
-      chain: this.chain,
-      network: `testnet-${Date.now()}`,
-      time: Date.now(),
-      validators: this.keys.map((k, i) => ({ name: k.name, blsPk: k.pk, pop: k.pop, consensusKey: homes[i].consensusKey })),
-      members: this.keys.map((k) => ({ name: k.name, role: 'hospital' as const, blsPk: k.pk, x25519Pk: k.x25519Pk, pop: k.pop })),
-    };
+    this.genesis = testnetGenesis(this.chain, this.keys, homes.map((h) => h.consensusKey));
     for (let i = 0; i < this.o.validators; i++) {
       const peers = homes.map((h, j) => (j === i ? '' : `${h.nodeId}@127.0.0.1:${ports[j].p2p}`)).filter(Boolean);
       configureHome(homes[i], this.genesis, { moniker: `validator-${i}`, ports: ports[i], peers, socket: join(homes[i].home, 'abci.sock') });

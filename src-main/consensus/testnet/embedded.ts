@@ -4,10 +4,8 @@
  * bus that delivers on the next event-loop turn. `trichain testnet --engine embedded` and the
  * benchmark use it; a real deployment runs one `trichain start` per server instead.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { x25519 } from '@noble/curves/ed25519.js';
 import { toHex } from '../../codec/hex';
 import type { BlsApi } from '../../crypto/bls-types';
 import { txId } from '../../ledger/encoding';
@@ -20,7 +18,7 @@ import { decodeProposal, encodeProposal } from '../app';
 import { ConsensusEngine, type Transport } from '../engine';
 import { MemorySignGuard } from '../sign-guard';
 import type { TimeoutConfig } from '../state-machine';
-import type { NetworkKey } from '../cometbft/network';
+import { makeNetworkKey, testnetGenesis, type NetworkKey } from '../cometbft/network';
 
 export interface EmbeddedNetworkOptions {
   dir: string;
@@ -87,17 +85,8 @@ export class EmbeddedNetwork {
 
   constructor(readonly o: EmbeddedNetworkOptions) {
     const { bls } = o;
-    for (let i = 0; i < o.validators; i++) {
-      const sk = bls.keygen(randomBytes(32));
-      this.keys.push({ name: `Validator ${i}`, sk, pk: bls.publicKey(sk), pop: bls.popProve(sk), x25519Pk: x25519.getPublicKey(randomBytes(32)) });
-    }
-    this.genesis = {
-      chain: this.chain,
-      network: `testnet-${Date.now()}`,
-      time: Date.now(),
-      validators: this.keys.map((k) => ({ name: k.name, blsPk: k.pk, pop: k.pop })),
-      members: this.keys.map((k) => ({ name: k.name, role: 'hospital' as const, blsPk: k.pk, x25519Pk: k.x25519Pk, pop: k.pop })),
-    };
+    for (let i = 0; i < o.validators; i++) this.keys.push(makeNetworkKey(bls, i));
+    this.genesis = testnetGenesis(this.chain, this.keys);
     for (let i = 0; i < o.validators; i++) {
       mkdirSync(join(o.dir, `v${i}`), { recursive: true });
       const ledger = new Ledger(openDatabase(join(o.dir, `v${i}`, 'node.db')), bls);
