@@ -12,7 +12,7 @@ const bin = electronBinary(ROOT);
 
 test('Electron window: first run renders, the bridge is exactly { call, on }, no Node in the page', async () => {
   if ('missing' in bin) {
-    const reason = `Electron binary not present at node_modules/electron/dist: ${bin.missing}`;
+    const reason = `Electron binary not present at node_modules/electron/dist: ${bin.missing}. To run this test, fetch it where Electron's download is reachable (node node_modules/electron/install.js), then npm run test:e2e`;
     console.log(`[electron.spec] skipped: ${reason}`);
     test.skip(true, reason);
     return;
