@@ -96,7 +96,7 @@ not best cases. A report, not a test: no figure fails the run.
 | open that chart (${(OBSERVATIONS + 1).toLocaleString('en')} resources): click → last timeline item rendered | ${s(chartFirstMs)} |
 | open it again from the patient list | ${s(chartAgainMs)} |
 
-"Host spawn" is the moment \`node --import tsx src-main/host/main.ts\` is started — what \`npm start\` runs
+"Host spawn" is the moment \`node out/engine/src-main/host/main.js\` is started — what \`npm start\` runs
 where the Electron binary is absent. "Interactive" means the page has loaded the session and the role
 switcher lists the five demo roles and is enabled. On a fresh data folder the host answers at once and
 starts the demo in the background (the first-run screen shows its progress); on a reopened folder it

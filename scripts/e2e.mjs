@@ -2,11 +2,12 @@
 // npm run test:e2e: build what the tests need, then run Playwright (extra arguments are passed on).
 //  - Chromium: Debian's /usr/bin/chromium (or CHROMIUM_PATH); `apt-get install -y chromium`.
 //  - Electron binary present → electron-vite build (main, preload, renderer) so electron.spec.ts runs;
-//    else only the renderer is (re)built when stale and electron.spec.ts skips with its reason.
+//    else only the renderer is (re)built when stale and electron.spec.ts skips with its reason;
+//  - the engine (out/engine, what npm start runs and the fixtures spawn) is rebuilt when stale.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, buildElectron, buildRenderer, electronBinaryPath, rendererIsStale } from './start.mjs';
+import { ROOT, buildElectron, buildEngine, buildRenderer, electronBinaryPath, engineIsStale, rendererIsStale } from './start.mjs';
 
 const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 if (!existsSync(chromium)) {
@@ -16,6 +17,7 @@ if (!existsSync(chromium)) {
 try {
   if (electronBinaryPath()) buildElectron();
   else if (rendererIsStale()) buildRenderer();
+  if (engineIsStale()) buildEngine();
 } catch (e) {
   console.error(e.message);
   process.exit(1);

@@ -2,14 +2,16 @@
 // npm start: the Electron app if its binary is available, else Trichain in your browser.
 //
 //  1. Electron binary present (node_modules/electron/path.txt names a file under dist/)?
-//     → electron-vite build, then launch Electron on this project.
+//     → electron-vite build and the engine build, then launch Electron on this project (its main
+//     process spawns the built engine, out/engine/src-main/host/main.js).
 //  2. Missing → try Electron's first-run download once (node node_modules/electron/install.js, short
 //     timeout). Still missing → print one line and serve in the browser instead:
-//     build the renderer if out/renderer is missing or older than its sources, then start the node
-//     engine + browser host (node --import tsx src-main/host/main.ts) on 127.0.0.1. The host prints
-//     the address and a machine-readable `TRICHAIN_READY url=…` line.
+//     build the renderer and the engine where they are missing or older than their sources, then
+//     start the built node engine + browser host (node out/engine/src-main/host/main.js) on
+//     127.0.0.1. The host prints the address and a machine-readable `TRICHAIN_READY url=…` line.
 //  Data folder: TRICHAIN_DATA, else $XDG_DATA_HOME/trichain or ~/.local/share/trichain,
-//  ~/Library/Application Support/Trichain, %APPDATA%/Trichain. Port: TRICHAIN_PORT (default: free).
+//  ~/Library/Application Support/Trichain, %APPDATA%/Trichain. Port: TRICHAIN_PORT, else the port of
+//  the previous run (DATA/host.json, with its token: a bookmarked tab keeps working), else a free one.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -47,6 +49,23 @@ export function rendererIsStale(root = ROOT) {
   return Math.max(...sources) > built;
 }
 
+/** The built engine's entry (vite.engine.config.ts). */
+export const ENGINE_MAIN = 'out/engine/src-main/host/main.js';
+
+/** Is the built engine missing or older than the sources it is built from? */
+export function engineIsStale(root = ROOT) {
+  const main = path.join(root, ENGINE_MAIN);
+  if (!existsSync(main)) return true;
+  const built = statSync(main).mtimeMs;
+  const sources = ['src-main', 'src-shared', 'vite.engine.config.ts', 'package.json'].map((p) => newestMtime(path.join(root, p)));
+  return Math.max(...sources) > built;
+}
+
+export function buildEngine(root = ROOT) {
+  const r = spawnSync(node, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.engine.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('Building the engine failed');
+}
+
 export function buildRenderer(root = ROOT) {
   const r = spawnSync(node, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('Building the renderer failed');
@@ -78,6 +97,7 @@ function main() {
   let bin = electronBinaryPath() ?? tryDownloadElectron();
   if (bin) {
     buildElectron();
+    buildEngine();
     const env = { ...process.env };
     delete env.ELECTRON_RUN_AS_NODE;
     run(bin, [ROOT], { env });
@@ -85,7 +105,8 @@ function main() {
   }
   console.log('Electron binary not available (could not download); serving Trichain in your browser instead.');
   if (rendererIsStale()) buildRenderer();
-  const args = ['--import', 'tsx', path.join(ROOT, 'src-main/host/main.ts')];
+  if (engineIsStale()) buildEngine();
+  const args = [path.join(ROOT, ENGINE_MAIN)];
   if (process.env.TRICHAIN_DATA) args.push('--data', process.env.TRICHAIN_DATA);
   run(node, args, { env: process.env });
 }

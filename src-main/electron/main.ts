@@ -50,7 +50,7 @@ function startEngine(dataDir: string): Promise<string> {
   const unlock = keystoreUnlockSecret(dataDir);
   if (unlock) env.TRICHAIN_KEYSTORE_UNLOCK = unlock;
   const child = spawn(nodeBin, [
-    '--import', 'tsx', path.join(projectRoot, 'src-main/host/main.ts'),
+    path.join(here, '../engine/src-main/host/main.js'), // the built engine (vite.engine.config.ts)
     '--data', dataDir, '--port', '0', '--renderer', path.join(here, '../renderer'), '--exit-with-stdin',
   ], { cwd: projectRoot, env, stdio: ['pipe', 'pipe', 'inherit'] });
   engine = child;

@@ -15,7 +15,7 @@ export function Reconnect({ reason }: { reason: 'no-token' | 'bad-token' }) {
       <ol data-testid="reconnect-steps">
         <li>Find the terminal where you ran <code>npm start</code>. It printed a line <code>Trichain is serving at http://127.0.0.1:…/#token=…</code>.</li>
         <li>Open that whole address, including the part after <code>#token=</code>. Later reloads of the page keep working.</li>
-        <li>If that terminal is closed or the app has stopped, run <code>npm start</code> again and open the new address it prints. Your data stays in the data folder.</li>
+        <li>If that terminal is closed or the app has stopped, run <code>npm start</code> again: it comes back at the same address, so this tab works again after a reload (if it says the port was taken, open the address it prints). Your data stays in the data folder.</li>
       </ol>
       <p className="muted">In the desktop window (Electron) no token is needed: close the window and run <code>npm start</code> again.</p>
     </main>
