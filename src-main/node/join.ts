@@ -30,6 +30,17 @@ export class JoinRefused extends Error {
 
 export const JOIN_FILE = 'join.json';
 
+/**
+ * How long an invite is good for after it was made: an invite that leaked later (a forwarded
+ * mail, an old screenshot of its QR code) no longer lets anyone pin the inviting peer. A minute of
+ * clock difference between the two machines is tolerated the other way.
+ */
+export const INVITE_MAX_AGE_MS = 7 * 24 * 3600_000;
+const CLOCK_SKEW_MS = 60_000;
+
+/** When an invite made at `time` stops being accepted. */
+export const inviteExpiresAt = (time: number): number => time + INVITE_MAX_AGE_MS;
+
 export interface JoinState {
   version: 1;
   network: string;
@@ -45,8 +56,11 @@ export function localGenesisHex(node: TrichainNode): Record<ChainId, string | nu
   return out;
 }
 
-/** Checks an invite against the local node's chains and pins the peer. Pure apart from DIR/peers.json and DIR/join.json. */
-export function acceptInvite(args: { dataDir: string; invite: Invite | string; bls: BlsApi; localGenesisHex: Record<ChainId, string | null>; now?: number }): { invite: Invite; state: JoinState } {
+/**
+ * Everything acceptInvite checks before it writes anything: the format, the binding signature, the
+ * age, and the genesis hashes against the chains the node already holds. Writes nothing.
+ */
+export function checkInvite(args: { invite: Invite | string; bls: BlsApi; localGenesisHex?: Record<ChainId, string | null>; now?: number }): Invite {
   let inv: Invite;
   try {
     inv = typeof args.invite === 'string' ? decodeInvite(args.invite) : args.invite;
@@ -54,10 +68,21 @@ export function acceptInvite(args: { dataDir: string; invite: Invite | string; b
     throw new JoinRefused((e as Error).message);
   }
   if (!verifyInvite(args.bls, inv)) throw new JoinRefused('invite: the binding signature does not verify (the invite was forged or altered)');
+  const now = args.now ?? Date.now();
+  if (now > inviteExpiresAt(inv.time)) {
+    throw new JoinRefused(`invite: expired on ${new Date(inviteExpiresAt(inv.time)).toISOString().slice(0, 10)} (an invite is good for ${INVITE_MAX_AGE_MS / 86_400_000} days); ask ${inv.name} for a new one`);
+  }
+  if (inv.time > now + CLOCK_SKEW_MS) throw new JoinRefused(`invite: made in the future (${new Date(inv.time).toISOString()}); check the clocks of both computers`);
   for (const c of CHAINS) {
-    const local = args.localGenesisHex[c];
+    const local = args.localGenesisHex?.[c];
     if (local && !bytesEqual(fromHex(local, 32), inv.genesis[c])) throw new JoinRefused(`this node already holds a ${c} chain of another network; refusing to join ${inv.network}`);
   }
+  return inv;
+}
+
+/** Checks an invite against the local node's chains and pins the peer. Pure apart from DIR/peers.json and DIR/join.json. */
+export function acceptInvite(args: { dataDir: string; invite: Invite | string; bls: BlsApi; localGenesisHex: Record<ChainId, string | null>; now?: number }): { invite: Invite; state: JoinState } {
+  const inv = checkInvite(args);
   const peers = PeerList.load(args.dataDir);
   peers.upsert({
     address: inv.address,

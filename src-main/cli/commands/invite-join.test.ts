@@ -8,7 +8,7 @@ import { TrichainNode } from '../../node/node';
 import { readConfig, writeConfig } from '../../node/config';
 import { decodeBindingString, verifyBinding } from '../../net/binding';
 import * as inviteCmd from './invite';
-import { acceptJoinRequest, readJoinState } from '../../node/join';
+import { acceptJoinRequest, checkInvite, INVITE_MAX_AGE_MS, inviteFromNodeValues, inviteInputs, readJoinState } from '../../node/join';
 import * as joinCmd from './join';
 import { decodeInvite } from '../../net/invite';
 import { PeerList } from '../../net/peers';
@@ -78,5 +78,23 @@ describe('trichain invite / join', () => {
     (await TrichainNode.init(c, { role: 'hospital', name: 'H2', passphrase: 'pass-phrase', found: true, scrypt: fast })).close();
     await expect(joinCmd.run([s, '--data', c], io())).rejects.toThrow(/another network/);
     expect(PeerList.load(c).list()).toEqual([]);
+  });
+
+  it('join refuses an expired invite and one from the future, and changes nothing', async () => {
+    const a = tempDir();
+    const na = await TrichainNode.init(a, { role: 'hospital', name: 'H1', passphrase: 'pass-phrase', found: true, scrypt: fast });
+    const inputs = await inviteInputs(na, a);
+    na.close();
+    const made = Date.now() - INVITE_MAX_AGE_MS - 60_000;
+    const old = inviteFromNodeValues(inputs, '127.0.0.1:7443', made);
+    const b = tempDir();
+    (await TrichainNode.init(b, { role: 'patient', name: 'P', passphrase: 'pass-phrase', scrypt: fast })).close();
+    await expect(joinCmd.run([old, '--data', b], io())).rejects.toThrow(/expired on \d{4}-\d{2}-\d{2}.*ask H1 for a new one/);
+    expect(PeerList.load(b).list()).toEqual([]);
+    expect(readJoinState(b)).toBeNull();
+    // the same invite was good the day it was made; one dated an hour ahead is refused
+    expect(checkInvite({ invite: old, bls: defaultBls(), now: made + 1000 }).name).toBe('H1');
+    const ahead = inviteFromNodeValues(inputs, '127.0.0.1:7443', Date.now() + 3600_000);
+    expect(() => checkInvite({ invite: ahead, bls: defaultBls() })).toThrow(/future/);
   });
 });
