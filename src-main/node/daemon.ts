@@ -22,6 +22,7 @@
  *
  * Events: 'genesis' {chain}, 'sync-progress' SyncProgress, 'synced' {chain, height, peer},
  * 'relay' RelayEvent, 'bad-peer' BadPeer, 'erased' ErasedEvent, 'refused' {reason, fingerprint},
+ * 'contact' ContactEvent (each pinned peer reached or not, per round: what "offline" means),
  * 'tick' (after each catch-up round), 'error' {where, message}.
  */
 import { EventEmitter } from 'node:events';
@@ -35,8 +36,9 @@ import type { SyncStore } from '../net/sync-store';
 import { getMember } from '../ledger/rules/members';
 import { CHAIN_POLICY, mayReceiveBlob } from '../net/acl';
 import { decodeBindingString, PeerDirectory, type KnownKey } from '../net/binding';
-import { PeerClient, parseAddress } from '../net/client';
+import { PeerClient } from '../net/client';
 import { readJoinState } from './join';
+import { contactEvents, type PeerAnswer } from './contact';
 import { PeerList, type PeerRecord } from '../net/peers';
 import { startPeerServer, type NetLogEvent, type PeerServer } from '../net/server';
 import { CHAINS } from '../ledger/types';
@@ -94,15 +96,6 @@ export interface Daemon {
   peers(): PeerIdentity[];
   close(): Promise<void>;
 }
-
-const dialable = (address: string): boolean => {
-  try {
-    const a = parseAddress(address);
-    return a.port !== 0 && a.host !== '0.0.0.0' && a.host !== '::' && a.host !== '';
-  } catch {
-    return false;
-  }
-};
 
 class NodeDaemon extends EventEmitter implements Daemon {
   peerUrl = '';
@@ -214,7 +207,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
     this.directory = dir;
     const keep = new Set<string>();
     for (const r of list) {
-      if (r.bad || !dialable(r.address) || r.fingerprint === this.fingerprint) continue;
+      if (r.bad || !dialableAddress(r.address) || r.fingerprint === this.fingerprint) continue;
       keep.add(r.fingerprint);
       const cur = this.clients.get(r.fingerprint);
       if (cur && cur.address === r.address) continue;
@@ -398,6 +391,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
           },
         });
         for (const r of results) if (r.applied > 0) this.emit('synced', { chain: r.chain, height: r.height, peer: r.peer, applied: r.applied });
+        for (const e of contactEvents(results.map((r) => ({ fingerprint: r.peer, ok: r.complete || !r.stopped, reason: r.badPeer?.reason ?? r.stopped })), this.records)) this.emit('contact', e);
       }
       if (signal.aborted) return;
       this.index.catchUp();
@@ -474,6 +468,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
     const missing = CHAINS.filter((c) => !node.ledger.knownGenesis(c));
     if (missing.length > 0) {
       const peers = this.dialPeers().sort((a, b) => (a.fingerprint === join.via ? -1 : b.fingerprint === join.via ? 1 : 0));
+      const answers: PeerAnswer[] = [];
       for (const chain of missing) {
         for (const p of peers) {
           try {
@@ -482,12 +477,15 @@ class NodeDaemon extends EventEmitter implements Daemon {
             if (!CHAIN_POLICY[role].includes(chain)) node.ledger.trustGenesis(g, expected);
             else if (!node.ledger.hasGenesis(chain)) node.ledger.initGenesis(g);
             this.emit('genesis', { chain, peer: p.name });
+            answers.push({ fingerprint: p.fingerprint, ok: true });
             break;
           } catch (e) {
             this.log(`genesis of the ${chain} chain from ${p.name}: ${(e as Error).message}`);
+            answers.push({ fingerprint: p.fingerprint, ok: false, reason: (e as Error).message });
           }
         }
       }
+      for (const e of contactEvents(answers, this.records)) this.emit('contact', e);
     }
     if (!node.config.network && node.chains().length > 0) {
       node.config.network = join.network;

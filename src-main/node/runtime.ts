@@ -14,7 +14,7 @@
  *   startRuntime(node, opts) → NodeRuntime    starts what opts ask for, resolves once listening
  *   runtime.status()                          identity, chains (height, head), pending count, peer address
  *   runtime.pending()                         the offline queue: own transactions not yet committed
- *   runtime.on('block' | 'sync-progress' | 'synced' | 'relay' | 'genesis' | 'erased', fn)
+ *   runtime.on('block' | 'sync-progress' | 'synced' | 'relay' | 'genesis' | 'erased' | 'contact', fn)
  *   runtime.onBlock(fn)                       a workflow step run after each committed block
  *   runtime.stop()                            stops engines, daemon and listeners (the node stays open;
  *                                             the caller closes it)
@@ -51,7 +51,7 @@ export interface RuntimeOptions {
   log?(line: string): void;
 }
 
-export type RuntimeEvent = 'block' | 'sync-progress' | 'synced' | 'relay' | 'genesis' | 'erased' | 'tx';
+export type RuntimeEvent = 'block' | 'sync-progress' | 'synced' | 'relay' | 'genesis' | 'erased' | 'tx' | 'contact';
 
 /** The daemon's peer server on the node's previous address, else on the fallback: written once, here. */
 export async function listenWithFallback(
@@ -106,7 +106,7 @@ export class NodeRuntime extends EventEmitter {
     node.on('tx', onTx);
     this.forward.push(['tx', onTx]);
     if (daemon) {
-      for (const ev of ['sync-progress', 'synced', 'relay', 'genesis', 'erased'] as const) {
+      for (const ev of ['sync-progress', 'synced', 'relay', 'genesis', 'erased', 'contact'] as const) {
         const f = (e: unknown) => this.emit(ev, e);
         daemon.on(ev, f);
         this.forward.push([ev, f]);
