@@ -16,7 +16,6 @@ const MAX_LINES = 400;
 /** Files still over the cap, with their size when listed: each may only get smaller. */
 const OVER_CAP: Record<string, number> = {
   'src-main/app/demo.ts': 560,
-  'src-main/app/service.ts': 690,
   'src-main/consensus/engine.ts': 457,
   'src-main/consensus/state-machine.ts': 451,
   'src-main/crypto/keystore.ts': 426,
@@ -24,7 +23,6 @@ const OVER_CAP: Record<string, number> = {
   'src-main/emr/deid/safeHarbor.ts': 670,
   'src-main/ledger/ledger.ts': 472,
   'src-main/node/daemon.ts': 583,
-  'src-shared/api.ts': 762,
 };
 
 const LAYERS: string[][] = [

@@ -1,0 +1,194 @@
+/**
+ * The engine's session: which nodes this app acts as (the demo consortium's five, or this machine's
+ * own in `<data>/node`), which one is active, and the lookups every handler module shares (the
+ * active node, a node holding a chain, entity names, patient names, the demo's settle).
+ *
+ * On a first run with an empty data folder the demo starts (unless TRICHAIN_NO_DEMO=1), as
+ * trainers expect from `npm start`.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ApiError, type RoleSession, type TrichainEvent } from '../../src-shared/api';
+import { fromHex, toHex } from '../codec/hex';
+import { ownerOfGranteeKey } from '../ledger/rules/patient';
+import { TxRejected } from '../ledger/rules/types';
+import type { ChainId } from '../ledger/types';
+import { TrichainNode } from '../node/node';
+import { listConsents } from '../emr/consent';
+import { findPatient } from '../emr/patients';
+import { SignDesk } from './signing';
+import { ImportTracker } from './imports';
+import { entityRefs, uiRole } from './views';
+
+export interface RoleEntry {
+  session: RoleSession;
+  node: TrichainNode;
+}
+
+interface DemoHandle {
+  nodes: Record<string, TrichainNode>;
+  /** Resolves once pending transactions have reached the validator and blocks are back everywhere. */
+  settle?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  dataDir: string;
+  emit: (event: TrichainEvent) => void;
+}
+
+export class AppSession {
+  readonly imports = new ImportTracker();
+  readonly desk = new SignDesk();
+  readonly roles = new Map<string, RoleEntry>();
+  active: string | null = null;
+  demo: DemoHandle | null = null;
+  demoStage: string | undefined;
+  private demoStarting: Promise<void> | null = null;
+  /** Packages whose proof this app checked, and the outcome. */
+  readonly verified = new Map<string, 'verified' | 'failed'>();
+  readonly ownDir: string;
+  private readonly demoDir: string;
+
+  private constructor(private readonly opts: SessionOptions) {
+    this.ownDir = join(opts.dataDir, 'node');
+    this.demoDir = join(opts.dataDir, 'demo');
+  }
+
+  /** Opens what the data folder holds: the demo, this machine's own node, or (first run) starts the demo. */
+  static async open(opts: SessionOptions): Promise<AppSession> {
+    const s = new AppSession(opts);
+    if (existsSync(join(s.demoDir, 'demo.json'))) await s.startDemo();
+    else if (existsSync(join(s.ownDir, 'identity.json'))) s.addRole('self', 'This node', await TrichainNode.open(s.ownDir, { passphrase: s.unlockSecret() }));
+    else if (process.env.TRICHAIN_NO_DEMO !== '1') void s.startDemo().catch((e) => (s.demoStage = `failed: ${(e as Error).message}`));
+    return s;
+  }
+
+  emit(e: TrichainEvent): void {
+    this.imports.observe(e);
+    this.opts.emit(e);
+  }
+
+  addRole(id: string, label: string, node: TrichainNode): void {
+    this.roles.set(id, { node, session: { id, label, role: uiRole(node), displayName: node.config.name, organization: node.config.role === 'patient' ? undefined : node.config.name } });
+    node.on('block', (e: { chain: ChainId; height: number; txs?: number }) => {
+      try {
+        this.emit({ type: 'chain.updated', payload: { chain: e.chain, height: e.height, headHash: toHex(node.ledger.head(e.chain).hash), txCount: e.txs } });
+      } catch {
+        /* a closed node */
+      }
+    });
+    this.active ??= id;
+  }
+
+  unlockSecret(): string {
+    if (process.env.TRICHAIN_KEYSTORE_UNLOCK) return process.env.TRICHAIN_KEYSTORE_UNLOCK;
+    if (process.env.TRICHAIN_PASSPHRASE) return process.env.TRICHAIN_PASSPHRASE;
+    // Without an OS key store the browser host keeps the unlock secret beside the keystore (0600).
+    const f = join(this.opts.dataDir, 'unlock-secret');
+    if (!existsSync(f)) writeFileSync(f, randomBytes(32).toString('hex'), { mode: 0o600 });
+    return readFileSync(f, 'utf8').trim();
+  }
+
+  async startDemo(): Promise<void> {
+    if (this.demo) return;
+    this.demoStarting ??= (async () => {
+      this.demoStage = 'starting';
+      const { startDemo: start, DEMO_ROLES, DEMO_ROLE_ORDER } = await import('./demo');
+      const d = await start(this.demoDir, { onProgress: (step: string) => (this.demoStage = step) });
+      this.demo = d as unknown as DemoHandle;
+      // The switcher lists the roles in the demo's order, whether it was just built or reopened.
+      for (const id of DEMO_ROLE_ORDER) this.addRole(id, DEMO_ROLES[id].label, d.nodes[id]);
+      this.demoStage = 'ready';
+    })().finally(() => (this.demoStarting = null));
+    await this.demoStarting;
+  }
+
+  /** Gives the demo's daemons a moment to carry pending transactions to the validator and back. */
+  async settle(): Promise<void> {
+    if (this.demo?.settle) await this.demo.settle();
+  }
+
+  async close(): Promise<void> {
+    if (this.demo) await this.demo.close();
+    else for (const r of this.roles.values()) r.node.close();
+    this.roles.clear();
+  }
+
+  // ---- lookups the handlers share ------------------------------------------------------------
+
+  current(): RoleEntry {
+    const r = this.active ? this.roles.get(this.active) : undefined;
+    if (!r) throw new ApiError('NOT_INITIALIZED', this.demoStage && this.demoStage !== 'ready' ? `the demo is still starting (${this.demoStage})` : 'no identity yet: create one, join a network, or start the demo');
+    return r;
+  }
+
+  /** The active node, which must act in `role`, else FORBIDDEN. */
+  nodeAs(role: 'clinician' | 'patient' | 'entity'): TrichainNode {
+    const { node } = this.current();
+    if (uiRole(node) !== role) throw new ApiError('FORBIDDEN', `only a ${role} can do this (you act as a ${uiRole(node)})`);
+    return node;
+  }
+
+  /** Any node of the session that holds `chain` (for names a patient laptop cannot see itself). */
+  holder(chain: ChainId): TrichainNode | undefined {
+    const n = this.current().node;
+    if (n.ledger.hasGenesis(chain)) return n;
+    return [...this.roles.values()].map((r) => r.node).find((x) => x.ledger.hasGenesis(chain));
+  }
+
+  entities() {
+    return entityRefs(this.holder('social'));
+  }
+
+  /** The signer as the sign dialog names it. */
+  who(): string {
+    const r = this.active ? this.roles.get(this.active) : undefined;
+    return r ? `${r.node.config.name} (${uiRole(r.node)}; key ${r.node.publicKeyHex.slice(0, 12)}…)` : 'a new identity on this computer';
+  }
+
+  /** The patient (main key) behind a per-grantee key, where this session holds the patient chain. */
+  ownerOf(key: Uint8Array): Uint8Array | undefined {
+    const st = this.holder('patient')?.ledger.state('patient');
+    return st ? ownerOfGranteeKey(st, key) : undefined;
+  }
+
+  patientName(key: Uint8Array): string | undefined {
+    const pk = this.ownerOf(key) ?? key;
+    for (const r of this.roles.values()) {
+      if (r.node.config.role === 'hospital') {
+        const p = findPatient(r.node, pk);
+        if (p) return p.display;
+      }
+      if (r.node.config.role === 'patient' && toHex(r.node.identity.blsPublicKey) === toHex(pk)) return r.node.config.name;
+    }
+    return undefined;
+  }
+
+  consentStatus(node: TrichainNode, pk: Uint8Array): 'none' | 'active' | 'revoked' {
+    const st = (node.ledger.hasGenesis('patient') ? node : this.holder('patient'))?.ledger.state('patient');
+    const cs = st ? listConsents(st, pk) : [];
+    if (cs.some((c) => c.status === 'active' && c.period.end > Date.now())) return 'active';
+    return cs.length ? 'revoked' : 'none';
+  }
+}
+
+/** A patient id from the API: 96 hex characters (a BLS public key), else BAD_REQUEST. */
+export function pkOf(hexId: string): Uint8Array {
+  try {
+    return fromHex(hexId, 48);
+  } catch {
+    throw new ApiError('BAD_REQUEST', `"${hexId}" is not a patient id (96 hex characters)`);
+  }
+}
+
+/** Runs a write; a transaction the rules refuse answers CONFLICT with the rule's reason. */
+export function wrapTx<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TxRejected) throw new ApiError('CONFLICT', e.reason);
+    throw e;
+  }
+}
