@@ -5,7 +5,7 @@ import { quietZod } from './vite.renderer.config';
 
 // The node engine as built JavaScript: out/engine/src-main/host/main.js and the modules it imports,
 // one output file per source file (preserveModules), so every path a module resolves next to itself
-// (the numbered migrations, the demo's bundles, package.json two levels above src-main/app) holds in
+// (the numbered migrations, the demo's bundles, package.json three levels above src-main/app/handlers) holds in
 // out/engine as it does in the sources. Dependencies stay external (better-sqlite3 is native).
 // `npm run build` emits it beside main, preload and renderer; `npm start` rebuilds it when stale.
 
