@@ -13,7 +13,6 @@ import type { TrichainNode } from '../node/node';
 import { consentsSignedWith, decideConsent, listConsents } from '../emr/consent';
 import type { Category } from '../emr/labels';
 import { recordInfo } from '../emr/records';
-import { PURPOSES, PURPOSE_CODES, isPurpose, type PurposeCode } from '../../src-shared/vocabulary';
 import { day } from './views';
 
 /** How an insurer or researcher sees a patient: never the name, only a stable pseudonymous label. */
@@ -85,21 +84,6 @@ export function precheck(node: TrichainNode, action: SignAction, patientState: C
   if (action.method === 'shares.request' && node.config.role === 'entity') {
     assertRequestable(patientState, Uint8Array.from(Buffer.from(action.input.patientId, 'hex')), node);
   }
-}
-
-/** Accepts a PurposeOfUse code ("HRESCH") or its words ("research"). */
-export function purposeCode(p: string): PurposeCode {
-  const t = p.trim();
-  const code = t.split(/[\s(]/)[0].toUpperCase();
-  if (isPurpose(code)) return code;
-  const lower = t.toLowerCase();
-  const hit = Object.entries(PURPOSES).find(([, d]) => lower.includes(d) || d.includes(lower));
-  if (hit) return hit[0] as PurposeCode;
-  if (/research/.test(lower)) return 'HRESCH';
-  if (/pay|claim|insur/.test(lower)) return 'HPAYMT';
-  if (/treat|care/.test(lower)) return 'TREAT';
-  if (/public/.test(lower)) return 'PUBHLTH';
-  throw new ApiError('BAD_REQUEST', `unknown purpose "${p}": use one of ${PURPOSE_CODES.join(', ')}`);
 }
 
 /** A contract date (YYYY-MM-DD) as the UTC milliseconds of its first (or last) moment. */

@@ -40,6 +40,7 @@ import { enrolPatient, makeEnrolmentRequest } from '../emr/enrol';
 import { registerPatient, type PatientEntry } from '../emr/patients';
 import { importBundle, storeRecord, toLabelsBody, type FhirResource } from '../emr/records';
 import { heldSteps } from '../node/acts';
+import { driveShares } from '../emr/share/workflow';
 import type { RecordLink } from '../ledger/rules/patient';
 
 export type DemoRole = 'stMary' | 'riverside' | 'patient' | 'insurer' | 'research';
@@ -302,6 +303,8 @@ async function startDaemon(ctx: Ctx, role: DemoRole, node: TrichainNode): Promis
   // The demo's chains each have one validator (St Mary): the daemon's producer makes their blocks.
   const runtime = await startRuntime(node, { log, peers: { syncIntervalMs: ctx.opts.syncIntervalMs ?? 1000 }, consensus: false });
   const d = runtime.daemon!;
+  // A hospital's shares advance as blocks commit (emr/share/workflow.ts).
+  driveShares(runtime, log);
   ctx.runtimes[role] = runtime;
   ctx.daemons[role] = d;
   return d;

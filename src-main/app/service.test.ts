@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { dispatch, type ApiOutput, type RendererMethod, type SignAction, type TrichainEvent } from '../../src-shared/api';
 import { tempDir } from '../../test/support/ledger';
-import { createService, purposeCode, type Service } from './service';
+import { createService, type Service } from './service';
 
 let svc: Service;
 const events: TrichainEvent[] = [];
@@ -182,9 +182,12 @@ describe('service over the demo consortium', () => {
     expect(events.some((e) => e.type === 'chain.updated')).toBe(true);
   });
 
-  it('maps purposes in words or codes', () => {
-    expect(purposeCode('HRESCH')).toBe('HRESCH');
-    expect(purposeCode('HPAYMT (healthcare payment)')).toBe('HPAYMT');
-    expect(() => purposeCode('curiosity')).toThrow(/unknown purpose/);
+  it('takes a purpose only as an HL7 PurposeOfUse code: words are refused before anything is prepared', async () => {
+    await as('patient');
+    const grant = (purpose: string) => dispatch(svc, 'sign.prepare', { method: 'consents.grant', input: { entityId: 'kind:research', purpose, categories: ['condition'], validUntil: '2999-01-01' } }, 'renderer');
+    for (const words of ['research', 'HRESCH (healthcare research)', 'curiosity']) {
+      expect(await grant(words)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/PurposeOfUse/) } });
+    }
+    expect(await grant('HRESCH')).toMatchObject({ ok: true });
   });
 });

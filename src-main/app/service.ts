@@ -20,8 +20,6 @@ import type { SignedHandler, SignedHandlers } from './handlers/types';
 export type ServiceOptions = SessionOptions;
 export type Service = ApiHandlers & { close(): Promise<void> };
 
-export { purposeCode } from './checks';
-
 export async function createService(opts: ServiceOptions): Promise<Service> {
   const s = await AppSession.open(opts);
 

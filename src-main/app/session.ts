@@ -15,6 +15,8 @@ import { ownerOfGranteeKey } from '../ledger/rules/patient';
 import { TxRejected } from '../ledger/rules/types';
 import type { ChainId } from '../ledger/types';
 import { TrichainNode } from '../node/node';
+import { startRuntime, type NodeRuntime } from '../node/runtime';
+import { driveShares } from '../emr/share/workflow';
 import { listConsents } from '../emr/consent';
 import { findPatient } from '../emr/patients';
 import { SignDesk } from './signing';
@@ -46,6 +48,8 @@ export class AppSession {
   demo: DemoHandle | null = null;
   demoStage: string | undefined;
   private demoStarting: Promise<void> | null = null;
+  /** The runtime of this machine's own node (none in a demo, whose nodes run their own). */
+  private ownRuntime: NodeRuntime | null = null;
   /** Packages whose proof this app checked, and the outcome. */
   readonly verified = new Map<string, 'verified' | 'failed'>();
   readonly ownDir: string;
@@ -60,7 +64,7 @@ export class AppSession {
   static async open(opts: SessionOptions): Promise<AppSession> {
     const s = new AppSession(opts);
     if (existsSync(join(s.demoDir, 'demo.json'))) await s.startDemo();
-    else if (existsSync(join(s.ownDir, 'identity.json'))) s.addRole('self', 'This node', await TrichainNode.open(s.ownDir, { passphrase: s.unlockSecret() }));
+    else if (existsSync(join(s.ownDir, 'identity.json'))) await s.runOwn(await TrichainNode.open(s.ownDir, { passphrase: s.unlockSecret() }));
     else if (process.env.TRICHAIN_NO_DEMO !== '1') void s.startDemo().catch((e) => (s.demoStage = `failed: ${(e as Error).message}`));
     return s;
   }
@@ -80,6 +84,16 @@ export class AppSession {
       }
     });
     this.active ??= id;
+  }
+
+  /**
+   * This machine's own node, run through the composition root (node/runtime.ts) alone for now
+   * (`peers: false`: reads, signing, the offline queue), with the share workflow on its blocks.
+   */
+  async runOwn(node: TrichainNode): Promise<void> {
+    this.ownRuntime = await startRuntime(node, { peers: false });
+    driveShares(this.ownRuntime);
+    this.addRole('self', 'This node', node);
   }
 
   unlockSecret(): string {
@@ -111,6 +125,8 @@ export class AppSession {
   }
 
   async close(): Promise<void> {
+    await this.ownRuntime?.stop();
+    this.ownRuntime = null;
     if (this.demo) await this.demo.close();
     else for (const r of this.roles.values()) r.node.close();
     this.roles.clear();

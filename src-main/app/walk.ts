@@ -12,7 +12,7 @@ import { fromHex } from '../codec/hex';
 import { grantConsent } from '../emr/consent';
 import { fileShareRequest, packageFileOf, verifyPackageAs } from '../emr/share/entity';
 import { encodePackageFile } from '../emr/share/package';
-import { continueShares, processShareRequest } from '../emr/share/provider';
+import { processShareRequest } from '../emr/share/provider';
 import { consentOf } from '../ledger/rules/patient';
 import { requestOf } from '../ledger/rules/social';
 import { writeFileAtomic } from '../storage/atomic-file';
@@ -85,7 +85,7 @@ export async function walkShare(demo: Demo, out: string, opts: { progress?(step:
 
   await at('the package is published', async () => {
     await until(demo, 'the package is published', 'the publication reaches the research institute with its package', () => {
-      continueShares(stMary);
+      // St Mary's runtime publishes once the attestation's block commits (emr/share/workflow.ts).
       const r = requestOf(research.ledger.state('social'), requestId);
       if (r?.status === 'refused') throw new Error(`the share was refused: ${r.reason}`);
       return r?.status === 'published' && !!r.packageHash && research.blobs.has(r.packageHash);

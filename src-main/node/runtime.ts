@@ -8,7 +8,7 @@
  *   + block listeners   workflows that advance when a block commits (the share workflow: emr/share)
  *
  * `trichain start` (cli/commands/start.ts), the demo consortium (app/demo.ts) and the app's own
- * identity (app/service.ts) all start a node through startRuntime(); none assembles one another way.
+ * identity (app/session.ts) all start a node through startRuntime(); none assembles one another way.
  *
  * The API (small on purpose; the desktop app drives a real node through it):
  *   startRuntime(node, opts) → NodeRuntime    starts what opts ask for, resolves once listening

@@ -6,7 +6,7 @@ import { ApiError, purposeLabel } from '../../../src-shared/api';
 import { toHex } from '../../codec/hex';
 import { patientAudit } from '../../emr/audit';
 import { grantConsent, listConsents, revokeConsent } from '../../emr/consent';
-import { dateMs, purposeCode } from '../checks';
+import { dateMs } from '../checks';
 import { pkOf, wrapTx, type AppSession } from '../session';
 import { alreadyShared } from '../summaries';
 import { auditView, consentView, day, iso } from '../views';
@@ -55,7 +55,7 @@ export function consentsSigned(s: AppSession): SignedHandlers<'consents.grant' |
         if (i.patientId && i.patientId !== node.publicKeyHex) throw new ApiError('FORBIDDEN', 'a patient grants consents for themself only');
         const grantee = i.entityId.startsWith('kind:') ? { kind: i.entityId.slice(5) as 'insurer' } : { entity: pkOf(i.entityId) };
         if (i.replaces) wrapTx(() => revokeConsent(node, i.replaces!));
-        const { consentId } = wrapTx(() => grantConsent(node, { grantee, purpose: purposeCode(i.purpose), categories: i.categories, sensitivity: i.includeSensitive, period: { start: Date.now() - 60_000, end: dateMs(i.validUntil, true) } }));
+        const { consentId } = wrapTx(() => grantConsent(node, { grantee, purpose: i.purpose, categories: i.categories, sensitivity: i.includeSensitive, period: { start: Date.now() - 60_000, end: dateMs(i.validUntil, true) } }));
         await s.settle();
         const c = listConsents(node.ledger.state('patient'), node.identity.blsPublicKey).find((x) => x.consentId === consentId);
         if (!c) return { consent: { id: consentId, patientId: node.publicKeyHex, entity: s.entities().find((e) => e.id === i.entityId) ?? { id: i.entityId, name: i.entityId, kind: 'other' as const }, purpose: i.purpose, categories: i.categories, includeSensitive: i.includeSensitive, validFrom: day(Date.now()), validUntil: i.validUntil, status: 'active' as const, grantedAt: iso(Date.now()), pending: true } };

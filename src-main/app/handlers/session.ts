@@ -63,7 +63,7 @@ export function sessionSigned(s: AppSession): SignedHandlers<'identity.create' |
         const role = i.role === 'clinician' ? 'hospital' : i.role;
         const name = i.role === 'clinician' ? (i.organization || i.displayName) : i.displayName;
         const node = await TrichainNode.init(s.ownDir, { role, name, passphrase: s.unlockSecret(), found: role === 'hospital', kind: i.entityKind });
-        s.addRole('self', 'This node', node);
+        await s.runOwn(node);
         // The patient's keys were made here; the phrase is returned this once and never stored.
         if (role === 'patient') return { identity: identityView(node), recoveryPhrase: recoveryPhrase(node.identity), enrolmentRequest: makeEnrolmentRequest(node.identity) };
         return { identity: identityView(node) };

@@ -11,8 +11,8 @@ import { classifyResource } from '../../emr/classify/index';
 import { recordInfo, summarize, type FhirResource } from '../../emr/records';
 import { fileShareRequest, myRequests, openPackage, packageFileOf, trustOf, verifyPackageAs } from '../../emr/share/entity';
 import { finalizeProof, verifyCrossChainProof } from '../../emr/share/proof';
-import { continueShares, previewShare, processShareRequest } from '../../emr/share/provider';
-import { answerSummary, assertRequestable, dateMs, pseudonymousLabel, purposeCode } from '../checks';
+import { previewShare, processShareRequest } from '../../emr/share/provider';
+import { answerSummary, assertRequestable, dateMs, pseudonymousLabel } from '../checks';
 import { pkOf, wrapTx, type AppSession } from '../session';
 import { identityEntity, packageSummary } from '../summaries';
 import { iso, requestView } from '../views';
@@ -97,7 +97,7 @@ export function sharesSigned(s: AppSession): SignedHandlers<'shares.request' | '
       async run(i) {
         const node = s.nodeAs('entity');
         assertRequestable(s.holder('patient')?.ledger.state('patient'), pkOf(i.patientId), node);
-        const { requestId } = wrapTx(() => fileShareRequest(node, { patient: pkOf(i.patientId), purpose: purposeCode(i.purpose), categories: i.categories, period: { start: dateMs(i.period.from), end: dateMs(i.period.to, true) } }));
+        const { requestId } = wrapTx(() => fileShareRequest(node, { patient: pkOf(i.patientId), purpose: i.purpose, categories: i.categories, period: { start: dateMs(i.period.from), end: dateMs(i.period.to, true) } }));
         await s.settle();
         const r = requestOf(node.ledger.state('social'), requestId);
         return { request: r ? requestView(r, s.entities(), pseudonymousLabel(i.patientId)) : { id: requestId, entity: identityEntity(node), patientId: i.patientId, purpose: i.purpose, categories: i.categories, period: i.period, status: 'pending' as const, filedAt: iso(Date.now()) } };
@@ -109,8 +109,8 @@ export function sharesSigned(s: AppSession): SignedHandlers<'shares.request' | '
         const node = s.nodeAs('clinician');
         await s.settle();
         const outcome = wrapTx(() => processShareRequest(node, i.requestId));
+        // Publication follows the attestation's block (emr/share/workflow.ts), not this request.
         await s.settle();
-        continueShares(node);
         const r = requestOf(node.ledger.state('social'), i.requestId)!;
         return { request: requestView(r, s.entities(), s.patientName(r.patient)), package: outcome.status === 'published' ? packageSummary(s, node, i.requestId) : undefined };
       },

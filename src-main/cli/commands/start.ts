@@ -44,6 +44,7 @@ import type { SyncProgress } from '../../net/sync';
 import { parse, requireOpt } from '../args';
 import { CliError, type CliIO } from '../io';
 import { openNode } from '../unlock';
+import { driveShares } from '../../emr/share/workflow';
 
 export const summary = 'run the node headless: local API, peer server (--listen HOST:PORT), sync and relay with its peers';
 
@@ -129,6 +130,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     throw new CliError(/CometBFT/.test((e as Error).message) ? (e as Error).message : `cannot start the peer server: ${(e as Error).message}`, 1);
   }
   const daemon = runtime.daemon!;
+  // A hospital's shares advance as blocks commit: attest once released, publish once attested.
+  driveShares(runtime, log);
   for (const c of runtime.comet?.chains() ?? []) io.out(`TRICHAIN_COMETBFT chain=${c} home=${dir}/cometbft/${c}`);
   runtime.on('genesis', (e: { chain: string; peer: string }) => io.out(`TRICHAIN_GENESIS chain=${e.chain} peer=${e.peer}`));
   runtime.on('sync-progress', (p: SyncProgress) => io.out(`TRICHAIN_SYNC chain=${p.chain} height=${p.height} target=${p.target}`));

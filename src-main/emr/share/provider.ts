@@ -195,8 +195,36 @@ export function processShareRequest(node: TrichainNode, requestId: string, now =
   return done?.outcome ?? { status: 'attesting', resources: resources.length };
 }
 
-/** Publishes every share whose attestation has committed, re-checking its consent first. */
+/** Nodes whose continueShares is running, and whether a block committed meanwhile (run again). */
+const advancing = new WeakMap<TrichainNode, { again: boolean }>();
+
+/**
+ * Publishes every share whose attestation has committed, re-checking its consent first (and
+ * attests every release that has committed). The share workflow (./workflow.ts) runs it after
+ * each committed block. A call made while it runs (a sole validator's own submission commits a
+ * block at once, whose step calls it again) only asks the running one for another pass.
+ */
 export function continueShares(node: TrichainNode, now = Date.now()): { requestId: string; outcome: ShareOutcome }[] {
+  const running = advancing.get(node);
+  if (running) {
+    running.again = true;
+    return [];
+  }
+  const state = { again: false };
+  advancing.set(node, state);
+  const out: { requestId: string; outcome: ShareOutcome }[] = [];
+  try {
+    do {
+      state.again = false;
+      out.push(...advanceOnce(node, now));
+    } while (state.again);
+  } finally {
+    advancing.delete(node);
+  }
+  return out;
+}
+
+function advanceOnce(node: TrichainNode, now: number): { requestId: string; outcome: ShareOutcome }[] {
   const rows = node.db.prepare("SELECT request_id, work FROM shares_out WHERE stage = 'attesting'").all() as { request_id: string; work: Buffer }[];
   const out: { requestId: string; outcome: ShareOutcome }[] = [];
   for (const row of rows) {

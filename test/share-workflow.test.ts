@@ -1,0 +1,93 @@
+/**
+ * The share workflow is driven by committed blocks (src-main/emr/share/workflow.ts): a hospital
+ * that is not its chains' validator (Riverside) approves a request; its release and attestation
+ * commit at the validator, come back as blocks, and the package is published on the social chain
+ * from inside the step its runtime runs after the attestation's block, without anyone calling
+ * continueShares. Without the runtime's step, the same committed blocks leave the share waiting.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeConsortium, type Consortium } from './support/consortium';
+import { smallBundle } from './support/bundles';
+import { fromHex } from '../src-main/codec/hex';
+import { getMember } from '../src-main/ledger/rules/members';
+import { requestOf } from '../src-main/ledger/rules/social';
+import { importBundle, storeRecord, toLabelsBody } from '../src-main/emr/records';
+import { classifyResource } from '../src-main/emr/classify/index';
+import { grantConsent } from '../src-main/emr/consent';
+import { fileShareRequest, openPackage } from '../src-main/emr/share/entity';
+import { processShareRequest } from '../src-main/emr/share/provider';
+import { driveShares } from '../src-main/emr/share/workflow';
+import { startRuntime, type NodeRuntime } from '../src-main/node/runtime';
+import type { TrichainNode } from '../src-main/node/node';
+
+const ALL_TIME = { start: 0, end: Date.now() + 365 * 24 * 3600 * 1000 };
+const CATEGORIES = ['observation', 'vital-signs', 'lab', 'condition', 'demographics'] as const;
+
+describe('the share workflow advances on committed blocks', () => {
+  let c: Consortium;
+  let runtime: NodeRuntime | undefined;
+  /** The request approved in the first test, while no runtime step ran. */
+  let idle = '';
+
+  beforeAll(async () => {
+    c = await makeConsortium();
+  }, 120_000);
+  afterAll(async () => {
+    await runtime?.stop();
+    c?.close();
+  });
+
+  /** A patient with a record at Riverside, a research consent and the institute's open request. */
+  async function openRequest(fhirId: string): Promise<string> {
+    const { patients } = await importBundle(c.stMary, smallBundle(fhirId, 1));
+    const patient = patients[0];
+    await c.sync();
+    const laptop: TrichainNode = await c.addPatientLaptop(patient, c.stMary);
+    const x25519 = getMember(c.riverside.ledger.state('patient'), patient.pk)!.x25519Pk;
+    const obs = { resourceType: 'Observation', id: `${fhirId}-riverside-bp`, status: 'final', code: { text: 'Blood pressure' }, subject: { reference: 'Patient/x' }, effectiveDateTime: '2024-03-01' };
+    storeRecord(c.riverside, { resource: obs, labels: toLabelsBody(classifyResource(obs)), patient: { pk: patient.pk, x25519 } });
+    const granted = grantConsent(laptop, { grantee: { entity: c.research.identity.blsPublicKey }, purpose: 'HRESCH', categories: [...CATEGORIES], period: ALL_TIME });
+    await c.sync();
+    const { requestId } = fileShareRequest(c.research, { patient: fromHex(granted.key, 48), purpose: 'HRESCH', categories: [...CATEGORIES], period: ALL_TIME });
+    await c.sync();
+    return requestId;
+  }
+
+  const status = (requestId: string) => requestOf(c.research.ledger.state('social'), requestId)?.status;
+
+  it('without the runtime step, committed blocks leave an approved share waiting', async () => {
+    idle = await openRequest('wf-idle');
+    expect(processShareRequest(c.riverside, idle)).toMatchObject({ status: 'attesting' });
+    await c.sync();
+    await c.sync();
+    expect(status(idle)).toBe('open');
+  }, 120_000);
+
+  it("publishes from the step run after the attestation's block, not from the approval", async () => {
+    const requestId = await openRequest('wf-driven');
+    // Which committed block, if any, the node is handling while each of its transactions is queued.
+    let inBlock: { chain: string; height: number } | null = null;
+    c.riverside.on('block', (e: { chain: string; height: number }) => (inBlock = e));
+    runtime = await startRuntime(c.riverside, { peers: false });
+    driveShares(runtime);
+    c.riverside.on('block', () => (inBlock = null));
+    const queued: { chain: string; during: { chain: string; height: number } | null }[] = [];
+    c.riverside.on('tx', (e: { chain: string }) => queued.push({ chain: e.chain, during: inBlock }));
+
+    expect(processShareRequest(c.riverside, requestId)).toMatchObject({ status: 'attesting' });
+    expect(queued).toEqual([{ chain: 'hospital', during: null }]); // the release, from the approval
+    await c.sync();
+    expect(status(requestId)).toBe('published');
+    // The attestation was queued while the release's block was handled, the publication while the
+    // attestation's block was: both by the workflow step, after blocks that came back committed.
+    expect(queued.slice(1).map((q) => q.chain)).toEqual(expect.arrayContaining(['hospital', 'social']));
+    const publish = queued.find((q) => q.chain === 'social')!;
+    expect(publish.during).toMatchObject({ chain: 'hospital' });
+    expect(queued.find((q, i) => i > 0 && q.chain === 'hospital')!.during).toMatchObject({ chain: 'hospital' });
+    await c.sync();
+    expect(openPackage(c.research, requestId).bundle.entry?.length).toBeGreaterThan(0);
+    // The share left waiting before the runtime started was attested when it started, and published
+    // after that attestation's block.
+    expect(status(idle)).toBe('published');
+  }, 120_000);
+});
