@@ -4,6 +4,8 @@
  *     → host, electron, cli (a folder imports only its own layer and the layers before it);
  *   - the node (all of src-main but src-main/electron) imports no Electron;
  *   - no test helper or fixture ships in src-main (colocated *.test.ts files are the exception);
+ *   - one owner per table of a workflow: only emr/share/store.ts issues SQL on `shares_out`, and
+ *     only the ledger (and the node's own bookkeeping) reads the `txs` index, never emr or app;
  *   - no source file under src-main, src-shared or src-renderer is over MAX_LINES lines, except the
  *     ones listed in OVER_CAP, which may only shrink (remove a file from the list once it fits).
  */
@@ -94,6 +96,18 @@ describe('layout', () => {
       .map(rel)
       .filter((r) => /test(?!net)|fixture|(^|\/)sim\//i.test(r.split('/').slice(1).join('/')))
       .filter((r) => !/\.test\.ts$/.test(r));
+    expect(wrong).toEqual([]);
+  });
+
+  it('only the share store issues SQL on shares_out; emr and app never query the txs index', () => {
+    const wrong: string[] = [];
+    for (const f of sources('src-main')) {
+      if (f.endsWith('.test.ts')) continue;
+      const r = rel(f);
+      const text = readFileSync(f, 'utf8');
+      if (/\bshares_out\b/.test(text) && r !== 'src-main/emr/share/store.ts') wrong.push(`${r} names shares_out`);
+      if (/\bFROM\s+txs\b/i.test(text) && ['emr', 'app'].includes(folderOf(f))) wrong.push(`${r} queries the txs table`);
+    }
     expect(wrong).toEqual([]);
   });
 

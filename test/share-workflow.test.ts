@@ -86,6 +86,14 @@ describe('the share workflow advances on committed blocks', () => {
     expect(queued.find((q, i) => i > 0 && q.chain === 'hospital')!.during).toMatchObject({ chain: 'hospital' });
     await c.sync();
     expect(openPackage(c.research, requestId).bundle.entry?.length).toBeGreaterThan(0);
+    // Opening it acknowledged access on the social chain, once: a later opening signs nothing more.
+    await c.sync();
+    const signed: string[] = [];
+    c.research.on('tx', (e: { chain: string }) => signed.push(e.chain));
+    openPackage(c.research, requestId);
+    expect(signed).toEqual([]);
+    expect(openPackage(c.research, idle, { acknowledge: true }).bundle.entry?.length).toBeGreaterThan(0);
+    expect(signed).toEqual(['social']);
     // The share left waiting before the runtime started was attested when it started, and published
     // after that attestation's block.
     expect(status(idle)).toBe('published');

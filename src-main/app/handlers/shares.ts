@@ -12,6 +12,7 @@ import { recordInfo, summarize, type FhirResource } from '../../emr/records';
 import { fileShareRequest, myRequests, openPackage, packageFileOf, trustOf, verifyPackageAs } from '../../emr/share/entity';
 import { finalizeProof, verifyCrossChainProof } from '../../emr/share/proof';
 import { previewShare, processShareRequest } from '../../emr/share/provider';
+import { publishedShares } from '../../emr/share/store';
 import { answerSummary, assertRequestable, dateMs, pseudonymousLabel } from '../checks';
 import { pkOf, wrapTx, type AppSession } from '../session';
 import { identityEntity, packageSummary } from '../summaries';
@@ -48,8 +49,7 @@ export function sharesHandlers(s: AppSession): Handlers<'shares.requests' | 'sha
       const node = s.current().node;
       if (node.config.role === 'entity') return { packages: myRequests(node).filter((r) => r.status === 'published').map((r) => packageSummary(s, node, r.requestId)) };
       if (node.config.role === 'hospital') {
-        const ids = node.db.prepare("SELECT request_id FROM shares_out WHERE stage = 'published'").pluck().all() as string[];
-        return { packages: ids.filter((id) => requestOf(node.ledger.state('social'), id)?.status === 'published').map((id) => packageSummary(s, node, id)) };
+        return { packages: publishedShares(node).filter((id) => requestOf(node.ledger.state('social'), id)?.status === 'published').map((id) => packageSummary(s, node, id)) };
       }
       return { packages: [] };
     },

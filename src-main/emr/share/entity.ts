@@ -8,6 +8,7 @@ import { bytesEqual } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
 import { txId } from '../../ledger/encoding';
 import { requestOf, type ShareRequestState } from '../../ledger/rules/social';
+import { listAudit } from '../../ledger/rules/common';
 import type { ChainId } from '../../ledger/types';
 import type { TrichainNode } from '../../node/node';
 import { packageToCsv } from '../deid/index';
@@ -132,14 +133,14 @@ export function openPackage(node: TrichainNode, requestId: string, opts: { ackno
   if (!v.ok) throw new Error(`package ${v.failed === 'cross-chain proof' ? 'proof' : 'check'} failed: ${v.reason}`);
   const bundle = v.payload.bundle;
   const csv = packageToCsv((bundle.entry ?? []).map((e) => e.resource) as never);
-  if (opts.acknowledge !== false && !acknowledgedIds(node).has(requestId)) node.submit('social', 'share.access', { requestId });
+  if (opts.acknowledge !== false && !acknowledged(node, requestId)) node.submit('social', 'share.access', { requestId });
   return { proof: v.proof, check: v.check, bundle, csv, checks: v.checks };
 }
 
-/** Request ids this entity has already acknowledged on the social chain. */
-function acknowledgedIds(node: TrichainNode): Set<string> {
-  const ids = new Set<string>();
-  const rows = node.db.prepare("SELECT height, idx FROM txs WHERE chain = 'social' AND type = 'share.access' AND author = ?").all(node.identity.blsPublicKey) as { height: number; idx: number }[];
-  for (const r of rows) ids.add((node.ledger.block('social', r.height)!.txs[r.idx].body as { requestId: string }).requestId);
-  return ids;
+/** Whether this entity's acknowledgement of the request is on the social chain (its audit trail of the request's patient key). */
+function acknowledged(node: TrichainNode, requestId: string): boolean {
+  const social = node.ledger.state('social');
+  const r = requestOf(social, requestId);
+  if (!r) return false;
+  return listAudit(social, r.patient).some((e) => e.kind === 'share.accessed' && e.detail.requestId === requestId && bytesEqual(e.actor, node.identity.blsPublicKey));
 }

@@ -17,7 +17,6 @@
 import { randomBytes } from 'node:crypto';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { canonicalDecode, canonicalEncode, type Canonical } from '../../codec/canonical';
 import { toHex, utf8 } from '../../codec/hex';
 import { getMember } from '../../ledger/rules/members';
 import { requestOf, type ShareRequestState } from '../../ledger/rules/social';
@@ -33,22 +32,9 @@ import { patientRecordIds, readRecord, recordInfo, type FhirResource } from '../
 import type { LabelsBody } from '../../ledger/rules/hospital';
 import { releasedHash, type PackageOpening, type PackagePayload } from './package';
 import { buildShareEvidence, encodeEvidence } from './proof';
+import { addAttesting, attestingShares, markPublished, markRefused, saveWork, type ShareWork } from './store';
 
 export class ShareError extends Error {}
-
-interface ShareWork {
-  requestId: string;
-  packageHash: Uint8Array;
-  /** records.release, then (once it is committed) records.attest. */
-  releaseTx: Uint8Array;
-  attestTx?: Uint8Array;
-  root: Uint8Array;
-  consentTx: Uint8Array;
-  consentId: string;
-  key: { [k: string]: Canonical };
-  resourceCount: number;
-  labelsSummary: { [k: string]: number };
-}
 
 /** The provider's secret for pseudonyms: derived from its identity, never leaves the node. */
 export function pseudonymKey(node: TrichainNode): Uint8Array {
@@ -64,7 +50,7 @@ function refuse(node: TrichainNode, req: ShareRequestState, requestId: string, r
   node.submit('social', 'share.refuse', { requestId, reason });
   const owner = requestPatient(node, req);
   if (owner) mirrorAudit(node, owner, 'share.refused', { requestId, entity: toHex(req.entity), reason });
-  node.db.prepare("INSERT INTO shares_out (request_id, stage, work, created) VALUES (?, 'refused', ?, ?) ON CONFLICT (request_id) DO UPDATE SET stage = 'refused'").run(requestId, canonicalEncode({ reason }), Date.now());
+  markRefused(node, requestId, reason);
   return { status: 'refused', reason };
 }
 
@@ -190,7 +176,7 @@ export function processShareRequest(node: TrichainNode, requestId: string, now =
     requestId, packageHash, releaseTx: release.id, root, consentTx: c.grantTx, consentId: c.consentId,
     key, resourceCount: resources.length, labelsSummary: sel.labelsSummary,
   };
-  node.db.prepare("INSERT INTO shares_out (request_id, stage, work, created) VALUES (?, 'attesting', ?, ?)").run(requestId, canonicalEncode(work as unknown as Canonical), Date.now());
+  addAttesting(node, work);
   const done = continueShares(node, now).find((p) => p.requestId === requestId);
   return done?.outcome ?? { status: 'attesting', resources: resources.length };
 }
@@ -225,15 +211,13 @@ export function continueShares(node: TrichainNode, now = Date.now()): { requestI
 }
 
 function advanceOnce(node: TrichainNode, now: number): { requestId: string; outcome: ShareOutcome }[] {
-  const rows = node.db.prepare("SELECT request_id, work FROM shares_out WHERE stage = 'attesting'").all() as { request_id: string; work: Buffer }[];
   const out: { requestId: string; outcome: ShareOutcome }[] = [];
-  for (const row of rows) {
-    const w = canonicalDecode(new Uint8Array(row.work)) as unknown as ShareWork;
+  for (const w of attestingShares(node)) {
     if (!w.attestTx) {
       // The release is committed: attest its root (constant size; this is what the proof carries).
       if (!node.ledger.txLocation('hospital', w.releaseTx)) continue;
       w.attestTx = node.submit('hospital', 'records.attest', { requestId: w.requestId, packageHash: w.packageHash, consentTx: w.consentTx, root: w.root, count: w.resourceCount }).id;
-      node.db.prepare('UPDATE shares_out SET work = ? WHERE request_id = ?').run(canonicalEncode(w as unknown as Canonical), w.requestId);
+      saveWork(node, w);
     }
     if (!node.ledger.txLocation('hospital', w.attestTx)) continue;
     const req = requestOf(node.ledger.state('social'), w.requestId)!;
@@ -248,7 +232,7 @@ function advanceOnce(node: TrichainNode, now: number): { requestId: string; outc
     node.submit('social', 'share.publish', {
       requestId: w.requestId, packageHash: w.packageHash, resourceCount: w.resourceCount, key: w.key, evidence: encodeEvidence(evidence),
     });
-    node.db.prepare("UPDATE shares_out SET stage = 'published' WHERE request_id = ?").run(w.requestId);
+    markPublished(node, w.requestId);
     mirrorAudit(node, requestPatient(node, req)!, 'share.published', { requestId: w.requestId, entity: toHex(req.entity), resources: w.resourceCount, purpose: req.purpose });
     out.push({ requestId: w.requestId, outcome: { status: 'published', resources: w.resourceCount, packageHash: toHex(w.packageHash) } });
   }
