@@ -4,7 +4,7 @@
  * separate Node process), so heavy work never blocks the window, and secret keys never cross the
  * contract: every signed action goes through SignDesk (prepare → summary → confirm).
  *
- * The handlers live by contract area in ./handlers (session, records, consents, shares, chains),
+ * The handlers live by contract area in ./handlers (session, records, consents, shares, chains, network),
  * each signed method's summary beside its action; the session they share is ./session.ts.
  */
 import { ApiError, SIGNED_METHODS, type ApiHandlers, type ApiOutput, type SignAction, type SignedMethod } from '../../src-shared/api';
@@ -15,6 +15,7 @@ import { recordsHandlers, recordsSigned } from './handlers/records';
 import { consentsHandlers, consentsSigned } from './handlers/consents';
 import { sharesHandlers, sharesSigned } from './handlers/shares';
 import { chainsHandlers } from './handlers/chains';
+import { networkHandlers, networkSigned } from './handlers/network';
 import type { SignedHandler, SignedHandlers } from './handlers/types';
 
 export type ServiceOptions = SessionOptions;
@@ -23,7 +24,7 @@ export type Service = ApiHandlers & { close(): Promise<void> };
 export async function createService(opts: ServiceOptions): Promise<Service> {
   const s = await AppSession.open(opts);
 
-  const signed: SignedHandlers<SignedMethod> = { ...sessionSigned(s), ...recordsSigned(s), ...consentsSigned(s), ...sharesSigned(s) };
+  const signed: SignedHandlers<SignedMethod> = { ...sessionSigned(s), ...recordsSigned(s), ...consentsSigned(s), ...sharesSigned(s), ...networkSigned(s) };
   /** The one signed handler of an action, typed for it. */
   const handlerOf = <M extends SignedMethod>(method: M) => signed[method] as SignedHandler<M>;
   const summarize = (a: SignAction) => handlerOf(a.method).summary(a.input as never, s.who());
@@ -42,9 +43,10 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     ...consentsHandlers(s),
     ...sharesHandlers(s),
     ...chainsHandlers(s),
+    ...networkHandlers(s),
     async 'sign.prepare'(action) {
       const roleId = s.active ?? 'none';
-      if (action.method !== 'identity.create') precheck(s.current().node, action, s.holder('patient')?.ledger.state('patient'));
+      if (action.method !== 'identity.create' && action.method !== 'network.join') precheck(s.current().node, action, s.holder('patient')?.ledger.state('patient'));
       return s.desk.prepare(action, roleId, summarize(action));
     },
     async 'sign.confirm'(i) {

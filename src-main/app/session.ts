@@ -15,13 +15,13 @@ import { ownerOfGranteeKey } from '../ledger/rules/patient';
 import { TxRejected } from '../ledger/rules/types';
 import type { ChainId } from '../ledger/types';
 import { TrichainNode } from '../node/node';
-import { startRuntime, type NodeRuntime } from '../node/runtime';
 import { driveShares } from '../emr/share/workflow';
 import { listConsents } from '../emr/consent';
 import { findPatient } from '../emr/patients';
 import { SignDesk } from './signing';
 import { ImportTracker } from './imports';
 import { entityRefs, uiRole } from './views';
+import { OwnNode } from './own-node';
 
 export interface RoleEntry {
   session: RoleSession;
@@ -48,12 +48,12 @@ export class AppSession {
   demo: DemoHandle | null = null;
   demoStage: string | undefined;
   private demoStarting: Promise<void> | null = null;
-  /** The runtime of this machine's own node (none in a demo, whose nodes run their own). */
-  private ownRuntime: NodeRuntime | null = null;
   /** Packages whose proof this app checked, and the outcome. */
   readonly verified = new Map<string, 'verified' | 'failed'>();
   readonly ownDir: string;
   private readonly demoDir: string;
+  /** This machine's own node, running with peers as `trichain start` runs it (null in the demo). */
+  own: OwnNode | null = null;
 
   private constructor(private readonly opts: SessionOptions) {
     this.ownDir = join(opts.dataDir, 'node');
@@ -64,7 +64,7 @@ export class AppSession {
   static async open(opts: SessionOptions): Promise<AppSession> {
     const s = new AppSession(opts);
     if (existsSync(join(s.demoDir, 'demo.json'))) await s.startDemo();
-    else if (existsSync(join(s.ownDir, 'identity.json'))) await s.runOwn(await TrichainNode.open(s.ownDir, { passphrase: s.unlockSecret() }));
+    else if (existsSync(join(s.ownDir, 'identity.json'))) await s.addOwn(await TrichainNode.open(s.ownDir, { passphrase: s.unlockSecret() }));
     else if (process.env.TRICHAIN_NO_DEMO !== '1') void s.startDemo().catch((e) => (s.demoStage = `failed: ${(e as Error).message}`));
     return s;
   }
@@ -87,13 +87,19 @@ export class AppSession {
   }
 
   /**
-   * This machine's own node, run through the composition root (node/runtime.ts) alone for now
-   * (`peers: false`: reads, signing, the offline queue), with the share workflow on its blocks.
+   * This machine's own node joins the session and runs through the one composition root with
+   * peers: peer server, catch-up, relay of its offline queue, consensus where it validates.
    */
-  async runOwn(node: TrichainNode): Promise<void> {
-    this.ownRuntime = await startRuntime(node, { peers: false });
-    driveShares(this.ownRuntime);
+  async addOwn(node: TrichainNode): Promise<void> {
     this.addRole('self', 'This node', node);
+    const log = (l: string) => console.error(`[node] ${l}`);
+    this.own = await OwnNode.start(node, { emit: (e) => this.emit(e), log });
+    driveShares(this.own.runtime, log);
+  }
+
+  /** The running own node behind `node` (null for the demo's nodes). */
+  ownNode(node: TrichainNode): OwnNode | null {
+    return this.own?.node === node ? this.own : null;
   }
 
   unlockSecret(): string {
@@ -125,8 +131,8 @@ export class AppSession {
   }
 
   async close(): Promise<void> {
-    await this.ownRuntime?.stop();
-    this.ownRuntime = null;
+    await this.own?.stop();
+    this.own = null;
     if (this.demo) await this.demo.close();
     else for (const r of this.roles.values()) r.node.close();
     this.roles.clear();

@@ -7,6 +7,7 @@ import { recordsMethods } from './records';
 import { consentsMethods } from './consents';
 import { sharesMethods } from './shares';
 import { chainsMethods } from './chains';
+import { networkMethods } from './network';
 import { signedMethods, signMethods } from './sign';
 
 export const CONTRACT = {
@@ -16,6 +17,7 @@ export const CONTRACT = {
   ...consentsMethods,
   ...sharesMethods,
   ...chainsMethods,
+  ...networkMethods,
   ...signMethods,
 } as const;
 

@@ -17,6 +17,8 @@ export const sessionSigned = {
       displayName: z.string().trim().min(1).max(200),
       organization: z.string().trim().max(200).optional(),
       entityKind: z.enum(ENTITY_KINDS).optional(),
+      /** A hospital founds a network of this name (default: "<organization> network"). */
+      network: z.string().trim().min(1).max(200).optional(),
     }).strict(),
     response: z.object({
       identity: IdentitySchema,
@@ -28,12 +30,24 @@ export const sessionSigned = {
   }),
   'network.join': def({
     signed: true,
-    description: 'Join a network from an invite (genesis hashes, peer address and fingerprint).',
-    request: z.object({ invite: z.string().trim().min(1).max(10_000) }).strict(),
+    description: 'Join a network from an invite (as `trichain join`): check it, pin the inviting peer, and answer the peer line the inviting hospital admits. On a first run `identity` makes this node\'s identity first (it founds nothing).',
+    request: z.object({
+      invite: z.string().trim().min(1, { error: 'paste the invite you were given' }).max(10_000),
+      identity: z.object({
+        role: RoleSchema,
+        displayName: z.string().trim().min(1).max(200),
+        organization: z.string().trim().max(200).optional(),
+        entityKind: z.enum(ENTITY_KINDS).optional(),
+      }).strict().optional(),
+    }).strict(),
     response: z.object({
       networkId: z.string(),
       chains: z.array(ChainIdSchema),
       peers: z.array(z.object({ address: z.string(), fingerprint: z.string() })),
+      /** Who invited this node. */
+      inviter: z.object({ name: z.string(), role: z.string() }),
+      /** The `trichain-peer:` line to hand back to the inviting hospital (public keys only). */
+      peerLine: z.string(),
     }),
   }),
 } as const;

@@ -10,9 +10,10 @@ import { sessionSigned } from './session';
 import { recordsSigned } from './records';
 import { consentsSigned } from './consents';
 import { sharesSigned } from './shares';
+import { networkSigned } from './network';
 
 /** Every method that writes a signed transaction, reachable from the renderer only through sign.prepare/confirm. */
-export const signedMethods = { ...sessionSigned, ...recordsSigned, ...consentsSigned, ...sharesSigned } as const;
+export const signedMethods = { ...sessionSigned, ...recordsSigned, ...consentsSigned, ...sharesSigned, ...networkSigned } as const;
 
 type Signed = typeof signedMethods;
 type SignedName = keyof Signed;

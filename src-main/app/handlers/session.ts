@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError } from '../../../src-shared/api';
-import { CHAINS } from '../../ledger/types';
+import { defaultBls } from '../../crypto/bls';
 import { recoveryPhrase } from '../../crypto/keystore';
 import { TrichainNode } from '../../node/node';
-import { acceptInvite, localGenesisHex } from '../../node/join';
+import { inspectInvite, inviteDetails, joinByInvite } from '../network';
 import { makeEnrolmentRequest } from '../../emr/enrol';
 import { listPatients } from '../../emr/patients';
 import type { AppSession } from '../session';
@@ -57,28 +57,43 @@ export function sessionHandlers(s: AppSession): Handlers<'app.info' | 'demo.star
 export function sessionSigned(s: AppSession): SignedHandlers<'identity.create' | 'network.join'> {
   return {
     'identity.create': {
-      summary: (i) => ({ who: i.displayName, what: `Create a ${i.role} identity; its keys stay on this computer`, chain: ['patient', 'hospital', 'social'], details: [] }),
+      summary: (i) => i.role === 'clinician'
+        ? { who: i.organization || i.displayName, what: `Found the network "${i.network || `${i.organization || i.displayName} network`}": its three chains, with this hospital as their validator; its keys stay on this computer`, chain: ['patient', 'hospital', 'social'], details: [] }
+        : { who: i.displayName, what: `Create a ${i.role} identity; its keys stay on this computer`, chain: ['patient', 'hospital', 'social'], details: [] },
       async run(i) {
         if (s.roles.size) throw new ApiError('CONFLICT', 'this app already has an identity');
         const role = i.role === 'clinician' ? 'hospital' : i.role;
         const name = i.role === 'clinician' ? (i.organization || i.displayName) : i.displayName;
-        const node = await TrichainNode.init(s.ownDir, { role, name, passphrase: s.unlockSecret(), found: role === 'hospital', kind: i.entityKind });
-        await s.runOwn(node);
+        const node = await TrichainNode.init(s.ownDir, { role, name, passphrase: s.unlockSecret(), found: role === 'hospital', kind: i.entityKind, network: role === 'hospital' ? i.network : undefined });
+        await s.addOwn(node);
         // The patient's keys were made here; the phrase is returned this once and never stored.
         if (role === 'patient') return { identity: identityView(node), recoveryPhrase: recoveryPhrase(node.identity), enrolmentRequest: makeEnrolmentRequest(node.identity) };
         return { identity: identityView(node) };
       },
     },
     'network.join': {
-      summary: (_i, who) => ({ who, what: 'Join a network from an invite and pin its peer', chain: ['patient', 'hospital', 'social'], details: [] }),
+      summary(i, who) {
+        // Everything is checked before the dialog opens: a bad invite never reaches "Sign".
+        const node = s.active ? s.current().node : undefined;
+        if (!node && !i.identity) throw new ApiError('BAD_REQUEST', 'who is this computer? (identity: role and name)');
+        const inv = inspectInvite(node?.bls ?? defaultBls(), i.invite, node);
+        const me = node ? who : `${i.identity!.displayName} (a new ${i.identity!.role === 'clinician' ? 'hospital or workstation' : i.identity!.role} identity; keys made on this computer)`;
+        return { who: me, what: `Join the network "${inv.network}" through ${inv.name}: trust its node at ${inv.address} with this certificate`, chain: ['patient', 'hospital', 'social'], details: inviteDetails(inv) };
+      },
       async run(i) {
-        const node = s.current().node;
-        try {
-          const { invite } = acceptInvite({ dataDir: node.paths.dir, invite: i.invite, bls: node.bls, localGenesisHex: localGenesisHex(node) });
-          return { networkId: invite.network, chains: [...CHAINS].filter((c) => node.config.role === 'hospital' || (node.config.role === 'patient' ? c === 'patient' : c === 'social')), peers: [{ address: invite.address, fingerprint: invite.fingerprint }] };
-        } catch (e) {
-          throw new ApiError('BAD_REQUEST', `invite refused: ${(e as Error).message}`);
+        if (s.demo) throw new ApiError('CONFLICT', 'the demo\'s nodes are in their network already; join from another data folder (TRICHAIN_DATA)');
+        let node = s.active ? s.current().node : null;
+        if (!node) {
+          if (!i.identity) throw new ApiError('BAD_REQUEST', 'who is this computer? (identity: role and name)');
+          inspectInvite(defaultBls(), i.invite); // nothing is made for an invite that would be refused
+          const role = i.identity.role === 'clinician' ? 'hospital' : i.identity.role;
+          const name = i.identity.role === 'clinician' ? (i.identity.organization || i.identity.displayName) : i.identity.displayName;
+          node = await TrichainNode.init(s.ownDir, { role, name, passphrase: s.unlockSecret(), found: false, kind: i.identity.entityKind });
+          const joined = await joinByInvite(node, i.invite);
+          await s.addOwn(node);
+          return joined;
         }
+        return joinByInvite(node, i.invite);
       },
     },
   };

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { ENTITY_KINDS, type Role } from '../../../src-shared/api';
 import { api, useApp } from '../store';
 import { runSigned } from '../useLoad';
+import { JoinCard, JoinedPanel } from './JoinNetwork';
 
 /** First run: create this node's identity, join a network by invite, or start a demo consortium. */
 export function FirstRun() {
@@ -13,7 +14,9 @@ export function FirstRun() {
   const [displayName, setDisplayName] = useState('');
   const [organization, setOrganization] = useState('');
   const [entityKind, setEntityKind] = useState<(typeof ENTITY_KINDS)[number]>('insurer');
-  const [invite, setInvite] = useState('');
+  const [network, setNetwork] = useState('');
+  /** After joining: the peer line to hand back, shown before entering the app. */
+  const [joined, setJoined] = useState<{ network: string; inviter: string; peerLine: string } | null>(null);
   /** A new patient's recovery phrase and enrolment request, shown once before entering the app. */
   const [keys, setKeys] = useState<{ phrase: string; request: string } | null>(null);
   // A first run with an empty data folder starts the demo on its own: show how far it got, and
@@ -54,7 +57,7 @@ export function FirstRun() {
     setBusy('identity');
     const r = await runSigned(() => requestSignature({
       method: 'identity.create',
-      input: { role, displayName, organization: organization || undefined, entityKind: role === 'entity' ? entityKind : undefined },
+      input: { role, displayName, organization: organization || undefined, entityKind: role === 'entity' ? entityKind : undefined, network: role === 'clinician' && network.trim() ? network.trim() : undefined },
     }));
     setBusy(null);
     const made = r?.method === 'identity.create' ? r.value : null;
@@ -80,16 +83,7 @@ export function FirstRun() {
     );
   }
 
-  const join = async (e: React.FormEvent) => {
-    e.preventDefault();
-    setBusy('join');
-    const r = await runSigned(() => requestSignature({ method: 'network.join', input: { invite } }));
-    setBusy(null);
-    if (r) {
-      toast('info', 'Joined the network.');
-      await loadSession().catch((err: Error) => toast('error', err.message));
-    }
-  };
+  if (joined) return <JoinedPanel joined={joined} onDone={() => { setJoined(null); void loadSession().catch((err: Error) => toast('error', err.message)); }} />;
 
   return (
     <main className="first-run" data-testid="first-run" aria-labelledby="first-run-title">
@@ -109,6 +103,7 @@ export function FirstRun() {
 
         <section className="card" aria-labelledby="identity-title">
           <h2 id="identity-title">Create an identity</h2>
+          <p className="muted">A hospital founds a new network here (its three chains) and invites the others; a patient or an organization joins one afterwards.</p>
           <form onSubmit={createIdentity} data-testid="identity-form">
             <fieldset>
               <legend>I am a</legend>
@@ -123,6 +118,9 @@ export function FirstRun() {
             {role !== 'patient' && (
               <label>Organization<input value={organization} onChange={(e) => setOrganization(e.target.value)} autoComplete="organization" data-testid="identity-org" /></label>
             )}
+            {role === 'clinician' && (
+              <label>Network name<input value={network} onChange={(e) => setNetwork(e.target.value)} placeholder={`${organization || displayName || 'Hospital'} network`} data-testid="identity-network" /></label>
+            )}
             {role === 'entity' && (
               <label>Kind
                 <select value={entityKind} onChange={(e) => setEntityKind(e.target.value as typeof entityKind)}>
@@ -130,19 +128,11 @@ export function FirstRun() {
                 </select>
               </label>
             )}
-            <button type="submit" className="primary" disabled={busy !== null || !displayName.trim()} data-testid="identity-create">Create identity</button>
+            <button type="submit" className="primary" disabled={busy !== null || !displayName.trim()} data-testid="identity-create">{role === 'clinician' ? 'Found a network' : 'Create identity'}</button>
           </form>
         </section>
 
-        <section className="card" aria-labelledby="join-title">
-          <h2 id="join-title">Join a network</h2>
-          <form onSubmit={join}>
-            <label>Invite
-              <textarea required rows={4} value={invite} onChange={(e) => setInvite(e.target.value)} placeholder="Paste the invite you were given" data-testid="join-invite" />
-            </label>
-            <button type="submit" disabled={busy !== null || !invite.trim()} data-testid="join-submit">Join</button>
-          </form>
-        </section>
+        <JoinCard busy={busy !== null} setBusy={(b) => setBusy(b ? 'join' : null)} onJoined={setJoined} />
       </div>
     </main>
   );

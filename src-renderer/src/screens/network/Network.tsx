@@ -6,6 +6,7 @@ import { Async } from '../../components/Async';
 import { ChainCard } from './ChainCard';
 import { BlockExplorer } from './BlockExplorer';
 import { SignatureChart } from './SignatureChart';
+import { NodePanel } from './NodePanel';
 
 /** The three chains: height, validators, peers, sync, pending txs; block explorer; signature storage. */
 export function Network() {
@@ -27,6 +28,7 @@ export function Network() {
   return (
     <section aria-labelledby="network-title" data-testid="network-view">
       <h1 id="network-title">Network</h1>
+      <NodePanel />
       <Async state={state} label="chain status" isEmpty={(d) => d.chains.length === 0} emptyText="This node replicates no chain yet.">
         {(d) => (
           <div className="cards three">

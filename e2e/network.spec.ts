@@ -1,0 +1,139 @@
+/**
+ * A real network of two apps outside the demo (issue 10): two browser hosts, two engine processes,
+ * two data folders, TRICHAIN_NO_DEMO=1. Hospital A founds a network and shows its invite; workstation
+ * B pastes it, sees whom it joins, and hands back its peer line; A admits B from its UI. A record
+ * added on A reaches B; with A's process stopped, B keeps reading and queues its own records, which
+ * the UI shows waiting with their age; when A comes back they commit exactly once on both.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { smallBundle } from '../test/support/bundles';
+import { apiCall, expect, startHostProcess, test, type RunningHost } from './fixtures/host';
+
+const ENV = { TRICHAIN_NO_DEMO: '1', TRICHAIN_SYNC_INTERVAL_MS: '300' };
+
+/** A signed action through the API (setup only: prepare, then confirm, as the sign dialog does). */
+async function signed<T>(host: RunningHost, method: string, input: unknown): Promise<T> {
+  const { requestId } = await apiCall<{ requestId: string }>(host, 'sign.prepare', { method, input });
+  return (await apiCall<{ value: T }>(host, 'sign.confirm', { requestId })).value;
+}
+
+async function sign(page: Page, expectText: RegExp[]): Promise<void> {
+  const dialog = page.getByTestId('sign-dialog');
+  await expect(dialog).toBeVisible();
+  for (const t of expectText) await expect(dialog).toContainText(t);
+  await page.getByTestId('sign-confirm').click();
+  await expect(dialog).toBeHidden();
+}
+
+type Chart = { resources: { id: string; title: string; author: { organization: string } }[] };
+
+test('hospital A founds, workstation B joins by invite and is admitted; B queues while A is down and commits once when it returns', async ({ browser }) => {
+  test.setTimeout(420_000);
+  const dirA = mkdtempSync(path.join(tmpdir(), 'trichain-e2e-netA-'));
+  const dirB = mkdtempSync(path.join(tmpdir(), 'trichain-e2e-netB-'));
+  let a = await startHostProcess(dirA, { env: ENV });
+  const b = await startHostProcess(dirB, { env: ENV });
+  const pageA = await browser.newPage();
+  const pageB = await browser.newPage();
+  try {
+    // ---- A founds the network and shows its invite (text and QR code)
+    await pageA.goto(a.url);
+    await pageA.getByTestId('identity-role-clinician').check();
+    await pageA.getByTestId('identity-name').fill('Dr. Ada Osei');
+    await pageA.getByTestId('identity-org').fill('St Mary Hospital');
+    await pageA.getByTestId('identity-network').fill('Valley Health');
+    await pageA.getByTestId('identity-create').click();
+    await sign(pageA, [/St Mary Hospital|Dr\. Ada Osei/]);
+    await expect(pageA.getByTestId('shell')).toBeVisible();
+    await pageA.getByTestId('nav-network').click();
+    await expect(pageA.getByTestId('node-network')).toHaveText('Valley Health');
+    await pageA.getByTestId('invite-make').click();
+    await expect(pageA.getByTestId('invite-qr')).toBeVisible();
+    expect(await pageA.getByTestId('invite-qr').getAttribute('src')).toMatch(/^data:image\/svg\+xml;base64,/);
+    const invite = await pageA.getByTestId('invite-text').inputValue();
+    expect(invite).toMatch(/^trichain-invite:/);
+    const addressA = (await pageA.getByTestId('node-address').textContent())!;
+
+    // ---- B: a mangled invite is refused with a clear message, and nothing changes
+    await pageB.goto(b.url);
+    await pageB.getByTestId('join-role-clinician').check();
+    await pageB.getByTestId('join-name').fill('Ward 3 workstation');
+    const mangled = invite.slice(0, 60) + (invite[60] === 'A' ? 'B' : 'A') + invite.slice(61);
+    await pageB.getByTestId('join-invite').fill(mangled);
+    await pageB.getByTestId('join-submit').click();
+    await expect(pageB.getByRole('alert').filter({ hasText: /invite refused: .*(checksum|base64url)/ })).toBeVisible();
+    await expect(pageB.getByTestId('sign-dialog')).toBeHidden();
+    expect((await apiCall<{ initialized: boolean }>(b, 'app.info')).initialized).toBe(false);
+
+    // ---- B joins: it sees the network, the inviting node, its address and fingerprint before trusting it
+    await pageB.getByTestId('join-invite').fill(invite);
+    await pageB.getByTestId('join-submit').click();
+    await sign(pageB, [/Valley Health/, /St Mary Hospital \(hospital\)/, new RegExp(addressA.replace(/[.[\]]/g, '\\$&')), /Certificate fingerprint/]);
+    await expect(pageB.getByTestId('joined')).toBeVisible();
+    const peerLine = await pageB.getByTestId('joined-peerline').inputValue();
+    expect(peerLine).toMatch(/^trichain-peer:/);
+    await pageB.getByTestId('joined-done').click();
+    await expect(pageB.getByTestId('shell')).toBeVisible();
+
+    // ---- A admits B from its UI, seeing its name and role before it signs
+    await pageA.getByTestId('admit-line').fill(peerLine.slice(0, -6) + 'AAAAAA');
+    await pageA.getByTestId('admit-submit').click();
+    await expect(pageA.getByRole('alert').filter({ hasText: /join request/ })).toBeVisible();
+    await pageA.getByTestId('admit-line').fill(peerLine);
+    await pageA.getByTestId('admit-submit').click();
+    await sign(pageA, [/Ward 3 workstation/, /hospital/]);
+    await expect(pageA.getByTestId('admit-result')).toContainText('Ward 3 workstation (hospital) admitted');
+
+    // B receives the chains and shows St Mary reachable
+    await pageB.getByTestId('nav-network').click();
+    await expect(pageB.getByTestId('node-status')).toHaveText('online', { timeout: 60_000 });
+    await expect(pageB.getByTestId('node-network')).toHaveText('Valley Health');
+
+    // ---- a record added on A appears on B
+    await signed(a, 'records.import', { importId: 'a-1', bundle: JSON.stringify(smallBundle('pat-a', 1)) });
+    const [patientA] = (await apiCall<{ patients: { id: string }[] }>(a, 'patients.search', { query: 'pat-a' })).patients;
+    await pageB.goto(`${b.origin}/#/self/chart/${patientA.id}`);
+    await expect(pageB.getByText(/Observation \(held by St Mary Hospital\)/).first()).toBeVisible({ timeout: 60_000 });
+
+    // ---- A's process stops: B is cut off, keeps reading its replica, and queues its own records
+    await a.stop({ keepData: true });
+    await pageB.getByTestId('nav-network').click();
+    await expect(pageB.getByTestId('node-status')).toHaveText('offline', { timeout: 60_000 });
+    const imported = await signed<{ imported: number }>(b, 'records.import', { importId: 'b-1', bundle: JSON.stringify(smallBundle('pat-b', 1)) });
+    expect(imported.imported).toBeGreaterThan(0);
+    await expect(pageB.getByTestId('pending-tx').first()).toBeVisible();
+    const waiting = await pageB.getByTestId('pending-tx').count();
+    expect(waiting).toBeGreaterThanOrEqual(imported.imported);
+    await expect(pageB.getByTestId('pending-tx').first().getByTestId('age')).toHaveText(/^\d+ s$/);
+    await pageB.goto(`${b.origin}/#/self/chart/${patientA.id}`);
+    await expect(pageB.getByText(/Observation \(held by St Mary Hospital\)/).first()).toBeVisible();
+
+    // ---- A comes back (same data folder, same peer address): B's records commit, once, on both
+    a = await startHostProcess(dirA, { env: ENV });
+    await pageB.getByTestId('nav-network').click();
+    await expect(pageB.getByTestId('pending-empty')).toBeVisible({ timeout: 90_000 });
+    await expect(pageB.getByTestId('node-status')).toHaveText('online');
+    const [patientB] = (await apiCall<{ patients: { id: string }[] }>(b, 'patients.search', { query: 'pat-b' })).patients;
+    const onB = await apiCall<Chart>(b, 'patients.chart', { patientId: patientB.id });
+    await expect.poll(async () => (await apiCall<Chart>(a, 'patients.chart', { patientId: patientB.id })).resources.length, { timeout: 60_000 }).toBe(onB.resources.length);
+    const onA = await apiCall<Chart>(a, 'patients.chart', { patientId: patientB.id });
+    expect(new Set(onA.resources.map((r) => r.id)).size).toBe(onA.resources.length);
+    expect(onA.resources.map((r) => r.id).sort()).toEqual(onB.resources.map((r) => r.id).sort());
+    expect(onA.resources.every((r) => r.author.organization === 'Ward 3 workstation')).toBe(true);
+    // the restarted host serves a new address: open the one it printed (with its token), then the chart
+    await pageA.goto(a.url);
+    await expect(pageA.getByTestId('shell')).toBeVisible();
+    await pageA.goto(`${a.origin}/#/self/chart/${patientB.id}`);
+    await expect(pageA.getByText(/held by Ward 3 workstation/).first()).toBeVisible();
+  } finally {
+    await pageA.close();
+    await pageB.close();
+    await a.stop();
+    await b.stop();
+    rmSync(dirA, { recursive: true, force: true });
+    rmSync(dirB, { recursive: true, force: true });
+  }
+});
