@@ -110,13 +110,18 @@ test('hospital A founds, workstation B joins by invite and is admitted; B queues
     await expect(pageB.getByTestId('pending-tx').first().getByTestId('age')).toHaveText(/^\d+ s$/);
     await pageB.goto(`${b.origin}/#/self/chart/${patientA.id}`);
     await expect(pageB.getByText(/Observation \(held by St Mary Hospital\)/).first()).toBeVisible();
+    const [patientB] = (await apiCall<{ patients: { id: string }[] }>(b, 'patients.search', { query: 'pat-b' })).patients;
+    await pageB.goto(`${b.origin}/#/self/chart/${patientB.id}`);
+    await expect(pageB.getByTitle('Signed here, waiting for the chain to commit').first()).toBeVisible();
 
     // ---- A comes back (same data folder, same peer address): B's records commit, once, on both
     a = await startHostProcess(dirA, { env: ENV });
     await pageB.getByTestId('nav-network').click();
     await expect(pageB.getByTestId('pending-empty')).toBeVisible({ timeout: 90_000 });
     await expect(pageB.getByTestId('node-status')).toHaveText('online');
-    const [patientB] = (await apiCall<{ patients: { id: string }[] }>(b, 'patients.search', { query: 'pat-b' })).patients;
+    await pageB.goto(`${b.origin}/#/self/chart/${patientB.id}`);
+    await expect(pageB.getByText(/Heart rate/).first()).toBeVisible();
+    await expect(pageB.getByTitle('Signed here, waiting for the chain to commit')).toHaveCount(0);
     const onB = await apiCall<Chart>(b, 'patients.chart', { patientId: patientB.id });
     await expect.poll(async () => (await apiCall<Chart>(a, 'patients.chart', { patientId: patientB.id })).resources.length, { timeout: 60_000 }).toBe(onB.resources.length);
     const onA = await apiCall<Chart>(a, 'patients.chart', { patientId: patientB.id });

@@ -27,7 +27,8 @@ export const labelsWithReasons = (chainLabels: { category: string; sensitivity: 
 
 export const chartOfClinician = (node: TrichainNode, pk: Uint8Array): ChartResource[] => {
   const out: ChartResource[] = [];
-  for (const recordId of patientRecordIds(node, pk)) {
+  const ids = patientRecordIds(node, pk);
+  for (const recordId of ids) {
     const info = recordInfo(node, recordId);
     if (info.erased) continue;
     let resource: FhirResource | null = null;
@@ -48,8 +49,29 @@ export const chartOfClinician = (node: TrichainNode, pk: Uint8Array): ChartResou
       chain: 'hospital', txId: toHex(info.meta.tx), pending: false, resource: resource ?? undefined,
     });
   }
+  out.push(...pendingRecords(node, pk, new Set(ids), new Map(out.map((r) => [r.id, r]))));
   return out.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''));
 };
+
+/**
+ * Records this node wrote that its chain has not committed yet (offline, or waiting for the
+ * validator): new ones from the local index, shown pending; a pending amendment marks its record.
+ */
+function pendingRecords(node: TrichainNode, pk: Uint8Array, chainIds: Set<string>, onChain: Map<string, ChartResource>): ChartResource[] {
+  const rows = node.db.prepare('SELECT record_id, resource_type, version, effective, summary FROM emr_records WHERE patient_pk = ?').all(pk) as { record_id: string; resource_type: string; version: number; effective: string | null; summary: string }[];
+  const out: ChartResource[] = [];
+  for (const r of rows) {
+    const committed = onChain.get(r.record_id);
+    if (committed && r.version > committed.version) committed.pending = true;
+    if (chainIds.has(r.record_id)) continue;
+    out.push({
+      id: r.record_id, resourceType: r.resource_type, date: r.effective ?? undefined, title: r.summary, summary: `${r.resource_type} · signed here, not yet on the chain`,
+      author: { organization: node.config.name }, labels: { category: 'other', sensitivity: [], confidentiality: 'N', reasons: [] }, version: r.version,
+      contentHash: '', chain: 'hospital', pending: true,
+    });
+  }
+  return out;
+}
 
 export const chartOfPatient = (node: TrichainNode): ChartResource[] =>
   myRecords(node)

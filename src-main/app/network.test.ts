@@ -13,6 +13,7 @@ import { TrichainNode } from '../node/node';
 import { PeerList } from '../net/peers';
 import { admitByLine, inviteView, joinByInvite, networkView } from './network';
 import { OwnNode } from './own-node';
+import { chartOfClinician } from './charts';
 
 const fast = { N: 2 ** 10 };
 const PASS = 'network-test-pass';
@@ -98,6 +99,9 @@ describe('the app\'s own node: found, invite, join, admit, offline queue', () =>
     expect(offline.pending).toHaveLength(1);
     expect(offline.pending[0]).toMatchObject({ chain: 'hospital', kind: 'record.anchor', txId: toHex(rb.anchorTx) });
     expect(offline.peers[0]).toMatchObject({ name: 'St Mary Hospital', reachable: false });
+    // its chart shows the record it wrote, pending, beside what it has read from the chain
+    expect(chartOfClinician(b, pb.pk)).toEqual([expect.objectContaining({ id: rb.recordId, pending: true, author: { organization: 'Ward 3 workstation' } })]);
+    expect(chartOfClinician(b, pa.pk)).toEqual([expect.objectContaining({ id: ra.recordId, pending: false })]);
 
     // A comes back on the same address: B's record commits exactly once, on both
     ownA = await run(a);
@@ -105,6 +109,7 @@ describe('the app\'s own node: found, invite, join, admit, offline queue', () =>
     expect(anchorsOf(a, rb.recordId)).toBe(1);
     expect(anchorsOf(b, rb.recordId)).toBe(1);
     expect((await networkView(b, ownB)).pending).toEqual([]);
+    expect(chartOfClinician(b, pb.pk)).toEqual([expect.objectContaining({ id: rb.recordId, pending: false, version: 1 })]);
     const committed = bEvents.filter((e) => e.type === 'tx.pending' && e.payload.status === 'committed' && e.payload.txId === toHex(rb.anchorTx));
     expect(committed).toHaveLength(1);
   }, 90_000);

@@ -55,6 +55,14 @@ export function App() {
     });
   }, [client, refresh]);
 
+  // A transaction of this node that the network refused (a conflict, a rule) is said, wherever the user is.
+  useEffect(() => {
+    if (!client) return;
+    return client.bridge.on('tx.pending', (p) => {
+      if (p.status === 'failed') toast('error', `The network refused a ${p.kind} on the ${p.chain} chain: ${p.detail ?? 'no reason given'}. See Network.`);
+    });
+  }, [client, toast]);
+
   let body;
   if (!client) {
     body = <Reconnect reason="no-token" />;
