@@ -10,12 +10,26 @@ import { CHAINS } from '../../ledger/types';
 import type { AppSession } from '../session';
 import { blockDetail, blockSummary, iso } from '../views';
 import type { Handlers } from './types';
+import type { OwnNode } from '../own-node';
+import { PeerList } from '../../net/peers';
+import { dialableAddress } from '../../node/validators';
+
+/** The own node's peers it dials, as the chain cards list them: connected when they answered the last round. */
+function ownPeerViews(own: OwnNode) {
+  return PeerList.load(own.node.paths.dir).good().filter((p) => dialableAddress(p.address)).map((p) => {
+    const c = own.contact.get(p.fingerprint);
+    return { id: p.blsPk.slice(0, 16), address: p.address, fingerprint: p.fingerprint, connected: c?.ok ?? false, lastSeen: c?.lastOk ? iso(c.lastOk) : undefined };
+  });
+}
 
 export function chainsHandlers(s: AppSession): Handlers<'chains.status' | 'chains.blocks' | 'chains.block' | 'storage.signatures'> {
   const nodes = () => [...s.roles.values()].map((r) => r.node);
   return {
     async 'chains.status'() {
       const node = s.current().node;
+      // This machine's own node: its peers and whether they answered, from the running daemon.
+      const own = s.ownNode(node);
+      const ownPeers = own ? ownPeerViews(own) : null;
       return {
         chains: CHAINS.map((chain) => {
           const replicated = node.ledger.hasGenesis(chain);
@@ -27,8 +41,8 @@ export function chainsHandlers(s: AppSession): Handlers<'chains.status' | 'chain
           return {
             chain, replicated, height: head.height, headHash: toHex(head.hash), headTime: head.height ? iso(node.ledger.block(chain, head.height)!.header.time) : undefined,
             quorum: quorum(vs.length), validators: vs.map((v) => ({ id: toHex(v.blsPk).slice(0, 16), name: v.name, publicKey: toHex(v.blsPk), online: true })),
-            peers: nodes().filter((n) => n !== node && n.ledger.hasGenesis(chain)).map((n) => ({ id: n.publicKeyHex.slice(0, 16), address: n.config.listen ?? 'loopback', fingerprint: n.publicKeyHex.slice(0, 32), connected: true })),
-            sync: { state: remote > head.height ? ('syncing' as const) : ('synced' as const), localHeight: head.height, remoteHeight: Math.max(remote, head.height), fraction: remote > 0 ? Math.min(1, head.height / remote) : 1 },
+            peers: ownPeers ?? nodes().filter((n) => n !== node && n.ledger.hasGenesis(chain)).map((n) => ({ id: n.publicKeyHex.slice(0, 16), address: n.config.listen ?? 'loopback', fingerprint: n.publicKeyHex.slice(0, 32), connected: true })),
+            sync: { state: own?.online() === false ? ('offline' as const) : remote > head.height ? ('syncing' as const) : ('synced' as const), localHeight: head.height, remoteHeight: Math.max(remote, head.height), fraction: remote > 0 ? Math.min(1, head.height / remote) : 1 },
             pendingTxs: node.outbox('pending').filter((o) => o.chain === chain).length + node.outbox('submitted').filter((o) => o.chain === chain).length,
           };
         }),
