@@ -22,6 +22,7 @@ import { SignDesk } from './signing';
 import { ImportTracker } from './imports';
 import { entityRefs, uiRole } from './views';
 import { OwnNode } from './own-node';
+import { startRuntime, type NodeRuntime } from '../node/runtime';
 
 export interface RoleEntry {
   session: RoleSession;
@@ -54,6 +55,8 @@ export class AppSession {
   private readonly demoDir: string;
   /** This machine's own node, running with peers as `trichain start` runs it (null in the demo). */
   own: OwnNode | null = null;
+  /** The own node's runtime without peers, where its peer server could not start. */
+  private alone: NodeRuntime | null = null;
 
   private constructor(private readonly opts: SessionOptions) {
     this.ownDir = join(opts.dataDir, 'node');
@@ -92,9 +95,17 @@ export class AppSession {
    */
   async addOwn(node: TrichainNode): Promise<void> {
     this.addRole('self', 'This node', node);
-    const log = (l: string) => console.error(`[node] ${l}`);
-    this.own = await OwnNode.start(node, { emit: (e) => this.emit(e), log });
-    driveShares(this.own.runtime, log);
+    try {
+      const log = (l: string) => console.error(`[node] ${l}`);
+      this.own = await OwnNode.start(node, { emit: (e) => this.emit(e), log });
+      driveShares(this.own.runtime, log);
+    } catch (e) {
+      // e.g. TRICHAIN_PEER_LISTEN names a port in use: the node runs alone (reads, signs, its queue
+      // waits; the Network page says "not running"), its share workflow still on its blocks.
+      console.error(`[node] the peer server did not start: ${(e as Error).message}`);
+      this.alone = await startRuntime(node, { peers: false });
+      driveShares(this.alone);
+    }
   }
 
   /** The running own node behind `node` (null for the demo's nodes). */
@@ -132,7 +143,8 @@ export class AppSession {
 
   async close(): Promise<void> {
     await this.own?.stop();
-    this.own = null;
+    await this.alone?.stop();
+    this.own = this.alone = null;
     if (this.demo) await this.demo.close();
     else for (const r of this.roles.values()) r.node.close();
     this.roles.clear();
