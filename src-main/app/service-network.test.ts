@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { dispatch, type ApiOutput, type RendererMethod, type SignAction, type TrichainEvent } from '../../src-shared/api';
 import { tempDir } from '../../test/support/ledger';
@@ -89,4 +90,27 @@ describe('two apps outside the demo: found, invite, join, admit', () => {
     expect(eventsB.some((e) => e.type === 'chain.updated')).toBe(true);
     expect((await call(b, 'network.status')).peerLine).toMatch(/^trichain-peer:/);
   }, 90_000);
+
+  it('an app whose peer address is taken still opens, reads and signs alone, and says it is not running', async () => {
+    const dir = tempDir('svc-net-c-');
+    const c = await createService({ dataDir: dir, emit: () => {} });
+    await sign(c, 'identity.create', { role: 'clinician', displayName: 'Dr. C', organization: 'Hill Clinic' });
+    await c.close();
+    const taken: Server = await new Promise((resolve) => { const srv = createServer(); srv.listen(0, '127.0.0.1', () => resolve(srv)); });
+    process.env.TRICHAIN_PEER_LISTEN = `127.0.0.1:${(taken.address() as { port: number }).port}`;
+    try {
+      const again = await createService({ dataDir: dir, emit: () => {} });
+      try {
+        expect((await call(again, 'app.info')).identity?.displayName).toBe('Hill Clinic');
+        expect(await call(again, 'network.status')).toMatchObject({ running: false, online: null });
+        const imported = await sign(again, 'records.import', { importId: 'c-1', bundle: JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Patient', id: 'pc', name: [{ family: 'Hill' }] } }] }) });
+        expect(imported.imported).toBeGreaterThan(0);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      delete process.env.TRICHAIN_PEER_LISTEN;
+      taken.close();
+    }
+  }, 60_000);
 });
