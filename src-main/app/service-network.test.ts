@@ -91,6 +91,20 @@ describe('two apps outside the demo: found, invite, join, admit', () => {
     expect((await call(b, 'network.status')).peerLine).toMatch(/^trichain-peer:/);
   }, 90_000);
 
+  it('a patient laptop that joins gets its recovery phrase and enrolment request once', async () => {
+    const { invite } = await call(a, 'network.invite');
+    const p = await createService({ dataDir: tempDir('svc-net-p-'), emit: () => {} });
+    try {
+      const joined = await sign(p, 'network.join', { invite, identity: { role: 'patient', displayName: 'Ann Example' } });
+      expect(joined.recoveryPhrase?.split(' ')).toHaveLength(24);
+      expect(joined.enrolmentRequest).toMatch(/^trichain-enrol:/);
+      expect(joined.chains).toEqual(['patient']);
+      expect((await call(p, 'app.info')).identity?.role).toBe('patient');
+    } finally {
+      await p.close();
+    }
+  });
+
   it('an app whose peer address is taken still opens, reads and signs alone, and says it is not running', async () => {
     const dir = tempDir('svc-net-c-');
     const c = await createService({ dataDir: dir, emit: () => {} });

@@ -48,6 +48,9 @@ export const sessionSigned = {
       inviter: z.object({ name: z.string(), role: z.string() }),
       /** The `trichain-peer:` line to hand back to the inviting hospital (public keys only). */
       peerLine: z.string(),
+      /** A patient laptop whose keys were made by this join, this once: the 24-word recovery phrase and the enrolment request for its hospital. */
+      recoveryPhrase: z.string().optional(),
+      enrolmentRequest: z.string().optional(),
     }),
   }),
 } as const;

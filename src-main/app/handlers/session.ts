@@ -91,6 +91,8 @@ export function sessionSigned(s: AppSession): SignedHandlers<'identity.create' |
           node = await TrichainNode.init(s.ownDir, { role, name, passphrase: s.unlockSecret(), found: false, kind: i.identity.entityKind });
           const joined = await joinByInvite(node, i.invite);
           await s.addOwn(node);
+          // A patient's keys were just made here: the phrase is returned this once and never stored.
+          if (role === 'patient') return { ...joined, recoveryPhrase: recoveryPhrase(node.identity), enrolmentRequest: makeEnrolmentRequest(node.identity) };
           return joined;
         }
         return joinByInvite(node, i.invite);

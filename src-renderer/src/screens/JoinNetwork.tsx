@@ -3,7 +3,7 @@ import { ENTITY_KINDS, type Role } from '../../../src-shared/api';
 import { useApp } from '../store';
 import { runSigned } from '../useLoad';
 
-type Joined = { network: string; inviter: string; peerLine: string };
+type Joined = { network: string; inviter: string; peerLine: string; recoveryPhrase?: string; enrolmentRequest?: string };
 
 /**
  * First run, joining: this node's identity (a workstation or second hospital, a patient laptop,
@@ -24,7 +24,7 @@ export function JoinCard({ busy, setBusy, onJoined }: { busy: boolean; setBusy(b
     const identity = { role, displayName, entityKind: role === 'entity' ? entityKind : undefined };
     const r = await runSigned(() => requestSignature({ method: 'network.join', input: { invite, identity } }));
     setBusy(false);
-    if (r?.method === 'network.join') onJoined({ network: r.value.networkId, inviter: r.value.inviter.name, peerLine: r.value.peerLine });
+    if (r?.method === 'network.join') onJoined({ network: r.value.networkId, inviter: r.value.inviter.name, peerLine: r.value.peerLine, recoveryPhrase: r.value.recoveryPhrase, enrolmentRequest: r.value.enrolmentRequest });
   };
 
   return (
@@ -65,6 +65,18 @@ export function JoinedPanel({ joined, onDone }: { joined: Joined; onDone(): void
       <p className="lead">This node trusts {joined.inviter} now. For {joined.inviter} to accept this node, give its operator this peer line (it holds public keys only). The chains arrive once it is admitted.</p>
       <textarea readOnly rows={5} value={joined.peerLine} aria-label="Peer line" data-testid="joined-peerline" onFocus={(e) => e.currentTarget.select()} />
       <p className="muted">You find it again under Network.</p>
+      {joined.recoveryPhrase && (
+        <section data-testid="recovery-phrase" aria-labelledby="joined-phrase-title">
+          <h2 id="joined-phrase-title">Your keys were made on this computer</h2>
+          <p>No hospital holds them. Write down these 24 words now: they are shown only this once, and they restore your keys on a new computer. Anyone who has them can act as you.</p>
+          <ol className="phrase" data-testid="phrase-words">{joined.recoveryPhrase.split(' ').map((w, i) => <li key={i}>{w}</li>)}</ol>
+          {joined.enrolmentRequest && (
+            <label>Enrolment request for your hospital (public keys only)
+              <textarea readOnly rows={4} value={joined.enrolmentRequest} data-testid="enrolment-request" />
+            </label>
+          )}
+        </section>
+      )}
       <button type="button" className="primary" onClick={onDone} data-testid="joined-done">Continue</button>
     </main>
   );
