@@ -14,14 +14,25 @@ import { getMember } from '../ledger/rules/members';
 import type { ChainId } from '../ledger/types';
 import { myRecords, readMyRecord } from '../emr/patient-view';
 import { listPatients } from '../emr/patients';
+import { blockHash } from '../ledger/encoding';
+import type { TrichainNode } from '../node/node';
 import { DEMO_FILE, DEMO_ROLE_ORDER, DEMO_ROLES, startDemo, type Demo, type DemoRole } from './demo';
+import { DEMO_VALIDATOR_ORDER, QUORUM_CHAINS, lastSigners } from './demo-quorum';
 
 const ROOT = join(__dirname, '..', '..');
 const timings: Record<string, number> = {};
 const EXPECTED: Record<DemoRole, ChainId[]> = { stMary: ['patient', 'hospital', 'social'], riverside: ['patient', 'hospital', 'social'], patient: ['patient'], insurer: ['social'], research: ['social'] };
 
 const recordCount = (demo: Demo, role: DemoRole): number => demo.nodes[role].db.prepare('SELECT COUNT(*) FROM emr_records').pluck().get() as number;
-const heads = (demo: Demo) => Object.fromEntries(DEMO_ROLE_ORDER.map((r) => [r, demo.nodes[r].chains().map((c) => `${c}@${demo.nodes[r].ledger.height(c)}:${toHex(demo.nodes[r].ledger.head(c).hash).slice(0, 16)}`)]));
+const heads = (demo: Demo) => Object.fromEntries(DEMO_ROLE_ORDER.map((r) => [r, Object.fromEntries(demo.nodes[r].chains().map((c) => [c, demo.nodes[r].ledger.height(c)]))])) as Record<DemoRole, Partial<Record<ChainId, number>>>;
+/** The header hash of `node`'s block at `height` (certificates may differ between nodes; headers may not). */
+const hashAt = (node: TrichainNode, c: ChainId, height: number): string => toHex(blockHash(node.ledger.block(c, height)!.header));
+/** Nodes agree on every chain they share up to the lower of their heads (no fork). */
+function agree(a: TrichainNode, b: TrichainNode, c: ChainId): number {
+  const h = Math.min(a.ledger.height(c), b.ledger.height(c));
+  expect(hashAt(a, c, h), `${a.config.name} and ${b.config.name} on ${c} at ${h}`).toBe(hashAt(b, c, h));
+  return h;
+}
 
 /** Waits (bounded) until this process holds no TCP server or socket handle beyond `baseline`. */
 const tcpHandles = (): number => process.getActiveResourcesInfo().filter((h) => h === 'TCPServerWrap' || h === 'TCPSocketWrap').length;
@@ -64,19 +75,28 @@ describe('trichain demo', () => {
       expect(d.daemons[role].listen).toMatch(/^127\.0\.0\.1:\d+$/);
       expect(n.chains()).toEqual(EXPECTED[role]);
       for (const c of EXPECTED[role]) {
-        expect(n.ledger.height(c), `${role} ${c}`).toBe(ref.ledger.height(c));
-        expect(toHex(n.ledger.head(c).hash)).toBe(toHex(ref.ledger.head(c).hash));
+        // The patient chain (St Mary alone) is still; the quorum chains add a block every few seconds.
+        if (c === 'patient') expect(toHex(n.ledger.head(c).hash), `${role} ${c}`).toBe(toHex(ref.ledger.head(c).hash));
+        expect(agree(n, ref, c), `${role} ${c}`).toBeGreaterThan(QUORUM_CHAINS.includes(c) ? 3 : 1);
       }
       expect(n.outbox('pending')).toEqual([]);
     }
     expect(ref.status().network).toBe('Trichain demo consortium');
     expect(ref.ledger.height('hospital')).toBeGreaterThan(1);
-    // Entities are registered on the social chain with their kinds; Riverside is a member, St Mary the only validator.
+    // Entities are registered on the social chain with their kinds; Riverside is a member.
     const social = ref.ledger.state('social');
     expect(getMember(social, d.nodes.insurer.identity.blsPublicKey)).toMatchObject({ role: 'entity', kind: 'insurer' });
     expect(getMember(social, d.nodes.research.identity.blsPublicKey)).toMatchObject({ role: 'entity', kind: 'research' });
     for (const c of EXPECTED.stMary) expect(getMember(ref.ledger.state(c), d.nodes.riverside.identity.blsPublicKey)?.role).toBe('hospital');
-    expect(ref.status().chains.hospital!.validators).toBe(1);
+    // Four hospitals validate the hospital and social chains; certificates aggregate 3 or 4 signers.
+    expect(ref.status().chains.patient!.validators).toBe(1);
+    for (const c of QUORUM_CHAINS) {
+      expect(ref.status().chains[c]!.validators, c).toBe(4);
+      const s = lastSigners(ref, c);
+      expect(s.signers.length, `${c} signers ${s.signers}`).toBeGreaterThanOrEqual(3);
+      expect(new Set(ref.ledger.validatorsAt(c, s.height).map((v) => v.name))).toEqual(new Set(['St Mary Hospital', 'Riverside Clinic', 'Northside Hospital', 'Lakeside Hospital']));
+    }
+    for (const v of DEMO_VALIDATOR_ORDER) for (const c of EXPECTED.stMary) agree(d.validators[v]!, ref, c);
     expect(d.nodes.riverside.isSoloValidator('hospital')).toBe(false);
     // Patients: two at St Mary, Laurie at Riverside (Milan also visited Riverside).
     expect(d.patients.map((p) => [p.name, p.hospital])).toEqual([
@@ -107,6 +127,40 @@ describe('trichain demo', () => {
     expect(mine.filter((r) => r.link.resourceType === 'Patient').map((r) => readMyRecord(laptop, r.link).id)).toContain(milan.fhirId);
   });
 
+  it('a trainer stops one validator: the hospital and social chains keep committing with 3 of 4 signers, and it catches up when started again', async () => {
+    const d = demo!;
+    const ref = d.nodes.stMary;
+    const lakeside = d.validators.lakeside!;
+    await d.stopNode('lakeside');
+    expect(d.runtime('lakeside')).toBeNull();
+    const stoppedAt = Object.fromEntries(QUORUM_CHAINS.map((c) => [c, lakeside.ledger.height(c)])) as Record<ChainId, number>;
+    // A block decided without Lakeside: certified by exactly the three others.
+    const without = async (c: ChainId) => {
+      const end = Date.now() + 60_000;
+      for (;;) {
+        const s = lastSigners(ref, c);
+        if (s.height > stoppedAt[c] + 1 && s.signers.length === 3) return s;
+        if (Date.now() > end) throw new Error(`${c}: no block certified without Lakeside (last ${JSON.stringify(s)})`);
+        await new Promise((r) => ref.once('block', r));
+      }
+    };
+    for (const c of QUORUM_CHAINS) {
+      const s = await without(c);
+      expect(s.signers).not.toContain('Lakeside Hospital');
+      expect(s.validators).toBe(4);
+    }
+    expect(lakeside.ledger.height('hospital')).toBe(stoppedAt.hospital);
+    await d.startNode('lakeside');
+    expect(d.runtime('lakeside')).not.toBeNull();
+    const target = Object.fromEntries(QUORUM_CHAINS.map((c) => [c, ref.ledger.height(c)])) as Record<ChainId, number>;
+    const end = Date.now() + 60_000;
+    while (QUORUM_CHAINS.some((c) => lakeside.ledger.height(c) < target[c])) {
+      if (Date.now() > end) throw new Error(`Lakeside did not catch up: ${JSON.stringify(QUORUM_CHAINS.map((c) => [c, lakeside.ledger.height(c), target[c]]))}`);
+      await new Promise((r) => lakeside.once('block', r));
+    }
+    for (const c of QUORUM_CHAINS) agree(lakeside, ref, c);
+  }, 150_000);
+
   it('restarts fast on the same folder and addresses, importing nothing again; close leaves no TCP handle', async () => {
     const first = demo!;
     const before = heads(first);
@@ -123,7 +177,14 @@ describe('trichain demo', () => {
     expect(again.created).toBe(false);
     expect(timings.restart).toBeLessThan(20_000);
     expect(timings.restart).toBeLessThan(timings.firstRun);
-    expect(heads(again)).toEqual(before);
+    // Nothing lost or re-imported: the still patient chain is where it was; the quorum chains only grew.
+    const after = heads(again);
+    for (const r of DEMO_ROLE_ORDER) {
+      for (const [c, h] of Object.entries(before[r]) as [ChainId, number][]) {
+        if (c === 'patient') expect(after[r][c], `${r} ${c}`).toBe(h);
+        else expect(after[r][c], `${r} ${c}`).toBeGreaterThanOrEqual(h);
+      }
+    }
     expect(DEMO_ROLE_ORDER.map((r) => recordCount(again, r))).toEqual(counts);
     expect(DEMO_ROLE_ORDER.map((r) => again.daemons[r].listen)).toEqual(listen);
     expect(again.patients).toEqual(first.patients);

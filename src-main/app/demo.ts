@@ -3,11 +3,14 @@
  * Five real nodes, each with its own data folder, database, keystore and HTTPS peer server (mutual
  * TLS) on 127.0.0.1, connected the way real nodes are (invite → join → admit):
  *
- *   stMary     St Mary Hospital         hospital; founds the network; sole validator of all three chains
- *   riverside  Riverside Clinic         hospital member (not a validator): its transactions relay to St Mary
+ *   stMary     St Mary Hospital         hospital; founds the network; validates all three chains (the patient chain alone)
+ *   riverside  Riverside Clinic         hospital; one of the four validators of the hospital and social chains
  *   patient    Milan Beatty's laptop    patient; makes its own keys and enrols at both hospitals; patient chain only
  *   insurer    Acme Health Insurance    entity (kind insurer); social chain only
  *   research   Institute for Outcomes Research   entity (kind research); social chain only
+ *
+ * and two small member hospitals that only validate the hospital and social chains with St Mary and
+ * Riverside (Northside Hospital, Lakeside Hospital: app/demo-quorum.ts says why), not in the role switcher.
  *
  * Seed data: the Synthea bundles shipped in src-main/emr/demo (synthetic people, no real data):
  * Clemente Kreiger and Milan Beatty at St Mary, Laurie McCullough at Riverside, plus a short
@@ -23,8 +26,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { toHex } from '../codec/hex';
-import type { ChainId } from '../ledger/types';
-import { CHAIN_POLICY } from '../net/acl';
 import { acceptInvite, inviteFromNodeValues, joinRequest, localGenesisHex } from '../node/join';
 import { PeerList } from '../net/peers';
 import type { NodeRole } from '../node/config';
@@ -38,12 +39,15 @@ import { loadDemoBundles } from '../emr/demo/index';
 import { myRecords } from '../emr/patient-view';
 import { enrolPatient, makeEnrolmentRequest } from '../emr/enrol';
 import { registerPatient, type PatientEntry } from '../emr/patients';
-import { importBundle, storeRecord, toLabelsBody, type FhirResource } from '../emr/records';
-import { heldSteps } from '../node/acts';
+import { importBundle, storeRecord, toLabelsBody } from '../emr/records';
+import { riversideVisit } from '../emr/demo/visit';
+import { DemoError, freshRound, highestHeads, holdsAllLinkedBlobs, linkedBlobsHeld, matchesHeads, noUnsettled, reached, settleOn } from './demo-settle';
+import { DEMO_CONSENSUS, DEMO_VALIDATORS, DEMO_VALIDATOR_ORDER, QUORUM_CHAINS, growValidatorSets, quorumCommits, type DemoValidator } from './demo-quorum';
 import { driveShares } from '../emr/share/workflow';
-import type { RecordLink } from '../ledger/rules/patient';
 
 export type DemoRole = 'stMary' | 'riverside' | 'patient' | 'insurer' | 'research';
+/** Every node of the demo: the five roles and the two validator-only hospitals. */
+type NodeKey = DemoRole | DemoValidator;
 
 export interface DemoRoleInfo {
   /** For the role switcher, e.g. "St Mary Hospital — clinician". */
@@ -108,6 +112,11 @@ export const DEMO_ROLES: Readonly<Record<DemoRole, DemoRoleInfo>> = Object.freez
 
 export const DEMO_ROLE_ORDER: readonly DemoRole[] = Object.freeze(['stMary', 'riverside', 'patient', 'insurer', 'research'] as const);
 
+/** Name, folder and node role of any demo node, role or validator-only hospital. */
+function nodeInfo(key: NodeKey): { name: string; dir: string; nodeRole: NodeRole; kind?: 'insurer' | 'research' } {
+  return key in DEMO_ROLES ? DEMO_ROLES[key as DemoRole] : { ...DEMO_VALIDATORS[key as DemoValidator], nodeRole: 'hospital' };
+}
+
 export interface DemoPatient {
   name: string;
   /** BLS public key, hex. */
@@ -118,6 +127,8 @@ export interface DemoPatient {
   /** The demo role whose node is this patient's own laptop, if any. */
   laptop?: DemoRole;
 }
+
+export { DemoError };
 
 export interface DemoOptions {
   /** Keystore passphrase of every demo node (default DEMO_PASSPHRASE). */
@@ -136,6 +147,12 @@ export interface Demo {
   readonly created: boolean;
   readonly nodes: Record<DemoRole, TrichainNode>;
   readonly daemons: Record<DemoRole, Daemon>;
+  /** The validator-only hospitals (absent in a demo folder made before they existed). */
+  readonly validators: Partial<Record<DemoValidator, TrichainNode>>;
+  /** The runtime (daemon, consensus) of any demo node: a trainer stops one and starts it again. */
+  runtime(key: NodeKey): NodeRuntime | null;
+  stopNode(key: NodeKey): Promise<void>;
+  startNode(key: NodeKey): Promise<void>;
   readonly patients: DemoPatient[];
   readonly roles: Readonly<Record<DemoRole, DemoRoleInfo>>;
   /** Runs a catch-up round on every node until each holds St Mary's heads (bounded). */
@@ -143,13 +160,14 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-export class DemoError extends Error {}
 
 interface DemoFile {
   version: 1;
   network: string;
   created: string;
   roles: Record<DemoRole, { dir: string; name: string; nodeRole: NodeRole; kind?: string }>;
+  /** The validator-only hospitals' folders (demo folders made before them have none). */
+  validators?: Partial<Record<DemoValidator, { dir: string; name: string }>>;
   patients: DemoPatient[];
 }
 
@@ -157,151 +175,29 @@ interface DemoFile {
 const DEMO_SCRYPT = { N: 2 ** 14 };
 const SETUP_MARKER = '.demo-setup';
 
-const chainsOf = (role: NodeRole): ChainId[] => [...CHAIN_POLICY[role]];
-
-/** A short visit of Milan Beatty at Riverside, written by the demo (synthetic, like the bundles). */
-function riversideVisit(fhirId: string): FhirResource[] {
-  const subject = { reference: `Patient/${fhirId}` };
-  const encounter = { reference: 'Encounter/riverside-visit-1' };
-  return [
-    {
-      resourceType: 'Encounter',
-      id: 'riverside-visit-1',
-      status: 'finished',
-      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
-      type: [{ coding: [{ system: 'http://snomed.info/sct', code: '185349003', display: 'Encounter for check up (procedure)' }], text: 'Encounter for check up (procedure)' }],
-      subject,
-      period: { start: '2024-03-01T09:00:00Z', end: '2024-03-01T09:30:00Z' },
-    },
-    {
-      resourceType: 'Observation',
-      id: 'riverside-bp-1',
-      status: 'final',
-      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
-      code: { coding: [{ system: 'http://loinc.org', code: '85354-9', display: 'Blood pressure panel with all children optional' }], text: 'Blood pressure' },
-      subject,
-      encounter,
-      effectiveDateTime: '2024-03-01T09:10:00Z',
-      component: [
-        { code: { coding: [{ system: 'http://loinc.org', code: '8480-6', display: 'Systolic blood pressure' }] }, valueQuantity: { value: 124, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
-        { code: { coding: [{ system: 'http://loinc.org', code: '8462-4', display: 'Diastolic blood pressure' }] }, valueQuantity: { value: 79, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
-      ],
-    },
-    {
-      resourceType: 'Observation',
-      id: 'riverside-hr-1',
-      status: 'final',
-      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
-      code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }], text: 'Heart rate' },
-      subject,
-      encounter,
-      effectiveDateTime: '2024-03-01T09:10:00Z',
-      valueQuantity: { value: 72, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
-    },
-  ];
-}
-
-// ---- waiting on conditions (never fixed sleeps) ---------------------------------------------------
-
-/**
- * Drives catch-up rounds on `daemons` (in order) until check() holds. After a pass that changed
- * nothing (no block applied anywhere, no blob stored), waits for the next block or background
- * round of any node instead of spinning. Throws after timeoutMs.
- */
-async function settleOn(what: string, daemons: Daemon[], watch: TrichainNode[], check: () => boolean, timeoutMs: number, progress?: () => number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let changes = 0;
-  const bump = (): void => {
-    changes++;
-  };
-  for (const n of watch) n.on('block', bump);
-  for (const d of daemons) d.on('synced', bump);
-  try {
-    for (;;) {
-      if (check()) return;
-      if (Date.now() > end) throw new DemoError(`demo: timed out waiting until ${what}`);
-      const before = changes;
-      const had = progress?.();
-      for (const d of daemons) await d.syncNow();
-      if (check()) return;
-      if (changes === before && had === progress?.()) await nextEvent(daemons, watch, Math.min(2000, Math.max(1, end - Date.now())));
-    }
-  } finally {
-    for (const n of watch) n.off('block', bump);
-    for (const d of daemons) d.off('synced', bump);
-  }
-}
-
-/** Resolves on the next 'block' of a node or 'tick' of a daemon, or after at most `ms`. */
-function nextEvent(daemons: Daemon[], nodes: TrichainNode[], ms: number): Promise<void> {
-  return new Promise((resolveWait) => {
-    const done = (): void => {
-      clearTimeout(t);
-      for (const n of nodes) n.off('block', done);
-      for (const d of daemons) d.off('tick', done);
-      resolveWait();
-    };
-    const t = setTimeout(done, ms);
-    for (const n of nodes) n.on('block', done);
-    for (const d of daemons) d.on('tick', done);
-  });
-}
-
-/** A catch-up round that certainly started after this call (peers.json written just before is read). */
-async function freshRound(d: Daemon): Promise<void> {
-  await d.syncNow();
-  await d.syncNow();
-}
-
-const noUnsettled = (n: TrichainNode): boolean => n.outbox('pending').length === 0 && n.outbox('submitted').length === 0 && heldSteps(n).length === 0;
-
-/** True when `n` holds exactly the chains its role replicates, each at St Mary's head. */
-function matchesHeads(n: TrichainNode, ref: TrichainNode): boolean {
-  for (const c of chainsOf(n.config.role)) {
-    if (!n.ledger.hasGenesis(c)) return false;
-    const a = n.ledger.head(c);
-    const b = ref.ledger.head(c);
-    if (a.height !== b.height || toHex(a.hash) !== toHex(b.hash)) return false;
-  }
-  return true;
-}
-
-/** Every record ciphertext the patient chain links to is on `n` (St Mary, the hospital validator). */
-function holdsAllLinkedBlobs(n: TrichainNode): boolean {
-  return linkedBlobsHeld(n).missing === 0;
-}
-
-function linkedBlobsHeld(n: TrichainNode): { held: number; missing: number } {
-  let held = 0;
-  let missing = 0;
-  for (const [, v] of n.ledger.state('patient').scan('link/')) {
-    if (n.blobs.has((v as unknown as RecordLink).blobHash)) held++;
-    else missing++;
-  }
-  return { held, missing };
-}
 
 // ---- the consortium ---------------------------------------------------------------------------
 
 interface Ctx {
   base: string;
   passphrase: string;
-  nodes: Partial<Record<DemoRole, TrichainNode>>;
-  daemons: Partial<Record<DemoRole, Daemon>>;
-  runtimes: Partial<Record<DemoRole, NodeRuntime>>;
+  nodes: Partial<Record<NodeKey, TrichainNode>>;
+  daemons: Partial<Record<NodeKey, Daemon>>;
+  runtimes: Partial<Record<NodeKey, NodeRuntime>>;
   opts: DemoOptions;
   timeoutMs: number;
   step(label: string): void;
   /** Each joiner's signed join request (its binding line), by role. */
-  joinRequests: Map<DemoRole, string>;
+  joinRequests: Map<NodeKey, string>;
   /** Progress inside the current step. */
   detail(label: string): void;
 }
 
-async function startDaemon(ctx: Ctx, role: DemoRole, node: TrichainNode): Promise<Daemon> {
+async function startDaemon(ctx: Ctx, role: NodeKey, node: TrichainNode): Promise<Daemon> {
   const log = ctx.opts.log ? (l: string) => ctx.opts.log!(`[${role}] ${l}`) : undefined;
-  // The demo's chains each have one validator (St Mary): the daemon's producer makes their blocks.
-  const runtime = await startRuntime(node, { log, peers: { syncIntervalMs: ctx.opts.syncIntervalMs ?? 1000 }, consensus: false });
+  // A chain St Mary validates alone is made by the daemon's producer; the engines take over a chain
+  // once four hospitals validate it (demo-quorum.ts).
+  const runtime = await startRuntime(node, { log, peers: { syncIntervalMs: ctx.opts.syncIntervalMs ?? 1000 }, consensus: DEMO_CONSENSUS });
   const d = runtime.daemon!;
   // A hospital's shares advance as blocks commit (emr/share/workflow.ts).
   driveShares(runtime, log);
@@ -326,7 +222,7 @@ function stMaryInvite(stMary: TrichainNode, d: Daemon): string {
  * genesis hashes) and makes its join request; St Mary pins it and registers it as a member of
  * the chains its role replicates (as `trichain admit` does); the joiner then syncs.
  */
-async function joinStMary(ctx: Ctx, role: DemoRole, node: TrichainNode, invite: string): Promise<void> {
+async function joinStMary(ctx: Ctx, role: NodeKey, node: TrichainNode, invite: string): Promise<void> {
   const stMary = ctx.nodes.stMary!;
   const stD = ctx.daemons.stMary!;
   const d = await startDaemon(ctx, role, node);
@@ -334,9 +230,9 @@ async function joinStMary(ctx: Ctx, role: DemoRole, node: TrichainNode, invite: 
   // St Mary's side (trichain admit). A hospital is pinned with its address so that St Mary, the
   // validator, also fetches the ciphertexts of the records it writes; the others only dial St Mary.
   const binding = joinRequest(node, d.fingerprint);
-  admitPeer(stMary, binding, { kind: DEMO_ROLES[role].kind });
+  admitPeer(stMary, binding, { kind: nodeInfo(role).kind });
   await freshRound(stD);
-  await settleOn(`${DEMO_ROLES[role].name} has synced its chains`, [d], [stMary, node], () => matchesHeads(node, stMary), ctx.timeoutMs);
+  await settleOn(`${nodeInfo(role).name} has synced its chains`, [d], [stMary, node], () => matchesHeads(node, stMary), ctx.timeoutMs);
   ctx.joinRequests.set(role, binding);
 }
 
@@ -348,8 +244,8 @@ function commitVia(ctx: Ctx, role: DemoRole): () => Promise<void> {
 
 async function createDemo(ctx: Ctx, bundles: { name: string; bundle: unknown }[]): Promise<DemoPatient[]> {
   const { base, passphrase } = ctx;
-  const init = (role: DemoRole, extra: { found?: boolean; network?: string } = {}) => {
-    const r = DEMO_ROLES[role];
+  const init = (role: NodeKey, extra: { found?: boolean; network?: string } = {}) => {
+    const r = nodeInfo(role);
     return TrichainNode.init(join(base, r.dir), { role: r.nodeRole, name: r.name, kind: r.kind, passphrase, scrypt: DEMO_SCRYPT, ...extra });
   };
 
@@ -358,8 +254,8 @@ async function createDemo(ctx: Ctx, bundles: { name: string; bundle: unknown }[]
   const stD = await startDaemon(ctx, 'stMary', stMary);
   const invite = stMaryInvite(stMary, stD);
 
-  for (const role of ['riverside', 'insurer', 'research'] as const) {
-    ctx.step(`${DEMO_ROLES[role].name} joins the network`);
+  for (const role of ['riverside', 'insurer', 'research', ...DEMO_VALIDATOR_ORDER] as const) {
+    ctx.step(`${nodeInfo(role).name} joins the network`);
     const n = (ctx.nodes[role] = await init(role));
     await joinStMary(ctx, role, n, invite);
   }
@@ -422,19 +318,35 @@ async function createDemo(ctx: Ctx, bundles: { name: string; bundle: unknown }[]
   const milanEntry = patients.find((p) => p.pk === toHex(milan.pk))!;
   milanEntry.pk = laptop.publicKeyHex;
   milanEntry.laptop = 'patient';
+
+  ctx.step('Four hospitals take over validating the hospital and social chains');
+  const validators: NodeKey[] = ['stMary', 'riverside', ...DEMO_VALIDATOR_ORDER];
+  await settleOn('the validators hold St Mary\'s heads', validators.filter((v) => v !== 'stMary').map((v) => ctx.daemons[v]!), [stMary], () => validators.every((v) => matchesHeads(ctx.nodes[v]!, stMary)), ctx.timeoutMs);
+  growValidatorSets(stMary, ['riverside', ...DEMO_VALIDATOR_ORDER].map((v) => ctx.joinRequests.get(v as NodeKey)!));
+  await settleOn(
+    'the hospital and social chains commit with three or more of four signers',
+    validators.map((v) => ctx.daemons[v]!),
+    validators.map((v) => ctx.nodes[v]!),
+    () => validators.every((v) => QUORUM_CHAINS.every((c) => quorumCommits(ctx.nodes[v]!, c))),
+    ctx.timeoutMs,
+  );
   return patients;
 }
 
+/** The nodes of a demo folder: its five roles and the validator-only hospitals it has. */
+const nodesOf = (file: DemoFile): NodeKey[] => [...DEMO_ROLE_ORDER, ...DEMO_VALIDATOR_ORDER.filter((v) => file.validators?.[v])];
+
 async function openDemo(ctx: Ctx, file: DemoFile): Promise<void> {
-  for (const role of DEMO_ROLE_ORDER) {
-    ctx.step(`Opening ${DEMO_ROLES[role].label}`);
-    const dir = join(ctx.base, file.roles[role].dir);
+  const keys = nodesOf(file);
+  for (const role of keys) {
+    ctx.step(`Opening ${role in DEMO_ROLES ? DEMO_ROLES[role as DemoRole].label : nodeInfo(role).name}`);
+    const dir = join(ctx.base, role in DEMO_ROLES ? file.roles[role as DemoRole].dir : file.validators![role as DemoValidator]!.dir);
     const node = (ctx.nodes[role] = await TrichainNode.open(dir, { passphrase: ctx.passphrase }));
     await startDaemon(ctx, role, node);
   }
   // A node that could not get its old port back: re-point the others' pins at its new address.
-  const addressOf = new Map(DEMO_ROLE_ORDER.map((r) => [ctx.daemons[r]!.fingerprint, ctx.daemons[r]!.listen]));
-  for (const role of DEMO_ROLE_ORDER) {
+  const addressOf = new Map(keys.map((r) => [ctx.daemons[r]!.fingerprint, ctx.daemons[r]!.listen]));
+  for (const role of keys) {
     const dir = ctx.nodes[role]!.paths.dir;
     const list = PeerList.load(dir);
     for (const p of list.list()) {
@@ -461,7 +373,7 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
   mkdirSync(base, { recursive: true, mode: 0o700 });
   const existing = readDemoFile(base);
   const bundles = existing ? [] : loadDemoBundles();
-  const total = existing ? DEMO_ROLE_ORDER.length + 1 : 11;
+  const total = existing ? nodesOf(existing).length + 1 : 14;
   let done = 0;
   const ctx: Ctx = {
     base,
@@ -493,10 +405,10 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
     } else {
       // A first run that did not finish left folders behind: they are ours (the marker says so).
       const marker = join(base, SETUP_MARKER);
-      const leftovers = DEMO_ROLE_ORDER.filter((r) => existsSync(join(base, DEMO_ROLES[r].dir)));
+      const leftovers = [...DEMO_ROLE_ORDER, ...DEMO_VALIDATOR_ORDER].filter((r) => existsSync(join(base, nodeInfo(r).dir)));
       if (leftovers.length > 0) {
-        if (!existsSync(marker)) throw new DemoError(`${base} holds ${leftovers.map((r) => DEMO_ROLES[r].dir).join(', ')} but no ${DEMO_FILE}: not a demo folder (choose an empty folder)`);
-        for (const r of leftovers) rmSync(join(base, DEMO_ROLES[r].dir), { recursive: true, force: true });
+        if (!existsSync(marker)) throw new DemoError(`${base} holds ${leftovers.map((r) => nodeInfo(r).dir).join(', ')} but no ${DEMO_FILE}: not a demo folder (choose an empty folder)`);
+        for (const r of leftovers) rmSync(join(base, nodeInfo(r).dir), { recursive: true, force: true });
       }
       writeFileSync(marker, 'a demo consortium is being created here\n');
       const patients = await createDemo(ctx, bundles);
@@ -505,20 +417,27 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
         network: DEMO_NETWORK,
         created: new Date().toISOString(),
         roles: Object.fromEntries(DEMO_ROLE_ORDER.map((r) => [r, { dir: DEMO_ROLES[r].dir, name: DEMO_ROLES[r].name, nodeRole: DEMO_ROLES[r].nodeRole, ...(DEMO_ROLES[r].kind ? { kind: DEMO_ROLES[r].kind } : {}) }])) as DemoFile['roles'],
+        validators: { ...DEMO_VALIDATORS },
         patients,
       };
     }
     const nodes = ctx.nodes as Record<DemoRole, TrichainNode>;
     const daemons = ctx.daemons as Record<DemoRole, Daemon>;
     const settle = async (timeoutMs = ctx.timeoutMs): Promise<void> => {
-      const others = DEMO_ROLE_ORDER.filter((r) => r !== 'stMary');
-      // Outstanding own transactions first (relay, commit), then everyone pulls St Mary's heads
-      // and the ciphertexts it may hold.
+      // The running nodes (a trainer may have stopped a validator), St Mary's daemon first.
+      const keys = nodesOf(file).filter((k) => ctx.runtimes[k]);
+      const ds = keys.map((k) => ctx.daemons[k]!);
+      const ns = keys.map((k) => ctx.nodes[k]!);
+      // Outstanding own transactions first (relay, commit); then every node pulls the blocks up to
+      // the highest validator's head of that moment (fixed: the quorum chains keep adding empty
+      // blocks) and St Mary the ciphertexts it holds.
+      await settleOn('every node\'s own transactions have committed', ds, ns, () => ns.every(noUnsettled), timeoutMs);
+      const target = highestHeads(ns);
       await settleOn(
         'every node has synced',
-        [daemons.stMary, ...others.map((r) => daemons[r])],
-        Object.values(nodes),
-        () => DEMO_ROLE_ORDER.every((r) => noUnsettled(nodes[r]) && matchesHeads(nodes[r], nodes.stMary)) && holdsAllLinkedBlobs(nodes.stMary) && myRecords(nodes.patient).every((x) => x.available),
+        ds,
+        ns,
+        () => ns.every((n) => reached(n, target, nodes.stMary)) && holdsAllLinkedBlobs(nodes.stMary) && myRecords(nodes.patient).every((x) => x.available),
         timeoutMs,
       );
     };
@@ -535,6 +454,20 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
       created: !existing,
       nodes,
       daemons,
+      validators: Object.fromEntries(DEMO_VALIDATOR_ORDER.filter((v) => ctx.nodes[v]).map((v) => [v, ctx.nodes[v]!])),
+      runtime: (key) => ctx.runtimes[key] ?? null,
+      // A trainer stops a node (its peer server, sync and consensus: as if its machine went
+      // offline; its replica stays readable) and starts it again (it catches up).
+      async stopNode(key) {
+        const r = ctx.runtimes[key];
+        if (!r) return;
+        delete ctx.runtimes[key];
+        await r.stop();
+      },
+      async startNode(key) {
+        if (ctx.runtimes[key] || !ctx.nodes[key]) return;
+        await startDaemon(ctx, key, ctx.nodes[key]!);
+      },
       patients: file.patients.map((p) => ({ ...p })),
       roles: DEMO_ROLES,
       settle,

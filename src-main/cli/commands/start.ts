@@ -37,7 +37,7 @@ import { startRuntime, type NodeRuntime } from '../../node/runtime';
 import { startLocalApi } from '../../node/local-api';
 import type { RelayEvent } from '../../node/relay';
 import { cometbftBinary, MISSING_COMETBFT } from '../../consensus/cometbft/process';
-import { DEFAULT_TIMEOUTS } from '../../consensus/state-machine';
+import { DEFAULT_TIMEOUTS, scaledTimeouts } from '../../consensus/state-machine';
 import type { ChainId } from '../../ledger/types';
 import { parseAddress } from '../../net/client';
 import type { SyncProgress } from '../../net/sync';
@@ -99,7 +99,6 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const node = await openNode(dir, io);
   const log = (l: string): void => io.err(l);
   for (const r of node.repairs) log(`[verify] ${r}`);
-  const scale = proposeTimeout / DEFAULT_TIMEOUTS.propose;
   let runtime: NodeRuntime;
   try {
     runtime = await startRuntime(node, {
@@ -110,14 +109,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         : undefined,
       consensus: {
         emptyBlockMs: blockInterval,
-        timeouts: {
-          propose: proposeTimeout,
-          proposeDelta: Math.round(DEFAULT_TIMEOUTS.proposeDelta * scale),
-          prevote: Math.round(DEFAULT_TIMEOUTS.prevote * scale),
-          prevoteDelta: Math.round(DEFAULT_TIMEOUTS.prevoteDelta * scale),
-          precommit: Math.round(DEFAULT_TIMEOUTS.precommit * scale),
-          precommitDelta: Math.round(DEFAULT_TIMEOUTS.precommitDelta * scale),
-        },
+        timeouts: scaledTimeouts(proposeTimeout),
         log,
         onAttach: (chain: ChainId, n: number) => io.out(`TRICHAIN_CONSENSUS chain=${chain} validators=${n}`),
         onDecide: values['log-commits'] ? (chain: ChainId, h: number, txs: number, round: number) => io.out(`TRICHAIN_COMMIT chain=${chain} height=${h} txs=${txs} round=${round}`) : undefined,

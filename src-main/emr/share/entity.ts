@@ -55,7 +55,8 @@ export interface OpenedPackage {
 export function trustOf(node: TrichainNode) {
   return {
     genesis: (c: ChainId) => node.ledger.knownGenesis(c),
-    validatorsAt: (c: ChainId, h: number) => (node.ledger.hasGenesis(c) ? node.ledger.validatorsAt(c, h) : node.ledger.knownGenesis(c)!.validators),
+    // A chain this node does not hold: the proof's carried validator changes are replayed instead.
+    validatorsAt: (c: ChainId, h: number) => (node.ledger.hasGenesis(c) ? node.ledger.validatorsAt(c, h) : null),
   };
 }
 

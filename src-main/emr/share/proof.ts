@@ -24,6 +24,14 @@ import { blockHash, genesisHash, txId, txSigningBytes, validatorsHash, voteMessa
 import type { Ledger } from '../../ledger/ledger';
 import { inclusionProof, verifyInclusion } from '../../ledger/merkle';
 import type { BlockHeader, ChainId, Genesis, SignedTx, ValidatorInfo } from '../../ledger/types';
+import { replayValidatorChanges, validatorChangeRecords, type ValidatorChangeRecord } from '../../ledger/validator-history';
+
+/**
+ * The validator-set changes of the patient and hospital chains up to the consent's and the
+ * attestation's blocks (absent while a chain keeps its genesis set): a verifier that does not hold
+ * those chains replays them (ledger/validator-history.ts) to know whose certificates to accept.
+ */
+export type CarriedChanges = Partial<Record<'patient' | 'hospital', ValidatorChangeRecord[]>>;
 
 export const PROOF_VERSION = 1;
 
@@ -45,6 +53,7 @@ export interface ShareEvidence {
   attestation: TxEvidence;
   /** aggregate(consent sig, attestation sig, patient block certificate, hospital block certificate). */
   signature: Uint8Array;
+  validatorChanges?: CarriedChanges;
 }
 
 export interface CrossChainProof {
@@ -54,6 +63,7 @@ export interface CrossChainProof {
   publish: TxEvidence;
   /** The one aggregate signature over all five statements: 96 bytes. */
   signature: Uint8Array;
+  validatorChanges?: CarriedChanges;
 }
 
 function locate(ledger: Ledger, chain: ChainId, id: Uint8Array): { ev: TxEvidence; txSig: Uint8Array; certSig: Uint8Array } {
@@ -74,7 +84,12 @@ function locate(ledger: Ledger, chain: ChainId, id: Uint8Array): { ev: TxEvidenc
 export function buildShareEvidence(ledger: Ledger, consentTx: Uint8Array, attestTx: Uint8Array): ShareEvidence {
   const c = locate(ledger, 'patient', consentTx);
   const a = locate(ledger, 'hospital', attestTx);
-  return { version: PROOF_VERSION, consent: c.ev, attestation: a.ev, signature: ledger.bls.aggregate([c.txSig, a.txSig, c.certSig, a.certSig]) };
+  const changes: CarriedChanges = {};
+  const patient = validatorChangeRecords(ledger, 'patient', c.ev.header.height);
+  const hospital = validatorChangeRecords(ledger, 'hospital', a.ev.header.height);
+  if (patient.length) changes.patient = patient;
+  if (hospital.length) changes.hospital = hospital;
+  return { version: PROOF_VERSION, consent: c.ev, attestation: a.ev, signature: ledger.bls.aggregate([c.txSig, a.txSig, c.certSig, a.certSig]), ...(patient.length || hospital.length ? { validatorChanges: changes } : {}) };
 }
 
 export const encodeEvidence = (e: ShareEvidence): Uint8Array => canonicalEncode(e as unknown as Canonical);
@@ -85,14 +100,17 @@ export function finalizeProof(social: Ledger, publishTx: Uint8Array): CrossChain
   const p = locate(social, 'social', publishTx);
   const body = p.ev.tx.body as { evidence: Uint8Array };
   const ev = decodeEvidence(body.evidence);
-  return { version: PROOF_VERSION, consent: ev.consent, attestation: ev.attestation, publish: p.ev, signature: social.bls.aggregate([ev.signature, p.certSig]) };
+  return { version: PROOF_VERSION, consent: ev.consent, attestation: ev.attestation, publish: p.ev, signature: social.bls.aggregate([ev.signature, p.certSig]), ...(ev.validatorChanges ? { validatorChanges: ev.validatorChanges } : {}) };
 }
 
 export interface ProofTrust {
   /** Genesis documents the verifier trusts for each chain (hash-checked when they were obtained). */
   genesis: (chain: ChainId) => Genesis | null;
-  /** Validator set in force at a height; defaults to the genesis set. */
-  validatorsAt?: (chain: ChainId, height: number) => ValidatorInfo[];
+  /**
+   * Validator set in force at a height, for the chains the verifier holds; null for a chain it does
+   * not hold: then the changes carried in the proof are replayed from the genesis set.
+   */
+  validatorsAt?: (chain: ChainId, height: number) => ValidatorInfo[] | null;
 }
 
 export interface ProofExpectation {
@@ -156,7 +174,15 @@ function verifyUnsafe(bls: BlsApi, proof: CrossChainProof, trust: ProofTrust, ex
     const g = trust.genesis(chain);
     if (!g) return fail(`no trusted genesis for the ${chain} chain`);
     if (!bytesEqual(h.genesis, genesisHash(g))) return fail(`${part}: block is not from the trusted ${chain} chain`);
-    const vs = trust.validatorsAt ? trust.validatorsAt(chain, h.height) : g.validators;
+    let vs = trust.validatorsAt?.(chain, h.height) ?? null;
+    if (!vs) {
+      const carried = chain === 'social' ? undefined : proof.validatorChanges?.[chain];
+      try {
+        vs = carried ? replayValidatorChanges(bls, g, carried)(h.height) : g.validators;
+      } catch (e) {
+        return fail(`${part}: the ${chain} chain's validator-set changes do not verify: ${(e as Error).message}`);
+      }
+    }
     if (!bytesEqual(h.validatorsHash, validatorsHash(vs))) return fail(`${part}: block's validator set is not the trusted one`);
     const q = quorumSigners(vs, ev.signers, 'block certificate');
     if (!q.ok) return fail(`${part}: block certificate has no quorum`);

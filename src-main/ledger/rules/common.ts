@@ -114,7 +114,8 @@ export const validatorsUpdate: TxRule<ValidatorChangeBody> = {
   },
 };
 
-function nextSet(current: ValidatorInfo[], b: ValidatorChangeBody): ValidatorInfo[] {
+/** The set after a change: the current set without the removed keys, then the added validators. */
+export function nextSet(current: ValidatorInfo[], b: Pick<ValidatorChangeBody, 'add' | 'remove'>): ValidatorInfo[] {
   const removed = new Set(b.remove.map(toHex));
   const out = current.filter((v) => !removed.has(toHex(v.blsPk)));
   for (const a of b.add) if (!out.some((v) => toHex(v.blsPk) === toHex(a.blsPk))) out.push(a);
