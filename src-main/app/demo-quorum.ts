@@ -18,7 +18,7 @@
 import { bitmapIndices } from '../ledger/certificate';
 import type { ChainId } from '../ledger/types';
 import type { ValidatorEnginesOptions } from '../consensus/app';
-import { scaledTimeouts } from '../consensus/state-machine';
+import { scaledTimeouts } from '../consensus/app';
 import type { TrichainNode } from '../node/node';
 import { proposeChange, submitChange, validatorFromPeerLine } from '../node/validators';
 

@@ -41,6 +41,15 @@ import type { ProposalValue } from './messages';
 import { SqliteSignGuard } from './sqlite-sign-guard';
 import { DEFAULT_TIMEOUTS, type TimeoutConfig } from './state-machine';
 
+/** DEFAULT_TIMEOUTS with every step scaled so that the base propose timeout is `propose` ms. */
+export function scaledTimeouts(propose: number): TimeoutConfig {
+  const k = propose / DEFAULT_TIMEOUTS.propose;
+  const t = { ...DEFAULT_TIMEOUTS };
+  for (const key of Object.keys(t) as (keyof TimeoutConfig)[]) t[key] = Math.round(DEFAULT_TIMEOUTS[key] * k);
+  return t;
+}
+
+
 export interface LedgerAppOptions {
   /** How long a proposer with an empty mempool waits for a transaction (default 1000 ms). */
   emptyBlockMs?: number;

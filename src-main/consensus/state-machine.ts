@@ -50,14 +50,6 @@ export interface TimeoutConfig {
 
 export const DEFAULT_TIMEOUTS: TimeoutConfig = { propose: 3000, proposeDelta: 500, prevote: 1000, prevoteDelta: 500, precommit: 1000, precommitDelta: 500 };
 
-/** DEFAULT_TIMEOUTS with every step scaled so that the base propose timeout is `propose` ms. */
-export function scaledTimeouts(propose: number): TimeoutConfig {
-  const k = propose / DEFAULT_TIMEOUTS.propose;
-  const t = { ...DEFAULT_TIMEOUTS };
-  for (const key of Object.keys(t) as (keyof TimeoutConfig)[]) t[key] = Math.round(DEFAULT_TIMEOUTS[key] * k);
-  return t;
-}
-
 export function timeoutFor(cfg: TimeoutConfig, kind: TimeoutKind, round: number): number {
   switch (kind) {
     case 'propose':
