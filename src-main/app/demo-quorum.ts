@@ -35,9 +35,10 @@ export const QUORUM_CHAINS: readonly ChainId[] = Object.freeze(['hospital', 'soc
 
 /**
  * Consensus pace for the demo: an idle proposer proposes an empty block after 2 s (heights keep
- * moving, so a trainer sees commits); a missing proposer is skipped after 4 s.
+ * moving, so a trainer sees commits); a missing proposer is skipped after 6 s (vote steps scale
+ * with it, so a busy laptop does not keep failing rounds).
  */
-export const DEMO_CONSENSUS: ValidatorEnginesOptions = { emptyBlockMs: 2000, timeouts: scaledTimeouts(4000) };
+export const DEMO_CONSENSUS: ValidatorEnginesOptions = { emptyBlockMs: 2000, timeouts: scaledTimeouts(6000) };
 
 /**
  * St Mary, still the only validator, adds the three other hospitals (their signed join requests:

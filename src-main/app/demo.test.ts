@@ -54,7 +54,7 @@ describe('trichain demo', () => {
     base = mkdtempSync(join(tmpdir(), 'trichain-demo-'));
     tcpBaseline = tcpHandles();
     const t0 = Date.now();
-    demo = await startDemo(base, { onProgress: (s, d, t) => progress.push([s, d, t]) });
+    demo = await startDemo(base, { quorum: true, onProgress: (s, d, t) => progress.push([s, d, t]) });
     timings.firstRun = Date.now() - t0;
   }, 120_000);
 

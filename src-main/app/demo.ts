@@ -139,6 +139,12 @@ export interface DemoOptions {
   syncIntervalMs?: number;
   /** Bound on every wait (default 120 s). */
   timeoutMs?: number;
+  /**
+   * Build the consortium with four hospitals validating the hospital and social chains
+   * (demo-quorum.ts; `TRICHAIN_DEMO_QUORUM=1`, `trichain demo --quorum`). Default: St Mary alone.
+   * A demo folder keeps what it was built with.
+   */
+  quorum?: boolean;
 }
 
 export interface Demo {
@@ -254,7 +260,8 @@ async function createDemo(ctx: Ctx, bundles: { name: string; bundle: unknown }[]
   const stD = await startDaemon(ctx, 'stMary', stMary);
   const invite = stMaryInvite(stMary, stD);
 
-  for (const role of ['riverside', 'insurer', 'research', ...DEMO_VALIDATOR_ORDER] as const) {
+  const quorum = ctx.opts.quorum === true;
+  for (const role of ['riverside', 'insurer', 'research', ...(quorum ? DEMO_VALIDATOR_ORDER : [])] as const) {
     ctx.step(`${nodeInfo(role).name} joins the network`);
     const n = (ctx.nodes[role] = await init(role));
     await joinStMary(ctx, role, n, invite);
@@ -318,6 +325,7 @@ async function createDemo(ctx: Ctx, bundles: { name: string; bundle: unknown }[]
   const milanEntry = patients.find((p) => p.pk === toHex(milan.pk))!;
   milanEntry.pk = laptop.publicKeyHex;
   milanEntry.laptop = 'patient';
+  if (!quorum) return patients;
 
   ctx.step('Four hospitals take over validating the hospital and social chains');
   const validators: NodeKey[] = ['stMary', 'riverside', ...DEMO_VALIDATOR_ORDER];
@@ -373,7 +381,7 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
   mkdirSync(base, { recursive: true, mode: 0o700 });
   const existing = readDemoFile(base);
   const bundles = existing ? [] : loadDemoBundles();
-  const total = existing ? nodesOf(existing).length + 1 : 14;
+  const total = existing ? nodesOf(existing).length + 1 : opts.quorum ? 14 : 11;
   let done = 0;
   const ctx: Ctx = {
     base,
@@ -417,7 +425,7 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
         network: DEMO_NETWORK,
         created: new Date().toISOString(),
         roles: Object.fromEntries(DEMO_ROLE_ORDER.map((r) => [r, { dir: DEMO_ROLES[r].dir, name: DEMO_ROLES[r].name, nodeRole: DEMO_ROLES[r].nodeRole, ...(DEMO_ROLES[r].kind ? { kind: DEMO_ROLES[r].kind } : {}) }])) as DemoFile['roles'],
-        validators: { ...DEMO_VALIDATORS },
+        ...(opts.quorum ? { validators: { ...DEMO_VALIDATORS } } : {}),
         patients,
       };
     }

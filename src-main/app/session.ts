@@ -29,10 +29,13 @@ export interface RoleEntry {
   node: TrichainNode;
 }
 
+/** How long a signed action waits for the demo's nodes to settle before it answers. */
+const SETTLE_MS = 30_000;
+
 interface DemoHandle {
   nodes: Record<string, TrichainNode>;
   /** Resolves once pending transactions have reached the validator and blocks are back everywhere. */
-  settle?(): Promise<void>;
+  settle?(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -127,7 +130,7 @@ export class AppSession {
     this.demoStarting ??= (async () => {
       this.demoStage = 'starting';
       const { startDemo: start, DEMO_ROLES, DEMO_ROLE_ORDER } = await import('./demo');
-      const d = await start(this.demoDir, { onProgress: (step: string) => (this.demoStage = step) });
+      const d = await start(this.demoDir, { quorum: process.env.TRICHAIN_DEMO_QUORUM === '1', onProgress: (step: string) => (this.demoStage = step) });
       this.demo = d as unknown as DemoHandle;
       // The switcher lists the roles in the demo's order, whether it was just built or reopened.
       for (const id of DEMO_ROLE_ORDER) this.addRole(id, DEMO_ROLES[id].label, d.nodes[id]);
@@ -136,9 +139,13 @@ export class AppSession {
     await this.demoStarting;
   }
 
-  /** Gives the demo's daemons a moment to carry pending transactions to the validator and back. */
+  /**
+   * Gives the demo's daemons a moment to carry pending transactions to the validators and back, so
+   * the next role sees them. Bounded: a commit slower than this (consensus on a busy machine, a
+   * stopped validator) shows as pending and lands by itself; the UI hears it through events.
+   */
   async settle(): Promise<void> {
-    if (this.demo?.settle) await this.demo.settle();
+    if (this.demo?.settle) await this.demo.settle(SETTLE_MS).catch(() => {});
   }
 
   async close(): Promise<void> {
