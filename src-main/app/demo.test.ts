@@ -56,7 +56,7 @@ describe('trichain demo', () => {
     const t0 = Date.now();
     demo = await startDemo(base, { quorum: true, onProgress: (s, d, t) => progress.push([s, d, t]) });
     timings.firstRun = Date.now() - t0;
-  }, 120_000);
+  }, 240_000); // the quorum demo: seven nodes, then the validator-set change and its first certified blocks
 
   afterAll(async () => {
     await demo?.close();
