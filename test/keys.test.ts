@@ -8,6 +8,7 @@
  *    identifier of him in their data folders or what they decrypted (keys, record ids, FHIR ids,
  *    content hashes).
  */
+import type { TxBody } from '../src-main/ledger/rules/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -165,7 +166,7 @@ describe('patients hold their own keys; entities cannot link them', () => {
 
   it('a hospital cannot produce a consent that validators accept as the patient\'s', async () => {
     const st = c.stMary;
-    const body = (patient: Uint8Array) => ({
+    const body = (patient: Uint8Array): TxBody<'patient', 'consent.grant'> => ({
       consentId: `forged-${toHex(patient).slice(0, 8)}-${Date.now()}`, patient, grantee: { entity: c.research.identity.blsPublicKey }, purpose: 'HRESCH',
       categories: ['condition', 'note'], sensitivity: ['PSY'], period: ALL_TIME,
     });

@@ -5,6 +5,7 @@
  * author; the patient chain gets the link that indexes the patient's records across hospitals.
  * Amendments are new versions linked to the old; erasure is crypto-shredding.
  */
+import type { TxBody } from '../ledger/rules/index';
 import { canonicalDecode } from '../codec/canonical';
 import { toHex } from '../codec/hex';
 import { txId } from '../ledger/encoding';
@@ -134,7 +135,7 @@ export function completeRecord(node: TrichainNode, recordId: string, resource?: 
   const link = node.ledger.state('patient').get(`link/${toHex(info.patient)}/${recordId}`) as { version?: number } | undefined;
   if (link && link.version === info.version) return repaired ? 'repaired' : 'complete';
   if (linkPending(node, recordId, info.version)) return repaired ? 'repaired' : 'complete';
-  const patientKey = node.ledger.state('hospital').get(`record/${recordId}/v/${info.version}/key/patient`);
+  const patientKey = node.ledger.state('hospital').get<TxBody<'patient', 'record.link'>['patientKey']>(`record/${recordId}/v/${info.version}/key/patient`);
   if (!patientKey) return repaired ? 'repaired' : 'complete';
   node.submit('patient', 'record.link', {
     patient: info.patient, recordId, version: info.version, org: info.org, anchorTx: info.meta.tx, resourceType: info.resourceType,

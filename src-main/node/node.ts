@@ -21,6 +21,7 @@ import { BlockRejected, Ledger } from '../ledger/ledger';
 import { describeFault } from '../ledger/verify';
 import { produceBlock, signTx, type ValidatorKey } from '../ledger/producer';
 import { TxRejected } from '../ledger/rules/types';
+import type { TxBody, TxType } from '../ledger/rules/index';
 import { CHAINS, type Block, type ChainId, type SignedTx } from '../ledger/types';
 import { BlobStore } from '../storage/blobs';
 import { openDatabase, type DB } from '../storage/db';
@@ -200,10 +201,11 @@ export class TrichainNode extends EventEmitter {
    * Signs, checks and queues a transaction; commits it at once where this node is the sole validator.
    * Throws TxRejected (nothing stored) when the chain's rules refuse it.
    */
-  submit(chain: ChainId, type: string, body: { [k: string]: Canonical }, opts: { defer?: boolean } = {}): SubmitResult {
+  submit<C extends ChainId, T extends TxType<C>>(chain: C, type: T, body: TxBody<C, T>, opts: { defer?: boolean } = {}): SubmitResult {
     this.assertOpen();
     if (!this.ledger.hasGenesis(chain)) throw new NodeError(`this node does not hold the ${chain} chain`);
-    const tx = this.sign(chain, type, body);
+    // The body's type is its rule's schema (ledger/rules/index.ts); every such body is canonical data.
+    const tx = this.sign(chain, type, body as unknown as { [k: string]: Canonical });
     return this.submitSigned(tx, opts);
   }
 

@@ -18,13 +18,17 @@
  */
 import { bytesEqual, canonicalDecode, canonicalEncode, type Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
+import { parseBody } from '../../ledger/rules/index';
+import { bytes } from '../../ledger/rules/schemas';
+import { z } from 'zod';
 import type { BlsApi } from '../../crypto/bls-types';
 import { isPendingCertificate, quorumSigners } from '../../ledger/certificate';
 import { blockHash, genesisHash, txId, txSigningBytes, validatorsHash, voteMessage } from '../../ledger/encoding';
 import type { Ledger } from '../../ledger/ledger';
 import { inclusionProof, verifyInclusion } from '../../ledger/merkle';
-import type { BlockHeader, ChainId, Genesis, SignedTx, ValidatorInfo } from '../../ledger/types';
-import { replayValidatorChanges, validatorChangeRecords, type ValidatorChangeRecord } from '../../ledger/validator-history';
+import { CHAINS, type BlockHeader, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from '../../ledger/types';
+import { MAX_CHANGE_RECORDS, replayValidatorChanges, validatorChangeRecords, type ValidatorChangeRecord } from '../../ledger/validator-history';
+import { validatorChangeBody } from '../../ledger/rules/common';
 
 /**
  * The validator-set changes of the patient and hospital chains up to the consent's and the
@@ -35,26 +39,11 @@ export type CarriedChanges = Partial<Record<'patient' | 'hospital', ValidatorCha
 
 export const PROOF_VERSION = 1;
 
-/** A transaction without its signature, located in a certified block. */
-export interface TxEvidence {
-  tx: Omit<SignedTx, 'sig'>;
-  header: BlockHeader;
-  round: number;
-  signers: Uint8Array;
-  index: number;
-  size: number;
-  path: Uint8Array[];
-}
+/** A transaction without its signature, located in a certified block (its shape: txEvidenceSchema below). */
+export type TxEvidence = z.infer<typeof txEvidenceSchema>;
 
 /** What the provider publishes with the package (inside share.publish): consent + attestation. */
-export interface ShareEvidence {
-  version: number;
-  consent: TxEvidence;
-  attestation: TxEvidence;
-  /** aggregate(consent sig, attestation sig, patient block certificate, hospital block certificate). */
-  signature: Uint8Array;
-  validatorChanges?: CarriedChanges;
-}
+export type ShareEvidence = z.infer<typeof shareEvidenceSchema>;
 
 export interface CrossChainProof {
   version: number;
@@ -92,13 +81,34 @@ export function buildShareEvidence(ledger: Ledger, consentTx: Uint8Array, attest
   return { version: PROOF_VERSION, consent: c.ev, attestation: a.ev, signature: ledger.bls.aggregate([c.txSig, a.txSig, c.certSig, a.certSig]), ...(patient.length || hospital.length ? { validatorChanges: changes } : {}) };
 }
 
-export const encodeEvidence = (e: ShareEvidence): Uint8Array => canonicalEncode(e as unknown as Canonical);
-export const decodeEvidence = (b: Uint8Array): ShareEvidence => canonicalDecode(b) as unknown as ShareEvidence;
+const count = z.number().int().nonnegative();
+const headerSchema = z.object({
+  chain: z.enum(CHAINS), genesis: bytes(), height: count, prevHash: bytes(), time: count, proposer: count,
+  txRoot: bytes(), sigsHash: bytes(), validatorsHash: bytes(), stateRoot: bytes(),
+}).strict();
+const txEvidenceSchema = z.object({
+  tx: z.object({ chain: z.enum(CHAINS), type: z.string(), author: bytes(48), nonce: count, time: count, body: z.custom<{ [k: string]: Canonical }>((v) => !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)) }).strict(),
+  header: headerSchema, round: count, signers: bytes(), index: count, size: count, path: z.array(bytes()),
+}).strict();
+/** The evidence inside a share.publish body, parsed (it comes from a chain: anything may be in it). */
+const changesSchema = z.array(z.object({ height: count, body: validatorChangeBody }).strict()).max(MAX_CHANGE_RECORDS);
+const shareEvidenceSchema = z.object({
+  version: count, consent: txEvidenceSchema, attestation: txEvidenceSchema, signature: bytes(),
+  validatorChanges: z.object({ patient: changesSchema.optional(), hospital: changesSchema.optional() }).strict().optional(),
+}).strict();
+
+export const encodeEvidence = (e: ShareEvidence): Uint8Array => canonicalEncode(e);
+export function decodeEvidence(b: Uint8Array): ShareEvidence {
+  const r = shareEvidenceSchema.safeParse(canonicalDecode(b));
+  if (!r.success) throw new Error(`the published evidence is malformed: ${r.error.issues[0]?.message ?? 'unknown shape'}`);
+  return r.data;
+}
 
 /** Completes the proof from the social chain: the publish transaction, its block, its certificate. */
 export function finalizeProof(social: Ledger, publishTx: Uint8Array): CrossChainProof {
   const p = locate(social, 'social', publishTx);
-  const body = p.ev.tx.body as { evidence: Uint8Array };
+  const body = parseBody('social', 'share.publish', p.ev.tx.body);
+  if (!body) throw new Error('the transaction is not a share publication');
   const ev = decodeEvidence(body.evidence);
   return { version: PROOF_VERSION, consent: ev.consent, attestation: ev.attestation, publish: p.ev, signature: social.bls.aggregate([ev.signature, p.certSig]), ...(ev.validatorChanges ? { validatorChanges: ev.validatorChanges } : {}) };
 }
@@ -199,13 +209,14 @@ function verifyUnsafe(bls: BlsApi, proof: CrossChainProof, trust: ProofTrust, ex
     setSizes[chain] = vs.length;
   }
   // What the statements say must fit together and fit this request.
-  const consent = proof.consent.tx.body as { consentId: string; patient: Uint8Array; grantee: { entity?: Uint8Array; kind?: string }; purpose: string; categories: string[]; sensitivity: string[]; period: { start: number; end: number } };
-  const attest = proof.attestation.tx.body as { requestId: string; packageHash: Uint8Array; consentTx: Uint8Array; root: Uint8Array; count: number };
-  const publish = proof.publish.tx.body as { requestId: string; packageHash: Uint8Array; evidence: Uint8Array };
+  const consent = parseBody('patient', 'consent.grant', proof.consent.tx.body);
+  const attest = parseBody('hospital', 'records.attest', proof.attestation.tx.body);
+  const publish = parseBody('social', 'share.publish', proof.publish.tx.body);
+  if (!consent || !attest || !publish) return fail('a statement of the proof is not the transaction it should be');
   if (!bytesEqual(proof.consent.tx.author, consent.patient)) return fail('consent is not signed by its patient');
   if (expect.patient && !bytesEqual(consent.patient, expect.patient)) return fail('consent is from another patient');
   const g = consent.grantee;
-  if (!((g.entity && bytesEqual(g.entity, expect.entity)) || (g.kind && g.kind === expect.entityKind))) return fail('consent does not name this entity');
+  if (!(('entity' in g && bytesEqual(g.entity, expect.entity)) || ('kind' in g && g.kind === expect.entityKind))) return fail('consent does not name this entity');
   if (expect.purpose && consent.purpose !== expect.purpose) return fail('consent is for another purpose');
   const publishedAt = proof.publish.header.time;
   if (publishedAt < consent.period.start || publishedAt > consent.period.end) return fail('package was published outside the consent period');
@@ -214,7 +225,7 @@ function verifyUnsafe(bls: BlsApi, proof: CrossChainProof, trust: ProofTrust, ex
   if (!bytesEqual(proof.attestation.tx.author, proof.publish.tx.author)) return fail('package was published by another hospital than the one that attested it');
   if (!(attest.consentTx instanceof Uint8Array) || !bytesEqual(attest.consentTx, txId(proof.consent.tx))) return fail('the attestation was made under another consent');
   if (!(attest.root instanceof Uint8Array) || attest.root.length !== 32 || !Number.isSafeInteger(attest.count) || attest.count < 1) return fail('the attestation commits to no records (no Merkle root)');
-  if ((publish as { resourceCount?: number }).resourceCount !== attest.count) return fail('the publication counts another number of records than the attestation');
+  if (publish.resourceCount !== attest.count) return fail('the publication counts another number of records than the attestation');
   const ev = decodeEvidence(publish.evidence);
   if (!bytesEqual(txId(ev.consent.tx), txId(proof.consent.tx)) || !bytesEqual(txId(ev.attestation.tx), txId(proof.attestation.tx))) return fail('published evidence names other statements');
   if (!bls.aggregateVerify(pks, msgs, proof.signature)) return fail('aggregate signature does not verify');

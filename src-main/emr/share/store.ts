@@ -5,6 +5,7 @@
  * 'published', or 'refused'.
  */
 import { canonicalDecode, canonicalEncode, type Canonical } from '../../codec/canonical';
+import type { TxBody } from '../../ledger/rules/index';
 import type { TrichainNode } from '../../node/node';
 
 /** What a released share needs to be attested and published: kept until it is. */
@@ -17,7 +18,8 @@ export interface ShareWork {
   root: Uint8Array;
   consentTx: Uint8Array;
   consentId: string;
-  key: { [k: string]: Canonical };
+  /** The package's data key, wrapped for the entity. */
+  key: TxBody<'social', 'share.publish'>['key'];
   resourceCount: number;
   labelsSummary: { [k: string]: number };
 }
