@@ -142,3 +142,55 @@ test('hospital A founds, workstation B joins by invite and is admitted; B queues
     rmSync(dirB, { recursive: true, force: true });
   }
 });
+
+test('a patient laptop joins from its first screen (keys made there), the hospital admits and enrols it from the chart, and the laptop reads its records', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const dirA = mkdtempSync(path.join(tmpdir(), 'trichain-e2e-enrolA-'));
+  const dirP = mkdtempSync(path.join(tmpdir(), 'trichain-e2e-enrolP-'));
+  const a = await startHostProcess(dirA, { env: ENV });
+  const p = await startHostProcess(dirP, { env: ENV });
+  const pageA = await browser.newPage();
+  const pageP = await browser.newPage();
+  try {
+    await signed(a, 'identity.create', { role: 'clinician', displayName: 'Dr. Ada Osei', organization: 'St Mary Hospital', network: 'Valley Health' });
+    await signed(a, 'records.import', { importId: 'a-1', bundle: JSON.stringify(smallBundle('pat-ann', 2)) });
+    const [ann] = (await apiCall<{ patients: { id: string }[] }>(a, 'patients.search', { query: 'pat-ann' })).patients;
+    const { invite } = await apiCall<{ invite: string }>(a, 'network.invite');
+
+    // the laptop joins as a patient: its recovery phrase (once), its enrolment request and its peer line
+    await pageP.goto(p.url);
+    await pageP.getByTestId('join-invite').fill(invite);
+    await pageP.getByTestId('join-role-patient').check();
+    await pageP.getByTestId('join-name').fill('Ann Example');
+    await pageP.getByTestId('join-submit').click();
+    await sign(pageP, [/Valley Health/, /St Mary Hospital/]);
+    await expect(pageP.getByTestId('phrase-words').locator('li')).toHaveCount(24);
+    const request = await pageP.getByTestId('enrolment-request').inputValue();
+    const peerLine = await pageP.getByTestId('joined-peerline').inputValue();
+
+    // the hospital admits the laptop and enrols it from Ann's chart
+    await pageA.goto(a.url);
+    await pageA.getByTestId('nav-network').click();
+    await pageA.getByTestId('admit-line').fill(peerLine);
+    await pageA.getByTestId('admit-submit').click();
+    await sign(pageA, [/Ann Example/, /patient/]);
+    await pageA.goto(`${a.origin}/#/self/chart/${ann.id}`);
+    await pageA.getByTestId('enrol-laptop').locator('summary').click();
+    await pageA.getByTestId('enrol-request').fill(request);
+    await pageA.getByTestId('enrol-submit').click();
+    await sign(pageA, [/Enrol Test Patient pat-ann's laptop/]);
+
+    // the laptop syncs its patient chain and reads the records St Mary wrapped for it
+    await pageP.getByTestId('joined-done').click();
+    await expect(pageP.getByTestId('my-records-view')).toBeVisible();
+    await expect(pageP.getByText(/Heart rate/).first()).toBeVisible({ timeout: 60_000 });
+    await expect(pageP.getByTestId('my-records-view')).toContainText('St Mary Hospital');
+  } finally {
+    await pageA.close();
+    await pageP.close();
+    await a.stop();
+    await p.stop();
+    rmSync(dirA, { recursive: true, force: true });
+    rmSync(dirP, { recursive: true, force: true });
+  }
+});

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { dispatch, type ApiOutput, type RendererMethod, type SignAction, type TrichainEvent } from '../../src-shared/api';
 import { tempDir } from '../../test/support/ledger';
+import { smallBundle } from '../../test/support/bundles';
 import { createService, type Service } from './service';
 
 const saved = { ...process.env };
@@ -91,7 +92,9 @@ describe('two apps outside the demo: found, invite, join, admit', () => {
     expect((await call(b, 'network.status')).peerLine).toMatch(/^trichain-peer:/);
   }, 90_000);
 
-  it('a patient laptop that joins gets its recovery phrase and enrolment request once', async () => {
+  it('a patient laptop joins (its keys made there), the hospital admits and enrols it, and it reads its records', async () => {
+    await sign(a, 'records.import', { importId: 'pa-1', bundle: JSON.stringify(smallBundle('pat-1', 2)) });
+    const [pa] = (await call(a, 'patients.search', { query: 'pat-1' })).patients;
     const { invite } = await call(a, 'network.invite');
     const p = await createService({ dataDir: tempDir('svc-net-p-'), emit: () => {} });
     try {
@@ -99,11 +102,21 @@ describe('two apps outside the demo: found, invite, join, admit', () => {
       expect(joined.recoveryPhrase?.split(' ')).toHaveLength(24);
       expect(joined.enrolmentRequest).toMatch(/^trichain-enrol:/);
       expect(joined.chains).toEqual(['patient']);
-      expect((await call(p, 'app.info')).identity?.role).toBe('patient');
+      await sign(a, 'network.admit', { peerLine: joined.peerLine });
+      await expect(call(a, 'sign.prepare', { method: 'network.enrol', input: { patientId: pa.id, request: 'trichain-enrol:garbage.AAAA' } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      const prep = await call(a, 'sign.prepare', { method: 'network.enrol', input: { patientId: pa.id, request: joined.enrolmentRequest } });
+      expect(prep.summary.what).toMatch(/Enrol Test Patient pat-1's laptop/);
+      const enrolled = (await call(a, 'sign.confirm', { requestId: prep.requestId })).value as ApiOutput<'network.enrol'>;
+      expect(enrolled.linked).toBeGreaterThan(0);
+      await vi.waitFor(async () => {
+        const chart = await call(p, 'patients.chart');
+        expect(chart.resources.length).toBe(enrolled.linked);
+        expect(chart.resources.every((r) => r.author.organization === 'St Mary Hospital')).toBe(true);
+      }, { timeout: 40_000, interval: 200 });
     } finally {
       await p.close();
     }
-  });
+  }, 90_000);
 
   it('an app whose peer address is taken still opens, reads and signs alone, and says it is not running', async () => {
     const dir = tempDir('svc-net-c-');

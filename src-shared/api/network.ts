@@ -69,6 +69,17 @@ export const networkSigned = {
       registered: z.array(z.object({ chain: ChainIdSchema, status: z.enum(['already-member', 'committed', 'pending']), height: z.number().int().nonnegative().optional() })),
     }),
   }),
+  'network.enrol': def({
+    signed: true,
+    description: 'Enrol a patient\'s laptop (as `trichain enrol`): register the key the laptop made on the patient chain and wrap this hospital\'s records of that patient for it.',
+    request: z.object({
+      /** The patient as this hospital knows them (the id its patient list and chart use). */
+      patientId: z.string().min(1).max(200),
+      /** The laptop's `trichain-enrol:` request or its `trichain-peer:` line (public keys and proofs only). */
+      request: z.string().trim().min(1, { error: 'paste the enrolment request the patient\'s laptop shows' }).max(10_000),
+    }).strict(),
+    response: z.object({ patientId: z.string(), registered: z.string(), linked: z.number().int().nonnegative() }),
+  }),
 } as const;
 
 export const networkMethods = {

@@ -6,6 +6,7 @@ import { Timeline } from '../../components/Timeline';
 import { RecordForm } from './RecordForm';
 import { AmendForm } from './AmendForm';
 import { ConsentStatus } from './ConsentStatus';
+import { EnrolLaptop } from './EnrolLaptop';
 import type { ChartResource } from '../../../../src-shared/api';
 
 /** A patient's chart: records from every hospital as a timeline, consent status, add and amend. */
@@ -13,6 +14,7 @@ export function Chart() {
   const patientId = useApp((s) => s.patientId);
   const go = useApp((s) => s.go);
   const organization = useApp((s) => s.active?.organization);
+  const info = useApp((s) => s.info);
   // Only the organization that wrote a record may amend it (the node refuses others as FORBIDDEN).
   const mayAmend = (r: ChartResource) => !!r.resource && !r.pending && r.author.organization === organization;
   const [editing, setEditing] = useState<{ mode: 'add' } | { mode: 'amend'; record: ChartResource } | null>(null);
@@ -43,6 +45,7 @@ export function Chart() {
               </div>
             </header>
             <ConsentStatus patientId={patientId} />
+            {!info?.demo && <EnrolLaptop patientId={patientId} />}
             {editing?.mode === 'add' && <RecordForm patientId={patientId} onDone={() => setEditing(null)} />}
             {editing?.mode === 'amend' && editing.record.resource && (
               <AmendForm key={editing.record.id} record={{ ...editing.record, resource: editing.record.resource }} onDone={() => setEditing(null)} />
