@@ -18,7 +18,8 @@ import { checkCertificate, isPendingCertificate, pendingCertificate } from './ce
 import { blockHash, decodeBlock, encodeBlock, genesisHash, sigsHash, txBytes, txId, txRoot, txSigningBytes, validatorsHash } from './encoding';
 import { validatorsAt } from './rules/common';
 import { RULES } from './rules/index';
-import { TxRejected, type TxContext, type StateReader } from './rules/types';
+import { MAX_TX_BYTES } from './rules/schemas';
+import { TxRejected, type Admission, type TxContext, type StateReader } from './rules/types';
 import { applyGenesis } from './genesis-state';
 import { SqlState } from './state';
 import { StateTree } from './state-tree';
@@ -36,6 +37,12 @@ export type { VerifyFault, VerifyResult } from './verify';
 export { genesisStateRoot } from './genesis-state';
 
 const ZERO_HASH = new Uint8Array(HASH_LENGTH);
+
+/** The mempool's and the block proposer's edge: no signed transaction over MAX_TX_BYTES. */
+function checkTxSize(tx: SignedTx): void {
+  const size = (() => { try { return txBytes(tx).length; } catch { throw new TxRejected('transaction is not canonically encodable'); } })();
+  if (size > MAX_TX_BYTES) throw new TxRejected(`transaction of ${size} bytes exceeds the ${MAX_TX_BYTES}-byte limit`);
+}
 
 export class Ledger {
   private readonly states: Record<ChainId, SqlState>;
@@ -172,9 +179,12 @@ export class Ledger {
 
   // ---- transactions ----------------------------------------------------------------------------
 
-  private context(chain: ChainId, height: number, time: number, id: Uint8Array, admit: boolean): TxContext {
+  private context(chain: ChainId, height: number, time: number, id: Uint8Array, admit: Admission): TxContext {
     const ctx: TxContext = { chain, genesis: this.genesisHash(chain), height, time, txId: id, state: this.states[chain], bls: this.bls, validators: this.validatorsAt(chain, height) };
-    if (admit) ctx.peer = (c: ChainId) => (this.hasGenesis(c) ? this.states[c] : null);
+    if (admit) {
+      ctx.peer = (c: ChainId) => (this.hasGenesis(c) ? this.states[c] : null);
+      ctx.admission = admit;
+    }
     return ctx;
   }
 
@@ -196,11 +206,12 @@ export class Ledger {
   /** Checks a transaction against the current state without changing anything. Throws TxRejected. */
   checkTx(tx: SignedTx, opts: { signature?: boolean } = {}): void {
     const chain = tx?.chain as ChainId;
+    checkTxSize(tx);
     this.checkTxForm(tx, chain, opts);
     const rollback = new Error('rollback');
     try {
       this.db.transaction(() => {
-        this.applyTx(tx, this.height(chain) + 1, Date.now(), true);
+        this.applyTx(tx, this.height(chain) + 1, Date.now(), 'mempool');
         throw rollback;
       }).immediate();
     } catch (e) {
@@ -208,8 +219,12 @@ export class Ledger {
     }
   }
 
-  /** `admit`: the node is deciding whether to let the transaction in (rules may then read other chains). */
-  private applyTx(tx: SignedTx, height: number, time: number, admit: boolean): void {
+  /**
+   * `admit`: the node is deciding whether to let the transaction in (rules may then read other
+   * chains, and its size is capped); false when applying a block a quorum already certified.
+   */
+  private applyTx(tx: SignedTx, height: number, time: number, admit: Admission): void {
+    if (admit === 'block') checkTxSize(tx);
     const id = txId(tx);
     if (this.q.hasTx.get(tx.chain, id)) throw new TxRejected('transaction is already on the chain');
     if (this.q.hasNonce.get(tx.chain, tx.author, tx.nonce)) throw new TxRejected(`nonce ${tx.nonce} was already used by this author`);
@@ -238,7 +253,7 @@ export class Ledger {
         this.states[chain].takeTouched();
         for (const tx of candidates) {
           try {
-            this.db.transaction(() => this.applyTx(tx, height, time, true))();
+            this.db.transaction(() => this.applyTx(tx, height, time, 'block'))();
             txs.push(tx);
           } catch (e) {
             if (!(e instanceof TxRejected)) throw e;
@@ -266,7 +281,7 @@ export class Ledger {
     const rollback = new Error('rollback');
     try {
       this.db.transaction(() => {
-        this.applyTxs(header, txs, true);
+        this.applyTxs(header, txs, 'block');
         this.checkStateRoot(header);
         throw rollback;
       }).immediate();
@@ -384,7 +399,7 @@ export class Ledger {
     if (!bytesEqual(root, header.stateRoot)) throw new BlockRejected(header.chain, header.height, `state root differs: the block's transactions lead to ${toHex(root).slice(0, 16)}…, the header says ${toHex(header.stateRoot).slice(0, 16)}…`);
   }
 
-  private applyTxs(header: BlockHeader, txs: SignedTx[], admit: boolean): void {
+  private applyTxs(header: BlockHeader, txs: SignedTx[], admit: Admission): void {
     this.states[header.chain].takeTouched();
     for (const tx of txs) {
       try {

@@ -10,7 +10,7 @@ import { bitmapIndices, quorum } from '../certificate';
 import type { Canonical } from '../../codec/canonical';
 import type { ValidatorInfo } from '../types';
 import { getMember, putMember, requireMember, type MemberRole } from './members';
-import { blsPk, blsSig, bytes, name, x25519Pk } from './schemas';
+import { blsPk, blsSig, bytes, bytesUpTo, name, x25519Pk } from './schemas';
 import { reject, type StateReader, type StateView, type TxContext, type TxRule } from './types';
 
 export const memberRegisterBody = z
@@ -81,7 +81,7 @@ export const validatorChangeBody = z
     remove: z.array(blsPk).max(100),
     effectiveHeight: z.number().int().positive(),
     /** Bitmap of current validators who approved, and their aggregate signature. */
-    signers: bytes(),
+    signers: bytesUpTo(1024),
     signature: blsSig,
   })
   .strict();

@@ -16,7 +16,7 @@ import { toHex } from '../../codec/hex';
 import { CATEGORIES, PURPOSE_CODES, SENSITIVITY_CODES } from '../../../src-shared/vocabulary';
 import { commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
-import { blsPk, blsSig, hash32, id, period, wrappedKey } from './schemas';
+import { blsPk, blsSig, hash32, id, MAX_DETAIL_FIELDS, period, wrappedKey } from './schemas';
 import { reject, type StateReader, type TxRule } from './types';
 
 export const recordLinkBody = z
@@ -83,9 +83,9 @@ export const consentGrantBody = z
     patient: blsPk,
     grantee: z.union([z.object({ entity: blsPk }).strict(), z.object({ kind: z.enum(['insurer', 'research', 'public-health', 'hospital']) }).strict()]),
     purpose: z.enum(PURPOSE_CODES),
-    categories: z.array(z.enum(CATEGORIES)).min(1),
+    categories: z.array(z.enum(CATEGORIES)).min(1).max(CATEGORIES.length),
     /** Sensitive codes the patient names explicitly; none by default (DESIGN.md §6). */
-    sensitivity: z.array(z.enum(SENSITIVITY_CODES)),
+    sensitivity: z.array(z.enum(SENSITIVITY_CODES)).max(SENSITIVITY_CODES.length),
     period,
   })
   .strict()
@@ -146,7 +146,11 @@ const consentRevoke: TxRule<z.infer<typeof consentRevokeBody>> = {
 
 /** A provider mirrors an event about the patient (a share, a refusal, a read) onto the patient's own chain. */
 export const auditLogBody = z
-  .object({ patient: blsPk, kind: z.string().min(1).max(64), detail: z.record(z.string(), z.union([z.string().max(2000), z.number().int()])) })
+  .object({
+    patient: blsPk,
+    kind: z.string().min(1).max(64),
+    detail: z.record(z.string().max(64), z.union([z.string().max(2000), z.number().int()])).refine((d) => Object.keys(d).length <= MAX_DETAIL_FIELDS, `detail has at most ${MAX_DETAIL_FIELDS} fields`),
+  })
   .strict();
 
 const auditLog: TxRule<z.infer<typeof auditLogBody>> = {

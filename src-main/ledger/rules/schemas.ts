@@ -1,10 +1,20 @@
-/** Zod building blocks for transaction bodies: byte strings of exact length, ids, periods. */
+/**
+ * Zod building blocks for transaction bodies: byte strings of exact or bounded length, ids,
+ * periods. Every string, array and byte string of a body has an upper bound (issue 13, finding 6),
+ * and a whole signed transaction is limited to MAX_TX_BYTES where a node admits it.
+ */
 import { z } from 'zod';
 
-export const bytes = (len?: number) =>
-  z.custom<Uint8Array>((v) => v instanceof Uint8Array && (len === undefined || v.length === len), {
-    message: len === undefined ? 'expected bytes' : `expected ${len} bytes`,
-  });
+/** The largest signed transaction (canonical bytes) a node admits into its mempool or a block it decides on. */
+export const MAX_TX_BYTES = 8 * 1024 * 1024;
+
+/** A byte string of exactly `len` bytes. */
+export const bytes = (len: number) =>
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length === len, { message: `expected ${len} bytes` });
+
+/** A byte string of at most `max` bytes. */
+export const bytesUpTo = (max: number) =>
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length <= max, { message: `expected at most ${max} bytes` });
 
 export const blsPk = bytes(48);
 export const blsSig = bytes(96);
@@ -17,4 +27,8 @@ export const time = z.number().int().nonnegative();
 export const periodTime = z.number().int().min(-8.64e15).max(8.64e15);
 export const period = z.object({ start: periodTime, end: periodTime }).strict();
 
-export const wrappedKey = z.object({ epk: bytes(32), nonce: bytes(12), ct: bytes() }).strict();
+/** A data key wrapped for one recipient: a 32-byte key and its tag, with room for a longer key format. */
+export const wrappedKey = z.object({ epk: bytes(32), nonce: bytes(12), ct: bytesUpTo(256) }).strict();
+
+/** A free-form audit detail: a few short fields. */
+export const MAX_DETAIL_FIELDS = 32;

@@ -5,7 +5,13 @@
  *
  * State:
  *   request/<id> -> ShareRequestState
+ *   open-requests/<entity> -> number of the entity's requests no hospital has answered yet
  *   audit/<patient>/<time>/<tx> -> AuditEntry
+ *
+ * Bounds (issue 13, finding 6): an entity has at most MAX_OPEN_REQUESTS requests open at once (a
+ * count in the chain's state, so every validator agrees; it falls when a hospital publishes or
+ * refuses), and a request must name a patient who is a member: a key a registered patient
+ * registered for a grantee (`consent.key`), which validators look up on their patient chain.
  */
 import { z } from 'zod';
 import { bytesEqual, canonicalDecode, type Canonical } from '../../codec/canonical';
@@ -14,17 +20,17 @@ import { CATEGORIES, PURPOSE_CODES } from '../../../src-shared/vocabulary';
 import { commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
 import { txId } from '../encoding';
-import { consentGrantBody } from './patient';
+import { consentGrantBody, ownerOfGranteeKey } from './patient';
 import { admitConsent, recordsAttestBody } from './release';
-import { blsPk, bytes, hash32, id, period, wrappedKey } from './schemas';
-import { reject, type StateReader, type TxContext, type TxRule } from './types';
+import { blsPk, bytesUpTo, hash32, id, period, wrappedKey } from './schemas';
+import { reject, type StateReader, type StateView, type TxContext, type TxRule } from './types';
 
 export const shareRequestBody = z
   .object({
     requestId: id,
     patient: blsPk,
     purpose: z.enum(PURPOSE_CODES),
-    categories: z.array(z.enum(CATEGORIES)).min(1),
+    categories: z.array(z.enum(CATEGORIES)).min(1).max(CATEGORIES.length),
     period,
     note: z.string().max(1000).optional(),
   })
@@ -44,16 +50,46 @@ export interface ShareRequestState extends ShareRequestBody {
 
 export const requestOf = (s: StateReader, requestId: string) => s.get(`request/${requestId}`) as ShareRequestState | undefined;
 
+/** How many unanswered requests one entity may have at once. */
+export const MAX_OPEN_REQUESTS = 32;
+
+const openKey = (entity: Uint8Array) => `open-requests/${toHex(entity)}`;
+export const openRequestsOf = (s: StateReader, entity: Uint8Array): number => (s.get(openKey(entity)) as number | undefined) ?? 0;
+function countOpen(s: StateView, entity: Uint8Array, delta: 1 | -1): void {
+  const n = Math.max(0, openRequestsOf(s, entity) + delta);
+  if (n === 0) s.del(openKey(entity));
+  else s.put(openKey(entity), n);
+}
+
+/**
+ * A validator's own look at its patient chain (admission only, as for consents): the request
+ * names a key that a registered patient registered for a grantee. A node without the patient chain
+ * (the entity's own) lets it into its mempool unchecked; deciding on a block it refuses it.
+ */
+function admitPatientKey(ctx: TxContext, key: Uint8Array): void {
+  if (!ctx.peer) return;
+  const patients = ctx.peer('patient');
+  if (!patients) {
+    if (ctx.admission === 'block') reject('file share request: this validator does not hold the patient chain, so it cannot check the patient');
+    return;
+  }
+  const owner = ownerOfGranteeKey(patients, key);
+  if (!owner || getMember(patients, owner)?.role !== 'patient') reject('file share request: the patient key is not a member of the patient chain (a request names the key the patient registered for you)');
+}
+
 const shareRequest: TxRule<ShareRequestBody> = {
   body: shareRequestBody,
   check(tx, b, ctx) {
     requireMember(ctx.state, tx.author, ['entity'], 'file share request');
     if (requestOf(ctx.state, b.requestId)) reject(`request ${b.requestId} already exists`);
     if (b.period.end < b.period.start) reject('request period must end after it starts');
+    if (openRequestsOf(ctx.state, tx.author) >= MAX_OPEN_REQUESTS) reject(`file share request: this entity already has ${MAX_OPEN_REQUESTS} unanswered requests; wait for the hospitals to answer`);
+    admitPatientKey(ctx, b.patient);
   },
   apply(tx, b, ctx) {
     const r: ShareRequestState = { ...b, entity: tx.author, status: 'open', filedAt: ctx.time, requestTx: ctx.txId };
     ctx.state.put(`request/${b.requestId}`, r as unknown as Canonical);
+    countOpen(ctx.state, tx.author, 1);
     recordAudit(ctx, b.patient, 'share.requested', tx.author, { requestId: b.requestId, purpose: b.purpose });
   },
 };
@@ -61,7 +97,7 @@ const shareRequest: TxRule<ShareRequestBody> = {
 /** Constant whatever the record count (two headers, two audit paths, two statements): a few KB at most. */
 export const MAX_EVIDENCE_BYTES = 32 * 1024;
 
-const evidenceTx = z.object({ chain: z.string(), type: z.string(), author: blsPk, nonce: z.number(), time: z.number(), body: z.unknown() }).strict();
+const evidenceTx = z.object({ chain: z.string().max(64), type: z.string().max(64), author: blsPk, nonce: z.number(), time: z.number(), body: z.unknown() }).strict();
 const evidenceShape = z.object({ consent: z.object({ tx: evidenceTx }).passthrough(), attestation: z.object({ tx: evidenceTx }).passthrough() }).passthrough();
 
 /**
@@ -113,11 +149,11 @@ export const sharePublishBody = z
      * Counts per category. No longer written: every entity replicates the social chain, so the
      * shape of a patient's record (counts per category) stays inside the package. Accepted in old blocks.
      */
-    labelsSummary: z.record(z.string(), z.number().int().nonnegative()).optional(),
+    labelsSummary: z.record(z.string().max(64), z.number().int().nonnegative()).refine((r) => Object.keys(r).length <= CATEGORIES.length, 'at most one count per category').optional(),
     /** The package's data key wrapped for the entity. */
     key: wrappedKey,
     /** Canonical encoding of the cross-chain evidence (consent, attestation; see emr/share). */
-    evidence: bytes().refine((b) => b.length <= MAX_EVIDENCE_BYTES, `evidence is limited to ${MAX_EVIDENCE_BYTES} bytes`),
+    evidence: bytesUpTo(MAX_EVIDENCE_BYTES),
   })
   .strict();
 export type SharePublishBody = z.infer<typeof sharePublishBody>;
@@ -138,6 +174,7 @@ const sharePublish: TxRule<SharePublishBody> = {
   apply(tx, b, ctx) {
     const r = requestOf(ctx.state, b.requestId)!;
     ctx.state.put(`request/${b.requestId}`, { ...r, status: 'published', packageHash: b.packageHash, publishTx: ctx.txId, publishHeight: ctx.height } as unknown as Canonical);
+    countOpen(ctx.state, r.entity, -1);
     recordAudit(ctx, r.patient, 'share.published', tx.author, { requestId: b.requestId, entity: r.entity, resources: b.resourceCount });
   },
 };
@@ -153,6 +190,7 @@ const shareRefuse: TxRule<z.infer<typeof shareRefuseBody>> = {
   apply(tx, b, ctx) {
     const r = requestOf(ctx.state, b.requestId)!;
     ctx.state.put(`request/${b.requestId}`, { ...r, status: 'refused', reason: b.reason } as unknown as Canonical);
+    countOpen(ctx.state, r.entity, -1);
     recordAudit(ctx, r.patient, 'share.refused', tx.author, { requestId: b.requestId, entity: r.entity, reason: b.reason });
   },
 };

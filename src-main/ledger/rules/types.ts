@@ -45,7 +45,12 @@ export interface TxContext {
    * replicas (which may not hold that chain) never re-run them.
    */
   peer?: (chain: ChainId) => StateReader | null;
+  /** With `peer`: whether the node admits the transaction into its mempool or decides on a block (proposing or voting). */
+  admission?: 'mempool' | 'block';
 }
+
+/** How a node meets a transaction: admitting it (mempool, or a block it decides on), or applying a certified block (false). */
+export type Admission = false | 'mempool' | 'block';
 
 export interface TxRule<B = unknown> {
   body: z.ZodType<B>;
