@@ -10,6 +10,7 @@ import { getMember } from '../ledger/rules/members';
 import type { TrichainNode } from '../node/node';
 import { openBlob, recordAad, unwrapWith } from './record-crypto';
 import type { FhirResource } from './records';
+import { NotFound } from '../ledger/errors';
 
 export interface MyRecord {
   link: RecordLink;
@@ -29,7 +30,7 @@ export function myRecords(node: TrichainNode, patient: Uint8Array = node.identit
 /** Decrypts one of the patient's records with the patient's own X25519 key. */
 export function readMyRecord(node: TrichainNode, link: RecordLink): FhirResource {
   const blob = node.blobs.get(link.blobHash);
-  if (!blob) throw new Error(`record ${link.recordId} has not reached this device yet (or was erased)`);
+  if (!blob) throw new NotFound(`record ${link.recordId} has not reached this device yet (or was erased)`);
   const aad = recordAad(link.recordId, link.version);
   const plain = openBlob(blob, unwrapWith(node.identity.x25519SecretKey, link.patientKey, aad), aad);
   if (toHex(contentHash(plain)) !== toHex(link.contentHash)) throw new Error(`record ${link.recordId} does not match its anchored hash`);

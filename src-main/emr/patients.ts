@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TrichainNode } from '../node/node';
+import { NotFound } from '../ledger/errors';
 
 export interface PatientEntry {
   pk: Uint8Array;
@@ -60,7 +61,7 @@ export function registerPatient(node: TrichainNode, p: { fhirId: string; display
 /** Enrolment, locally: the entry now names the patient by their own keys. */
 export function setPatientKeys(node: TrichainNode, fhirId: string, keys: { pk: Uint8Array; x25519: Uint8Array }): void {
   const before = findPatientByFhirId(node, fhirId);
-  if (!before) throw new Error(`no patient ${fhirId} is registered at this hospital`);
+  if (!before) throw new NotFound(`no patient ${fhirId} is registered at this hospital`);
   node.db.transaction(() => {
     node.db.prepare('UPDATE emr_patients SET pk = ?, x25519 = ? WHERE fhir_id = ?').run(keys.pk, keys.x25519, fhirId);
     node.db.prepare('UPDATE emr_records SET patient_pk = ? WHERE patient_pk = ?').run(keys.pk, before.pk);

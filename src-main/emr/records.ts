@@ -26,12 +26,16 @@ import { openBlob, recordAad, resourceBytes, sealBlob, unwrapWith, wrapFor } fro
 import { confidentialityRank } from './labels';
 
 import type { FhirResource } from '../../src-shared/vocabulary';
+import { NotFound } from '../ledger/errors';
 export type { FhirResource };
 
 export class RecordError extends Error {}
 
 /** A record this node may read whose ciphertext is missing or was corrupt here (the daemon fetches it from a peer). */
-export class RecordUnavailable extends RecordError {}
+/** The record is known but its content is not on this node (yet): the API answers UNAVAILABLE. */
+export class RecordUnavailable extends RecordError {
+  readonly code = 'UNAVAILABLE';
+}
 
 export const recordIdFor = (orgPk: Uint8Array, r: { resourceType: string; id?: string }): string => {
   if (!r.id || !/^[A-Za-z0-9.-]{1,64}$/.test(r.id)) throw new RecordError(`${r.resourceType} has no valid FHIR id`);
@@ -247,10 +251,10 @@ export interface RecordView {
 export function recordInfo(node: TrichainNode, recordId: string, version?: number): RecordView {
   const st = node.ledger.state('hospital');
   const head: RecordHead | undefined = recordHead(st, recordId);
-  if (!head) throw new RecordError(`record ${recordId} is not on the hospital chain`);
+  if (!head) throw new NotFound(`record ${recordId} is not on the hospital chain`);
   const v = version ?? head.version;
   const meta = recordVersion(st, recordId, v);
-  if (!meta) throw new RecordError(`record ${recordId} has no version ${v}`);
+  if (!meta) throw new NotFound(`record ${recordId} has no version ${v}`);
   return { recordId, version: v, resourceType: head.resourceType, patient: head.patient, org: head.org, labels: meta.labels, erased: head.erased, meta };
 }
 

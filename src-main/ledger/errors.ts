@@ -6,3 +6,11 @@ export class BlockRejected extends Error {
     super(`${chain} chain block ${height} refused: ${reason}`);
   }
 }
+
+/**
+ * Something asked for by id is not there (a request, record, patient, consent): the API answers
+ * NOT_FOUND (its error envelope maps an error's `code`), the CLI names it.
+ */
+export class NotFound extends Error {
+  readonly code = 'NOT_FOUND';
+}

@@ -16,6 +16,7 @@ import type { Category } from '../labels';
 import { openBlob, packageAad, unwrapWith } from '../record-crypto';
 import { checkPackageContents, packageHashOf, parsePayload, type PackageFile, type PackagePayload } from './package';
 import { finalizeProof, verifyCrossChainProof, type CheckCovered, type CrossChainProof, type ProofCheck } from './proof';
+import { NotFound } from '../../ledger/errors';
 
 export interface RequestInput {
   patient: Uint8Array;
@@ -63,7 +64,7 @@ export function trustOf(node: TrichainNode) {
 /** The package of a published request as this node holds it (ciphertext and proof). */
 export function packageFileOf(node: TrichainNode, requestId: string): Omit<PackageFile, 'format' | 'version'> {
   const req = requestOf(node.ledger.state('social'), requestId);
-  if (!req) throw new Error(`request ${requestId} is not on the social chain`);
+  if (!req) throw new NotFound(`request ${requestId} is not on the social chain`);
   if (req.status !== 'published' || !req.publishTx || !req.packageHash) throw new Error(`request ${requestId} has no package (status: ${req.status}${req.reason ? `: ${req.reason}` : ''})`);
   const ciphertext = node.blobs.get(req.packageHash);
   if (!ciphertext) throw new Error('the package has not reached this node yet');

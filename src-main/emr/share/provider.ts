@@ -33,6 +33,7 @@ import type { LabelsBody } from '../../ledger/rules/hospital';
 import { releasedHash, type PackageOpening, type PackagePayload } from './package';
 import { buildShareEvidence, encodeEvidence } from './proof';
 import { addAttesting, attestingShares, markPublished, markRefused, saveWork, type ShareWork } from './store';
+import { NotFound } from '../../ledger/errors';
 
 export class ShareError extends Error {}
 
@@ -120,7 +121,7 @@ function decide(node: TrichainNode, req: ShareRequestState, now: number) {
 /** A de-identified preview of what a request would release (nothing is signed or published). */
 export function previewShare(node: TrichainNode, requestId: string, now = Date.now()) {
   const req = requestOf(node.ledger.state('social'), requestId);
-  if (!req) throw new ShareError(`request ${requestId} is not on the social chain`);
+  if (!req) throw new NotFound(`request ${requestId} is not on the social chain`);
   const { decision } = decide(node, req, now);
   if (!decision.ok) return { allowed: false as const, reason: decision.reason, resources: [], excluded: [] };
   const sel = selectRecords(node, { patient: decision.consent.owner, period: req.period }, decision.consent, decision.categories);
@@ -136,7 +137,7 @@ export function previewShare(node: TrichainNode, requestId: string, now = Date.n
 export function processShareRequest(node: TrichainNode, requestId: string, now = Date.now()): ShareOutcome {
   if (node.config.role !== 'hospital') throw new ShareError('only a hospital node answers share requests');
   const req = requestOf(node.ledger.state('social'), requestId);
-  if (!req) throw new ShareError(`request ${requestId} is not on the social chain`);
+  if (!req) throw new NotFound(`request ${requestId} is not on the social chain`);
   if (req.status !== 'open') throw new ShareError(`request ${requestId} is already ${req.status}`);
   const { entity, decision } = decide(node, req, now);
   if (!entity || entity.role !== 'entity') return refuse(node, req, requestId, 'requester is not a registered entity');
