@@ -8,9 +8,11 @@ import { z } from 'zod';
 /** The largest signed transaction (canonical bytes) a node admits into its mempool or a block it decides on. */
 export const MAX_TX_BYTES = 8 * 1024 * 1024;
 
-/** A byte string of exactly `len` bytes. */
-export const bytes = (len: number) =>
-  z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length === len, { message: `expected ${len} bytes` });
+/** A byte string of exactly `len` bytes (without `len`: of any length up to MAX_TX_BYTES; bodies use bytesUpTo). */
+export const bytes = (len?: number) =>
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array && (len === undefined ? v.length <= MAX_TX_BYTES : v.length === len), {
+    message: len === undefined ? `expected at most ${MAX_TX_BYTES} bytes` : `expected ${len} bytes`,
+  });
 
 /** A byte string of at most `max` bytes. */
 export const bytesUpTo = (max: number) =>
