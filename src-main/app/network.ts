@@ -87,10 +87,10 @@ export function inspectPeerLine(node: TrichainNode, line: string) {
 }
 
 /** The inviting side (as `trichain admit`): pins the joiner and registers it on the chains its role replicates. */
-export function admitByLine(node: TrichainNode, line: string, kind?: string): Admitted {
+export function admitByLine(node: TrichainNode, line: string, kind?: string, address?: string): Admitted {
   inspectPeerLine(node, line);
   try {
-    return admitPeer(node, line.trim(), { kind });
+    return admitPeer(node, line.trim(), { kind, address });
   } catch (e) {
     if (e instanceof AdmitError) throw new ApiError('BAD_REQUEST', e.message);
     throw e;

@@ -82,7 +82,10 @@ describe('two apps outside the demo: found, invite, join, admit', () => {
     await expect(call(a, 'sign.prepare', { method: 'network.admit', input: { peerLine: 'trichain-peer:nonsense.AAAA' } })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: /join request/ });
     const adm = await call(a, 'sign.prepare', { method: 'network.admit', input: { peerLine: joined.peerLine } });
     expect(adm.summary.what).toMatch(/Admit Ward 3 workstation \(hospital\)/);
-    const admitted = await sign(a, 'network.admit', { peerLine: joined.peerLine });
+    // with the workstation's peer address, so that the validator also fetches the records it writes
+    const addressB = (await call(b, 'network.status')).address;
+    const admitted = await sign(a, 'network.admit', { peerLine: joined.peerLine, address: addressB });
+    expect((await call(a, 'network.status')).peers).toContainEqual(expect.objectContaining({ name: 'Ward 3 workstation', role: 'hospital', address: addressB, source: 'join' }));
     expect(admitted.registered.map((r) => r.status)).toEqual(['committed', 'committed', 'committed']);
 
     // B's running node receives the chains, and the UI hears of it

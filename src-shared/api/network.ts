@@ -63,6 +63,8 @@ export const networkSigned = {
       peerLine: z.string().trim().min(1, { error: 'paste the peer line the joining node shows' }).max(10_000),
       /** For an outside organization: what kind it is. */
       kind: z.enum(ENTITY_KINDS).optional(),
+      /** Where the joining node serves peers (its Network page shows it): a hospital or workstation whose records this validator fetches. */
+      address: address.optional(),
     }).strict(),
     response: z.object({
       peer: z.object({ name: z.string(), role: NodeRoleSchema, fingerprint: z.string() }),

@@ -84,13 +84,14 @@ export function networkSigned(s: AppSession): SignedHandlers<'network.admit' | '
             { label: 'Name', value: st.name },
             { label: 'Role', value: st.role === 'hospital' ? 'hospital (or clinic workstation)' : st.role === 'entity' ? `outside organization${i.kind ? ` (${i.kind})` : ''}` : 'patient' },
             { label: 'Certificate fingerprint', value: st.fingerprint },
+            ...(i.address ? [{ label: 'Peer address', value: i.address }] : []),
             { label: 'Key', value: `${Buffer.from(st.blsPk).toString('hex').slice(0, 24)}…` },
           ],
         };
       },
       async run(i) {
         const node = s.current().node;
-        const a = admitByLine(node, i.peerLine, i.kind);
+        const a = admitByLine(node, i.peerLine, i.kind, i.address);
         const st = a.binding.statement;
         return { peer: { name: st.name, role: st.role, fingerprint: st.fingerprint }, registered: a.registered };
       },

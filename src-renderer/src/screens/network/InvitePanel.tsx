@@ -16,6 +16,7 @@ export function InvitePanel() {
   const [busy, setBusy] = useState(false);
   const [line, setLine] = useState('');
   const [kind, setKind] = useState<(typeof ENTITY_KINDS)[number] | ''>('');
+  const [address, setAddress] = useState('');
   const [admitted, setAdmitted] = useState<ApiOutput<'network.admit'> | null>(null);
 
   const makeInvite = async () => {
@@ -32,11 +33,12 @@ export function InvitePanel() {
   const admit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    const r = await runSigned(() => requestSignature({ method: 'network.admit', input: { peerLine: line, kind: kind || undefined } }));
+    const r = await runSigned(() => requestSignature({ method: 'network.admit', input: { peerLine: line, kind: kind || undefined, address: address.trim() || undefined } }));
     setBusy(false);
     if (r?.method === 'network.admit') {
       setAdmitted(r.value);
       setLine('');
+      setAddress('');
       toast('info', `Admitted ${r.value.peer.name} (${r.value.peer.role}).`);
     }
   };
@@ -67,6 +69,9 @@ export function InvitePanel() {
               <option value="">not an organization</option>
               {ENTITY_KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
             </select>
+          </label>
+          <label>Its peer address, for a hospital or workstation (its Network page shows it; then this node fetches the records it writes)
+            <input value={address} onChange={(e) => setAddress(e.target.value)} placeholder="host:port" data-testid="admit-address" />
           </label>
           <button type="submit" className="primary" disabled={busy || !line.trim()} data-testid="admit-submit">Check and admit…</button>
         </form>
