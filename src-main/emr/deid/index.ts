@@ -1,16 +1,6 @@
-export {
-  deidentify,
-  isAgeOver89,
-  generalizeZip,
-  SAFE_HARBOR_KINDS,
-  RESTRICTED_ZIP3,
-  DEID_SYSTEMS,
-  DEID_DECISIONS,
-  FREE_TEXT_POLICY,
-  AGE_90_OR_OLDER,
-  DROPPED_RESOURCE_TYPES,
-} from './safeHarbor';
-export type { DeidOptions, DeidReport, SafeHarborKind, KindCount } from './safeHarbor';
+export { deidentify, isAgeOver89 } from './safeHarbor';
+export { generalizeZip, SAFE_HARBOR_KINDS, RESTRICTED_ZIP3, DEID_SYSTEMS, DEID_DECISIONS, FREE_TEXT_POLICY, AGE_90_OR_OLDER, DROPPED_RESOURCE_TYPES } from './policy';
+export type { DeidOptions, DeidReport, SafeHarborKind, KindCount } from './policy';
 export { assertSafeHarbor } from './check';
 export type { SafeHarborFinding, CheckOptions } from './check';
 export { packageToCsv, packageRows, CSV_COLUMNS } from './csv';
