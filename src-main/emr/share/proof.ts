@@ -19,7 +19,7 @@
 import { bytesEqual, canonicalDecode, canonicalEncode, type Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
 import { parseBody } from '../../ledger/rules/index';
-import { bytes } from '../../ledger/rules/schemas';
+import { bytes, bytesUpTo } from '../../ledger/rules/schemas';
 import { z } from 'zod';
 import type { BlsApi } from '../../crypto/bls-types';
 import { isPendingCertificate, quorumSigners } from '../../ledger/certificate';
@@ -82,18 +82,20 @@ export function buildShareEvidence(ledger: Ledger, consentTx: Uint8Array, attest
 }
 
 const count = z.number().int().nonnegative();
+/** A hash in a header or an audit path (32 bytes; room for a longer one). */
+const digest = bytesUpTo(64);
 const headerSchema = z.object({
-  chain: z.enum(CHAINS), genesis: bytes(), height: count, prevHash: bytes(), time: count, proposer: count,
-  txRoot: bytes(), sigsHash: bytes(), validatorsHash: bytes(), stateRoot: bytes(),
+  chain: z.enum(CHAINS), genesis: digest, height: count, prevHash: digest, time: count, proposer: count,
+  txRoot: digest, sigsHash: digest, validatorsHash: digest, stateRoot: digest,
 }).strict();
 const txEvidenceSchema = z.object({
   tx: z.object({ chain: z.enum(CHAINS), type: z.string(), author: bytes(48), nonce: count, time: count, body: z.custom<{ [k: string]: Canonical }>((v) => !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)) }).strict(),
-  header: headerSchema, round: count, signers: bytes(), index: count, size: count, path: z.array(bytes()),
+  header: headerSchema, round: count, signers: bytesUpTo(1024), index: count, size: count, path: z.array(digest).max(64),
 }).strict();
 /** The evidence inside a share.publish body, parsed (it comes from a chain: anything may be in it). */
 const changesSchema = z.array(z.object({ height: count, body: validatorChangeBody }).strict()).max(MAX_CHANGE_RECORDS);
 const shareEvidenceSchema = z.object({
-  version: count, consent: txEvidenceSchema, attestation: txEvidenceSchema, signature: bytes(),
+  version: count, consent: txEvidenceSchema, attestation: txEvidenceSchema, signature: bytes(96),
   validatorChanges: z.object({ patient: changesSchema.optional(), hospital: changesSchema.optional() }).strict().optional(),
 }).strict();
 
