@@ -21,7 +21,6 @@ const OVER_CAP: Record<string, number> = {
   'src-main/consensus/engine.ts': 457,
   'src-main/consensus/state-machine.ts': 451,
   'src-main/crypto/keystore.ts': 426,
-  'src-main/emr/classify/engine.ts': 418,
   'src-main/ledger/ledger.ts': 472,
   'src-main/node/daemon.ts': 583,
 };

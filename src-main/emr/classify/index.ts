@@ -4,9 +4,10 @@
  * rules/v2.json (see scripts/derive-classify-rules.ts for the part derived from the SHIFT SLS value sets).
  */
 export {
-  classifyBundle, classifyResources, classifyResource, raiseLabels, assertNotLowered, confidentialityFor,
+  classifyBundle, classifyResources, classifyResource, confidentialityFor,
   directSensitivity, isResource, ClassifyContext,
-  type ClassifiedEntry, type FhirResource, type RaiseRequest,
+  type ClassifiedEntry, type FhirResource,
 } from './engine';
+export { raiseLabels, assertNotLowered, type RaiseRequest } from './raise';
 export { RULES_VERSION, compileRules, getDefaultRules, ruleTableSchema, type CompiledRules, type RuleTable } from './rules';
 export { categorise } from './category';
