@@ -14,6 +14,7 @@ import { consentsSignedWith, decideConsent, listConsents } from '../emr/consent'
 import type { Category } from '../emr/labels';
 import { recordInfo } from '../emr/records';
 import { day } from './views';
+import { ownerOfGranteeKey } from '../ledger/rules/patient';
 
 /** How an insurer or researcher sees a patient: never the name, only a stable pseudonymous label. */
 export const pseudonymousLabel = (patientIdHex: string): string => `Patient ${patientIdHex.slice(0, 8)} (pseudonymous)`;
@@ -54,6 +55,7 @@ export function assertMayAmend(node: TrichainNode, recordId: string): void {
  */
 export function assertRequestable(patientState: ConsentStateReader | undefined, patient: Uint8Array, entity: TrichainNode, now = Date.now()): void {
   if (!patientState) return;
+  if (!ownerOfGranteeKey(patientState, patient)) throw new ApiError('NOT_FOUND', 'no patient on the patient chain has this key: a request names the key the patient registered for you (their consent shows it)');
   const named = consentsNaming(patientState, patient, entity);
   if (consentStatusFor(named, now) !== 'revoked') return;
   const last = named.filter((c) => c.status === 'revoked').sort((a, b) => (b.revokedAt ?? 0) - (a.revokedAt ?? 0))[0];

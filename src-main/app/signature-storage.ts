@@ -11,9 +11,9 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import type { BlsApi } from '../crypto/bls-types';
 import { utf8 } from '../codec/hex';
+import { MAX_REPORT_SIGNATURES } from '../../src-shared/api/chains';
 
-/** What one call may ask for, in all (the contract's limit). */
-export const MAX_REPORT_SIGNATURES = 256;
+export { MAX_REPORT_SIGNATURES };
 export const SLICE_MS = 8;
 const REMEMBERED = 16;
 

@@ -14,6 +14,7 @@ import type { TrichainNode } from '../node/node';
 import { purposeDisplay } from '../../src-shared/vocabulary';
 import type { Category, SensitivityCode } from './labels';
 import { CATEGORY_WORDS, SENSITIVITY_WORDS } from '../../src-shared/vocabulary';
+import { NotFound } from '../ledger/errors';
 
 export type Grantee = { entity: Uint8Array } | { kind: 'insurer' | 'research' | 'public-health' | 'hospital' };
 
@@ -75,6 +76,7 @@ export function grantConsent(node: TrichainNode, c: ConsentInput): { consentId: 
 
 /** Revoked with the patient's main key (the patient chain only: entities never see it). */
 export function revokeConsent(node: TrichainNode, consentId: string): { status: 'committed' | 'pending' } {
+  if (node.ledger.hasGenesis('patient') && !consentOf(node.ledger.state('patient'), consentId)) throw new NotFound(`no consent ${consentId} on the patient chain`);
   return { status: node.submit('patient', 'consent.revoke', { consentId }).status };
 }
 

@@ -5,6 +5,11 @@ import { z } from 'zod';
 import { def, empty, hex, isoTime } from './define';
 import { BlockSummarySchema, ChainIdSchema } from './schemas';
 
+/** What one storage.signatures call may ask for: parties per row, rows, and signatures in all. */
+export const MAX_REPORT_PARTIES = 64;
+export const MAX_REPORT_ROWS = 12;
+export const MAX_REPORT_SIGNATURES = 256;
+
 export const chainsMethods = {
   'chains.status': def({
     description: 'Each replicated chain: height, head, validators, peers, sync progress, pending txs.',
@@ -57,7 +62,10 @@ export const chainsMethods = {
   }),
   'storage.signatures': def({
     description: 'Measured signature storage: one BLS aggregate vs one signature per party.',
-    request: z.object({ parties: z.array(z.number().int().min(1).max(1000)).max(50).optional() }).strict(),
+    request: z.object({
+      parties: z.array(z.number().int().min(1).max(MAX_REPORT_PARTIES)).max(MAX_REPORT_ROWS)
+        .refine((ps) => ps.reduce((n, k) => n + k, 0) <= MAX_REPORT_SIGNATURES, { error: `at most ${MAX_REPORT_SIGNATURES} signatures in all` }).optional(),
+    }).strict(),
     response: z.object({
       series: z.array(z.object({
         parties: z.number().int().positive(),

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { FutureDateSchema, PurposeSchema } from '../validation';
 import { def, empty, id } from './define';
 import { AuditEntrySchema, CategorySchema, ConsentSchema, EntityRefSchema, SensitivitySchema, SharedPackageRefSchema } from './schemas';
+import { CATEGORIES, SENSITIVITY_CODES } from '../vocabulary';
 
 /** Signed: reachable from the renderer only through sign.prepare / sign.confirm. */
 export const consentsSigned = {
@@ -16,8 +17,8 @@ export const consentsSigned = {
       patientId: id.optional(),
       entityId: id,
       purpose: PurposeSchema,
-      categories: z.array(CategorySchema).min(1, { error: 'choose at least one category' }),
-      includeSensitive: z.array(SensitivitySchema).default([]),
+      categories: z.array(CategorySchema).min(1, { error: 'choose at least one category' }).max(CATEGORIES.length),
+      includeSensitive: z.array(SensitivitySchema).max(SENSITIVITY_CODES.length).default([]),
       validUntil: FutureDateSchema,
       /** When set, this grant replaces (edits) an existing consent. */
       replaces: id.optional(),

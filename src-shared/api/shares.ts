@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { PatientIdSchema, PeriodInputSchema, PurposeSchema } from '../validation';
 import { def, empty, hex, id, isoTime } from './define';
 import { CategorySchema, ChainIdSchema, ConfidentialitySchema, PackageSummarySchema, ShareRequestSchema } from './schemas';
+import { CATEGORIES } from '../vocabulary';
 
 /** Signed: reachable from the renderer only through sign.prepare / sign.confirm. */
 export const sharesSigned = {
@@ -15,7 +16,7 @@ export const sharesSigned = {
     request: z.object({
       patientId: PatientIdSchema,
       purpose: PurposeSchema,
-      categories: z.array(CategorySchema).min(1, { error: 'choose at least one category' }),
+      categories: z.array(CategorySchema).min(1, { error: 'choose at least one category' }).max(CATEGORIES.length),
       period: PeriodInputSchema,
     }).strict(),
     response: z.object({ request: ShareRequestSchema }),

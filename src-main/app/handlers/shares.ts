@@ -18,6 +18,7 @@ import { pkOf, wrapTx, type AppSession } from '../session';
 import { identityEntity, packageSummary } from '../summaries';
 import { iso, requestView } from '../views';
 import type { Handlers, SignedHandlers } from './types';
+import { NotFound } from '../../ledger/errors';
 
 export function sharesHandlers(s: AppSession): Handlers<'shares.requests' | 'shares.preview' | 'packages.list' | 'packages.verify' | 'packages.export'> {
   return {
@@ -81,6 +82,7 @@ export function sharesHandlers(s: AppSession): Handlers<'shares.requests' | 'sha
       try {
         opened = openPackage(node, i.packageId);
       } catch (e) {
+        if (e instanceof NotFound) throw e;
         throw new ApiError('FORBIDDEN', (e as Error).message);
       }
       s.verified.set(i.packageId, 'verified');
