@@ -55,7 +55,8 @@ export class Ledger {
     this.q = {
       genesis: db.prepare('SELECT hash, doc FROM genesis WHERE chain = ?'),
       putGenesis: db.prepare('INSERT INTO genesis (chain, hash, doc) VALUES (?, ?, ?)'),
-      head: db.prepare('SELECT height, hash FROM blocks WHERE chain = ? ORDER BY height DESC LIMIT 1'),
+      // A chain is held whole (blocks) or as a light client (light_blocks: ./light), never both.
+      head: db.prepare('SELECT height, hash FROM (SELECT height, hash FROM blocks WHERE chain = @chain UNION ALL SELECT height, hash FROM light_blocks WHERE chain = @chain) ORDER BY height DESC LIMIT 1'),
       block: db.prepare('SELECT bytes FROM blocks WHERE chain = ? AND height = ?').pluck(),
       blocksFrom: db.prepare('SELECT height, hash, bytes FROM blocks WHERE chain = ? AND height >= ? ORDER BY height LIMIT ?'),
       putBlock: db.prepare('INSERT INTO blocks (chain, height, hash, bytes) VALUES (?, ?, ?, ?)'),
@@ -91,8 +92,8 @@ export class Ledger {
     return new Uint8Array(row.hash);
   }
 
-  /** Installs a chain's genesis: its founding members and validator set (checked: proofs of possession). */
-  initGenesis(g: Genesis): Uint8Array {
+  /** Installs a chain's genesis (proofs of possession checked); `light`: held as a light client (./light). */
+  initGenesis(g: Genesis, opts: { light?: boolean } = {}): Uint8Array {
     if (this.hasGenesis(g.chain)) throw new Error(`the ${g.chain} chain already has a genesis`);
     if (g.validators.length === 0) throw new Error('genesis needs at least one validator');
     for (const v of [...g.validators, ...g.members]) {
@@ -101,6 +102,7 @@ export class Ledger {
     const hash = genesisHash(g);
     this.db.transaction(() => {
       this.q.putGenesis.run(g.chain, hash, canonicalEncode(g as unknown as Canonical));
+      if (opts.light) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(`light/${g.chain}`, Buffer.from('1'));
       this.states[g.chain].takeTouched();
       applyGenesis(this.states[g.chain], g);
       this.tree.rebuild(g.chain);
@@ -125,6 +127,9 @@ export class Ledger {
     return v ? (canonicalDecode(new Uint8Array(v)) as unknown as Genesis) : null;
   }
 
+  /** True when this node holds the chain as a light client (./light). */
+  isLight = (chain: ChainId): boolean => this.db.prepare('SELECT 1 FROM meta WHERE key = ?').pluck().get(`light/${chain}`) !== undefined;
+
   // ---- reads -----------------------------------------------------------------------------------
 
   chains(): ChainId[] {
@@ -132,7 +137,7 @@ export class Ledger {
   }
 
   head(chain: ChainId): Head {
-    const row = this.q.head.get(chain) as { height: number; hash: Buffer } | undefined;
+    const row = this.q.head.get({ chain }) as { height: number; hash: Buffer } | undefined;
     return row ? { height: row.height, hash: new Uint8Array(row.hash) } : { height: 0, hash: this.genesisHash(chain) };
   }
 
@@ -322,13 +327,26 @@ export class Ledger {
       this.applyTxs(header, txs, false);
       this.checkStateRoot(header);
       this.q.putBlock.run(chain, header.height, hash, bytes);
-      txs.forEach((tx, i) => {
-        const id = txId(tx);
-        this.q.putTx.run(chain, id, header.height, i, tx.type, tx.author, tx.nonce);
-        this.q.dropMempool.run(chain, id);
-        this.q.markOutbox.run(`height ${header.height}`, id);
-      });
+      this.indexTxs(chain, header.height, txs.map((tx, i) => [i, tx]));
     }).immediate();
+  }
+
+  /** Indexes committed transactions (at their positions in the block) and settles them in the mempool and outbox. */
+  indexTxs(chain: ChainId, height: number, txs: [number, SignedTx][]): void {
+    for (const [i, tx] of txs) {
+      const id = txId(tx);
+      this.q.putTx.run(chain, id, height, i, tx.type, tx.author, tx.nonce);
+      this.q.dropMempool.run(chain, id);
+      this.q.markOutbox.run(`height ${height}`, id);
+    }
+  }
+
+  /** A light client's held transaction (./light): its effects, not its checks (a quorum made them on the whole state). */
+  applyCertified(chain: ChainId, height: number, time: number, tx: SignedTx): void {
+    const id = txId(tx);
+    if (this.q.hasTx.get(chain, id) || this.q.hasNonce.get(chain, tx.author, tx.nonce)) throw new BlockRejected(chain, height, `transaction ${toHex(id).slice(0, 16)}… is already on the chain`);
+    const rule = RULES[chain][tx.type];
+    rule.apply(tx, rule.body.parse(tx.body), this.context(chain, height, time, id, false));
   }
 
   /**

@@ -10,6 +10,8 @@
  *   tree     the state tree (state_leaves, state_nodes) must equal the one recomputed from the
  *            state: it is derived data, so with `repairTree` a damaged tree over a verified state
  *            is rebuilt instead of reported.
+ * A chain held as a light client (headers, certificates, own transactions with inclusion proofs)
+ * is checked by ./light verifyLightChain instead.
  * Every fault is named by chain, height, table and, where known, the key or transaction id.
  */
 import { bytesEqual } from '../codec/canonical';
@@ -20,8 +22,9 @@ import { genesisStateRoot } from './genesis-state';
 import type { Ledger } from './ledger';
 import { imageOfLeaves, type TreeImage } from './state-tree';
 import type { Block, ChainId } from './types';
+import { verifyLightChain, type LightSummary } from './light';
 
-export type VerifyTable = 'genesis' | 'blocks' | 'txs' | 'state' | 'state tree';
+export type VerifyTable = 'genesis' | 'blocks' | 'light blocks' | 'txs' | 'state' | 'state tree';
 
 export interface VerifyFault {
   chain: ChainId;
@@ -33,7 +36,7 @@ export interface VerifyFault {
 }
 
 export type VerifyResult =
-  | { ok: true; heights: Record<ChainId, number>; repaired?: string[] }
+  | { ok: true; heights: Record<ChainId, number>; repaired?: string[]; light?: Partial<Record<ChainId, LightSummary>> }
   | { ok: false; chain: ChainId; height: number; table: VerifyTable; reason: string; faults: VerifyFault[] };
 
 const MAX_FAULTS = 50;
@@ -46,6 +49,7 @@ export function verifyLedger(ledger: Ledger, opts: { signatures?: boolean; repai
   const heights = {} as Record<ChainId, number>;
   const faults: VerifyFault[] = [];
   const repaired: string[] = [];
+  const light: Partial<Record<ChainId, LightSummary>> = {};
   const blocksFrom = ledger.db.prepare('SELECT height, hash, bytes FROM blocks WHERE chain = ? AND height >= ? ORDER BY height LIMIT ?');
   const indexAt = ledger.db.prepare('SELECT id, idx, type, author, nonce FROM txs WHERE chain = ? AND height = ? ORDER BY idx');
   const strayIndex = ledger.db.prepare('SELECT height, id FROM txs WHERE chain = ? AND (height > ? OR height < 1) LIMIT 5');
@@ -58,6 +62,11 @@ export function verifyLedger(ledger: Ledger, opts: { signatures?: boolean; repai
     const g = ledger.genesis(chain);
     if (!bytesEqual(genesisHash(g), genesisH)) {
       add(0, 'genesis', 'genesis document does not match its hash');
+      continue;
+    }
+    if (ledger.isLight(chain)) {
+      light[chain] = verifyLightChain(ledger, chain, add);
+      heights[chain] = light[chain].height;
       continue;
     }
     let prev = genesisH;
@@ -131,7 +140,7 @@ export function verifyLedger(ledger: Ledger, opts: { signatures?: boolean; repai
     }
     if (faults.length === before) add(height, 'state', `state does not match the certified state root ${toHex(certified).slice(0, 16)}… (recomputed ${toHex(fromState.root).slice(0, 16)}…)`);
   }
-  if (faults.length === 0) return { ok: true, heights, ...(repaired.length ? { repaired } : {}) };
+  if (faults.length === 0) return { ok: true, heights, ...(repaired.length ? { repaired } : {}), ...(Object.keys(light).length ? { light } : {}) };
   const f = faults[0];
   return { ok: false, chain: f.chain, height: f.height, table: f.table, reason: f.key ? `${f.reason} (${f.key})` : f.reason, faults };
 }

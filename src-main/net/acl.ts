@@ -3,10 +3,14 @@
  * node, as data plus pure functions. The server consults these before a single byte of a
  * chain or blob leaves the node.
  *
- * Chains (CHAIN_POLICY):
+ * Chains (CHAIN_POLICY: the chains a role holds):
  *   hospital → patient, hospital, social   (provider nodes replicate everything)
  *   patient  → patient                     (a patient laptop never receives the hospital chain)
  *   entity   → social                      (an outside organization sees only the social chain)
+ * Light chains (LIGHT_POLICY): a role holds these as a light client (ledger/light.ts):
+ *   patient  → patient                     headers with certificates and only the patient's own
+ *                                          transactions with inclusion proofs (net/light-sync.ts);
+ *                                          whole blocks of that chain are refused to it (403)
  *
  * Blobs (ciphertexts in the content-addressed store; mayReceiveBlob):
  *   patient  → records whose patient is this peer; nothing else.
@@ -27,6 +31,12 @@ export const CHAIN_POLICY: Readonly<Record<Role, readonly ChainId[]>> = Object.f
   hospital: Object.freeze(['patient', 'hospital', 'social'] as const),
   patient: Object.freeze(['patient'] as const),
   entity: Object.freeze(['social'] as const),
+});
+
+export const LIGHT_POLICY: Readonly<Record<Role, readonly ChainId[]>> = Object.freeze({
+  hospital: Object.freeze([] as const),
+  patient: Object.freeze(['patient'] as const),
+  entity: Object.freeze([] as const),
 });
 
 /** What the ledger knows about a blob, from the transactions that reference its hash. */
@@ -55,12 +65,23 @@ export function chainsFor(peer: Pick<PeerIdentity, 'role'>): ChainId[] {
   return c ? [...c] : [];
 }
 
+/** Whether the role holds `chain` as a light client (never receives its whole blocks). */
+export function isLightFor(role: Role, chain: ChainId): boolean {
+  return (LIGHT_POLICY[role] ?? []).includes(chain);
+}
+
+/** Whole blocks: only of chains the peer holds in full. */
 export function mayReceiveChain(peer: Pick<PeerIdentity, 'role'>, chain: ChainId): boolean {
+  return chainsFor(peer).includes(chain) && !isLightFor(peer.role, chain);
+}
+
+/** Headers with certificates and the peer's own transactions: of every chain the peer holds. */
+export function mayReceiveHeaders(peer: Pick<PeerIdentity, 'role'>, chain: ChainId): boolean {
   return chainsFor(peer).includes(chain);
 }
 
-/** Transactions are accepted for chains the peer replicates. */
-export const maySubmitTx = mayReceiveChain;
+/** Transactions are accepted for chains the peer holds (in full or as a light client). */
+export const maySubmitTx = mayReceiveHeaders;
 
 /** Consensus messages are accepted only from validators of that chain. */
 export function maySendConsensus(peer: PeerLike, chain: ChainId): boolean {

@@ -16,5 +16,11 @@ export interface SyncStore {
    */
   appendBlocks?(chain: ChainId, blocks: Uint8Array[]): void;
   blob(hash: Uint8Array): Uint8Array | null;
+  /** Optional (light clients, ./light-sync): this node holds `chain` as a light client; it serves no blocks of it. */
+  isLight?(chain: ChainId): boolean;
+  /** Optional (serving light clients): block `height` reduced to its header, certificate and `forKey`'s own transactions with proofs. */
+  lightBlockBytes?(chain: ChainId, height: number, forKey: Uint8Array): Uint8Array | null;
+  /** Optional (light clients): verifies and stores a light block atomically; throws Error with a reason if invalid. */
+  appendLight?(chain: ChainId, bytes: Uint8Array): void;
   putBlob(bytes: Uint8Array): Uint8Array;
 }

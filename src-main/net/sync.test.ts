@@ -234,7 +234,7 @@ describe('catch-up sync over HTTPS on loopback', () => {
 });
 
 describe('entitlements enforced by trying', () => {
-  it('a patient laptop is listed and served only the patient chain; the hospital chain gets 403 and no bytes', async () => {
+  it('a patient laptop is listed only the patient chain, and gets 403 and no block bytes for whole blocks of any chain', async () => {
     const { server } = await serve(fullStore());
     const c = clientFor('patient', server);
     expect((await remoteChains(c)).map((x) => x.chain)).toEqual(['patient']);
@@ -248,7 +248,9 @@ describe('entitlements enforced by trying', () => {
     const h = await syncChain(c, local, 'hospital');
     expect(h).toMatchObject({ complete: false, applied: 0 });
     expect(local.height('hospital')).toBe(0);
-    expect(await syncChain(c, local, 'patient')).toMatchObject({ complete: true, height: 50 });
+    // a light client: whole patient-chain blocks are refused to it as well (net/light-sync serves it)
+    expect((await c.request('GET', '/blocks/patient?from=1&limit=10')).status).toBe(403);
+    expect(await syncChain(c, local, 'patient')).toMatchObject({ complete: false, applied: 0 });
   });
 
   it('an entity gets only the social chain', async () => {

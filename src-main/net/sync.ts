@@ -5,6 +5,8 @@
  *   GET  /chains                          chains this peer may get: { chains: [{ chain, height, genesis }] }
  *   GET  /blocks/:chain?from=H&limit=N    blocks H..H+N-1 as a stream of frames (./frames); 403 and no
  *                                         block bytes if the peer may not receive the chain
+ *   GET  /light/:chain?from=H&limit=N     headers, certificates and the peer's own transactions with
+ *                                         inclusion proofs, for light clients (./light-sync)
  *   GET  /genesis/:chain                  the chain's genesis document (canonical CBOR): a public trust anchor for every peer
  *   GET  /blob/:hash                      a ciphertext blob (CBOR byte string); 404 both when it is
  *                                         absent and when the peer is not entitled (no existence oracle)
@@ -30,6 +32,7 @@ import { PeerHttpError, type PeerClient } from './client';
 import { FrameError } from './frames';
 import { HttpError, route, type Route } from './server';
 import type { SyncStore } from './sync-store';
+import { lightRoute, syncLightChain } from './light-sync';
 import type { PeerIdentity } from './types';
 
 export const DEFAULT_MAX_BLOCKS_PER_REQUEST = 1000;
@@ -76,6 +79,7 @@ export function syncRoutes(o: SyncRoutesOptions): Route[] {
     route('GET', '/chains', ({ peer }) => {
       const chains: Canonical[] = [];
       for (const chain of chainsFor(peer)) {
+        if (o.store.isLight?.(chain)) continue; // a light client serves nothing of that chain
         const genesis = o.store.genesisHash(chain);
         if (genesis) chains.push({ chain, height: o.store.height(chain), genesis });
       }
@@ -98,6 +102,8 @@ export function syncRoutes(o: SyncRoutesOptions): Route[] {
       }
       return { stream: blocks() };
     }),
+
+    lightRoute(o.store, maxBlocks),
 
     // Genesis documents are trust anchors (validator keys with their proofs of possession), not
     // chain content: any authenticated peer may fetch them, so that an entity holding only the
@@ -329,7 +335,7 @@ export async function syncFromPeers(clients: PeerClient[], store: SyncStore, cha
   for (const chain of chains) {
     for (const c of clients) {
       if (session.isBad(c.fingerprint)) continue;
-      const res = await syncChain(c, store, chain, { ...opts, session });
+      const res = await (store.isLight?.(chain) ? syncLightChain : syncChain)(c, store, chain, { ...opts, session });
       results.push(res);
       if (res.complete) break;
     }

@@ -11,8 +11,9 @@
  *                 replicates (hospital: all three; patient: patient; entity: social), checks each
  *                 against the hash the invite carried (DIR/join.json), and installs them.
  *   catch-up      every `syncIntervalMs`, pulls each chain it holds from its dialable pinned
- *                 peers, verifying every block (ledger.appendBlock); a peer serving an invalid
- *                 block is marked bad in peers.json and not contacted again.
+ *                 peers, verifying every block (ledger.appendBlock; a chain held as a light
+ *                 client: headers, certificates and own transactions with proofs, net/light-sync);
+ *                 a peer serving an invalid block is marked bad in peers.json and not contacted again.
  *   blobs         fetches the ciphertexts it is entitled to (net/acl) and lacks; erased records'
  *                 ciphertexts are deleted as soon as the erasing block is applied (./sync-adapter).
  *   relay         own pending transactions go to a validator peer (./relay).
@@ -29,12 +30,10 @@ import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import type { Canonical } from '../codec/canonical';
 import { fromHex, toHex } from '../codec/hex';
-import { bytesEqual } from '../codec/canonical';
-import { blockHash, decodeBlock } from '../ledger/encoding';
 import type { ChainId } from '../ledger/types';
 import type { SyncStore } from '../net/sync-store';
 import { getMember } from '../ledger/rules/members';
-import { CHAIN_POLICY, mayReceiveBlob } from '../net/acl';
+import { CHAIN_POLICY, isLightFor, mayReceiveBlob } from '../net/acl';
 import { decodeBindingString, PeerDirectory, type KnownKey } from '../net/binding';
 import { PeerClient } from '../net/client';
 import { readJoinState } from './join';
@@ -48,7 +47,7 @@ import { isRole, type PeerIdentity } from '../net/types';
 import { readConfig, writeConfig } from './config';
 import type { TrichainNode } from './node';
 import { acceptRelayedTx, OutboxRelay, PeerTransport, type DialPeer, type RelayEvent } from './relay';
-import { BlobIndex, genesisDocBytes, NodeSyncStore } from './sync-adapter';
+import { BlobIndex, catchUpStore, genesisDocBytes, NodeSyncStore } from './sync-adapter';
 import { dialableAddress, exchangeValidatorPeers, ownBindingLine, validatorPeersRoute, type PeerAd } from './validators';
 
 export interface DaemonOptions {
@@ -133,6 +132,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
     super();
     this.interval = o.syncIntervalMs ?? 2000;
     this.store = new NodeSyncStore(node);
+    this.catchUpStore = catchUpStore(node, this.store);
     this.index = new BlobIndex(node, (e) => this.emit('erased', e));
     this.session = new SyncSession((b) => {
       this.log(`peer ${b.fingerprint.slice(0, 16)}… dropped: ${b.reason}`);
@@ -422,40 +422,8 @@ class NodeDaemon extends EventEmitter implements Daemon {
     if (changed > 0) this.reloadPeers(true);
   }
 
-  /**
-   * The store catch-up appends to. Where a consensus engine (or another process on this database)
-   * stores the same height while a batch streams in, the peer's block at a height already stored
-   * is accepted when its bytes hash to the stored block (it is the same block: nothing to do) and
-   * refused otherwise; SQLite's BUSY under a concurrent writer is retried, not blamed on the peer.
-   */
-  private readonly catchUpStore: SyncStore = {
-    genesisHash: (c) => this.store.genesisHash(c),
-    height: (c) => this.store.height(c),
-    blockBytes: (c, h) => this.store.blockBytes(c, h),
-    blob: (h) => this.store.blob(h),
-    putBlob: (b) => this.store.putBlob(b),
-    appendBlock: (chain, bytes) => {
-      for (let i = 0; ; i++) {
-        try {
-          return this.store.appendBlock(chain, bytes);
-        } catch (e) {
-          const ledger = this.node.ledger;
-          let block;
-          try {
-            block = decodeBlock(bytes);
-          } catch {
-            throw e;
-          }
-          const h = block.header?.height;
-          if (Number.isSafeInteger(h) && h >= 1 && h <= ledger.height(chain)) {
-            const stored = ledger.blockBytes(chain, h);
-            if (stored && bytesEqual(blockHash(decodeBlock(stored).header), blockHash(block.header))) return;
-          }
-          if (!/database is locked|SQLITE_BUSY/i.test(String((e as Error).message) + String((e as { code?: string }).code ?? '')) || i >= 50) throw e;
-        }
-      }
-    },
-  };
+  /** The store catch-up appends to (./sync-adapter catchUpStore). */
+  private readonly catchUpStore: SyncStore;
 
   /** After `trichain join`: install the genesis of each chain this role replicates, checked against the invite. */
   private async bootstrap(): Promise<void> {
@@ -475,7 +443,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
             const g = await fetchGenesis(p.client, chain, fromHex(join.genesis[chain], 32), this.session);
             const expected = fromHex(join.genesis[chain], 32);
             if (!CHAIN_POLICY[role].includes(chain)) node.ledger.trustGenesis(g, expected);
-            else if (!node.ledger.hasGenesis(chain)) node.ledger.initGenesis(g);
+            else if (!node.ledger.hasGenesis(chain)) node.ledger.initGenesis(g, { light: isLightFor(role, chain) });
             this.emit('genesis', { chain, peer: p.name });
             answers.push({ fingerprint: p.fingerprint, ok: true });
             break;

@@ -19,6 +19,7 @@ import { quorum } from '../ledger/certificate';
 import { txBytes, txId } from '../ledger/encoding';
 import { BlockRejected, Ledger } from '../ledger/ledger';
 import { describeFault } from '../ledger/verify';
+import { commitLight, type LightBlock } from '../ledger/light';
 import { produceBlock, signTx, type ValidatorKey } from '../ledger/producer';
 import { TxRejected } from '../ledger/rules/types';
 import type { TxBody, TxType } from '../ledger/rules/index';
@@ -310,6 +311,13 @@ export class TrichainNode extends EventEmitter {
     this.ledger.commitBlock(block);
     releaseHeld(this);
     this.emit('block', { chain: block.header.chain, height: block.header.height, txs: block.txs.length });
+  }
+
+  /** Stores a light block of a chain held as a light client (ledger/light.ts: verified first), then announces it. */
+  commitLight(block: LightBlock): void {
+    commitLight(this.ledger, block, this.identity.blsPublicKey);
+    releaseHeld(this);
+    this.emit('block', { chain: block.header.chain, height: block.header.height, txs: block.held.length });
   }
 
   /** Commits consecutive blocks from sync, verified together (Ledger.commitBlocks), then announces each stored one. */

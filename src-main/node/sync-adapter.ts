@@ -6,8 +6,12 @@
  * the ledger (hash link, Merkle root, certificate, signatures, rules) is also announced with the
  * node's 'block' event, like blocks made locally or by consensus.
  *
+ * A chain this node holds as a light client (ledger/light.ts) is appended with appendLight and
+ * never served (isLight); for a chain it holds in full, it serves light blocks to light clients,
+ * reduced to the requesting peer's own transactions (lightBlockBytes).
+ *
  * BlobIndex: which ciphertext blob belongs to what (BlobMeta for net/acl.ts), kept in memory and
- * derived from the committed transactions themselves:
+ * derived from the committed transactions themselves (of a light chain: the held ones):
  *   hospital  record.anchor   blobHash -> record { patient, author: org, keyHolders: [org] }
  *   hospital  key.rewrap      adds toOrg to that version's keyHolders
  *   hospital  record.erase    (and patient record.unlink, for nodes holding only the patient chain)
@@ -24,9 +28,11 @@
  * CBOR decode per stored block at start-up.
  */
 import { fromHex, toHex } from '../codec/hex';
-import { decodeBlock } from '../ledger/encoding';
+import { bytesEqual } from '../codec/canonical';
+import { blockHash, decodeBlock } from '../ledger/encoding';
+import { decodeLightBlock, encodeLightBlock, heldTxs, lightBlockFor } from '../ledger/light';
 import { BlockRejected } from '../ledger/ledger';
-import { CHAINS, type Block, type ChainId } from '../ledger/types';
+import { CHAINS, type Block, type ChainId, type SignedTx } from '../ledger/types';
 import type { BlobMeta } from '../net/acl';
 import type { SyncStore } from '../net/sync-store';
 import type { TrichainNode } from './node';
@@ -74,6 +80,28 @@ export class NodeSyncStore implements SyncStore {
       }
     });
     this.node.commitBlocks(blocks);
+  }
+
+  isLight(chain: ChainId): boolean {
+    return this.node.ledger.hasGenesis(chain) && this.node.ledger.isLight(chain);
+  }
+
+  lightBlockBytes(chain: ChainId, height: number, forKey: Uint8Array): Uint8Array | null {
+    if (!this.node.ledger.hasGenesis(chain) || this.isLight(chain) || height > this.node.ledger.certifiedHeight(chain)) return null;
+    const b = lightBlockFor(this.node.ledger, chain, height, forKey);
+    return b ? encodeLightBlock(b) : null;
+  }
+
+  /** Verifies and stores a light block (throws BlockRejected with the reason), then emits 'block'. */
+  appendLight(chain: ChainId, bytes: Uint8Array): void {
+    let b;
+    try {
+      b = decodeLightBlock(bytes);
+      if (b.header.chain !== chain) throw new Error('light block belongs to another chain');
+    } catch (e) {
+      throw new BlockRejected(chain, this.node.ledger.height(chain) + 1, (e as Error).message);
+    }
+    this.node.commitLight(b);
   }
 
   blob(hash: Uint8Array): Uint8Array | null {
@@ -131,11 +159,12 @@ export class BlobIndex {
     for (const chain of CHAINS) {
       if (!this.node.ledger.hasGenesis(chain)) continue;
       const top = this.node.ledger.height(chain);
+      const light = this.node.ledger.isLight(chain);
       while (this.indexed[chain] < top) {
         const h = this.indexed[chain] + 1;
-        const bytes = this.node.ledger.blockBytes(chain, h);
-        if (!bytes) break;
-        this.applyBlock(chain, decodeBlock(bytes));
+        const bytes = light ? null : this.node.ledger.blockBytes(chain, h);
+        if (!bytes && !light) break;
+        this.applyBlock(chain, bytes ? decodeBlock(bytes).txs : heldTxs(this.node.ledger, chain, h));
         this.indexed[chain] = h;
       }
     }
@@ -147,8 +176,8 @@ export class BlobIndex {
     return r;
   }
 
-  private applyBlock(chain: ChainId, block: Block): void {
-    for (const tx of block.txs) {
+  private applyBlock(chain: ChainId, txs: SignedTx[]): void {
+    for (const tx of txs) {
       const b = tx.body as Body;
       try {
         if (chain === 'hospital' && tx.type === 'record.anchor') this.addRecord(String(b.recordId), Number(b.version), b.blobHash as Uint8Array, b.patient as Uint8Array, b.org as Uint8Array);
@@ -213,4 +242,50 @@ export function genesisDocBytes(node: TrichainNode, chain: ChainId): Uint8Array 
   if (!node.ledger.hasGenesis(chain)) return null;
   const row = node.db.prepare('SELECT doc FROM genesis WHERE chain = ?').pluck().get(chain) as Buffer | undefined;
   return row ? new Uint8Array(row) : null;
+}
+
+/**
+ * The store catch-up appends to (the daemon's). Where a consensus engine (or another process on
+ * this database) stores the same height while a batch streams in, the peer's block at a height
+ * already stored is accepted when its bytes hash to the stored block (it is the same block:
+ * nothing to do) and refused otherwise; SQLite's BUSY under a concurrent writer is retried, not
+ * blamed on the peer.
+ */
+export function catchUpStore(node: TrichainNode, store: NodeSyncStore): SyncStore {
+  const retryBusy = (append: () => void, sameAsStored: () => boolean): void => {
+    for (let i = 0; ; i++) {
+      try {
+        return append();
+      } catch (e) {
+        if (sameAsStored()) return;
+        if (!/database is locked|SQLITE_BUSY/i.test(String((e as Error).message) + String((e as { code?: string }).code ?? '')) || i >= 50) throw e;
+      }
+    }
+  };
+  return {
+    genesisHash: (c) => store.genesisHash(c),
+    height: (c) => store.height(c),
+    blockBytes: (c, h) => store.blockBytes(c, h),
+    blob: (h) => store.blob(h),
+    putBlob: (b) => store.putBlob(b),
+    isLight: (c) => store.isLight(c),
+    appendLight: (chain, bytes) => retryBusy(() => store.appendLight(chain, bytes), () => false),
+    appendBlock: (chain, bytes) =>
+      retryBusy(
+        () => store.appendBlock(chain, bytes),
+        () => {
+          const ledger = node.ledger;
+          let block;
+          try {
+            block = decodeBlock(bytes);
+          } catch {
+            return false;
+          }
+          const h = block.header?.height;
+          if (!Number.isSafeInteger(h) || h < 1 || h > ledger.height(chain)) return false;
+          const stored = ledger.blockBytes(chain, h);
+          return !!stored && bytesEqual(blockHash(decodeBlock(stored).header), blockHash(block.header));
+        },
+      ),
+  };
 }

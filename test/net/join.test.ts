@@ -51,8 +51,11 @@ describe('join by invite (multi-process)', () => {
       expect((await pc.request('GET', '/blocks/social?from=1')).status).toBe(403);
       // genesis documents are trust anchors every peer may fetch (to verify cross-chain proofs)
       expect((await pc.request('GET', '/genesis/hospital')).status).toBe(200);
+      // the patient laptop is a light client: whole patient-chain blocks are refused to it too,
+      // headers with its own transactions are served
+      expect((await pc.request('GET', '/blocks/patient?from=1')).status).toBe(403);
       let frames = 0;
-      for await (const _b of pc.stream('/blocks/patient?from=1&limit=1')) frames++;
+      for await (const _b of pc.stream('/light/patient?from=1&limit=1')) frames++;
       expect(frames).toBe(1);
     } finally {
       pc.close();
@@ -79,6 +82,10 @@ describe('join by invite (multi-process)', () => {
     expect(es.chains.patient).toBeNull();
     // Every block B stored verifies, signatures included.
     expect((await cli(['verify', '--data', bDir])).code).toBe(0);
+    // The patient laptop's light chain verifies: headers' certificates, its own transactions' proofs.
+    const pver = await cli(['verify', '--data', pDir]);
+    expect(pver.code).toBe(0);
+    expect(pver.out).toMatch(/patient chain \(light client\): \d+ headers with quorum certificates, \d+ own transactions with inclusion proofs/);
     const pv = await cli(['status', '--data', pDir]);
     expect(pv.out).toMatch(/hospital\s+\(not replicated\)/);
   }, 120_000);

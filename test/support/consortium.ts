@@ -3,12 +3,14 @@
  * hospitals (St Mary founds the network and validates all three chains; Riverside is a member),
  * a patient laptop, an insurer and a research institute. `sync()` plays the network's part as
  * the peer protocol does (src-main/net): pending transactions go to the validator, certified
- * blocks come back to every node for the chains its role replicates (verified on append), and
- * blobs travel only where the access rules let them.
+ * blocks come back to every node for the chains its role replicates (verified on append; the
+ * patient laptop, a light client, receives headers and its own transactions with proofs as the
+ * validator's NodeSyncStore serves them), and blobs travel only where the access rules let them.
  */
 import { join } from 'node:path';
 import { fromHex, toHex } from '../../src-main/codec/hex';
-import { mayReceiveBlob, type BlobMeta } from '../../src-main/net/acl';
+import { isLightFor, mayReceiveBlob, type BlobMeta } from '../../src-main/net/acl';
+import { NodeSyncStore } from '../../src-main/node/sync-adapter';
 import { TrichainNode } from '../../src-main/node/node';
 import { TxRejected } from '../../src-main/ledger/rules/types';
 import { canonicalDecode } from '../../src-main/codec/canonical';
@@ -86,7 +88,7 @@ export async function makeConsortium(): Promise<Consortium> {
 function joinChains(founder: TrichainNode, n: TrichainNode): void {
   for (const chain of CHAINS) {
     const g = founder.ledger.genesis(chain);
-    if (replicates(n).includes(chain)) n.ledger.initGenesis(g);
+    if (replicates(n).includes(chain)) n.ledger.initGenesis(g, { light: isLightFor(n.config.role, chain) });
     else n.ledger.trustGenesis(g, founder.ledger.genesisHash(chain));
   }
 }
@@ -112,8 +114,14 @@ function relayPending(from: TrichainNode, validator: TrichainNode): void {
 }
 
 function pullBlocks(source: TrichainNode, n: TrichainNode): void {
+  const served = new NodeSyncStore(source);
+  const own = new NodeSyncStore(n);
   for (const chain of replicates(n)) {
     for (let h = n.ledger.height(chain) + 1; h <= source.ledger.height(chain); h++) {
+      if (n.ledger.isLight(chain)) {
+        own.appendLight(chain, served.lightBlockBytes(chain, h, n.identity.blsPublicKey)!);
+        continue;
+      }
       n.ledger.appendBlock(chain, source.ledger.blockBytes(chain, h)!);
       n.emit('block', { chain, height: h });
     }

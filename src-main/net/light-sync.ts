@@ -1,0 +1,119 @@
+/**
+ * Light-client sync (DESIGN.md §3; the light chain itself: ledger/light.ts).
+ *
+ * Server side, lightRoute():
+ *   GET /light/:chain?from=H&limit=N   blocks H..H+N-1, each reduced to its header, commit
+ *                                      certificate, transaction count and the requesting peer's
+ *                                      own transactions with their inclusion proofs, as a stream
+ *                                      of frames. Selected by the serving node, by the peer's
+ *                                      authenticated BLS key: a patient never receives another
+ *                                      patient's transactions, whatever it asks. 403 unless the
+ *                                      peer may hold the chain (./acl mayReceiveHeaders).
+ * Whole blocks of a chain the peer holds as a light client are refused at /blocks (./acl).
+ *
+ * Client side, syncLightChain(): like syncChain (./sync), from the local height + 1; each light
+ * block goes to SyncStore.appendLight, which checks the header's link and certificate and every
+ * held transaction (signature, inclusion proof, that it is this patient's own) before storing
+ * anything. A refused block makes the peer bad: nothing of it is stored, the session drops it.
+ */
+import { bytesEqual } from '../codec/canonical';
+import { isChainId, type ChainId } from '../ledger/types';
+import { mayReceiveHeaders } from './acl';
+import { PeerHttpError, type PeerClient } from './client';
+import { FrameError } from './frames';
+import { HttpError, route, type Route } from './server';
+import type { SyncStore } from './sync-store';
+import { remoteChains, SyncSession, DEFAULT_MAX_BLOCKS_PER_REQUEST, type BadPeer, type SyncOptions, type SyncResult } from './sync';
+
+function intParam(q: URLSearchParams, name: string, dflt: number | null, max: number): number {
+  const v = q.get(name);
+  if (v === null) {
+    if (dflt === null) throw new HttpError(400, `${name} is required`);
+    return dflt;
+  }
+  if (!/^\d{1,15}$/.test(v) || Number(v) < 1 || Number(v) > max) throw new HttpError(400, `${name} must be an integer in 1..${max}`);
+  return Number(v);
+}
+
+export function lightRoute(store: SyncStore, maxBlocks = DEFAULT_MAX_BLOCKS_PER_REQUEST): Route {
+  return route('GET', '/light/:chain', ({ peer, params, query }) => {
+    if (!isChainId(params.chain)) throw new HttpError(404, 'no such chain');
+    const chain: ChainId = params.chain;
+    if (!mayReceiveHeaders(peer, chain)) throw new HttpError(403, `not entitled to the ${chain} chain`);
+    if (!store.lightBlockBytes || store.isLight?.(chain)) throw new HttpError(404, `this node serves no light blocks of the ${chain} chain`);
+    const from = intParam(query, 'from', null, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(query, 'limit', maxBlocks, maxBlocks);
+    const top = Math.min(store.height(chain), from + limit - 1);
+    const forKey = peer.blsPk;
+    function* blocks(): Generator<Uint8Array> {
+      for (let h = from; h <= top; h++) {
+        const b = store.lightBlockBytes!(chain, h, forKey);
+        if (!b) return;
+        yield b;
+      }
+    }
+    return { stream: blocks() };
+  });
+}
+
+/** Catch-up of a chain held as a light client, from one peer. */
+export async function syncLightChain(client: PeerClient, store: SyncStore, chain: ChainId, opts: SyncOptions = {}): Promise<SyncResult> {
+  const session = opts.session ?? new SyncSession();
+  const batch = Math.max(1, Math.min(opts.batchSize ?? 500, DEFAULT_MAX_BLOCKS_PER_REQUEST));
+  const retries = opts.retries ?? 2;
+  const peer = client.fingerprint;
+  const startHeight = store.height(chain);
+  const r: SyncResult = { chain, peer, startHeight, height: startHeight, target: startHeight, applied: 0, bytes: 0, complete: false };
+  const done = (extra: Partial<SyncResult>): SyncResult => Object.assign(r, { height: store.height(chain) }, extra);
+  const bad = (reason: string, height?: number): SyncResult => {
+    const b: BadPeer = { fingerprint: peer, reason, chain, height };
+    session.markBad(b);
+    return done({ badPeer: b, stopped: reason });
+  };
+  if (!store.appendLight) return done({ stopped: 'this store holds no light chains' });
+  if (session.isBad(peer)) return done({ stopped: 'peer was dropped earlier in this session' });
+  const localGenesis = store.genesisHash(chain);
+  if (!localGenesis) return done({ stopped: `no local genesis for the ${chain} chain` });
+  let remote;
+  try {
+    remote = (await remoteChains(client, opts.signal)).find((c) => c.chain === chain);
+  } catch (e) {
+    if (e instanceof FrameError) return bad((e as Error).message);
+    return done({ stopped: `could not list the peer's chains: ${(e as Error).message}` });
+  }
+  if (!remote) return done({ stopped: `peer does not serve the ${chain} chain to us` });
+  if (!bytesEqual(remote.genesis, localGenesis)) return bad(`peer's ${chain} chain has another genesis (another network)`);
+  r.target = remote.height;
+  const t0 = performance.now();
+  let failures = 0;
+  while (store.height(chain) < r.target) {
+    if (opts.signal?.aborted) return done({ stopped: 'aborted' });
+    const from = store.height(chain) + 1;
+    const limit = Math.min(batch, r.target - from + 1);
+    let got = 0;
+    try {
+      for await (const bytes of client.stream(`/light/${chain}?from=${from}&limit=${limit}`, opts.signal)) {
+        if (got >= limit) return bad(`peer sent more blocks than asked for (${limit})`);
+        try {
+          store.appendLight(chain, bytes);
+        } catch (e) {
+          const h = store.height(chain) + 1;
+          return bad(`light block ${h} refused: ${(e as Error).message}`, h);
+        }
+        got++;
+        r.applied++;
+        r.bytes += bytes.length;
+        const elapsedMs = performance.now() - t0;
+        opts.onProgress?.({ chain, peer, height: from + got - 1, target: r.target, applied: r.applied, bytes: r.bytes, elapsedMs, blocksPerSecond: elapsedMs > 0 ? (r.applied * 1000) / elapsedMs : 0 });
+      }
+      if (got < limit) throw new Error(`stream ended after ${got} of ${limit} light blocks`);
+      failures = 0;
+    } catch (e) {
+      if (e instanceof FrameError) return bad((e as Error).message, from + got);
+      if (e instanceof PeerHttpError && (e.status === 403 || e.status === 404)) return done({ stopped: e.message });
+      if (got > 0) failures = 0;
+      if (++failures > retries) return done({ stopped: `interrupted: ${(e as Error).message}` });
+    }
+  }
+  return done({ complete: true });
+}
