@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../codec/hex';
@@ -125,6 +125,17 @@ describe('trichain demo', () => {
     const fromRiverside = mine.filter((r) => r.orgName === 'Riverside Clinic');
     expect(fromRiverside.map((r) => readMyRecord(laptop, r.link).resourceType).sort()).toEqual(['Encounter', 'Observation', 'Observation']);
     expect(mine.filter((r) => r.link.resourceType === 'Patient').map((r) => readMyRecord(laptop, r.link).id)).toContain(milan.fhirId);
+    // a light client of the patient chain: headers and Milan's own transactions, no other patient's
+    expect(laptop.ledger.isLight('patient')).toBe(true);
+    expect(laptop.db.prepare("SELECT COUNT(*) FROM blocks WHERE chain = 'patient'").pluck().get()).toBe(0);
+    expect(laptop.ledger.state('patient').scan('link/').every(([k]) => k.startsWith(`link/${milan.pk}/`))).toBe(true);
+    laptop.db.pragma('wal_checkpoint(TRUNCATE)');
+    const files = readdirSync(laptop.paths.dir).filter((f) => f.includes('.db') || f.endsWith('.sqlite')).map((f) => readFileSync(join(laptop.paths.dir, f)));
+    expect(files.length).toBeGreaterThan(0);
+    for (const other of d.patients.filter((p) => p !== milan)) {
+      for (const f of files) expect(f.includes(Buffer.from(other.pk, 'hex')) || f.includes(Buffer.from(other.pk)), other.name).toBe(false);
+    }
+    expect(laptop.ledger.verifyStored().ok).toBe(true);
   });
 
   it('a trainer stops one validator: the hospital and social chains keep committing with 3 of 4 signers, and it catches up when started again', async () => {

@@ -5,7 +5,7 @@
  *
  *   stMary     St Mary Hospital         hospital; founds the network; validates all three chains (the patient chain alone)
  *   riverside  Riverside Clinic         hospital; one of the four validators of the hospital and social chains
- *   patient    Milan Beatty's laptop    patient; makes its own keys and enrols at both hospitals; patient chain only
+ *   patient    Milan Beatty's laptop    patient; makes its own keys and enrols at both hospitals; a light client of the patient chain (headers and its own entries)
  *   insurer    Acme Health Insurance    entity (kind insurer); social chain only
  *   research   Institute for Outcomes Research   entity (kind research); social chain only
  *
@@ -90,7 +90,7 @@ export const DEMO_ROLES: Readonly<Record<DemoRole, DemoRoleInfo>> = Object.freez
     nodeRole: 'patient',
     dir: 'patient',
     description:
-      "Milan's own laptop: it made Milan's keys (no hospital holds them) and enrolled at both hospitals. Replicates only the patient chain; shows Milan's records from both hospitals; grants and revokes consent, each signed with a key for that grantee; shows who accessed what.",
+      "Milan's own laptop: it made Milan's keys (no hospital holds them) and enrolled at both hospitals. Holds the patient chain as a light client: block headers with their certificates and only Milan's own entries, each with its inclusion proof; shows Milan's records from both hospitals; grants and revokes consent, each signed with a key for that grantee; shows who accessed what.",
   },
   insurer: {
     label: 'Acme Health Insurance — claims desk',

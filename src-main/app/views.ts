@@ -6,6 +6,7 @@ import type { ApiOutput, AuditEntry, ChartResource, Consent, EntityRef, ShareReq
 import { toHex } from '../codec/hex';
 import { quorum, bitmapIndices } from '../ledger/certificate';
 import { blockHash } from '../ledger/encoding';
+import { storedBlock } from '../ledger/light';
 import { getMember, listMembers } from '../ledger/rules/members';
 import type { ConsentState } from '../ledger/rules/patient';
 import type { ShareRequestState } from '../ledger/rules/social';
@@ -125,17 +126,21 @@ export function txSummary(tx: SignedTx, node: TrichainNode): string {
   }
 }
 
+/** When the block at `height` was made (from its header: a light chain holds headers only). */
+export const headTime = (node: TrichainNode, chain: ChainId, height: number): string => iso(storedBlock(node.ledger, chain, height)!.header.time);
+
+/** A block as this node holds it (a light chain's: header, certificate and the node's own transactions; txCount is the whole block's). */
 export function blockSummary(node: TrichainNode, chain: ChainId, height: number) {
-  const b = node.ledger.block(chain, height)!;
+  const b = storedBlock(node.ledger, chain, height)!;
   const vs = node.ledger.validatorsAt(chain, height);
   return {
     chain, height, hash: toHex(blockHash(b.header)), prevHash: toHex(b.header.prevHash), time: iso(b.header.time),
-    proposer: vs[b.header.proposer]?.name ?? String(b.header.proposer), txCount: b.txs.length, signerCount: bitmapIndices(b.cert.signers, vs.length).length,
+    proposer: vs[b.header.proposer]?.name ?? String(b.header.proposer), txCount: b.size, signerCount: bitmapIndices(b.cert.signers, vs.length).length,
   };
 }
 
 export function blockDetail(node: TrichainNode, chain: ChainId, height: number): ApiOutput<'chains.block'>['block'] {
-  const b = node.ledger.block(chain, height);
+  const b = storedBlock(node.ledger, chain, height);
   if (!b) throw Object.assign(new Error(`no block ${height} on the ${chain} chain`), { code: 'NOT_FOUND' });
   const vs = node.ledger.validatorsAt(chain, height);
   const signers = bitmapIndices(b.cert.signers, vs.length);

@@ -179,8 +179,7 @@ export function commitLight(ledger: Ledger, b: LightBlock, patient: Uint8Array):
 
 /** The held transactions at `height` of a light chain (empty when none or not stored). */
 export function heldTxs(ledger: Ledger, chain: ChainId, height: number): SignedTx[] {
-  const bytes = ledger.db.prepare('SELECT bytes FROM light_blocks WHERE chain = ? AND height = ?').pluck().get(chain, height) as Buffer | undefined;
-  return bytes ? decodeLightBlock(new Uint8Array(bytes)).held.map((h) => h.tx) : [];
+  return storedBlock(ledger, chain, height)?.txs ?? [];
 }
 
 export interface LightSummary {
@@ -278,4 +277,16 @@ function headerFaultAt(ledger: Ledger, chain: ChainId, b: LightBlock, prevHash: 
   const replayed = validatorsAt(st, h);
   if (!bytesEqual(validatorsHash(stored), validatorsHash(replayed))) return 'the stored validator set differs from the one the held transactions install';
   return headerFault(ledger, chain, b, prevHash, prevTime, h);
+}
+
+/** A stored block as this node holds it: whole, or (a light chain) its header, certificate, size and held transactions only. */
+export function storedBlock(ledger: Ledger, chain: ChainId, height: number): { header: BlockHeader; cert: Certificate; size: number; txs: SignedTx[] } | null {
+  if (!ledger.isLight(chain)) {
+    const b = ledger.block(chain, height);
+    return b ? { header: b.header, cert: b.cert, size: b.txs.length, txs: b.txs } : null;
+  }
+  const bytes = ledger.db.prepare('SELECT bytes FROM light_blocks WHERE chain = ? AND height = ?').pluck().get(chain, height) as Buffer | undefined;
+  if (!bytes) return null;
+  const b = decodeLightBlock(new Uint8Array(bytes));
+  return { header: b.header, cert: b.cert, size: b.size, txs: b.held.map((h) => h.tx) };
 }

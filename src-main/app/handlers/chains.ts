@@ -7,7 +7,7 @@ import { toHex } from '../../codec/hex';
 import { quorum } from '../../ledger/certificate';
 import { CHAINS } from '../../ledger/types';
 import type { AppSession } from '../session';
-import { blockDetail, blockSummary, iso } from '../views';
+import { blockDetail, blockSummary, headTime } from '../views';
 import type { Handlers } from './types';
 import type { OwnNode } from '../own-node';
 import { PeerList } from '../../net/peers';
@@ -40,7 +40,7 @@ export function chainsHandlers(s: AppSession): Handlers<'chains.status' | 'chain
           const ref = nodes().find((n) => n.ledger.hasGenesis(chain) && n.isSoloValidator(chain));
           const remote = ref ? ref.ledger.height(chain) : head.height;
           return {
-            chain, replicated, height: head.height, headHash: toHex(head.hash), headTime: head.height ? iso(node.ledger.block(chain, head.height)!.header.time) : undefined,
+            chain, replicated, height: head.height, headHash: toHex(head.hash), headTime: head.height ? headTime(node, chain, head.height) : undefined,
             quorum: quorum(vs.length), validators: vs.map((v) => ({ id: toHex(v.blsPk).slice(0, 16), name: v.name, publicKey: toHex(v.blsPk), online: true })),
             peers: ownPeers ?? nodes().filter((n) => n !== node && n.ledger.hasGenesis(chain)).map((n) => ({ id: n.publicKeyHex.slice(0, 16), address: n.config.listen ?? 'loopback', fingerprint: n.publicKeyHex.slice(0, 32), connected: true })),
             sync: { state: own?.online() === false ? ('offline' as const) : remote > head.height ? ('syncing' as const) : ('synced' as const), localHeight: head.height, remoteHeight: Math.max(remote, head.height), fraction: remote > 0 ? Math.min(1, head.height / remote) : 1 },
