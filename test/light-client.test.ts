@@ -35,7 +35,9 @@ import { startPeerServer } from '../src-main/net/server';
 import { syncRoutes, SyncSession } from '../src-main/net/sync';
 import { syncLightChain } from '../src-main/net/light-sync';
 import { BlobIndex, NodeSyncStore } from '../src-main/node/sync-adapter';
-import type { TrichainNode } from '../src-main/node/node';
+import { TrichainNode } from '../src-main/node/node';
+import { CHAINS } from '../src-main/ledger/types';
+import { tempDir } from './support/ledger';
 import { run as verifyCommand } from '../src-main/cli/commands/verify';
 import { makeConsortium, PASS, type Consortium } from './support/consortium';
 import { smallBundle } from './support/bundles';
@@ -309,6 +311,36 @@ describe('the patient laptop is a light client of the patient chain', () => {
       expect(laptopA.ledger.head('patient')).toEqual(c.stMary.ledger.head('patient'));
       expect(laptopA.ledger.verifyStored({ signatures: true }).ok).toBe(true);
     });
+  });
+
+  it("a patient folder from before the light client (a full replica) is reduced on open: no other patient's byte is left", async () => {
+    const B = laptopB.identity.blsPublicKey;
+    const dir = tempDir('old-patient-');
+    const old = await TrichainNode.init(dir, { role: 'patient', name: 'Old laptop', passphrase: PASS, scrypt: { N: 2 ** 10 } });
+    for (const chain of CHAINS) {
+      if (chain === 'patient') old.ledger.initGenesis(c.stMary.ledger.genesis(chain));
+      else old.ledger.trustGenesis(c.stMary.ledger.genesis(chain), c.stMary.ledger.genesisHash(chain));
+    }
+    for (let h = 1; h <= c.stMary.ledger.height('patient'); h++) old.ledger.appendBlock('patient', c.stMary.ledger.blockBytes('patient', h)!);
+    expect(old.ledger.state('patient').scan(`link/${toHex(B)}/`).length).toBeGreaterThan(0);
+    old.close();
+    expect(occurrences(dir, { "B's key": B }).length).toBeGreaterThan(0);
+    const reopened = await TrichainNode.open(dir, { passphrase: PASS });
+    try {
+      expect(reopened.ledger.isLight('patient')).toBe(true);
+      expect(reopened.repairs.join('\n')).toMatch(/replaced by a light client's store/);
+      expect(reopened.ledger.height('patient')).toBe(0);
+      expect(occurrences(dir, { "B's key": B })).toEqual([]);
+      // it then syncs as a light client and verifies
+      const served = new NodeSyncStore(c.stMary);
+      const own = new NodeSyncStore(reopened);
+      for (let h = 1; h <= c.stMary.ledger.height('patient'); h++) own.appendLight('patient', served.lightBlockBytes('patient', h, reopened.identity.blsPublicKey)!);
+      expect(reopened.ledger.head('patient')).toEqual(c.stMary.ledger.head('patient'));
+      expect(reopened.ledger.verifyStored({ signatures: true }).ok).toBe(true);
+      expect(reopened.ledger.state('patient').scan('link/')).toEqual([]);
+    } finally {
+      reopened.close();
+    }
   });
 
   it("the hospital's peer server serves a patient headers and its own transactions only; whole blocks and other patients' blobs are refused", async () => {

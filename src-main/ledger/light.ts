@@ -38,7 +38,7 @@ import { inclusionProof, verifyInclusion } from './merkle';
 import { validatorsAt } from './rules/common';
 import { RULES } from './rules/index';
 import { consentOf, ownerOfGranteeKey } from './rules/patient';
-import { TxRejected, type StateReader } from './rules/types';
+import { TxRejected, type StateReader, type StateView } from './rules/types';
 import { MemState } from './state';
 import type { VerifyFault } from './verify';
 import type { Block, BlockHeader, Certificate, ChainId, SignedTx } from './types';
@@ -289,4 +289,25 @@ export function storedBlock(ledger: Ledger, chain: ChainId, height: number): { h
   if (!bytes) return null;
   const b = decodeLightBlock(new Uint8Array(bytes));
   return { header: b.header, cert: b.cert, size: b.size, txs: b.held.map((h) => h.tx) };
+}
+
+/**
+ * Turns a chain held in full into a light client's (a patient folder from before the light client):
+ * drops its blocks, transaction index and state, reinstalls its genesis state and marks it light,
+ * then VACUUMs the database so the freed pages (other patients' entries) leave the file. The next
+ * sync fetches the headers and this node's own transactions again. True if it converted.
+ */
+export function convertToLight(ledger: Ledger, chain: ChainId): boolean {
+  if (!ledger.hasGenesis(chain) || ledger.isLight(chain)) return false;
+  const g = ledger.genesis(chain);
+  const db = ledger.db;
+  db.transaction(() => {
+    for (const t of ['blocks', 'txs', 'state', 'state_leaves', 'state_nodes', 'mempool']) db.prepare(`DELETE FROM ${t} WHERE chain = ?`).run(chain);
+    applyGenesis(ledger.state(chain) as StateView, g);
+    ledger.tree.rebuild(chain);
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(`light/${chain}`, Buffer.from('1'));
+  }).immediate();
+  db.exec('VACUUM');
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  return true;
 }

@@ -19,7 +19,8 @@ import { quorum } from '../ledger/certificate';
 import { txBytes, txId } from '../ledger/encoding';
 import { BlockRejected, Ledger } from '../ledger/ledger';
 import { describeFault } from '../ledger/verify';
-import { commitLight, type LightBlock } from '../ledger/light';
+import { commitLight, convertToLight, type LightBlock } from '../ledger/light';
+import { isLightFor } from '../net/acl';
 import { produceBlock, signTx, type ValidatorKey } from '../ledger/producer';
 import { TxRejected } from '../ledger/rules/types';
 import type { TxBody, TxType } from '../ledger/rules/index';
@@ -129,6 +130,8 @@ export class TrichainNode extends EventEmitter {
     const db = openDatabase(paths.db);
     const ledger = new Ledger(db, bls);
     const repairs: string[] = [];
+    // A patient folder from before the light client held the whole patient chain: it is reduced now.
+    for (const c of ledger.chains()) if (isLightFor(config.role, c) && convertToLight(ledger, c)) repairs.push(`${c} chain: the full replica (other patients' entries included) was replaced by a light client's store; headers and own transactions are fetched again from peers`);
     if (o.verify !== false) {
       const r = ledger.verifyStored({ repairTree: true });
       if (!r.ok) {
