@@ -17,32 +17,21 @@
  * anything. A refused block makes the peer bad: nothing of it is stored, the session drops it.
  */
 import { bytesEqual } from '../codec/canonical';
-import { isChainId, type ChainId } from '../ledger/types';
+import type { ChainId } from '../ledger/types';
 import { mayReceiveHeaders } from './acl';
 import { PeerHttpError, type PeerClient } from './client';
 import { FrameError } from './frames';
 import { HttpError, route, type Route } from './server';
 import type { SyncStore } from './sync-store';
-import { remoteChains, SyncSession, DEFAULT_MAX_BLOCKS_PER_REQUEST, type BadPeer, type SyncOptions, type SyncResult } from './sync';
-
-function intParam(q: URLSearchParams, name: string, dflt: number | null, max: number): number {
-  const v = q.get(name);
-  if (v === null) {
-    if (dflt === null) throw new HttpError(400, `${name} is required`);
-    return dflt;
-  }
-  if (!/^\d{1,15}$/.test(v) || Number(v) < 1 || Number(v) > max) throw new HttpError(400, `${name} must be an integer in 1..${max}`);
-  return Number(v);
-}
+import { chainParam, intParam, remoteChains, SyncSession, DEFAULT_MAX_BLOCKS_PER_REQUEST, type BadPeer, type SyncOptions, type SyncResult } from './sync';
 
 export function lightRoute(store: SyncStore, maxBlocks = DEFAULT_MAX_BLOCKS_PER_REQUEST): Route {
   return route('GET', '/light/:chain', ({ peer, params, query }) => {
-    if (!isChainId(params.chain)) throw new HttpError(404, 'no such chain');
-    const chain: ChainId = params.chain;
+    const chain = chainParam(params.chain);
     if (!mayReceiveHeaders(peer, chain)) throw new HttpError(403, `not entitled to the ${chain} chain`);
     if (!store.lightBlockBytes || store.isLight?.(chain)) throw new HttpError(404, `this node serves no light blocks of the ${chain} chain`);
-    const from = intParam(query, 'from', null, Number.MAX_SAFE_INTEGER);
-    const limit = intParam(query, 'limit', maxBlocks, maxBlocks);
+    const from = intParam(query, 'from', null, 1, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(query, 'limit', maxBlocks, 1, maxBlocks);
     const top = Math.min(store.height(chain), from + limit - 1);
     const forKey = peer.blsPk;
     function* blocks(): Generator<Uint8Array> {

@@ -55,12 +55,12 @@ export interface SyncRoutesOptions {
   maxMessageBytes?: number;
 }
 
-function chainParam(s: string): ChainId {
+export function chainParam(s: string): ChainId {
   if (!isChainId(s)) throw new HttpError(404, 'no such chain');
   return s;
 }
 
-function intParam(q: URLSearchParams, name: string, dflt: number | null, min: number, max: number): number {
+export function intParam(q: URLSearchParams, name: string, dflt: number | null, min: number, max: number): number {
   const v = q.get(name);
   if (v === null) {
     if (dflt === null) throw new HttpError(400, `${name} is required`);
