@@ -7,7 +7,7 @@ import { toHex } from '../../codec/hex';
 import { quorum } from '../../ledger/certificate';
 import { CHAINS } from '../../ledger/types';
 import type { AppSession } from '../session';
-import { blockDetail, blockSummary, headTime } from '../views';
+import { blockDetail, blockSummary, headTime, iso } from '../views';
 import type { Handlers } from './types';
 import type { OwnNode } from '../own-node';
 import { PeerList } from '../../net/peers';
