@@ -4,6 +4,7 @@
  */
 import { toHex } from '../codec/hex';
 import { blockHash } from '../ledger/encoding';
+import { storedBlock } from '../ledger/light';
 import type { ChainId } from '../ledger/types';
 import { CHAIN_POLICY } from '../net/acl';
 import type { NodeRole } from '../node/config';
@@ -92,7 +93,7 @@ export function reached(n: TrichainNode, target: Partial<Record<ChainId, number>
   for (const c of chainsOf(n.config.role)) {
     const h = target[c] ?? 0;
     if (!n.ledger.hasGenesis(c) || n.ledger.height(c) < h) return false;
-    if (h > 0 && ref.ledger.height(c) >= h && toHex(blockHash(n.ledger.block(c, h)!.header)) !== toHex(blockHash(ref.ledger.block(c, h)!.header))) return false;
+    if (h > 0 && ref.ledger.height(c) >= h && toHex(blockHash(storedBlock(n.ledger, c, h)!.header)) !== toHex(blockHash(storedBlock(ref.ledger, c, h)!.header))) return false;
   }
   return true;
 }

@@ -4,6 +4,7 @@
  * (fast, nothing re-imported); then run as `trichain demo` in a child process that must exit on
  * its own after SIGTERM (no handle left open). Timings are printed.
  */
+import { storedBlock } from '../ledger/light';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,7 @@ const EXPECTED: Record<DemoRole, ChainId[]> = { stMary: ['patient', 'hospital', 
 const recordCount = (demo: Demo, role: DemoRole): number => demo.nodes[role].db.prepare('SELECT COUNT(*) FROM emr_records').pluck().get() as number;
 const heads = (demo: Demo) => Object.fromEntries(DEMO_ROLE_ORDER.map((r) => [r, Object.fromEntries(demo.nodes[r].chains().map((c) => [c, demo.nodes[r].ledger.height(c)]))])) as Record<DemoRole, Partial<Record<ChainId, number>>>;
 /** The header hash of `node`'s block at `height` (certificates may differ between nodes; headers may not). */
-const hashAt = (node: TrichainNode, c: ChainId, height: number): string => toHex(blockHash(node.ledger.block(c, height)!.header));
+const hashAt = (node: TrichainNode, c: ChainId, height: number): string => toHex(blockHash(storedBlock(node.ledger, c, height)!.header));
 /** Nodes agree on every chain they share up to the lower of their heads (no fork). */
 function agree(a: TrichainNode, b: TrichainNode, c: ChainId): number {
   const h = Math.min(a.ledger.height(c), b.ledger.height(c));

@@ -10,6 +10,7 @@
  *   TRICHAIN_PEER_ADVERTISE  host:port peers dial, put in invites [the listen address]
  *   TRICHAIN_SYNC_INTERVAL_MS  catch-up and relay round [2000]
  */
+import { storedBlock } from '../ledger/light';
 import type { TrichainEvent } from '../../src-shared/api';
 import { toHex } from '../codec/hex';
 import { txId } from '../ledger/encoding';
@@ -126,7 +127,7 @@ export class OwnNode {
 
   /** Own transactions in a just-committed block: committed, once. */
   private tellCommitted(chain: ChainId, height: number): void {
-    const block = this.node.ledger.block(chain, height);
+    const block = storedBlock(this.node.ledger, chain, height); // a light chain: the held (own) transactions
     if (!block) return;
     const committed = new Map(this.node.outbox('committed').map((o) => [o.id, o]));
     for (const tx of block.txs) {

@@ -55,7 +55,6 @@ export class Ledger {
     this.q = {
       genesis: db.prepare('SELECT hash, doc FROM genesis WHERE chain = ?'),
       putGenesis: db.prepare('INSERT INTO genesis (chain, hash, doc) VALUES (?, ?, ?)'),
-      // A chain is held whole (blocks) or as a light client (light_blocks: ./light), never both.
       head: db.prepare('SELECT height, hash FROM (SELECT height, hash FROM blocks WHERE chain = @chain UNION ALL SELECT height, hash FROM light_blocks WHERE chain = @chain) ORDER BY height DESC LIMIT 1'),
       block: db.prepare('SELECT bytes FROM blocks WHERE chain = ? AND height = ?').pluck(),
       blocksFrom: db.prepare('SELECT height, hash, bytes FROM blocks WHERE chain = ? AND height >= ? ORDER BY height LIMIT ?'),
@@ -327,26 +326,13 @@ export class Ledger {
       this.applyTxs(header, txs, false);
       this.checkStateRoot(header);
       this.q.putBlock.run(chain, header.height, hash, bytes);
-      this.indexTxs(chain, header.height, txs.map((tx, i) => [i, tx]));
+      txs.forEach((tx, i) => {
+        const id = txId(tx);
+        this.q.putTx.run(chain, id, header.height, i, tx.type, tx.author, tx.nonce);
+        this.q.dropMempool.run(chain, id);
+        this.q.markOutbox.run(`height ${header.height}`, id);
+      });
     }).immediate();
-  }
-
-  /** Indexes committed transactions (at their positions in the block) and settles them in the mempool and outbox. */
-  indexTxs(chain: ChainId, height: number, txs: [number, SignedTx][]): void {
-    for (const [i, tx] of txs) {
-      const id = txId(tx);
-      this.q.putTx.run(chain, id, height, i, tx.type, tx.author, tx.nonce);
-      this.q.dropMempool.run(chain, id);
-      this.q.markOutbox.run(`height ${height}`, id);
-    }
-  }
-
-  /** A light client's held transaction (./light): its effects, not its checks (a quorum made them on the whole state). */
-  applyCertified(chain: ChainId, height: number, time: number, tx: SignedTx): void {
-    const id = txId(tx);
-    if (this.q.hasTx.get(chain, id) || this.q.hasNonce.get(chain, tx.author, tx.nonce)) throw new BlockRejected(chain, height, `transaction ${toHex(id).slice(0, 16)}… is already on the chain`);
-    const rule = RULES[chain][tx.type];
-    rule.apply(tx, rule.body.parse(tx.body), this.context(chain, height, time, id, false));
   }
 
   /**

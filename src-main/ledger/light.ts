@@ -20,7 +20,7 @@
  * in force (validatorsHash) and carries a certificate of a quorum of that set over its hash
  * (certificate.ts verifyQuorum); each held transaction is well-formed, signed by its author, sits
  * at its stated position under the header's txRoot (the inclusion proof) and is the patient's own.
- * It then applies the held transactions' effects to its state (Ledger.applyCertified), so the
+ * It then applies the held transactions' effects to its state (applyHeld), so the
  * patient's views (records, consents, audit) read the same state keys as on a full node.
  *
  * What it cannot check: the header's stateRoot commits to the whole chain state, which it does
@@ -169,12 +169,32 @@ export function commitLight(ledger: Ledger, b: LightBlock, patient: Uint8Array):
       const f = heldFault(ledger, chain, b, h, i, i === 0 ? -1 : b.held[i - 1].index);
       if (f) throw new BlockRejected(chain, height, f);
       if (!concerns(state, h.tx, patient)) throw new BlockRejected(chain, height, `held transaction ${i} (${h.tx.type}) is not this patient's own: refused`);
-      ledger.applyCertified(chain, height, b.header.time, h.tx);
+      applyHeld(ledger, chain, height, b.header.time, h.tx);
     });
     ledger.tree.update(chain, (state as unknown as { takeTouched(): Set<string> }).takeTouched());
     ledger.db.prepare('INSERT INTO light_blocks (chain, height, hash, bytes) VALUES (?, ?, ?, ?)').run(chain, height, blockHash(b.header), encodeLightBlock(b));
-    ledger.indexTxs(chain, height, b.held.map((h) => [h.index, h.tx]));
+    indexHeld(ledger, chain, height, b.held);
   }).immediate();
+}
+
+/** A held transaction's effects, not its checks (a quorum made them on the whole state, which a light client does not hold). */
+function applyHeld(ledger: Ledger, chain: ChainId, height: number, time: number, tx: SignedTx): void {
+  const id = txId(tx);
+  const nonceUsed = ledger.db.prepare('SELECT 1 FROM txs WHERE chain = ? AND author = ? AND nonce = ?').pluck().get(chain, tx.author, tx.nonce);
+  if (ledger.txLocation(chain, id) || nonceUsed) throw new BlockRejected(chain, height, `transaction ${toHex(id).slice(0, 16)}… is already on the chain`);
+  const rule = RULES[chain][tx.type];
+  const ctx = { chain, genesis: ledger.genesisHash(chain), height, time, txId: id, state: ledger.state(chain) as StateView, bls: ledger.bls, validators: ledger.validatorsAt(chain, height) };
+  rule.apply(tx, rule.body.parse(tx.body), ctx);
+}
+
+/** Indexes held transactions at their positions in the block and settles them in the mempool and outbox (as Ledger.commitBlock does). */
+function indexHeld(ledger: Ledger, chain: ChainId, height: number, held: HeldTx[]): void {
+  for (const { index, tx } of held) {
+    const id = txId(tx);
+    ledger.db.prepare('INSERT INTO txs (chain, id, height, idx, type, author, nonce) VALUES (?, ?, ?, ?, ?, ?, ?)').run(chain, id, height, index, tx.type, tx.author, tx.nonce);
+    ledger.db.prepare('DELETE FROM mempool WHERE chain = ? AND id = ?').run(chain, id);
+    ledger.db.prepare("UPDATE outbox SET status = 'committed', detail = ? WHERE id = ?").run(`height ${height}`, id);
+  }
 }
 
 /** The held transactions at `height` of a light chain (empty when none or not stored). */
