@@ -16,14 +16,13 @@
  * held transaction (signature, inclusion proof, that it is this patient's own) before storing
  * anything. A refused block makes the peer bad: nothing of it is stored, the session drops it.
  */
-import { bytesEqual } from '../codec/canonical';
 import type { ChainId } from '../ledger/types';
 import { mayReceiveHeaders } from './acl';
 import { PeerHttpError, type PeerClient } from './client';
 import { FrameError } from './frames';
 import { HttpError, route, type Route } from './server';
 import type { SyncStore } from './sync-store';
-import { chainParam, intParam, remoteChains, SyncSession, DEFAULT_MAX_BLOCKS_PER_REQUEST, type BadPeer, type SyncOptions, type SyncResult } from './sync';
+import { beginSync, chainParam, intParam, DEFAULT_MAX_BLOCKS_PER_REQUEST, type SyncOptions, type SyncResult } from './sync';
 
 export function lightRoute(store: SyncStore, maxBlocks = DEFAULT_MAX_BLOCKS_PER_REQUEST): Route {
   return route('GET', '/light/:chain', ({ peer, params, query }) => {
@@ -47,32 +46,10 @@ export function lightRoute(store: SyncStore, maxBlocks = DEFAULT_MAX_BLOCKS_PER_
 
 /** Catch-up of a chain held as a light client, from one peer. */
 export async function syncLightChain(client: PeerClient, store: SyncStore, chain: ChainId, opts: SyncOptions = {}): Promise<SyncResult> {
-  const session = opts.session ?? new SyncSession();
-  const batch = Math.max(1, Math.min(opts.batchSize ?? 500, DEFAULT_MAX_BLOCKS_PER_REQUEST));
-  const retries = opts.retries ?? 2;
-  const peer = client.fingerprint;
-  const startHeight = store.height(chain);
-  const r: SyncResult = { chain, peer, startHeight, height: startHeight, target: startHeight, applied: 0, bytes: 0, complete: false };
-  const done = (extra: Partial<SyncResult>): SyncResult => Object.assign(r, { height: store.height(chain) }, extra);
-  const bad = (reason: string, height?: number): SyncResult => {
-    const b: BadPeer = { fingerprint: peer, reason, chain, height };
-    session.markBad(b);
-    return done({ badPeer: b, stopped: reason });
-  };
-  if (!store.appendLight) return done({ stopped: 'this store holds no light chains' });
-  if (session.isBad(peer)) return done({ stopped: 'peer was dropped earlier in this session' });
-  const localGenesis = store.genesisHash(chain);
-  if (!localGenesis) return done({ stopped: `no local genesis for the ${chain} chain` });
-  let remote;
-  try {
-    remote = (await remoteChains(client, opts.signal)).find((c) => c.chain === chain);
-  } catch (e) {
-    if (e instanceof FrameError) return bad((e as Error).message);
-    return done({ stopped: `could not list the peer's chains: ${(e as Error).message}` });
-  }
-  if (!remote) return done({ stopped: `peer does not serve the ${chain} chain to us` });
-  if (!bytesEqual(remote.genesis, localGenesis)) return bad(`peer's ${chain} chain has another genesis (another network)`);
-  r.target = remote.height;
+  const run = await beginSync(client, store, chain, opts, store.appendLight ? undefined : 'this store holds no light chains');
+  if ('finished' in run) return run.finished;
+  const { batch, retries, r, done, bad } = run;
+  const peer = r.peer;
   const t0 = performance.now();
   let failures = 0;
   while (store.height(chain) < r.target) {
@@ -84,7 +61,7 @@ export async function syncLightChain(client: PeerClient, store: SyncStore, chain
       for await (const bytes of client.stream(`/light/${chain}?from=${from}&limit=${limit}`, opts.signal)) {
         if (got >= limit) return bad(`peer sent more blocks than asked for (${limit})`);
         try {
-          store.appendLight(chain, bytes);
+          store.appendLight!(chain, bytes); // present: beginSync refused a store without it
         } catch (e) {
           const h = store.height(chain) + 1;
           return bad(`light block ${h} refused: ${(e as Error).message}`, h);

@@ -239,13 +239,26 @@ export interface SyncResult {
   badPeer?: BadPeer;
 }
 
-export async function syncChain(client: PeerClient, store: SyncStore, chain: ChainId, opts: SyncOptions = {}): Promise<SyncResult> {
+/** A catch-up from one peer under way: its result so far; done() finishes it, bad() also drops the peer. */
+export interface SyncRun {
+  batch: number;
+  retries: number;
+  r: SyncResult;
+  done(extra: Partial<SyncResult>): SyncResult;
+  bad(reason: string, height?: number): SyncResult;
+}
+
+/**
+ * The opening of full and light catch-up (syncChain, ./light-sync): a dropped peer is not asked
+ * again, its chain must have our genesis, its height is the target. `{ finished }` when sync cannot
+ * start (`refuse`, when given, stops it before the peer is contacted).
+ */
+export async function beginSync(client: PeerClient, store: SyncStore, chain: ChainId, opts: SyncOptions, refuse?: string): Promise<{ finished: SyncResult } | SyncRun> {
   const session = opts.session ?? new SyncSession();
   const batch = Math.max(1, Math.min(opts.batchSize ?? 500, DEFAULT_MAX_BLOCKS_PER_REQUEST));
   const retries = opts.retries ?? 2;
   const peer = client.fingerprint;
   const startHeight = store.height(chain);
-  const t0 = performance.now();
   const r: SyncResult = { chain, peer, startHeight, height: startHeight, target: startHeight, applied: 0, bytes: 0, complete: false };
   const done = (extra: Partial<SyncResult>): SyncResult => Object.assign(r, { height: store.height(chain) }, extra);
   const bad = (reason: string, height?: number): SyncResult => {
@@ -253,21 +266,29 @@ export async function syncChain(client: PeerClient, store: SyncStore, chain: Cha
     session.markBad(b);
     return done({ badPeer: b, stopped: reason });
   };
-
-  if (session.isBad(peer)) return done({ stopped: 'peer was dropped earlier in this session' });
+  const finish = (x: SyncResult) => ({ finished: x });
+  if (refuse) return finish(done({ stopped: refuse }));
+  if (session.isBad(peer)) return finish(done({ stopped: 'peer was dropped earlier in this session' }));
   const localGenesis = store.genesisHash(chain);
-  if (!localGenesis) return done({ stopped: `no local genesis for the ${chain} chain` });
-
+  if (!localGenesis) return finish(done({ stopped: `no local genesis for the ${chain} chain` }));
   let remote: RemoteChain | undefined;
   try {
     remote = (await remoteChains(client, opts.signal)).find((c) => c.chain === chain);
   } catch (e) {
-    if (e instanceof FrameError) return bad((e as Error).message);
-    return done({ stopped: `could not list the peer's chains: ${(e as Error).message}` });
+    if (e instanceof FrameError) return finish(bad((e as Error).message));
+    return finish(done({ stopped: `could not list the peer's chains: ${(e as Error).message}` }));
   }
-  if (!remote) return done({ stopped: `peer does not serve the ${chain} chain to us` });
-  if (!bytesEqual(remote.genesis, localGenesis)) return bad(`peer's ${chain} chain has another genesis (another network)`);
+  if (!remote) return finish(done({ stopped: `peer does not serve the ${chain} chain to us` }));
+  if (!bytesEqual(remote.genesis, localGenesis)) return finish(bad(`peer's ${chain} chain has another genesis (another network)`));
   r.target = remote.height;
+  return { batch, retries, r, done, bad };
+}
+export async function syncChain(client: PeerClient, store: SyncStore, chain: ChainId, opts: SyncOptions = {}): Promise<SyncResult> {
+  const t0 = performance.now();
+  const run = await beginSync(client, store, chain, opts);
+  if ('finished' in run) return run.finished;
+  const { batch, retries, r, done, bad } = run;
+  const peer = r.peer;
 
   let failures = 0;
   while (store.height(chain) < r.target) {
