@@ -1,6 +1,6 @@
 /**
  * A 4-validator cluster of real `trichain start` processes on loopback (HTTPS, mutual TLS), grown
- * from a founder with `trichain validators` (as test/consensus/cluster.test.ts does), measuring:
+ * from a founder with `trichain validators` (as test/consensus/cluster.soak.test.ts does), measuring:
  *   - committed transactions per second: N record.anchor transactions queued on the four
  *     validators at once (test/consensus/fixtures/submit.ts, one process per validator), from the
  *     first submission until every validator's outbox reports its own committed;

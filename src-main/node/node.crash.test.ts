@@ -9,7 +9,7 @@ import { TrichainNode } from './node';
 import { tempDir } from '../../test/support/ledger';
 
 const ROOT = join(__dirname, '..', '..');
-const KILLS = Number(process.env.TRICHAIN_CRASH_KILLS ?? 8);
+const KILLS = Number(process.env.TRICHAIN_CRASH_KILLS ?? 4);
 
 function runUntilKilled(dir: string, passphrase: string, commitsBeforeKill: number, extraDelayMs: number): Promise<number> {
   return new Promise((resolve, reject) => {

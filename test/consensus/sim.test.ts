@@ -1,5 +1,5 @@
 /**
- * Deterministic consensus simulation (npm test part): 320 seeds over 4 and 7 validators with
+ * Deterministic consensus simulation (npm test part): 160 seeds over 4 and 7 validators with
  * delay, loss, duplication, reordering, partitions, crash/restart and equivocating validators.
  * A failing seed is printed with its replay command:
  *   TRICHAIN_SIM_SEED=<n> TRICHAIN_SIM_VALIDATORS=<n> npx vitest run test/consensus/sim.test.ts
@@ -39,10 +39,8 @@ if (replaySeed !== undefined) {
   describe('consensus simulation: agreement, validity, evidence and liveness after GST', () => {
     const all: SimResult[] = [];
     const plan: [number, number, number][] = [
-      [4, 1, 90],
-      [4, 91, 90],
-      [7, 1, 70],
-      [7, 71, 70],
+      [4, 1, 100],
+      [7, 1, 60],
     ];
     for (const [n, from, count] of plan) {
       it(`${n} validators, seeds ${from}..${from + count - 1}`, async () => {
@@ -52,12 +50,12 @@ if (replaySeed !== undefined) {
       }, 120_000);
     }
     it('exercised the faults: equivocation evidence, catch-up by certificate, crashes and partitions', () => {
-      expect(all.length).toBe(320);
-      expect(all.reduce((a, r) => a + r.evidence, 0)).toBeGreaterThan(100);
-      expect(all.filter((r) => r.catchUps > 0).length).toBeGreaterThan(50);
-      expect(all.filter((r) => /crashes=n/.test(r.scenario)).length).toBeGreaterThan(100);
-      expect(all.filter((r) => /partitions=\d/.test(r.scenario)).length).toBeGreaterThan(100);
-      expect(all.filter((r) => r.byzantine.length > 0).length).toBe(320);
+      expect(all.length).toBe(160);
+      expect(all.reduce((a, r) => a + r.evidence, 0)).toBeGreaterThan(50);
+      expect(all.filter((r) => r.catchUps > 0).length).toBeGreaterThan(25);
+      expect(all.filter((r) => /crashes=n/.test(r.scenario)).length).toBeGreaterThan(50);
+      expect(all.filter((r) => /partitions=\d/.test(r.scenario)).length).toBeGreaterThan(50);
+      expect(all.filter((r) => r.byzantine.length > 0).length).toBe(160);
     });
   });
 }
