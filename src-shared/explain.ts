@@ -142,6 +142,8 @@ export function explainReason(r: ReasonLike, ctx: ExplainContext = {}): string {
   switch (r.rule) {
     case 'category-by-type':
       return `It is ${/^[AEIOU]/.test(r.text ?? '') ? 'an' : 'a'} ${r.text ?? 'FHIR'} record, filed under ${topic}.`;
+    case 'category-social-risk':
+      return `It records a social risk, so it is filed under ${topic}: it leaves only under a consent that names them.`;
     case 'category-by-observation-category':
     case 'category-by-report-category':
       return `Its category${r.code ? ` “${r.code}”` : ''} files it under ${topic}.`;

@@ -8,7 +8,7 @@
 export const CATEGORIES = [
   'demographics', 'encounter', 'condition', 'observation', 'vital-signs', 'lab', 'medication',
   'procedure', 'immunization', 'allergy', 'imaging', 'note', 'care-plan', 'financial', 'device',
-  'administrative', 'other',
+  'administrative', 'other', 'social-needs',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
@@ -140,5 +140,6 @@ export const CATEGORY_WORDS: Readonly<Record<Category, string>> = {
   device: 'Devices and supplies',
   administrative: 'Administrative records',
   other: 'Other records',
+  'social-needs': 'Social needs (food, housing, money, work)',
 };
 

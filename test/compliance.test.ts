@@ -8,7 +8,9 @@
  *   - the 12 PSY/BH records of the demo patient under a consent that names no sensitivity code;
  *   - another patient's record;
  *   - a revoked consent;
- *   - an expired consent.
+ *   - an expired consent;
+ *   - a social-risk record (restricted without a sensitivity code) under a consent that does not name
+ *     social needs.
  * Also: the legitimate share verifies as the entity, a changed byte anywhere in the package file
  * fails, and the social chain carries a constant-size attestation.
  */
@@ -16,9 +18,10 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { makeConsortium, type Consortium } from './support/consortium';
-import { importBundle, patientRecordIds, recordInfo } from '../src-main/emr/records';
+import { importBundle, patientRecordIds, recordInfo, storeRecord, toLabelsBody } from '../src-main/emr/records';
+import { classifyResource } from '../src-main/emr/classify/index';
 import { grantConsent, listConsents, revokeConsent } from '../src-main/emr/consent';
-import { processShareRequest } from '../src-main/emr/share/provider';
+import { processShareRequest, selectRecords } from '../src-main/emr/share/provider';
 import { fileShareRequest, packageFileOf, verifyPackageAs } from '../src-main/emr/share/entity';
 import { buildShareEvidence, encodeEvidence, PROOF_VERSION, verifyCrossChainProof, type CrossChainProof } from '../src-main/emr/share/proof';
 import { checkPackageContents, decodePackageFile, encodePackageFile, releasedHash, type PackagePayload } from '../src-main/emr/share/package';
@@ -143,6 +146,30 @@ describe('a rogue provider cannot release what the consent does not allow', () =
     const tampered = structuredClone(v.payload);
     (tampered.bundle.entry![0].resource as { id: string }).id += 'x';
     expect(checkPackageContents(v.proof, tampered)).toEqual({ ok: false, reason: 'the received records do not match the attested Merkle root' });
+  });
+
+  it('social needs: a food-insecurity record leaves only under a consent that names social needs; validators refuse it otherwise', async () => {
+    const resource = {
+      resourceType: 'Condition', id: 'sdoh-food', clinicalStatus: { coding: [{ code: 'active' }] },
+      code: { coding: [{ system: 'http://snomed.info/sct', code: '733423003', display: 'Food insecurity' }], text: 'Food insecurity' },
+      subject: { reference: 'Patient/milan' }, onsetDateTime: '2020-03-01T00:00:00Z',
+    };
+    const labels = classifyResource(resource);
+    expect(labels).toMatchObject({ category: 'social-needs', sensitivity: [], confidentiality: 'R' });
+    const { recordId } = storeRecord(c.stMary, { resource, labels: toLabelsBody(labels), patient: milan });
+    await c.sync();
+    // The wide consent names conditions, not social needs: the provider leaves it out and says why ...
+    const sel = selectRecords(c.stMary, { patient: milan.pk, period: { start: -3e12, end: Date.now() + YEAR } }, wide, [...wide.categories]);
+    expect(sel.records.map((r) => r.recordId)).not.toContain(recordId);
+    expect(sel.excluded).toContainEqual({ recordId, why: 'category social-needs not requested or not consented' });
+    // ... and a rogue provider releasing it anyway is refused by the validators.
+    refusedByValidators(release('req-rogue-social', wide, [recordId]), /category social-needs is not in the consent/);
+    // A consent that names social needs lets it leave.
+    const { consentId } = grantConsent(laptop, { grantee: { entity: c.research.identity.blsPublicKey }, purpose: 'HRESCH', categories: ['social-needs'], period: { start: 0, end: Date.now() + YEAR } });
+    await c.sync();
+    const named = consentNamed(consentId);
+    const ok = selectRecords(c.stMary, { patient: milan.pk, period: { start: -3e12, end: Date.now() + YEAR } }, named, [...named.categories]);
+    expect(ok.records.map((r) => r.recordId)).toEqual([recordId]);
   });
 
   it('revoked consent: release and publication are refused by validators, and the entity refuses a hand-built proof', async () => {

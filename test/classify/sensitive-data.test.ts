@@ -71,10 +71,16 @@ describe('the new categories on real examples', () => {
     for (const id of ['sdoh-food-insecurity', 'sdoh-homeless', 'sdoh-unemployed', 'sdoh-financial-insecurity', 'hvs-risk-positive', 'hvs-qr-positive', 'prapare-housing-positive', 'prapare-employment-positive', 'financial-strain-positive']) {
       expect(l.get(id)!.confidentiality, id).toBe('R');
       expect(l.get(id)!.sensitivity, id).toEqual([]);
+      // no code can name them, so they are filed under their own category: only a consent naming it releases them
+      expect(l.get(id)!.category, id).toBe('social-needs');
     }
     const why = l.get('sdoh-food-insecurity')!.reasons.filter((r) => r.label === 'R').map((r) => explainReason(r, { resourceType: 'Condition' }));
     expect(why).toContain('The condition\'s code is SNOMED CT 733423003 “Food insecurity”, a code for restricted information.');
     expect(why).toContain('Restricted, because it records a social risk.');
+    const filed = l.get('sdoh-food-insecurity')!.reasons.filter((r) => r.label === 'category:social-needs').map((r) => explainReason(r, { resourceType: 'Condition' }));
+    expect(filed).toEqual([expect.stringMatching(/social risk.*social needs.*consent that names them/)]);
+    // negative screenings keep their resource type's category
+    expect(l.get('hvs-risk-negative')!.category).not.toBe('social-needs');
   });
 
   it('contraceptives and other reproductive-health medicines (SEX)', () => {

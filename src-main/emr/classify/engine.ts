@@ -188,9 +188,24 @@ export function confidentialityFor(sensitivity: readonly SensitivityCode[]): Con
   return sensitivity.length > 0 ? 'R' : 'N';
 }
 
-function buildLabels(category: Category, categoryReason: LabelReason, sens: SensMap): Labels {
+/**
+ * The sharing decision for social risks (food, housing and financial insecurity, unemployment):
+ * HL7's SHIFT examples mark them restricted (R) without a sensitivity code, so no code in a consent
+ * can name them. They are filed under their own category, `social-needs`, whatever their resource
+ * type (a Condition, a positive screening, a claim for it): they leave the care network only under
+ * a consent that names that category in words ("Social needs"), checked by the provider, by the
+ * hospital chain's validators (ledger/release.ts labelsMisfit) and by the entity, like any category.
+ * A patient's own details (demographics) keep their category.
+ */
+function socialNeedsCategory(category: Category, categoryReason: LabelReason, restricted: boolean): [Category, LabelReason] {
+  if (!restricted || category === 'demographics') return [category, categoryReason];
+  return ['social-needs', { label: 'category:social-needs', rule: 'category-social-risk', text: categoryReason.text }];
+}
+
+function buildLabels(typeCategory: Category, typeReason: LabelReason, sens: SensMap): Labels {
   const sensitivity = orderCodes(sens.keys());
   const restricted = sens.get('R');
+  const [category, categoryReason] = socialNeedsCategory(typeCategory, typeReason, !!restricted);
   const confidentiality = confidentialityFor(sensitivity) === 'N' && restricted ? 'R' : confidentialityFor(sensitivity);
   const reasons: LabelReason[] = [categoryReason];
   for (const code of sensitivity) reasons.push(...(sens.get(code) ?? []));
