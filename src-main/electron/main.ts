@@ -105,8 +105,12 @@ async function forward(event: IpcMainInvokeEvent, method: unknown, input: unknow
 
 function lockDownSession() {
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_wc, permission, callback, details) => callback(permissionDecision(permission, details.requestingUrl)));
-  ses.setPermissionCheckHandler((_wc, permission, origin) => permissionDecision(permission, origin));
+  ses.setPermissionRequestHandler((_wc, permission, callback, details) =>
+    callback(permissionDecision(permission, details.requestingUrl, { rendererUrl, mediaTypes: 'mediaTypes' in details ? details.mediaTypes : undefined })),
+  );
+  ses.setPermissionCheckHandler((_wc, permission, _origin, details) =>
+    permissionDecision(permission, details.requestingUrl, { rendererUrl, mediaTypes: details.mediaType ? [details.mediaType] : undefined }),
+  );
   const csp = buildCsp({ dev: !!devUrl });
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });

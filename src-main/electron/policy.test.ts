@@ -27,10 +27,18 @@ describe('electron security policy', () => {
     expect(isAllowedRendererUrl('http://evil.example:5173/', 'http://evil.example:5173/')).toBe(false);
   });
 
-  it('denies every permission', () => {
+  it('denies every permission but the camera (video only) for the app page', () => {
+    const app = { rendererUrl: 'file:///app/index.html' };
     for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'fullscreen']) {
-      expect(permissionDecision(p, 'file:///app/index.html')).toBe(false);
+      expect(permissionDecision(p, 'file:///app/index.html', app)).toBe(false);
     }
+    expect(permissionDecision('media', 'file:///app/index.html', { ...app, mediaTypes: ['video'] })).toBe(true);
+    // the microphone, alone or with the camera, and any other page are refused
+    expect(permissionDecision('media', 'file:///app/index.html', { ...app, mediaTypes: ['audio'] })).toBe(false);
+    expect(permissionDecision('media', 'file:///app/index.html', { ...app, mediaTypes: ['video', 'audio'] })).toBe(false);
+    expect(permissionDecision('media', 'file:///app/other.html', { ...app, mediaTypes: ['video'] })).toBe(false);
+    expect(permissionDecision('media', 'https://evil.example/', { ...app, mediaTypes: ['video'] })).toBe(false);
+    expect(permissionDecision('geolocation', 'file:///app/index.html', { ...app, mediaTypes: ['video'] })).toBe(false);
   });
 
   it('opens only https links externally', () => {

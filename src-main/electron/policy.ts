@@ -13,7 +13,7 @@
  *                                            exposes only window.trichain through contextBridge.
  *  4. Process sandboxing .................. main.ts webPreferences.sandbox = true and app.enableSandbox().
  *  5. Session permission requests ......... main.ts session.setPermissionRequestHandler → permissionDecision()
- *                                            (denies all) and setPermissionCheckHandler (denies all).
+ *                                            (denies all but the app page's camera) and setPermissionCheckHandler.
  *  6. Do not disable webSecurity .......... main.ts webPreferences.webSecurity = true (explicit).
  *  7. Content-Security-Policy ............. buildCsp(); main.ts sets it on every response through
  *                                            session.webRequest.onHeadersReceived; the browser host sends it
@@ -73,9 +73,15 @@ export function isAllowedRendererUrl(url: string | undefined | null, rendererUrl
   return false;
 }
 
-/** Every permission (camera, geolocation, notifications, clipboard, ...) is denied. */
-export function permissionDecision(_permission: string, _requestingUrl?: string): false {
-  return false;
+/**
+ * Every permission (geolocation, notifications, clipboard, microphone, ...) is denied, with one
+ * exception: the camera, video only, for the app's own page, where joining a network reads the
+ * invite's QR code with it (components/ScanInvite.tsx). A request that also asks for the
+ * microphone, or comes from any other page, is denied.
+ */
+export function permissionDecision(permission: string, requestingUrl: string | undefined, o: { rendererUrl: string; mediaTypes?: readonly string[] }): boolean {
+  if (permission !== 'media' || !requestingUrl || !isAllowedRendererUrl(requestingUrl, o.rendererUrl)) return false;
+  return !!o.mediaTypes && o.mediaTypes.length > 0 && o.mediaTypes.every((m) => m === 'video');
 }
 
 /** Links the user may open in the system browser: https only, no credentials in the URL. */

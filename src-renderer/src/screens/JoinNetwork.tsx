@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { ENTITY_KINDS, type Role } from '../../../src-shared/api';
+import { ScanInvite } from '../components/ScanInvite';
 import { useApp } from '../store';
 import { runSigned } from '../useLoad';
 
@@ -7,7 +8,7 @@ type Joined = { network: string; inviter: string; peerLine: string; recoveryPhra
 
 /**
  * First run, joining: this node's identity (a workstation or second hospital, a patient laptop,
- * an outside organization) and the invite it was given. The sign dialog shows whom it joins (the
+ * an outside organization) and the invite it was given, pasted or read from its QR code. The sign dialog shows whom it joins (the
  * network, the inviting node, its address and certificate fingerprint) before anything is trusted.
  * `onJoined` gets the peer line to hand back to the inviting hospital.
  */
@@ -34,6 +35,7 @@ export function JoinCard({ busy, setBusy, onJoined }: { busy: boolean; setBusy(b
         <label>Invite
           <textarea required rows={4} value={invite} onChange={(e) => setInvite(e.target.value)} placeholder="Paste the invite you were given (trichain-invite:…)" data-testid="join-invite" />
         </label>
+        <ScanInvite onInvite={setInvite} disabled={busy} />
         <fieldset>
           <legend>This computer is</legend>
           {(['clinician', 'patient', 'entity'] as const).map((r) => (
