@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { main } from '../src-main/cli/main';
 import type { CliIO } from '../src-main/cli/io';
 import { defaultBls } from '../src-main/crypto/bls';
-import { deriveGranteeKey } from '../src-main/crypto/keystore';
+import { deriveGranteeKey } from '../src-main/crypto/identity';
 import { parseEnrolmentRequest } from '../src-main/emr/enrol';
 import { TrichainNode } from '../src-main/node/node';
 import { toHex } from '../src-main/codec/hex';

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeConsortium, type Consortium } from './support/consortium';
-import { createIdentity, deriveGranteeKey, type DerivedKey } from '../src-main/crypto/keystore';
+import { createIdentity, deriveGranteeKey, type DerivedKey } from '../src-main/crypto/identity';
 import { toHex } from '../src-main/codec/hex';
 import { MAX_OPEN_REQUESTS, openRequestsOf, requestOf } from '../src-main/ledger/rules/social';
 import { MAX_TX_BYTES } from '../src-main/ledger/rules/schemas';

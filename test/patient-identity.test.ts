@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dispatch, type ApiOutput } from '../src-shared/api';
 import { createService, type Service } from '../src-main/app/service';
 import { defaultBls } from '../src-main/crypto/bls';
-import { identityFromPhrase } from '../src-main/crypto/keystore';
+import { identityFromPhrase } from '../src-main/crypto/identity';
 import { parseEnrolmentRequest } from '../src-main/emr/enrol';
 import { toHex } from '../src-main/codec/hex';
 import { tempDir } from './support/ledger';

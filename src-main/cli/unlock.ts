@@ -1,5 +1,5 @@
 /** Opens the node in --data with the passphrase from TRICHAIN_PASSPHRASE or a prompt. */
-import { KeystoreError } from '../crypto/keystore';
+import { KeystoreError } from '../crypto/identity';
 import { TrichainNode } from '../node/node';
 import { CliError, type CliIO } from './io';
 

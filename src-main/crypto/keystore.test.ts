@@ -8,7 +8,8 @@ import { unwrapKey, wrapKey } from './envelope';
 import { newDataKey } from './aead';
 import { validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import { KeystoreError, createIdentity, deriveGranteeKey, identityFromPhrase, identityFromSeed, loadKeystore, parseKeystore, readPublicInfo, recoveryPhrase, saveKeystore } from './keystore';
+import { loadKeystore, parseKeystore, readPublicInfo, saveKeystore } from './keystore';
+import { KeystoreError, createIdentity, deriveGranteeKey, identityFromPhrase, identityFromSeed, recoveryPhrase } from './identity';
 import { sha256 } from './hash';
 import { domainBytes } from '../codec/canonical';
 

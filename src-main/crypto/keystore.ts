@@ -1,10 +1,5 @@
 /**
- * Identities and their passphrase-encrypted keystore files.
- *
- * An identity is one 32-byte random seed. Every key is derived from it with HKDF-SHA-256
- * (RFC 5869, empty salt, L = 32) under a distinct info string:
- *   BLS secret key  = KeyGen(HKDF(seed, "trichain/bls"))   (draft-irtf-cfrg-bls-signature-05 §2.3)
- *   X25519 secret   = HKDF(seed, "trichain/x25519")         (RFC 7748 clamps it on use)
+ * Keystore files: an identity's seed (./identity) encrypted under a passphrase.
  *
  * Keystore file (JSON, version 1):
  *   { version: 1,
@@ -26,8 +21,6 @@
  * existed load as before and report any failure as "wrong passphrase".
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
-import { entropyToMnemonic, mnemonicToEntropy, validateMnemonic } from '@scure/bip39';
-import { wordlist as english } from '@scure/bip39/wordlists/english.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -38,15 +31,11 @@ import { AeadError, NONCE_LENGTH, TAG_LENGTH, gcmDecrypt, gcmEncrypt } from './a
 import { defaultBls } from './bls';
 import type { BlsApi } from './bls-types';
 import { PUBLIC_KEY_LENGTH } from './bls-types';
-import { X25519_KEY_LENGTH, x25519PublicKey } from './envelope';
+import { X25519_KEY_LENGTH } from './envelope';
+import { checkMeta, identityFromSeed, KeystoreError, SEED_LENGTH, seedOf, type Identity, type IdentityMeta, type KeystoreErrorCode } from './identity';
 
 export const KEYSTORE_VERSION = 1;
-export const SEED_LENGTH = 32;
 export const SALT_LENGTH = 16;
-export const INFO_BLS = 'trichain/bls';
-export const INFO_X25519 = 'trichain/x25519';
-/** Prefix of the HKDF info string of a per-grantee patient key (followed by the grantee id). */
-export const INFO_GRANTEE = 'trichain/grantee/v1/';
 export const INFO_CHECK = 'trichain/keystore-check';
 /** scrypt defaults: N = 2^15, r = 8, p = 1 (RFC 7914 §2 interactive-use parameters). */
 export const DEFAULT_SCRYPT = Object.freeze({ N: 2 ** 15, r: 8, p: 1 });
@@ -55,38 +44,6 @@ export const MIN_SCRYPT_N = 2 ** 10;
 export const MAX_SCRYPT_N = 2 ** 20;
 const MAX_SCRYPT_R = 32;
 const MAX_SCRYPT_P = 16;
-
-export interface IdentityMeta {
-  name: string;
-  role: string;
-  /** ISO 8601 creation time. */
-  created: string;
-}
-
-export type KeystoreErrorCode = 'WRONG_PASSPHRASE' | 'CORRUPT' | 'UNSUPPORTED' | 'INVALID_ARGUMENT' | 'IO';
-
-export class KeystoreError extends Error {
-  constructor(
-    message: string,
-    readonly code: KeystoreErrorCode,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'KeystoreError';
-  }
-}
-
-export interface Identity {
-  readonly meta: Readonly<IdentityMeta>;
-  readonly blsSecretKey: Uint8Array;
-  readonly blsPublicKey: Uint8Array;
-  readonly x25519SecretKey: Uint8Array;
-  readonly x25519PublicKey: Uint8Array;
-  /** BLS signature (POP ciphersuite) over msg with this identity's key. */
-  sign(msg: Uint8Array): Uint8Array;
-  /** BLS proof of possession of blsPublicKey, for registration on a chain. */
-  proofOfPossession(): Uint8Array;
-}
 
 export interface PublicInfo {
   version: number;
@@ -98,109 +55,6 @@ export interface SaveOptions {
   N?: number;
   r?: number;
   p?: number;
-}
-
-/** Seeds live here, not on the object, so they are never enumerated, logged or serialized. */
-const seeds = new WeakMap<Identity, Uint8Array>();
-
-function checkMeta(m: unknown, code: KeystoreErrorCode): IdentityMeta {
-  const fail = (why: string) => new KeystoreError(`keystore: meta ${why}`, code);
-  if (m === null || typeof m !== 'object' || Array.isArray(m)) throw fail('must be an object');
-  const o = m as Record<string, unknown>;
-  for (const k of ['name', 'role', 'created'] as const) if (typeof o[k] !== 'string') throw fail(`.${k} must be a string`);
-  if ((o.name as string).length === 0) throw fail('.name must not be empty');
-  if (Number.isNaN(Date.parse(o.created as string))) throw fail('.created must be an ISO 8601 date');
-  return { name: o.name as string, role: o.role as string, created: o.created as string };
-}
-
-/** Rebuilds an identity from its seed (deterministic). */
-export function identityFromSeed(seed: Uint8Array, meta: IdentityMeta, bls: BlsApi = defaultBls()): Identity {
-  if (!(seed instanceof Uint8Array) || seed.length !== SEED_LENGTH) throw new KeystoreError(`keystore: seed must be ${SEED_LENGTH} bytes`, 'INVALID_ARGUMENT');
-  const m = Object.freeze(checkMeta(meta, 'INVALID_ARGUMENT'));
-  const s = seed.slice();
-  const blsIkm = hkdf(sha256, s, undefined, utf8(INFO_BLS), 32);
-  const blsSecretKey = bls.keygen(blsIkm);
-  blsIkm.fill(0);
-  const blsPublicKey = bls.publicKey(blsSecretKey);
-  const x25519SecretKey = hkdf(sha256, s, undefined, utf8(INFO_X25519), X25519_KEY_LENGTH);
-  const x25519Pub = x25519PublicKey(x25519SecretKey);
-  const id: Identity = Object.freeze({
-    meta: m,
-    blsSecretKey,
-    blsPublicKey,
-    x25519SecretKey,
-    x25519PublicKey: x25519Pub,
-    sign: (msg: Uint8Array) => bls.sign(blsSecretKey, msg),
-    proofOfPossession: () => bls.popProve(blsSecretKey),
-    toJSON: () => ({ meta: m, publicKeys: { bls: toHex(blsPublicKey), x25519: toHex(x25519Pub) } }),
-    [Symbol.for('nodejs.util.inspect.custom')]: () => `Identity(${m.name}, ${m.role}, bls ${toHex(blsPublicKey).slice(0, 16)}…)`,
-  });
-  seeds.set(id, s);
-  return id;
-}
-
-/**
- * The identity's seed as a BIP-39 recovery phrase (24 English words: the 32-byte seed is the
- * phrase's entropy, so the phrase restores exactly this identity). Shown to the patient once.
- */
-export function recoveryPhrase(identity: Identity): string {
-  const seed = seeds.get(identity);
-  if (!seed) throw new KeystoreError('keystore: not an identity made by createIdentity/loadKeystore', 'INVALID_ARGUMENT');
-  return entropyToMnemonic(seed, english);
-}
-
-/** Rebuilds an identity from its recovery phrase; a mistyped word or a wrong checksum is refused. */
-export function identityFromPhrase(phrase: string, meta: IdentityMeta, bls: BlsApi = defaultBls()): Identity {
-  const words = String(phrase ?? '').normalize('NFKD').trim().toLowerCase().split(/\s+/).join(' ');
-  if (words.split(' ').length !== 24 || !validateMnemonic(words, english))
-    throw new KeystoreError('recovery phrase is not valid: 24 words from the BIP-39 English list, as written down', 'INVALID_ARGUMENT');
-  const seed = mnemonicToEntropy(words, english);
-  try {
-    return identityFromSeed(seed, meta, bls);
-  } finally {
-    seed.fill(0);
-  }
-}
-
-/** A BLS key pair derived from an identity's seed for one purpose; the secret never leaves the node. */
-export interface DerivedKey {
-  readonly pk: Uint8Array;
-  readonly sk: Uint8Array;
-  sign(msg: Uint8Array): Uint8Array;
-  proofOfPossession(): Uint8Array;
-}
-
-/**
- * A patient's key for one grantee (DESIGN.md §5): BLS KeyGen(HKDF(seed, "trichain/grantee/v1/" +
- * granteeId)). Deterministic, so a restored identity signs with the same keys; unlinkable to the
- * main key and to every other grantee's key without the seed.
- */
-export function deriveGranteeKey(identity: Identity, granteeId: string, bls: BlsApi = defaultBls()): DerivedKey {
-  const seed = seeds.get(identity);
-  if (!seed) throw new KeystoreError('keystore: not an identity made by createIdentity/loadKeystore', 'INVALID_ARGUMENT');
-  if (typeof granteeId !== 'string' || granteeId.length === 0 || granteeId.length > 200) throw new KeystoreError('keystore: grantee id must be 1 to 200 characters', 'INVALID_ARGUMENT');
-  const ikm = hkdf(sha256, seed, undefined, utf8(INFO_GRANTEE + granteeId), 32);
-  const sk = bls.keygen(ikm);
-  ikm.fill(0);
-  const pk = bls.publicKey(sk);
-  return Object.freeze({
-    pk,
-    sk,
-    sign: (msg: Uint8Array) => bls.sign(sk, msg),
-    proofOfPossession: () => bls.popProve(sk),
-    toJSON: () => ({ pk: toHex(pk) }),
-    [Symbol.for('nodejs.util.inspect.custom')]: () => `DerivedKey(${toHex(pk).slice(0, 16)}…)`,
-  });
-}
-
-/** A new identity from 32 fresh random bytes. `created` defaults to now. */
-export function createIdentity(meta: { name: string; role: string; created?: string }, bls: BlsApi = defaultBls()): Identity {
-  const seed = new Uint8Array(randomBytes(SEED_LENGTH));
-  try {
-    return identityFromSeed(seed, { name: meta?.name, role: meta?.role, created: meta?.created ?? new Date().toISOString() }, bls);
-  } finally {
-    seed.fill(0);
-  }
 }
 
 function checkScrypt(N: unknown, r: unknown, p: unknown, code: KeystoreErrorCode): { N: number; r: number; p: number } {
@@ -267,8 +121,7 @@ const passphraseCheck = (key: Uint8Array): Uint8Array => hkdf(sha256, key, undef
 
 /** Encrypts `identity` under `passphrase` and writes it atomically (temp file, fsync, rename), mode 0600. */
 export async function saveKeystore(path: string, identity: Identity, passphrase: string, opts: SaveOptions = {}): Promise<void> {
-  const seed = seeds.get(identity);
-  if (!seed) throw new KeystoreError('keystore: not an identity made by createIdentity/loadKeystore', 'INVALID_ARGUMENT');
+  const seed = seedOf(identity);
   const pass = passphraseBytes(passphrase);
   const { N, r, p } = checkScrypt(opts.N ?? DEFAULT_SCRYPT.N, opts.r ?? DEFAULT_SCRYPT.r, opts.p ?? DEFAULT_SCRYPT.p, 'INVALID_ARGUMENT');
   const header: Header = {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../codec/hex';
 import type { LabelsBody } from '../ledger/rules/hospital';
-import { deriveGranteeKey, type DerivedKey } from '../crypto/keystore';
+import { deriveGranteeKey, type DerivedKey } from '../crypto/identity';
 import { consentOf, granteeKeyOf, ownerOfGranteeKey, type ConsentGrantBody, type ConsentState } from '../ledger/rules/patient';
 import type { StateReader } from '../ledger/rules/types';
 import type { TrichainNode } from '../node/node';

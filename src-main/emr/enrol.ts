@@ -16,7 +16,7 @@
 import { bytesEqual, canonicalDecode, canonicalEncode, domainBytes } from '../codec/canonical';
 import { fromB64u, toB64u, toHex } from '../codec/hex';
 import type { BlsApi } from '../crypto/bls-types';
-import type { Identity } from '../crypto/keystore';
+import type { Identity } from '../crypto/identity';
 import { boundTo, recordHead } from '../ledger/rules/hospital';
 import { getMember } from '../ledger/rules/members';
 import { BINDING_PREFIX, decodeBindingString, verifyBinding } from '../net/binding';

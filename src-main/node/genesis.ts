@@ -3,7 +3,7 @@
  * as the sole validator and founding member (DESIGN.md §4: a lone clinic is the n = 1 case).
  * Others join later by invite, and validators are added by certified validator-set changes.
  */
-import type { Identity } from '../crypto/keystore';
+import type { Identity } from '../crypto/identity';
 import { CHAINS, type Genesis } from '../ledger/types';
 
 export function foundingGenesis(id: Identity, network: string, time = Date.now()): Genesis[] {

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TrichainNode, NodeError } from './node';
-import { KeystoreError } from '../crypto/keystore';
+import { KeystoreError } from '../crypto/identity';
 import { tempDir } from '../../test/support/ledger';
 import { main } from '../cli/main';
 import type { CliIO } from '../cli/io';

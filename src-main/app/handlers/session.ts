@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError } from '../../../src-shared/api';
 import { defaultBls } from '../../crypto/bls';
-import { recoveryPhrase } from '../../crypto/keystore';
+import { recoveryPhrase } from '../../crypto/identity';
 import { TrichainNode } from '../../node/node';
 import { inspectInvite, inviteDetails, joinByInvite } from '../network';
 import { makeEnrolmentRequest } from '../../emr/enrol';

@@ -1,5 +1,5 @@
 import { ROLES } from '../../../src-shared/vocabulary';
-import { KeystoreError, recoveryPhrase } from '../../crypto/keystore';
+import { KeystoreError, recoveryPhrase } from '../../crypto/identity';
 import { makeEnrolmentRequest } from '../../emr/enrol';
 import type { NodeRole } from '../../node/config';
 import { TrichainNode } from '../../node/node';
