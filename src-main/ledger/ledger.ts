@@ -7,57 +7,47 @@
  * same database (a CLI beside a running daemon) then waits for the lock (busy_timeout) instead of
  * failing on a stale read snapshot. Each block header carries the state root after the block
  * (./state-tree), computed over the keys the block changed and checked before the block is stored.
+ * The checks that read no state are ./checks; the stored genesis documents, ./genesis-store; the
+ * batched signature checks of catch-up, ./batch-verify.
  */
-import { canonicalDecode, canonicalEncode, bytesEqual, type Canonical } from '../codec/canonical';
+import { bytesEqual } from '../codec/canonical';
 import { toHex } from '../codec/hex';
 import type { BatchItem, BlsApi } from '../crypto/bls-types';
 import type { DB } from '../storage/db';
-import { certificateItem, txSignatureItems } from './batch-verify';
+import { certificateItem, commitInBatch, txSignatureItems } from './batch-verify';
+import { checkHeader, checkTxForm, checkTxSignatures, checkTxSize, type Head } from './checks';
 import { BlockRejected } from './errors';
 import { checkCertificate, isPendingCertificate, pendingCertificate } from './certificate';
-import { blockHash, decodeBlock, encodeBlock, genesisHash, sigsHash, txBytes, txId, txRoot, txSigningBytes, validatorsHash } from './encoding';
+import { blockHash, decodeBlock, encodeBlock, genesisHash, sigsHash, txBytes, txId, txRoot, validatorsHash } from './encoding';
 import { validatorsAt } from './rules/common';
 import { RULES } from './rules/index';
-import { MAX_TX_BYTES } from './rules/schemas';
 import { TxRejected, type Admission, type TxContext, type StateReader } from './rules/types';
 import { applyGenesis } from './genesis-state';
+import { GenesisStore } from './genesis-store';
 import { SqlState } from './state';
 import { StateTree } from './state-tree';
 import { verifyLedger, type VerifyResult } from './verify';
 import { CHAINS, HASH_LENGTH, type Block, type BlockHeader, type Certificate, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from './types';
 
-export { BlockRejected };
-
-export interface Head {
-  height: number;
-  hash: Uint8Array;
-}
-
+export { BlockRejected, type Head };
 export type { VerifyFault, VerifyResult } from './verify';
 export { genesisStateRoot } from './genesis-state';
 
 const ZERO_HASH = new Uint8Array(HASH_LENGTH);
 
-/** The mempool's and the block proposer's edge: no signed transaction over MAX_TX_BYTES. */
-function checkTxSize(tx: SignedTx): void {
-  const size = (() => { try { return txBytes(tx).length; } catch { throw new TxRejected('transaction is not canonically encodable'); } })();
-  if (size > MAX_TX_BYTES) throw new TxRejected(`transaction of ${size} bytes exceeds the ${MAX_TX_BYTES}-byte limit`);
-}
-
 export class Ledger {
   private readonly states: Record<ChainId, SqlState>;
   readonly tree: StateTree;
+  private readonly geneses: GenesisStore;
   private readonly q;
 
   constructor(readonly db: DB, readonly bls: BlsApi) {
     this.states = { patient: new SqlState(db, 'patient'), hospital: new SqlState(db, 'hospital'), social: new SqlState(db, 'social') };
     this.tree = new StateTree(db);
+    this.geneses = new GenesisStore(db);
     this.q = {
-      genesis: db.prepare('SELECT hash, doc FROM genesis WHERE chain = ?'),
-      putGenesis: db.prepare('INSERT INTO genesis (chain, hash, doc) VALUES (?, ?, ?)'),
       head: db.prepare('SELECT height, hash FROM (SELECT height, hash FROM blocks WHERE chain = @chain UNION ALL SELECT height, hash FROM light_blocks WHERE chain = @chain) ORDER BY height DESC LIMIT 1'),
       block: db.prepare('SELECT bytes FROM blocks WHERE chain = ? AND height = ?').pluck(),
-      blocksFrom: db.prepare('SELECT height, hash, bytes FROM blocks WHERE chain = ? AND height >= ? ORDER BY height LIMIT ?'),
       putBlock: db.prepare('INSERT INTO blocks (chain, height, hash, bytes) VALUES (?, ?, ?, ?)'),
       setBlockBytes: db.prepare('UPDATE blocks SET bytes = ? WHERE chain = ? AND height = ?'),
       putTx: db.prepare('INSERT INTO txs (chain, id, height, idx, type, author, nonce) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -76,19 +66,15 @@ export class Ledger {
   // ---- genesis ---------------------------------------------------------------------------------
 
   hasGenesis(chain: ChainId): boolean {
-    return this.q.genesis.get(chain) !== undefined;
+    return this.geneses.has(chain);
   }
 
   genesis(chain: ChainId): Genesis {
-    const row = this.q.genesis.get(chain) as { hash: Buffer; doc: Buffer } | undefined;
-    if (!row) throw new Error(`no genesis for the ${chain} chain`);
-    return canonicalDecode(new Uint8Array(row.doc)) as unknown as Genesis;
+    return this.geneses.doc(chain);
   }
 
   genesisHash(chain: ChainId): Uint8Array {
-    const row = this.q.genesis.get(chain) as { hash: Buffer } | undefined;
-    if (!row) throw new Error(`no genesis for the ${chain} chain`);
-    return new Uint8Array(row.hash);
+    return this.geneses.hash(chain);
   }
 
   /** Installs a chain's genesis (proofs of possession checked); `light`: held as a light client (./light). */
@@ -100,8 +86,7 @@ export class Ledger {
     }
     const hash = genesisHash(g);
     this.db.transaction(() => {
-      this.q.putGenesis.run(g.chain, hash, canonicalEncode(g as unknown as Canonical));
-      if (opts.light) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(`light/${g.chain}`, Buffer.from('1'));
+      this.geneses.put(g, hash, opts.light === true);
       this.states[g.chain].takeTouched();
       applyGenesis(this.states[g.chain], g);
       this.tree.rebuild(g.chain);
@@ -116,18 +101,16 @@ export class Ledger {
    */
   trustGenesis(g: Genesis, expectedHash: Uint8Array): void {
     if (!bytesEqual(genesisHash(g), expectedHash)) throw new Error(`the ${g.chain} genesis document does not match the trusted hash`);
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(`trusted-genesis/${g.chain}`, canonicalEncode(g as unknown as Canonical));
+    this.geneses.trust(g);
   }
 
   /** The genesis of a chain: the replicated one, else a trusted document, else null. */
   knownGenesis(chain: ChainId): Genesis | null {
-    if (this.hasGenesis(chain)) return this.genesis(chain);
-    const v = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(`trusted-genesis/${chain}`) as Buffer | undefined;
-    return v ? (canonicalDecode(new Uint8Array(v)) as unknown as Genesis) : null;
+    return this.hasGenesis(chain) ? this.genesis(chain) : this.geneses.trusted(chain);
   }
 
   /** True when this node holds the chain as a light client (./light). */
-  isLight = (chain: ChainId): boolean => this.db.prepare('SELECT 1 FROM meta WHERE key = ?').pluck().get(`light/${chain}`) !== undefined;
+  isLight = (chain: ChainId): boolean => this.geneses.isLight(chain);
 
   // ---- reads -----------------------------------------------------------------------------------
 
@@ -192,19 +175,9 @@ export class Ledger {
     return ctx;
   }
 
-  /** Static checks that need no state: shape, chain, signature. Throws TxRejected. */
+  /** Static checks that need no state: shape, chain, body schema, signature (./checks). Throws TxRejected. */
   checkTxForm(tx: SignedTx, chain: ChainId, opts: { signature?: boolean } = {}): void {
-    if (!tx || typeof tx !== 'object') throw new TxRejected('transaction is not an object');
-    if (tx.chain !== chain) throw new TxRejected(`transaction is for the ${String(tx.chain)} chain, not ${chain}`);
-    const rule = RULES[chain][tx.type];
-    if (!rule) throw new TxRejected(`unknown transaction type "${String(tx.type)}" on the ${chain} chain`);
-    if (!(tx.author instanceof Uint8Array) || tx.author.length !== 48) throw new TxRejected('author must be a 48-byte BLS public key');
-    if (!Number.isSafeInteger(tx.nonce) || tx.nonce < 0) throw new TxRejected('nonce must be a non-negative integer');
-    if (!Number.isSafeInteger(tx.time) || tx.time < 0) throw new TxRejected('time must be a non-negative integer');
-    if (!(tx.sig instanceof Uint8Array) || tx.sig.length !== 96) throw new TxRejected('signature must be 96 bytes');
-    const parsed = rule.body.safeParse(tx.body);
-    if (!parsed.success) throw new TxRejected(`malformed ${tx.type}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
-    if (opts.signature !== false && !this.bls.verify(tx.author, txSigningBytes(tx), tx.sig)) throw new TxRejected('author signature does not verify');
+    checkTxForm(this.bls, tx, chain, opts);
   }
 
   /** Checks a transaction against the current state without changing anything. Throws TxRejected. */
@@ -212,10 +185,15 @@ export class Ledger {
     const chain = tx?.chain as ChainId;
     checkTxSize(tx);
     this.checkTxForm(tx, chain, opts);
+    this.rolledBack(() => this.applyTx(tx, this.height(chain) + 1, Date.now(), 'mempool'));
+  }
+
+  /** Runs `fn` in an IMMEDIATE transaction that is always rolled back (a check or a dry run). */
+  private rolledBack(fn: () => void): void {
     const rollback = new Error('rollback');
     try {
       this.db.transaction(() => {
-        this.applyTx(tx, this.height(chain) + 1, Date.now(), 'mempool');
+        fn();
         throw rollback;
       }).immediate();
     } catch (e) {
@@ -250,26 +228,20 @@ export class Ledger {
     const height = head.height + 1;
     const txs: SignedTx[] = [];
     const dropped: { tx: SignedTx; reason: string }[] = [];
-    const rollback = new Error('rollback');
     let stateRoot: Uint8Array | undefined;
-    try {
-      this.db.transaction(() => {
-        this.states[chain].takeTouched();
-        for (const tx of candidates) {
-          try {
-            this.db.transaction(() => this.applyTx(tx, height, time, 'block'))();
-            txs.push(tx);
-          } catch (e) {
-            if (!(e instanceof TxRejected)) throw e;
-            dropped.push({ tx, reason: e.reason });
-          }
+    this.rolledBack(() => {
+      this.states[chain].takeTouched();
+      for (const tx of candidates) {
+        try {
+          this.db.transaction(() => this.applyTx(tx, height, time, 'block'))();
+          txs.push(tx);
+        } catch (e) {
+          if (!(e instanceof TxRejected)) throw e;
+          dropped.push({ tx, reason: e.reason });
         }
-        stateRoot = this.updateRoot(chain);
-        throw rollback;
-      }).immediate();
-    } catch (e) {
-      if (e !== rollback) throw e;
-    }
+      }
+      stateRoot = this.updateRoot(chain);
+    });
     const header: BlockHeader = {
       chain, genesis: this.genesisHash(chain), height, prevHash: head.hash, time, proposer,
       txRoot: txRoot(txs), sigsHash: sigsHash(txs), validatorsHash: validatorsHash(this.validatorsAt(chain, height)), stateRoot: stateRoot!,
@@ -281,17 +253,11 @@ export class Ledger {
   checkProposal(header: BlockHeader, txs: SignedTx[]): void {
     const chain = header.chain;
     this.checkHeader(header, txs, this.head(chain));
-    this.checkTxSignatures(chain, header.height, txs);
-    const rollback = new Error('rollback');
-    try {
-      this.db.transaction(() => {
-        this.applyTxs(header, txs, 'block');
-        this.checkStateRoot(header);
-        throw rollback;
-      }).immediate();
-    } catch (e) {
-      if (e !== rollback) throw e;
-    }
+    checkTxSignatures(this.bls, chain, header.height, txs);
+    this.rolledBack(() => {
+      this.applyTxs(header, txs, 'block');
+      this.checkStateRoot(header);
+    });
   }
 
   /**
@@ -311,7 +277,7 @@ export class Ledger {
     // Signatures first (the expensive part, and independent of the chain's state)...
     // (`batch`: commitBlocks checks them, with the certificates, for many blocks at once)
     if (opts.batch) txSignatureItems(chain, header.height, txs, opts.batch);
-    else this.checkTxSignatures(chain, header.height, txs);
+    else checkTxSignatures(this.bls, chain, header.height, txs);
     if (opts.certificateLater) cert = pendingCertificate(this.validatorsAt(chain, header.height).length);
     const bytes = encodeBlock({ header, txs, cert });
     // ...then everything that depends on the head, under the write lock, so that another process
@@ -340,26 +306,10 @@ export class Ledger {
    * the transaction signatures and commit certificates of all of them in one batch: random linear
    * combination, one multi-pairing (BlsApi.batchVerify; a certificate enters it as its signers'
    * aggregate key, which is sound because every validator key was admitted with a proof of
-   * possession). All or nothing: if any check fails, nothing of the batch stays and the blocks are
-   * committed one by one, so the first bad block is refused with its reason and those before it
-   * are stored.
+   * possession). All or nothing (./batch-verify commitInBatch).
    */
   commitBlocks(blocks: Block[]): void {
-    if (blocks.length <= 1) {
-      for (const b of blocks) this.commitBlock(b);
-      return;
-    }
-    const refused = new Error('batch refused');
-    try {
-      this.db.transaction(() => {
-        const batch: BatchItem[] = [];
-        for (const b of blocks) this.commitBlock(b, { batch });
-        if (batch.length > 0 && !this.bls.batchVerify(batch)) throw refused;
-      }).immediate();
-    } catch (e) {
-      if (e !== refused && !(e instanceof BlockRejected)) throw e;
-      for (const b of blocks) this.commitBlock(b);
-    }
+    commitInBatch(this, blocks);
   }
 
   /**
@@ -416,44 +366,15 @@ export class Ledger {
     }
   }
 
+  /** ./checks checkHeader against this chain's head, genesis and validators. */
   private checkHeader(header: BlockHeader, txs: SignedTx[], head: Head): void {
     const chain = header.chain;
-    const h = header.height;
-    const fail = (reason: string): never => {
-      throw new BlockRejected(chain, h, reason);
-    };
-    if (!Array.isArray(txs)) fail('transactions missing');
-    if (h !== head.height + 1) fail(`expected height ${head.height + 1}`);
-    if (!bytesEqual(header.genesis, this.genesisHash(chain))) fail('block belongs to another network (genesis differs)');
-    if (!bytesEqual(header.prevHash, head.hash)) fail('previous-block hash does not link to our head');
-    if (!bytesEqual(header.txRoot, txRoot(txs))) fail('Merkle root does not match the transactions');
-    if (!(header.stateRoot instanceof Uint8Array) || header.stateRoot.length !== HASH_LENGTH) fail('header has no 32-byte state root');
-    let sh: Uint8Array;
-    try {
-      sh = sigsHash(txs);
-    } catch (e) {
-      fail((e as Error).message);
-    }
-    if (!bytesEqual(header.sigsHash, sh!)) fail('signatures hash does not match the transactions');
-    const vs = this.validatorsAt(chain, h);
-    if (!bytesEqual(header.validatorsHash, validatorsHash(vs))) fail('validator-set hash does not match the set in force');
-    if (!Number.isInteger(header.proposer) || header.proposer < 0 || header.proposer >= vs.length) fail('proposer index out of range');
-    const prevTime = head.height === 0 ? this.genesis(chain).time : (this.block(chain, head.height)?.header.time ?? 0);
-    if (!Number.isSafeInteger(header.time) || header.time < prevTime) fail('block time goes backwards');
-  }
-
-  private checkTxSignatures(chain: ChainId, height: number, txs: SignedTx[]): void {
-    if (txs.length === 0) return;
-    for (const tx of txs) {
-      if (!(tx?.author instanceof Uint8Array) || tx.author.length !== 48 || !(tx.sig instanceof Uint8Array) || tx.sig.length !== 96) {
-        throw new BlockRejected(chain, height, 'a transaction has a malformed author key or signature');
-      }
-    }
-    const ok = this.bls.batchVerify(txs.map((tx) => ({ publicKey: tx.author, message: txSigningBytes(tx), signature: tx.sig })));
-    if (!ok) {
-      const bad = txs.findIndex((tx) => !this.bls.verify(tx.author, txSigningBytes(tx), tx.sig));
-      throw new BlockRejected(chain, height, `transaction ${bad} has an invalid author signature`);
-    }
+    checkHeader(header, txs, {
+      head,
+      genesisHash: this.genesisHash(chain),
+      validators: () => this.validatorsAt(chain, header.height),
+      prevTime: () => (head.height === 0 ? this.genesis(chain).time : (this.block(chain, head.height)?.header.time ?? 0)),
+    });
   }
 
   // ---- verification of the stored chains -------------------------------------------------------
