@@ -18,8 +18,6 @@ const MAX_LINES = 400;
 /** Files still over the cap, with their size when listed: each may only get smaller. */
 const OVER_CAP: Record<string, number> = {
   'src-main/app/demo.ts': 490,
-  'src-main/consensus/engine.ts': 457,
-  'src-main/consensus/state-machine.ts': 451,
 };
 
 const LAYERS: string[][] = [

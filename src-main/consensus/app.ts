@@ -35,11 +35,12 @@ import { nextBlockTime } from '../ledger/producer';
 import type { Block, BlockHeader, Certificate, ChainId, SignedTx, ValidatorInfo } from '../ledger/types';
 import type { ConsensusNode } from './host';
 import type { ConsensusApp, ProcessResult } from './abci';
-import { ConsensusEngine, realScheduler, type Scheduler } from './engine';
+import { ConsensusEngine } from './engine';
+import { realScheduler, type Scheduler } from './driver';
 import { encodeEvidence, evidenceShape, type Evidence } from './evidence';
 import type { ProposalValue } from './messages';
 import { SqliteSignGuard } from './sqlite-sign-guard';
-import { DEFAULT_TIMEOUTS, type TimeoutConfig } from './state-machine';
+import { DEFAULT_TIMEOUTS, type TimeoutConfig } from './machine-events';
 
 /** DEFAULT_TIMEOUTS with every step scaled so that the base propose timeout is `propose` ms. */
 export function scaledTimeouts(propose: number): TimeoutConfig {

@@ -19,12 +19,16 @@
  * Restart (no WAL): start() asks the app for its last committed height and resumes at the next one,
  * at the round of the last signed message if that was at this height, with the lock restored from
  * the SignGuard. The guard refuses to sign anything that could equivocate.
+ *
+ * What drives it (options, scheduler, transport, BLS) is in ./driver; answering peers behind it, in
+ * ./commit-answers.
  */
 import { bytesEqual } from '../codec/canonical';
 import type { BlsApi } from '../crypto/bls-types';
 import { checkCertificate, makeCertificate } from '../ledger/certificate';
 import type { Certificate, ValidatorInfo } from '../ledger/types';
-import type { ConsensusApp } from './abci';
+import { CommitAnswers } from './commit-answers';
+import { realScheduler, type EngineOptions, type EngineStats, type Scheduler } from './driver';
 import { evidenceKey, type Evidence } from './evidence';
 import {
   decodeMessage,
@@ -32,76 +36,22 @@ import {
   messageHeight,
   proposalSignBytes,
   voteSignBytes,
-  type CommitMessage,
   type ConsensusMessage,
   type Proposal,
-  type ProposalValue,
   type Vote,
 } from './messages';
-import { guardNext, type SignGuard, type SignLock, type SignRecord } from './sign-guard';
+import { DEFAULT_TIMEOUTS, type ConsensusEffect, type ConsensusEvent, type MachineSnapshot } from './machine-events';
+import { guardNext, type SignLock, type SignRecord } from './sign-guard';
+import { TendermintMachine } from './state-machine';
 
 type SignLockProof = Pick<SignLock, 'value' | 'polka'>;
-import { DEFAULT_TIMEOUTS, TendermintMachine, type ConsensusEffect, type ConsensusEvent, type MachineSnapshot, type TimeoutConfig } from './state-machine';
-
-export interface Scheduler {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realScheduler: Scheduler = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
-export interface Transport {
-  broadcast(msg: Uint8Array): void;
-  onMessage(handler: (from: string, msg: Uint8Array) => void): void;
-  /** Unicast, if the transport has it; otherwise replies are broadcast. */
-  send?(to: string, msg: Uint8Array): void;
-}
-
-/** The BLS operations the engine uses (the simulation injects a fast stand-in). */
-export type ConsensusBls = Pick<BlsApi, 'sign' | 'verify' | 'aggregate' | 'fastAggregateVerify'>;
-
-export interface EngineOptions {
-  app: ConsensusApp;
-  transport: Transport;
-  bls: ConsensusBls;
-  secretKey: Uint8Array;
-  publicKey: Uint8Array;
-  signGuard: SignGuard;
-  scheduler?: Scheduler;
-  timeouts?: TimeoutConfig;
-  gossipIntervalMs?: number;
-  commitResendMs?: number;
-  /** Cap on buffered next-height messages. */
-  maxBuffered?: number;
-  /** Observability hooks (tests, logs, metrics). */
-  onDecide?: (height: number, value: ProposalValue, certificate: Certificate, info: { round: number; certified: boolean }) => void;
-  onReject?: (from: string, reason: string) => void;
-  onEvidence?: (e: Evidence) => void;
-  onError?: (e: unknown) => void;
-}
 
 export const REBROADCAST_ROUNDS = 4;
-const COMMIT_CACHE = 256;
-
-export interface EngineStats {
-  sent: number;
-  received: number;
-  rejected: number;
-  refusedToSign: number;
-  decided: number;
-  catchUps: number;
-}
 
 export class ConsensusEngine {
   private readonly machine: TendermintMachine;
   private readonly sched: Scheduler;
   private readonly gossipMs: number;
-  private readonly resendMs: number;
   private readonly maxBuffered: number;
   private validators: ValidatorInfo[] = [];
   private self = -1;
@@ -116,8 +66,7 @@ export class ConsensusEngine {
   private own: Uint8Array[] = [];
   private ownRounds: number[] = [];
   private buffered: { from: string; msg: ConsensusMessage }[] = [];
-  private commits = new Map<number, CommitMessage>();
-  private resent = new Map<string, number>();
+  private readonly answers: CommitAnswers;
   private certified = new Map<string, Certificate>();
   private evidence = new Map<string, Evidence>();
   readonly stats: EngineStats = { sent: 0, received: 0, rejected: 0, refusedToSign: 0, decided: 0, catchUps: 0 };
@@ -126,7 +75,7 @@ export class ConsensusEngine {
     this.machine = new TendermintMachine(o.timeouts ?? DEFAULT_TIMEOUTS);
     this.sched = o.scheduler ?? realScheduler;
     this.gossipMs = o.gossipIntervalMs ?? 2 * (o.timeouts ?? DEFAULT_TIMEOUTS).propose;
-    this.resendMs = o.commitResendMs ?? 1000;
+    this.answers = new CommitAnswers(o.app, o.commitResendMs ?? 1000);
     this.maxBuffered = o.maxBuffered ?? 4096;
     o.transport.onMessage((from, msg) => this.receive(from, msg));
   }
@@ -320,8 +269,7 @@ export class ConsensusEngine {
     this.committing = true;
     for (const t of this.timers) this.sched.clearTimeout(t);
     this.timers.clear();
-    this.commits.set(h, { height: h, value: eff.value, certificate });
-    if (this.commits.size > COMMIT_CACHE) this.commits.delete(Math.min(...this.commits.keys()));
+    this.answers.remember({ height: h, value: eff.value, certificate });
     const evidence = [...this.evidence.values()];
     this.evidence.clear();
     this.stats.decided++;
@@ -437,19 +385,10 @@ export class ConsensusEngine {
     }
   }
 
+  /** A peer behind us: answer with the decided value and its certificate (./commit-answers). */
   private answerStale(from: string, height: number): void {
-    const key = `${from}/${height}`;
-    const now = this.sched.now();
-    const last = this.resent.get(key);
-    if (last !== undefined && now - last < this.resendMs) return;
-    const c = this.commits.get(height) ?? (this.o.app.committedAt ? (() => {
-      const x = this.o.app.committedAt(height);
-      return x ? { height, value: x.value, certificate: x.certificate } : undefined;
-    })() : undefined);
-    if (!c) return;
-    this.resent.set(key, now);
-    if (this.resent.size > 4096) this.resent.clear();
-    const bytes = encodeMessage({ kind: 'commit', commit: c });
+    const bytes = this.answers.answer(from, height, this.sched.now());
+    if (!bytes) return;
     this.stats.sent++;
     if (this.o.transport.send) this.o.transport.send(from, bytes);
     else this.o.transport.broadcast(bytes);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Proposal, ProposalValue, Vote, VotePhase } from './messages';
-import { proposerOf, skipThreshold, TendermintMachine, timeoutFor, DEFAULT_TIMEOUTS, type ConsensusEffect } from './state-machine';
+import { TendermintMachine } from './state-machine';
+import { proposerOf, skipThreshold, timeoutFor, DEFAULT_TIMEOUTS, type ConsensusEffect } from './machine-events';
 
 const H = 1;
 const N = 4; // f = 1, quorum 3; proposer of (1, r) is (1 + r) % 4

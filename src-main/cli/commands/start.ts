@@ -37,7 +37,7 @@ import { startRuntime, type NodeRuntime } from '../../node/runtime';
 import { startLocalApi } from '../../node/local-api';
 import type { RelayEvent } from '../../node/relay';
 import { cometbftBinary, MISSING_COMETBFT } from '../../consensus/cometbft/process';
-import { DEFAULT_TIMEOUTS } from '../../consensus/state-machine';
+import { DEFAULT_TIMEOUTS } from '../../consensus/machine-events';
 import { scaledTimeouts } from '../../consensus/app';
 import type { ChainId } from '../../ledger/types';
 import { parseAddress } from '../../net/client';

@@ -15,9 +15,10 @@ import type { ChainId, Genesis, SignedTx } from '../../ledger/types';
 import { openDatabase } from '../../storage/db';
 import type { ConsensusApp } from '../abci';
 import { decodeProposal, encodeProposal } from '../app';
-import { ConsensusEngine, type Transport } from '../engine';
+import { ConsensusEngine } from '../engine';
+import type { Transport } from '../driver';
 import { MemorySignGuard } from '../sign-guard';
-import type { TimeoutConfig } from '../state-machine';
+import type { TimeoutConfig } from '../machine-events';
 import { makeNetworkKey, testnetGenesis, type NetworkKey } from '../cometbft/network';
 
 export interface EmbeddedNetworkOptions {

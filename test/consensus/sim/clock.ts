@@ -2,7 +2,7 @@
  * Virtual time for the simulation: a min-heap of (time, seq) events and a Scheduler implementation.
  * Ties are broken by insertion order, so a run depends only on its seed.
  */
-import type { Scheduler } from '../../../src-main/consensus/engine';
+import type { Scheduler } from '../../../src-main/consensus/driver';
 
 interface Item {
   time: number;

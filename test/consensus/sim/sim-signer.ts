@@ -6,7 +6,7 @@
  * src-main/consensus/sim and its tests.
  */
 import { createHash, createHmac } from 'node:crypto';
-import type { ConsensusBls } from '../../../src-main/consensus/engine';
+import type { ConsensusBls } from '../../../src-main/consensus/driver';
 
 export interface SimKeyPair {
   sk: Uint8Array;
