@@ -19,7 +19,7 @@ import { canonicalDecode } from '../src-main/codec/canonical';
 import { toHex } from '../src-main/codec/hex';
 import { loadKeystore, parseKeystore } from '../src-main/crypto/keystore';
 import { createIdentity, deriveGranteeKey, recoveryPhrase } from '../src-main/crypto/identity';
-import { DEMO_PASSPHRASE } from '../src-main/app/demo';
+import { DEMO_PASSPHRASE } from '../src-main/app/demo-roles';
 import { grantConsent, granteeId, listConsents } from '../src-main/emr/consent';
 import { loadDemoBundles } from '../src-main/emr/demo/index';
 import { EnrolError, enrolPatient, makeEnrolmentRequest } from '../src-main/emr/enrol';

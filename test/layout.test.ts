@@ -17,7 +17,6 @@ const ROOT = resolve(__dirname, '..');
 const MAX_LINES = 400;
 /** Files still over the cap, with their size when listed: each may only get smaller. */
 const OVER_CAP: Record<string, number> = {
-  'src-main/app/demo.ts': 490,
 };
 
 const LAYERS: string[][] = [

@@ -17,7 +17,8 @@ import { myRecords, readMyRecord } from '../emr/patient-view';
 import { listPatients } from '../emr/patients';
 import { blockHash } from '../ledger/encoding';
 import type { TrichainNode } from '../node/node';
-import { DEMO_FILE, DEMO_ROLE_ORDER, DEMO_ROLES, startDemo, type Demo, type DemoRole } from './demo';
+import { startDemo, type Demo } from './demo';
+import { DEMO_FILE, DEMO_ROLE_ORDER, DEMO_ROLES, type DemoRole } from './demo-roles';
 import { DEMO_VALIDATOR_ORDER, QUORUM_CHAINS, lastSigners } from './demo-quorum';
 
 const ROOT = join(__dirname, '..', '..');

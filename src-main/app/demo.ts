@@ -22,111 +22,23 @@
  * Passphrase: every demo keystore is locked with DEMO_PASSPHRASE ('trichain-demo') unless the
  * caller passes another, and with light scrypt parameters. That is acceptable only because the
  * demo data is synthetic; never put real records in a demo folder.
+ *
+ * Who is who: ./demo-roles; the first run: ./demo-build; waiting for the nodes: ./demo-settle.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { toHex } from '../codec/hex';
-import { acceptInvite, inviteFromNodeValues, joinRequest, localGenesisHex } from '../node/join';
+import { loadDemoBundles } from '../emr/demo/index';
+import { myRecords } from '../emr/patient-view';
 import { PeerList } from '../net/peers';
 import type { NodeRole } from '../node/config';
 import type { Daemon } from '../node/daemon';
-import { startRuntime, type NodeRuntime } from '../node/runtime';
 import { writeJsonAtomic } from '../node/files';
 import { TrichainNode } from '../node/node';
-import { admitPeer } from '../node/admit';
-import { classifyResource } from '../emr/classify/index';
-import { loadDemoBundles } from '../emr/demo/index';
-import { myRecords } from '../emr/patient-view';
-import { enrolPatient, makeEnrolmentRequest } from '../emr/enrol';
-import { registerPatient, type PatientEntry } from '../emr/patients';
-import { importBundle, storeRecord, toLabelsBody } from '../emr/records';
-import { riversideVisit } from '../emr/demo/visit';
-import { DemoError, freshRound, highestHeads, holdsAllLinkedBlobs, linkedBlobsHeld, matchesHeads, noUnsettled, reached, settleOn } from './demo-settle';
-import { DEMO_CONSENSUS, DEMO_VALIDATORS, DEMO_VALIDATOR_ORDER, QUORUM_CHAINS, growValidatorSets, quorumCommits, type DemoValidator } from './demo-quorum';
-import { driveShares } from '../emr/share/workflow';
-
-export type DemoRole = 'stMary' | 'riverside' | 'patient' | 'insurer' | 'research';
-/** Every node of the demo: the five roles and the two validator-only hospitals. */
-type NodeKey = DemoRole | DemoValidator;
-
-export interface DemoRoleInfo {
-  /** For the role switcher, e.g. "St Mary Hospital — clinician". */
-  label: string;
-  /** The node's name (node.json, chain membership). */
-  name: string;
-  nodeRole: NodeRole;
-  /** Entity kind on the social chain (entities only). */
-  kind?: 'insurer' | 'research';
-  /** Data folder under the demo's base folder. */
-  dir: string;
-  /** What the trainer can show in this role. */
-  description: string;
-}
-
-export const DEMO_PASSPHRASE = 'trichain-demo';
-export const DEMO_NETWORK = 'Trichain demo consortium';
-export const DEMO_FILE = 'demo.json';
-
-export const DEMO_ROLES: Readonly<Record<DemoRole, DemoRoleInfo>> = Object.freeze({
-  stMary: {
-    label: 'St Mary Hospital — clinician',
-    name: 'St Mary Hospital',
-    nodeRole: 'hospital',
-    dir: 'st-mary',
-    description:
-      'The founding hospital and the validator of all three chains. Holds Milan Beatty (depression: sensitive mental-health records) and Clemente Kreiger (no sensitive category). Show the chart, the labels and their reasons, and answer share requests.',
-  },
-  riverside: {
-    label: 'Riverside Clinic — clinician',
-    name: 'Riverside Clinic',
-    nodeRole: 'hospital',
-    dir: 'riverside',
-    description:
-      'A second hospital, a member but not a validator: what it writes is relayed to St Mary and committed there. Holds Laurie McCullough (reproductive health) and a recent visit of Milan Beatty.',
-  },
-  patient: {
-    label: 'Milan Beatty — patient',
-    name: 'Milan Beatty',
-    nodeRole: 'patient',
-    dir: 'patient',
-    description:
-      "Milan's own laptop: it made Milan's keys (no hospital holds them) and enrolled at both hospitals. Holds the patient chain as a light client: block headers with their certificates and only Milan's own entries, each with its inclusion proof; shows Milan's records from both hospitals; grants and revokes consent, each signed with a key for that grantee; shows who accessed what.",
-  },
-  insurer: {
-    label: 'Acme Health Insurance — claims desk',
-    name: 'Acme Health Insurance',
-    nodeRole: 'entity',
-    kind: 'insurer',
-    dir: 'insurer',
-    description: 'An insurer: replicates only the social chain. Requests categories of data for a stated purpose and verifies the packages it receives.',
-  },
-  research: {
-    label: 'Institute for Outcomes Research — study team',
-    name: 'Institute for Outcomes Research',
-    nodeRole: 'entity',
-    kind: 'research',
-    dir: 'research',
-    description: 'A research institute: replicates only the social chain. Requests de-identified data for research, verifies provenance and exports it.',
-  },
-});
-
-export const DEMO_ROLE_ORDER: readonly DemoRole[] = Object.freeze(['stMary', 'riverside', 'patient', 'insurer', 'research'] as const);
-
-/** Name, folder and node role of any demo node, role or validator-only hospital. */
-function nodeInfo(key: NodeKey): { name: string; dir: string; nodeRole: NodeRole; kind?: 'insurer' | 'research' } {
-  return key in DEMO_ROLES ? DEMO_ROLES[key as DemoRole] : { ...DEMO_VALIDATORS[key as DemoValidator], nodeRole: 'hospital' };
-}
-
-export interface DemoPatient {
-  name: string;
-  /** BLS public key, hex. */
-  pk: string;
-  fhirId: string;
-  /** The hospital that registered the patient. */
-  hospital: DemoRole;
-  /** The demo role whose node is this patient's own laptop, if any. */
-  laptop?: DemoRole;
-}
+import type { NodeRuntime } from '../node/runtime';
+import { createDemo, startDemoNode, type DemoCtx } from './demo-build';
+import { DEMO_VALIDATORS, DEMO_VALIDATOR_ORDER, type DemoValidator } from './demo-quorum';
+import { DEMO_FILE, DEMO_NETWORK, DEMO_PASSPHRASE, DEMO_ROLE_ORDER, DEMO_ROLES, nodeInfo, type DemoNodeKey, type DemoPatient, type DemoRole, type DemoRoleInfo } from './demo-roles';
+import { DemoError, highestHeads, holdsAllLinkedBlobs, noUnsettled, reached, settleOn } from './demo-settle';
 
 export { DemoError };
 
@@ -156,16 +68,15 @@ export interface Demo {
   /** The validator-only hospitals (absent in a demo folder made before they existed). */
   readonly validators: Partial<Record<DemoValidator, TrichainNode>>;
   /** The runtime (daemon, consensus) of any demo node: a trainer stops one and starts it again. */
-  runtime(key: NodeKey): NodeRuntime | null;
-  stopNode(key: NodeKey): Promise<void>;
-  startNode(key: NodeKey): Promise<void>;
+  runtime(key: DemoNodeKey): NodeRuntime | null;
+  stopNode(key: DemoNodeKey): Promise<void>;
+  startNode(key: DemoNodeKey): Promise<void>;
   readonly patients: DemoPatient[];
   readonly roles: Readonly<Record<DemoRole, DemoRoleInfo>>;
   /** Runs a catch-up round on every node until each holds St Mary's heads (bounded). */
   settle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
-
 
 interface DemoFile {
   version: 1;
@@ -177,180 +88,18 @@ interface DemoFile {
   patients: DemoPatient[];
 }
 
-/** Demo keystores: light scrypt (synthetic data only). */
-const DEMO_SCRYPT = { N: 2 ** 14 };
 const SETUP_MARKER = '.demo-setup';
 
-
-// ---- the consortium ---------------------------------------------------------------------------
-
-interface Ctx {
-  base: string;
-  passphrase: string;
-  nodes: Partial<Record<NodeKey, TrichainNode>>;
-  daemons: Partial<Record<NodeKey, Daemon>>;
-  runtimes: Partial<Record<NodeKey, NodeRuntime>>;
-  opts: DemoOptions;
-  timeoutMs: number;
-  step(label: string): void;
-  /** Each joiner's signed join request (its binding line), by role. */
-  joinRequests: Map<NodeKey, string>;
-  /** Progress inside the current step. */
-  detail(label: string): void;
-}
-
-async function startDaemon(ctx: Ctx, role: NodeKey, node: TrichainNode): Promise<Daemon> {
-  const log = ctx.opts.log ? (l: string) => ctx.opts.log!(`[${role}] ${l}`) : undefined;
-  // A chain St Mary validates alone is made by the daemon's producer; the engines take over a chain
-  // once four hospitals validate it (demo-quorum.ts).
-  const runtime = await startRuntime(node, { log, peers: { syncIntervalMs: ctx.opts.syncIntervalMs ?? 1000 }, consensus: DEMO_CONSENSUS });
-  const d = runtime.daemon!;
-  // A hospital's shares advance as blocks commit (emr/share/workflow.ts).
-  driveShares(runtime, log);
-  ctx.runtimes[role] = runtime;
-  ctx.daemons[role] = d;
-  return d;
-}
-
-/** The invite St Mary hands out (built from the running node: no second open of its store). */
-function stMaryInvite(stMary: TrichainNode, d: Daemon): string {
-  return inviteFromNodeValues({
-    network: stMary.config.network ?? null,
-    listen: d.listen,
-    genesisHex: localGenesisHex(stMary),
-    tlsFingerprint: d.fingerprint,
-    identity: { blsPublicKey: stMary.identity.blsPublicKey, role: stMary.config.role, name: stMary.config.name, sign: (m) => stMary.identity.sign(m) },
-  });
-}
-
-/**
- * invite → join → admit, in process: the joiner accepts St Mary's invite (pins it, records the
- * genesis hashes) and makes its join request; St Mary pins it and registers it as a member of
- * the chains its role replicates (as `trichain admit` does); the joiner then syncs.
- */
-async function joinStMary(ctx: Ctx, role: NodeKey, node: TrichainNode, invite: string): Promise<void> {
-  const stMary = ctx.nodes.stMary!;
-  const stD = ctx.daemons.stMary!;
-  const d = await startDaemon(ctx, role, node);
-  acceptInvite({ dataDir: node.paths.dir, invite, bls: node.bls, localGenesisHex: localGenesisHex(node) });
-  // St Mary's side (trichain admit). A hospital is pinned with its address so that St Mary, the
-  // validator, also fetches the ciphertexts of the records it writes; the others only dial St Mary.
-  const binding = joinRequest(node, d.fingerprint);
-  admitPeer(stMary, binding, { kind: nodeInfo(role).kind });
-  await freshRound(stD);
-  await settleOn(`${nodeInfo(role).name} has synced its chains`, [d], [stMary, node], () => matchesHeads(node, stMary), ctx.timeoutMs);
-  ctx.joinRequests.set(role, binding);
-}
-
-/** Riverside's waitForCommit: relay, let St Mary commit, pull the blocks back, until nothing is outstanding. */
-function commitVia(ctx: Ctx, role: DemoRole): () => Promise<void> {
-  const node = ctx.nodes[role]!;
-  return () => settleOn(`${DEMO_ROLES[role].name}'s transactions have committed`, [ctx.daemons[role]!], [ctx.nodes.stMary!, node], () => noUnsettled(node), ctx.timeoutMs);
-}
-
-async function createDemo(ctx: Ctx, bundles: { name: string; bundle: unknown }[]): Promise<DemoPatient[]> {
-  const { base, passphrase } = ctx;
-  const init = (role: NodeKey, extra: { found?: boolean; network?: string } = {}) => {
-    const r = nodeInfo(role);
-    return TrichainNode.init(join(base, r.dir), { role: r.nodeRole, name: r.name, kind: r.kind, passphrase, scrypt: DEMO_SCRYPT, ...extra });
-  };
-
-  ctx.step('Founding the network at St Mary Hospital');
-  const stMary = (ctx.nodes.stMary = await init('stMary', { found: true, network: DEMO_NETWORK }));
-  const stD = await startDaemon(ctx, 'stMary', stMary);
-  const invite = stMaryInvite(stMary, stD);
-
-  const quorum = ctx.opts.quorum === true;
-  for (const role of ['riverside', 'insurer', 'research', ...(quorum ? DEMO_VALIDATOR_ORDER : [])] as const) {
-    ctx.step(`${nodeInfo(role).name} joins the network`);
-    const n = (ctx.nodes[role] = await init(role));
-    await joinStMary(ctx, role, n, invite);
-  }
-  const riverside = ctx.nodes.riverside!;
-
-  const byName = new Map(bundles.map((b) => [b.name, b.bundle]));
-  const need = (name: string): unknown => {
-    const b = byName.get(name);
-    if (!b) throw new DemoError(`demo bundle ${name} is missing`);
-    return b;
-  };
-  const patients: DemoPatient[] = [];
-  const importAt = async (role: DemoRole, name: string): Promise<PatientEntry> => {
-    const node = ctx.nodes[role]!;
-    const label = `Importing ${name} at ${DEMO_ROLES[role].name}`;
-    ctx.step(label);
-    const r = await importBundle(node, need(name), {
-      onProgress: (p) => ctx.detail(`${label} (${p.done}/${p.total} records)`),
-      waitForCommit: node.isSoloValidator('patient') ? undefined : commitVia(ctx, role),
-    });
-    const entry = r.patients[0];
-    if (!entry) throw new DemoError(`the ${name} bundle holds no patient`);
-    patients.push({ name, pk: toHex(entry.pk), fhirId: entry.fhirId, hospital: role });
-    return entry;
-  };
-  await importAt('stMary', 'Clemente Kreiger');
-  const milan = await importAt('stMary', 'Milan Beatty');
-  await importAt('riverside', 'Laurie McCullough');
-
-  ctx.step("Recording Milan Beatty's visit at Riverside Clinic");
-  // Riverside registers Milan in its own index only (a provisional id): he has not enrolled yet,
-  // so the visit is wrapped for Riverside alone until he does.
-  const atRiverside = registerPatient(riverside, { fhirId: milan.fhirId, display: milan.display, birthYear: milan.birthYear });
-  for (const resource of riversideVisit(milan.fhirId)) {
-    storeRecord(riverside, { resource, labels: toLabelsBody(classifyResource(resource)), patient: atRiverside });
-  }
-
-  ctx.step('Riverside Clinic: waiting for St Mary to commit and replicate');
-  await commitVia(ctx, 'riverside')();
-  await settleOn('Riverside has every block', [ctx.daemons.riverside!], [stMary, riverside], () => matchesHeads(riverside, stMary), ctx.timeoutMs);
-  // Now St Mary dials Riverside too: the validator keeps a replica of every record ciphertext (the
-  // patient laptop fetches Milan's Riverside records there). Pinned with its address only now that
-  // Riverside has applied the blocks anchoring its records: a node serves a ciphertext only once
-  // it knows it from a committed block, and a refused fetch is retried only 30 s later.
-  admitPeer(stMary, ctx.joinRequests.get('riverside')!, { address: ctx.daemons.riverside!.listen }); // already a member: re-pins with its address
-  await freshRound(stD);
-  // St Mary, the validator, keeps a replica of every ciphertext (it serves them to the patient laptop).
-  await settleOn('St Mary holds every record ciphertext', [stD], [stMary], () => holdsAllLinkedBlobs(stMary), ctx.timeoutMs, () => linkedBlobsHeld(stMary).held);
-
-  ctx.step("Milan Beatty's laptop makes his keys and enrols at both hospitals");
-  // The keys are made on the laptop; the hospitals receive only its enrolment request (public keys
-  // and proof of possession). The recovery phrase would be shown to Milan once; the demo keeps none.
-  const laptop = (ctx.nodes.patient = await init('patient'));
-  await joinStMary(ctx, 'patient', laptop, invite);
-  const request = makeEnrolmentRequest(laptop.identity);
-  await enrolPatient(stMary, { fhirId: milan.fhirId, request });
-  await settleOn('Riverside sees Milan enrolled', [ctx.daemons.riverside!], [stMary, riverside], () => matchesHeads(riverside, stMary), ctx.timeoutMs);
-  await enrolPatient(riverside, { fhirId: milan.fhirId, request, waitForCommit: commitVia(ctx, 'riverside') });
-  await commitVia(ctx, 'riverside')();
-  const milanEntry = patients.find((p) => p.pk === toHex(milan.pk))!;
-  milanEntry.pk = laptop.publicKeyHex;
-  milanEntry.laptop = 'patient';
-  if (!quorum) return patients;
-
-  ctx.step('Four hospitals take over validating the hospital and social chains');
-  const validators: NodeKey[] = ['stMary', 'riverside', ...DEMO_VALIDATOR_ORDER];
-  await settleOn('the validators hold St Mary\'s heads', validators.filter((v) => v !== 'stMary').map((v) => ctx.daemons[v]!), [stMary], () => validators.every((v) => matchesHeads(ctx.nodes[v]!, stMary)), ctx.timeoutMs);
-  growValidatorSets(stMary, ['riverside', ...DEMO_VALIDATOR_ORDER].map((v) => ctx.joinRequests.get(v as NodeKey)!));
-  await settleOn(
-    'the hospital and social chains commit with three or more of four signers',
-    validators.map((v) => ctx.daemons[v]!),
-    validators.map((v) => ctx.nodes[v]!),
-    () => validators.every((v) => QUORUM_CHAINS.every((c) => quorumCommits(ctx.nodes[v]!, c))),
-    ctx.timeoutMs,
-  );
-  return patients;
-}
-
 /** The nodes of a demo folder: its five roles and the validator-only hospitals it has. */
-const nodesOf = (file: DemoFile): NodeKey[] => [...DEMO_ROLE_ORDER, ...DEMO_VALIDATOR_ORDER.filter((v) => file.validators?.[v])];
+const nodesOf = (file: DemoFile): DemoNodeKey[] => [...DEMO_ROLE_ORDER, ...DEMO_VALIDATOR_ORDER.filter((v) => file.validators?.[v])];
 
-async function openDemo(ctx: Ctx, file: DemoFile): Promise<void> {
+async function openDemo(ctx: DemoCtx, file: DemoFile): Promise<void> {
   const keys = nodesOf(file);
   for (const role of keys) {
     ctx.step(`Opening ${role in DEMO_ROLES ? DEMO_ROLES[role as DemoRole].label : nodeInfo(role).name}`);
     const dir = join(ctx.base, role in DEMO_ROLES ? file.roles[role as DemoRole].dir : file.validators![role as DemoValidator]!.dir);
     const node = (ctx.nodes[role] = await TrichainNode.open(dir, { passphrase: ctx.passphrase }));
-    await startDaemon(ctx, role, node);
+    await startDemoNode(ctx, role, node);
   }
   // A node that could not get its old port back: re-point the others' pins at its new address.
   const addressOf = new Map(keys.map((r) => [ctx.daemons[r]!.fingerprint, ctx.daemons[r]!.listen]));
@@ -383,7 +132,7 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
   const bundles = existing ? [] : loadDemoBundles();
   const total = existing ? nodesOf(existing).length + 1 : opts.quorum ? 14 : 11;
   let done = 0;
-  const ctx: Ctx = {
+  const ctx: DemoCtx = {
     base,
     passphrase: opts.passphrase ?? DEMO_PASSPHRASE,
     nodes: {},
@@ -474,7 +223,7 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
       },
       async startNode(key) {
         if (ctx.runtimes[key] || !ctx.nodes[key]) return;
-        await startDaemon(ctx, key, ctx.nodes[key]!);
+        await startDemoNode(ctx, key, ctx.nodes[key]!);
       },
       patients: file.patients.map((p) => ({ ...p })),
       roles: DEMO_ROLES,

@@ -129,9 +129,9 @@ export class AppSession {
     if (this.demo) return;
     this.demoStarting ??= (async () => {
       this.demoStage = 'starting';
-      const { startDemo: start, DEMO_ROLES, DEMO_ROLE_ORDER } = await import('./demo');
+      const [{ startDemo: start }, { DEMO_ROLES, DEMO_ROLE_ORDER }] = await Promise.all([import('./demo'), import('./demo-roles')]);
       const d = await start(this.demoDir, { quorum: process.env.TRICHAIN_DEMO_QUORUM === '1', onProgress: (step: string) => (this.demoStage = step) });
-      this.demo = d as unknown as DemoHandle;
+      this.demo = d;
       // The switcher lists the roles in the demo's order, whether it was just built or reopened.
       for (const id of DEMO_ROLE_ORDER) this.addRole(id, DEMO_ROLES[id].label, d.nodes[id]);
       this.demoStage = 'ready';

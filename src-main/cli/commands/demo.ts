@@ -23,7 +23,8 @@
  * prints TRICHAIN_WALK_FAILED step=<json string> reason=<json string> and exits 1.
  */
 import { join } from 'node:path';
-import { DEMO_PASSPHRASE, DEMO_ROLE_ORDER, DEMO_ROLES, startDemo } from '../../app/demo';
+import { startDemo } from '../../app/demo';
+import { DEMO_PASSPHRASE, DEMO_ROLE_ORDER, DEMO_ROLES } from '../../app/demo-roles';
 import { walkShare, WalkError } from '../../app/walk';
 import { defaultDataDir } from '../../host/paths';
 import { parse } from '../args';
