@@ -7,7 +7,7 @@
  * The handlers live by contract area in ./handlers (session, records, consents, shares, chains, network),
  * each signed method's summary beside its action; the session they share is ./session.ts.
  */
-import { ApiError, SIGNED_METHODS, type ApiHandlers, type ApiOutput, type SignAction, type SignedMethod } from '../../src-shared/api';
+import { ApiError, SIGNED_METHODS, type ApiHandlers, type ApiOutput, type SignedMethod } from '../../src-shared/api';
 import { precheck } from './checks';
 import { AppSession, type SessionOptions } from './session';
 import { sessionHandlers, sessionSigned } from './handlers/session';
@@ -16,7 +16,7 @@ import { consentsHandlers, consentsSigned } from './handlers/consents';
 import { sharesHandlers, sharesSigned } from './handlers/shares';
 import { chainsHandlers } from './handlers/chains';
 import { networkHandlers, networkSigned } from './handlers/network';
-import type { SignedHandler, SignedHandlers } from './handlers/types';
+import type { SignedAction, SignedHandlers } from './handlers/types';
 
 export type ServiceOptions = SessionOptions;
 export type Service = ApiHandlers & { close(): Promise<void> };
@@ -25,9 +25,10 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const s = await AppSession.open(opts);
 
   const signed: SignedHandlers<SignedMethod> = { ...sessionSigned(s), ...recordsSigned(s), ...consentsSigned(s), ...sharesSigned(s), ...networkSigned(s) };
-  /** The one signed handler of an action, typed for it. */
-  const handlerOf = <M extends SignedMethod>(method: M) => signed[method] as SignedHandler<M>;
-  const summarize = (a: SignAction) => handlerOf(a.method).summary(a.input as never, s.who());
+  // `signed[a.method]` is the handler of the action's own method (SignedHandlers maps each method
+  // to its handler), so it takes the action's input as it is.
+  const summarize = <M extends SignedMethod>(a: SignedAction<M>) => signed[a.method].summary(a.input, s.who());
+  const run = <M extends SignedMethod>(a: SignedAction<M>) => signed[a.method].run(a.input);
 
   /** Signed methods are reachable only through sign.confirm (the transports enforce it too). */
   const signedOnly: Pick<ApiHandlers, SignedMethod> = Object.fromEntries(
@@ -51,7 +52,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
     async 'sign.confirm'(i) {
       const action = s.desk.take(i.requestId, s.active ?? 'none');
-      const value = await handlerOf(action.method).run(action.input as never);
+      const value = await run(action);
       await s.settle();
       return { method: action.method, value } as ApiOutput<'sign.confirm'>;
     },

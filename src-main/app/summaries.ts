@@ -4,7 +4,7 @@
  */
 import type { Category, EntityRef, PackageSummary, PatientSummary } from '../../src-shared/api';
 import { toHex } from '../codec/hex';
-import { requestOf } from '../ledger/rules/social';
+import { allRequests, requestOf } from '../ledger/rules/social';
 import type { TrichainNode } from '../node/node';
 import { myRecords } from '../emr/patient-view';
 import { patientRecordIds } from '../emr/records';
@@ -42,10 +42,7 @@ export function packageSummary(s: AppSession, node: TrichainNode, requestId: str
 export function alreadyShared(s: AppSession, pk: Uint8Array) {
   const social = s.holder('social');
   if (!social) return [];
-  return social.ledger
-    .state('social')
-    .scan('request/')
-    .map(([, v]) => v as unknown as NonNullable<ReturnType<typeof requestOf>>)
+  return allRequests(social.ledger.state('social'))
     .filter((r) => r.status === 'published' && toHex(s.ownerOf(r.patient) ?? r.patient) === toHex(pk))
     .map((r) => ({ packageId: r.requestId, entityName: requestView(r, s.entities()).entity.name, sharedAt: iso(r.filedAt), categories: r.categories as Category[], resourceCount: 0 }));
 }

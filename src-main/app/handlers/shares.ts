@@ -6,7 +6,7 @@
 import { ApiError, purposeLabel, type Category } from '../../../src-shared/api';
 import { toHex } from '../../codec/hex';
 import { getMember } from '../../ledger/rules/members';
-import { requestOf } from '../../ledger/rules/social';
+import { allRequests, requestOf } from '../../ledger/rules/social';
 import { classifyResource } from '../../emr/classify/index';
 import { recordInfo, summarize, type FhirResource } from '../../emr/records';
 import { fileShareRequest, myRequests, openPackage, packageFileOf, trustOf, verifyPackageAs } from '../../emr/share/entity';
@@ -27,8 +27,8 @@ export function sharesHandlers(s: AppSession): Handlers<'shares.requests' | 'sha
       const want = i.status;
       // An entity never sees a patient's name: only the pseudonymous label its patient picker shows.
       const nameFor = (pk: Uint8Array) => (node.config.role === 'entity' ? pseudonymousLabel(toHex(pk)) : s.patientName(pk));
-      const views = (node.config.role === 'entity' ? myRequests(node) : node.config.role === 'hospital' ? node.ledger.state('social').scan('request/').map(([, v]) => v as never) : []).map((r) =>
-        requestView(r, s.entities(), nameFor((r as { patient: Uint8Array }).patient)),
+      const views = (node.config.role === 'entity' ? myRequests(node) : node.config.role === 'hospital' ? allRequests(node.ledger.state('social')) : []).map((r) =>
+        requestView(r, s.entities(), nameFor(r.patient)),
       );
       return { requests: views.filter((r) => want === 'all' || r.status === want).sort((a, b) => b.filedAt.localeCompare(a.filedAt)) };
     },

@@ -12,4 +12,9 @@ export interface SignedHandler<M extends SignedMethod> {
 }
 
 export type SignedHandlers<M extends SignedMethod> = { [K in M]: SignedHandler<K> };
+/** A prepared action of signed method M: its name and its validated input (a SignAction is one for some M). */
+export interface SignedAction<M extends SignedMethod> {
+  method: M;
+  input: ApiRequest<M>;
+}
 export type Handlers<M extends Exclude<RendererMethod, `sign.${string}`>> = Pick<ApiHandlers, M>;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { bytesEqual } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
 import { txId } from '../../ledger/encoding';
-import { requestOf, type ShareRequestState } from '../../ledger/rules/social';
+import { allRequests, requestOf, type ShareRequestState } from '../../ledger/rules/social';
 import { listAudit } from '../../ledger/rules/common';
 import type { ChainId } from '../../ledger/types';
 import type { TrichainNode } from '../../node/node';
@@ -36,11 +36,7 @@ export function fileShareRequest(node: TrichainNode, r: RequestInput): { request
 /** This entity's requests with their status (open, published, refused and the reason). */
 export function myRequests(node: TrichainNode): ShareRequestState[] {
   const me = node.publicKeyHex;
-  return node.ledger
-    .state('social')
-    .scan('request/')
-    .map(([, v]) => v as unknown as ShareRequestState)
-    .filter((r) => toHex(r.entity) === me);
+  return allRequests(node.ledger.state('social')).filter((r) => toHex(r.entity) === me);
 }
 
 export interface OpenedPackage {

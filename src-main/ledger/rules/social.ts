@@ -49,6 +49,8 @@ export interface ShareRequestState extends ShareRequestBody {
 }
 
 export const requestOf = (s: StateReader, requestId: string) => s.get(`request/${requestId}`) as ShareRequestState | undefined;
+/** Every share request on the social chain, as its rules stored it. */
+export const allRequests = (s: StateReader): ShareRequestState[] => s.scan('request/').map(([, v]) => v as unknown as ShareRequestState);
 
 /** How many unanswered requests one entity may have at once. */
 export const MAX_OPEN_REQUESTS = 32;
