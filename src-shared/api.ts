@@ -17,16 +17,14 @@
  * shares, chains), each with its methods and its signed methods; the shared shapes (schemas.ts);
  * signing (sign.ts), the table (contract.ts), envelopes and dispatch (envelope.ts), events.
  */
-import type { UserRole } from './vocabulary';
 import type { ApiInput, ApiOutput, RendererMethod } from './api/contract';
 import type { Envelope } from './api/envelope';
 import type { EventName, EventPayload } from './api/events';
 
-// Vocabulary: defined once in ./vocabulary (shared with the node), re-exported for the UI.
-/** The UI's session roles (clinician, patient, entity). */
-export type Role = UserRole;
+// Vocabulary: defined once in ./vocabulary (shared with the node), re-exported for the UI
+// (UserRole: the UI's session roles, clinician, patient, entity; a node's role is vocabulary's Role).
 export { CATEGORIES, CHAINS, ENTITY_KINDS, PURPOSES, PURPOSE_CODES, SENSITIVITY_CODES, USER_ROLES, purposeLabel } from './vocabulary';
-export type { Category, ChainId, Confidentiality, EntityKind, FhirResource, PurposeCode, SensitivityCode } from './vocabulary';
+export type { Category, ChainId, Confidentiality, EntityKind, FhirResource, PurposeCode, SensitivityCode, UserRole } from './vocabulary';
 export { PurposeSchema, MAX_TEXT_CHARS, todayUtc } from './validation';
 
 export * from './api/schemas';

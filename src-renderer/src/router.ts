@@ -4,7 +4,7 @@
  * The param is the patient of a chart or audit trail, or the import of the import screen.
  * The role is in the address so that Back after a role switch returns to the role it left.
  */
-import type { Role } from '../../src-shared/api';
+import type { UserRole } from '../../src-shared/api';
 
 export type View =
   | 'patients' | 'chart' | 'import' | 'requests' | 'audit'
@@ -12,7 +12,7 @@ export type View =
   | 'file-request' | 'packages'
   | 'network';
 
-export const VIEWS_BY_ROLE: Record<Role, { view: View; label: string }[]> = {
+export const VIEWS_BY_ROLE: Record<UserRole, { view: View; label: string }[]> = {
   clinician: [
     { view: 'patients', label: 'Patients' },
     { view: 'chart', label: 'Chart' },
@@ -58,4 +58,4 @@ export function formatRoute(r: Route): string {
 }
 
 /** Whether a view belongs to a role's navigation. */
-export const viewOf = (role: Role, view: View): boolean => VIEWS_BY_ROLE[role].some((v) => v.view === view);
+export const viewOf = (role: UserRole, view: View): boolean => VIEWS_BY_ROLE[role].some((v) => v.view === view);

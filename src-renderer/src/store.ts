@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ApiOutput, Role, RoleSession, SignAction, SignResult, TrichainApi } from '../../src-shared/api';
+import type { ApiOutput, UserRole, RoleSession, SignAction, SignResult, TrichainApi } from '../../src-shared/api';
 import { ApiError, type Client } from './api/client';
 import { checkAction } from './validate';
 import { VIEWS_BY_ROLE, formatRoute, parseHash, viewOf, type Route, type View } from './router';

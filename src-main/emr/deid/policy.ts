@@ -6,8 +6,6 @@
 import type * as fhir4 from 'fhir/r4';
 import type { ReplacementCounts } from './sensitive';
 
-type FhirResource = fhir4.FhirResource;
-
 /** The 18 Safe Harbor identifier kinds, 45 CFR 164.514(b)(2)(i)(A)-(R). */
 export const SAFE_HARBOR_KINDS = [
   'names', 'geographic', 'dates', 'telephone', 'fax', 'email', 'ssn', 'mrn', 'healthPlan', 'account',
@@ -69,7 +67,7 @@ export interface DeidOptions {
    * Resources that are not shared but whose identifying values (e.g. the Patient's name when
    * demographics are not in the package) must still be scrubbed from free text.
    */
-  context?: readonly FhirResource[];
+  context?: readonly fhir4.FhirResource[];
 }
 
 export const DEID_SYSTEMS = {

@@ -36,7 +36,6 @@ import { collectSensitive, emptyReplacementCounts, makeScrubber } from './sensit
 import { AGE_90_OR_OLDER, DEID_DECISIONS, DEID_SYSTEMS, DROPPED_RESOURCE_TYPES, FREE_TEXT_POLICY, SAFE_HARBOR_KINDS, type DeidOptions, type DeidReport, type KindCount, type SafeHarborKind } from './policy';
 import { DROP, LIFE_YEARS_URL_RE, deidNode, pseudonymizeUids, type Ctx } from './elements';
 
-type FhirResource = fhir4.FhirResource;
 type Json = Record<string, unknown>;
 
 function birthYearAge(birthDate: string | undefined, deceased: string | undefined, now: Date): number | undefined {
@@ -60,7 +59,7 @@ function emptyKinds(): Record<SafeHarborKind, KindCount> {
  * De-identifies resources for one entity and purpose. Input resources are not modified.
  * References must be `Type/id` (run parseBundle first); unresolved `urn:uuid:` references are removed.
  */
-export function deidentify(resources: readonly FhirResource[], opts: DeidOptions): { resources: FhirResource[]; report: DeidReport } {
+export function deidentify(resources: readonly fhir4.FhirResource[], opts: DeidOptions): { resources: fhir4.FhirResource[]; report: DeidReport } {
   const { pseudonymKey, entityId } = opts;
   const purpose = typeof opts.purpose === 'string' ? opts.purpose.trim().replace(/\s+/g, ' ') : '';
   if (!purpose) throw new Error('deidentify: purpose must be a non-empty string');
@@ -98,7 +97,7 @@ export function deidentify(resources: readonly FhirResource[], opts: DeidOptions
     generalized: (k, n = 1) => void (identifiers[k].generalized += n),
   };
 
-  const out: FhirResource[] = [];
+  const out: fhir4.FhirResource[] = [];
   for (const r of resources) {
     if (DROPPED_RESOURCE_TYPES.has(r.resourceType)) {
       report.dropped[r.resourceType] = (report.dropped[r.resourceType] ?? 0) + 1;
@@ -123,7 +122,7 @@ export function deidentify(resources: readonly FhirResource[], opts: DeidOptions
   return { resources: out, report };
 }
 
-function deidResource(r: FhirResource, ctx: Ctx, now: Date): FhirResource {
+function deidResource(r: fhir4.FhirResource, ctx: Ctx, now: Date): fhir4.FhirResource {
   if (!r.id) throw new Error(`deidentify: ${r.resourceType} without id`);
   const body = deidBody(r as unknown as Json, ctx, now);
   const newId = ctx.pseudo(`${r.resourceType}/${r.id}`);
@@ -144,7 +143,7 @@ function deidResource(r: FhirResource, ctx: Ctx, now: Date): FhirResource {
     tag: [{ system: DEID_SYSTEMS.purpose, code: ctx.report.purpose }],
   };
   const { resourceType: _rt, id: _id, meta: _m, ...rest } = body;
-  return { resourceType: r.resourceType, id: newId, meta, ...rest } as unknown as FhirResource;
+  return { resourceType: r.resourceType, id: newId, meta, ...rest } as unknown as fhir4.FhirResource;
 }
 
 /** Resource-type rules, then the generic element walk. Used for top-level and contained resources. */

@@ -9,8 +9,6 @@
 import type * as fhir4 from 'fhir/r4';
 import { z } from 'zod';
 
-export type FhirResource = fhir4.FhirResource;
-
 export const BUNDLE_TYPES_ACCEPTED = ['transaction', 'batch', 'collection', 'searchset'] as const;
 export type AcceptedBundleType = (typeof BUNDLE_TYPES_ACCEPTED)[number];
 
@@ -35,7 +33,7 @@ const BundleShape = z.looseObject({
 });
 
 export interface ParsedBundle {
-  resources: FhirResource[];
+  resources: fhir4.FhirResource[];
   /** ids of the Patient resources in the bundle, in bundle order. */
   patientIds: string[];
 }
@@ -87,11 +85,11 @@ export function parseBundle(json: unknown): ParsedBundle {
     }
   });
 
-  const resources: FhirResource[] = [];
+  const resources: fhir4.FhirResource[] = [];
   const patientIds: string[] = [];
   for (const e of entries) {
     // The original (un-copied) resource object from the input; the rewrite deep-copies it.
-    const r = rewriteReferences(e.resource, byFullUrl) as FhirResource;
+    const r = rewriteReferences(e.resource, byFullUrl) as fhir4.FhirResource;
     resources.push(r);
     if (r.resourceType === 'Patient') patientIds.push(r.id as string);
   }
@@ -161,7 +159,7 @@ function patientRefId(ref: unknown): string | undefined {
  * `beneficiary`), else (Provenance) the first Patient among its targets. Undefined if none, e.g.
  * for Organization and Practitioner.
  */
-export function patientOf(r: FhirResource): string | undefined {
+export function patientOf(r: fhir4.FhirResource): string | undefined {
   if (r.resourceType === 'Patient') return r.id;
   const rec = r as unknown as Record<string, unknown>;
   for (const field of ['subject', 'patient', 'beneficiary']) {
@@ -179,15 +177,15 @@ export function patientOf(r: FhirResource): string | undefined {
 
 export interface PatientGroups {
   /** patient id -> that patient's resources (the Patient resource included), in input order. */
-  byPatient: Map<string, FhirResource[]>;
+  byPatient: Map<string, fhir4.FhirResource[]>;
   /** Resources that belong to no patient (Organization, Practitioner, ...). */
-  shared: FhirResource[];
+  shared: fhir4.FhirResource[];
 }
 
 /** Groups resources by the Patient they belong to (see patientOf). */
-export function groupByPatient(resources: readonly FhirResource[]): PatientGroups {
-  const byPatient = new Map<string, FhirResource[]>();
-  const shared: FhirResource[] = [];
+export function groupByPatient(resources: readonly fhir4.FhirResource[]): PatientGroups {
+  const byPatient = new Map<string, fhir4.FhirResource[]>();
+  const shared: fhir4.FhirResource[] = [];
   for (const r of resources) {
     const pid = patientOf(r);
     if (pid === undefined) {
@@ -217,7 +215,7 @@ export const DEFAULT_FULLURL_BASE = 'https://trichain.invalid/fhir';
  * Resources are included as they are (not copied).
  */
 export function toBundle(
-  resources: readonly FhirResource[],
+  resources: readonly fhir4.FhirResource[],
   type: AcceptedBundleType = 'collection',
   opts: ToBundleOptions = {},
 ): fhir4.Bundle {

@@ -9,4 +9,4 @@ export {
   BUNDLE_TYPES_ACCEPTED,
   DEFAULT_FULLURL_BASE,
 } from './bundle';
-export type { FhirResource, ParsedBundle, PatientGroups, ToBundleOptions, AcceptedBundleType } from './bundle';
+export type { ParsedBundle, PatientGroups, ToBundleOptions, AcceptedBundleType } from './bundle';

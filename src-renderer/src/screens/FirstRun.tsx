@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { ENTITY_KINDS, type Role } from '../../../src-shared/api';
+import { ENTITY_KINDS, type UserRole } from '../../../src-shared/api';
 import { api, useApp } from '../store';
 import { runSigned } from '../useLoad';
 import { JoinCard, JoinedPanel } from './JoinNetwork';
@@ -10,7 +10,7 @@ export function FirstRun() {
   const requestSignature = useApp((s) => s.requestSignature);
   const toast = useApp((s) => s.toast);
   const [busy, setBusy] = useState<string | null>(null);
-  const [role, setRole] = useState<Role>('clinician');
+  const [role, setRole] = useState<UserRole>('clinician');
   const [displayName, setDisplayName] = useState('');
   const [organization, setOrganization] = useState('');
   const [entityKind, setEntityKind] = useState<(typeof ENTITY_KINDS)[number]>('insurer');

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ENTITY_KINDS, type Role } from '../../../src-shared/api';
+import { ENTITY_KINDS, type UserRole } from '../../../src-shared/api';
 import { ScanInvite } from '../components/ScanInvite';
 import { useApp } from '../store';
 import { runSigned } from '../useLoad';
@@ -15,7 +15,7 @@ type Joined = { network: string; inviter: string; peerLine: string; recoveryPhra
 export function JoinCard({ busy, setBusy, onJoined }: { busy: boolean; setBusy(b: boolean): void; onJoined(j: Joined): void }) {
   const requestSignature = useApp((s) => s.requestSignature);
   const [invite, setInvite] = useState('');
-  const [role, setRole] = useState<Role>('clinician');
+  const [role, setRole] = useState<UserRole>('clinician');
   const [displayName, setDisplayName] = useState('');
   const [entityKind, setEntityKind] = useState<(typeof ENTITY_KINDS)[number]>('insurer');
 
