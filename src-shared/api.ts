@@ -28,6 +28,7 @@ export type { Category, ChainId, Confidentiality, EntityKind, FhirResource, Purp
 export { PurposeSchema, MAX_TEXT_CHARS, todayUtc } from './validation';
 
 export * from './api/schemas';
+export * from './api/chart';
 export { SignActionSchema, SignResultSchema, type SignAction, type SignResult } from './api/sign';
 export * from './api/contract';
 export * from './api/envelope';

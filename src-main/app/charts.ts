@@ -2,7 +2,11 @@
  * A patient's chart as the API shows it: every record this node can read, newest first, with its
  * labels and their reasons (re-derived from the resource, plus what the chain says beyond that).
  */
-import type { ChartResource } from '../../src-shared/api';
+import type { ChartResource, ChartSummary } from '../../src-shared/api';
+import type { LabelsBody } from '../ledger/rules/hospital';
+import { chartEntry, type ChartEntry } from '../emr/chart/cache';
+import { cardFacts } from '../emr/chart/facts';
+import { deriveSummary } from '../emr/chart/summary';
 import { toHex } from '../codec/hex';
 import { getMember } from '../ledger/rules/members';
 import type { TrichainNode } from '../node/node';
@@ -10,7 +14,6 @@ import { classifyResource } from '../emr/classify/index';
 import type { Category, Labels, SensitivityCode } from '../emr/labels';
 import { myRecords, readMyRecord } from '../emr/patient-view';
 import { effectiveDate, patientRecordIds, readRecord, recordInfo, RecordUnavailable, summarize, type FhirResource } from '../emr/records';
-import { iso } from './views';
 
 export const labelsWithReasons = (chainLabels: { category: string; sensitivity: string[]; confidentiality: string } | null, resource: FhirResource | null): Labels => {
   const fresh = resource ? classifyResource(resource) : null;
@@ -25,33 +28,51 @@ export const labelsWithReasons = (chainLabels: { category: string; sensitivity: 
   return { category: chainLabels.category as Category, sensitivity: chainLabels.sensitivity as SensitivityCode[], confidentiality: chainLabels.confidentiality as Labels['confidentiality'], reasons };
 };
 
+/** A record's entry from the chart cache (decrypted, classified and described once per version). */
+const entryOf = (node: TrichainNode, key: { recordId: string; version: number; contentHash: string }, chainLabels: LabelsBody | null, read: () => FhirResource): ChartEntry =>
+  chartEntry(node, key, () => {
+    const resource = read();
+    return { resource, labels: labelsWithReasons(chainLabels, resource), facts: cardFacts(resource), title: summarize(resource), date: effectiveDate(resource) ?? undefined };
+  });
+
 export const chartOfClinician = (node: TrichainNode, pk: Uint8Array): ChartResource[] => {
   const out: ChartResource[] = [];
   const ids = patientRecordIds(node, pk);
+  const orgNames = new Map<string, string>();
   for (const recordId of ids) {
     const info = recordInfo(node, recordId);
     if (info.erased) continue;
-    let resource: FhirResource | null = null;
+    const orgHex = toHex(info.org);
+    let org = orgNames.get(orgHex);
+    if (org === undefined) orgNames.set(orgHex, (org = getMember(node.ledger.state('hospital'), info.org)?.name ?? orgHex.slice(0, 12)));
+    const contentHash = toHex(info.meta.contentHash);
+    let entry: ChartEntry | null = null;
     let unavailable = 'encrypted: no key for this organization';
     try {
-      resource = readRecord(node, recordId).resource;
+      entry = entryOf(node, { recordId, version: info.version, contentHash }, info.labels, () => readRecord(node, recordId).resource);
     } catch (e) {
       // another hospital's record without a key for us (metadata only), or its content is being fetched again
       if (e instanceof RecordUnavailable) unavailable = e.message;
     }
-    const org = getMember(node.ledger.state('hospital'), info.org)?.name ?? toHex(info.org).slice(0, 12);
     out.push({
-      id: recordId, resourceType: info.resourceType, date: (resource && effectiveDate(resource)) ?? iso(info.meta.time),
-      title: resource ? summarize(resource) : `${info.resourceType} (held by ${org})`,
-      summary: resource ? `${info.resourceType}${typeof resource.status === 'string' ? ` · ${resource.status}` : ''}` : unavailable,
-      author: { organization: org }, labels: labelsWithReasons(info.labels, resource), version: info.version,
-      amendedFrom: info.version > 1 ? `${recordId}@v${info.version - 1}` : undefined, contentHash: toHex(info.meta.contentHash),
-      chain: 'hospital', txId: toHex(info.meta.tx), pending: false, resource: resource ?? undefined,
+      id: recordId, resourceType: info.resourceType, date: entry?.date,
+      title: entry ? entry.title : `${info.resourceType} (held by ${org})`,
+      summary: entry ? `${info.resourceType}${typeof entry.resource.status === 'string' ? ` · ${entry.resource.status}` : ''}` : unavailable,
+      author: { organization: org }, labels: entry ? entry.labels : labelsWithReasons(info.labels, null), version: info.version,
+      amendedFrom: info.version > 1 ? `${recordId}@v${info.version - 1}` : undefined, contentHash,
+      chain: 'hospital', txId: toHex(info.meta.tx), pending: false, resource: entry?.resource, facts: entry?.facts,
     });
   }
   out.push(...pendingRecords(node, pk, new Set(ids), new Map(out.map((r) => [r.id, r]))));
-  return out.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''));
+  return out.sort(newestFirst);
 };
+
+/** Newest first; undated records last (never stamped with the day they were stored). */
+const newestFirst = (a: ChartResource, b: ChartResource) => (b.date ?? '').localeCompare(a.date ?? '');
+
+/** The summary a clinician reads first, from the chart's readable records. */
+export const chartSummary = (resources: ChartResource[]): ChartSummary =>
+  deriveSummary(resources.filter((r) => r.resource && r.facts && !r.pending).map((r) => ({ recordId: r.id, resource: r.resource as FhirResource, facts: r.facts!, date: r.date })));
 
 /**
  * Records this node wrote that its chain has not committed yet (offline, or waiting for the
@@ -76,13 +97,13 @@ function pendingRecords(node: TrichainNode, pk: Uint8Array, chainIds: Set<string
 export const chartOfPatient = (node: TrichainNode): ChartResource[] =>
   myRecords(node)
     .filter((r) => r.available)
-    .map((r) => {
-      const resource = readMyRecord(node, r.link);
-      const labels = classifyResource(resource);
+    .map((r): ChartResource => {
+      const contentHash = toHex(r.link.contentHash);
+      const e = entryOf(node, { recordId: r.link.recordId, version: r.link.version, contentHash }, null, () => readMyRecord(node, r.link));
       return {
-        id: r.link.recordId, resourceType: r.link.resourceType, date: effectiveDate(resource) ?? iso(r.link.time), title: summarize(resource),
-        summary: r.link.resourceType, author: { organization: r.orgName }, labels: { ...labels, category: (r.link.category as Category) ?? labels.category },
-        version: r.link.version, contentHash: toHex(r.link.contentHash), chain: 'patient' as const, txId: toHex(r.link.anchorTx), pending: false, resource,
+        id: r.link.recordId, resourceType: r.link.resourceType, date: e.date, title: e.title,
+        summary: r.link.resourceType, author: { organization: r.orgName }, labels: { ...e.labels, category: (r.link.category as Category) ?? e.labels.category },
+        version: r.link.version, contentHash, chain: 'patient' as const, txId: toHex(r.link.anchorTx), pending: false, resource: e.resource, facts: e.facts,
       };
     })
-    .sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''));
+    .sort(newestFirst);

@@ -24,6 +24,9 @@ import type { Labels } from './labels';
 import { registerPatient, type PatientEntry } from './patients';
 import { openBlob, recordAad, resourceBytes, sealBlob, unwrapWith, wrapFor } from './record-crypto';
 import { confidentialityRank } from './labels';
+import { clinicalDate } from './chart/fhir-read';
+import { titleOf } from './chart/facts';
+import { forgetRecord } from './chart/cache';
 
 import type { FhirResource } from '../../src-shared/vocabulary';
 import { NotFound } from '../ledger/errors';
@@ -44,31 +47,13 @@ export const recordIdFor = (orgPk: Uint8Array, r: { resourceType: string; id?: s
 
 export const toLabelsBody = (l: Labels): LabelsBody => ({ category: l.category, sensitivity: [...l.sensitivity], confidentiality: l.confidentiality, rulesVersion: RULES_VERSION });
 
-const DATE_FIELDS = ['effectiveDateTime', 'onsetDateTime', 'performedDateTime', 'occurrenceDateTime', 'authoredOn', 'recordedDate', 'issued', 'date', 'created', 'birthDate'];
-const PERIOD_FIELDS = ['effectivePeriod', 'period', 'performedPeriod', 'billablePeriod'];
-
-/** The clinical date of a resource (when it happened), for timelines and request periods. */
+/** The clinical date of a resource (when it happened, from the element its type defines), for timelines and request periods; null when undated. */
 export function effectiveDate(r: FhirResource): string | null {
-  for (const f of DATE_FIELDS) if (typeof r[f] === 'string') return r[f] as string;
-  for (const f of PERIOD_FIELDS) {
-    const p = r[f] as { start?: string } | undefined;
-    if (p && typeof p.start === 'string') return p.start;
-  }
-  return null;
+  return clinicalDate(r)?.date ?? null;
 }
 
-/** One line a clinician recognises: the code's display text, else the resource type. */
-export function summarize(r: FhirResource): string {
-  type CC = { text?: string; coding?: { display?: string }[] };
-  const cc = (r.code ?? r.type ?? r.medicationCodeableConcept ?? r.vaccineCode) as CC | CC[] | undefined;
-  const first: CC | undefined = Array.isArray(cc) ? cc[0] : cc;
-  const text = first?.text ?? first?.coding?.[0]?.display;
-  if (r.resourceType === 'Patient') {
-    const n = (r.name as { given?: string[]; family?: string }[] | undefined)?.[0];
-    return n ? `${(n.given ?? []).join(' ')} ${n.family ?? ''}`.trim() : 'Patient';
-  }
-  return text ? String(text).slice(0, 200) : r.resourceType;
-}
+/** One line a clinician recognises: the concept in words (a goal's description), else the resource type. */
+export const summarize = (r: FhirResource): string => titleOf(r);
 
 function requireHospital(node: TrichainNode): void {
   if (node.config.role !== 'hospital') throw new RecordError('only a hospital node writes records');
@@ -301,6 +286,7 @@ export function amendRecord(node: TrichainNode, recordId: string, resource: Fhir
   };
   // Not yet enrolled (a provisional id): wrapped for this organization only.
   const patientX = getMember(node.ledger.state('patient'), prev.patient)?.x25519Pk ?? null;
+  forgetRecord(node, recordId);
   return storeRecord(node, { resource, labels, patient: { pk: prev.patient, x25519: patientX }, version: prev.version + 1 });
 }
 
@@ -318,6 +304,7 @@ export function eraseRecord(node: TrichainNode, recordId: string, reason: string
     node.submit('patient', 'record.unlink', { patient: info.patient, recordId, reason });
   }
   deleteErasedBlobs(node, recordId, info.version);
+  forgetRecord(node, recordId);
 }
 
 export function deleteErasedBlobs(node: TrichainNode, recordId: string, versions: number): void {

@@ -7,6 +7,7 @@ import { FhirInputSchema } from '../validation';
 import { MAX_BODY_BYTES as MAX_BODY } from '../ipc';
 import { def, id, isoTime } from './define';
 import { ChartResourceSchema, LabelRaiseSchema, PatientSummarySchema } from './schemas';
+import { ChartSummarySchema } from './chart';
 
 /** Signed: reachable from the renderer only through sign.prepare / sign.confirm. */
 export const recordsSigned = {
@@ -57,9 +58,9 @@ export const recordsMethods = {
     response: z.object({ patients: z.array(PatientSummarySchema) }),
   }),
   'patients.chart': def({
-    description: 'A patient\'s records from every hospital, newest first, with labels and their reasons.',
+    description: 'A patient\'s records from every hospital, newest first (undated last), with labels and their reasons, and the summary a clinician reads first.',
     request: z.object({ patientId: id.optional() }).strict(),
-    response: z.object({ patient: PatientSummarySchema, resources: z.array(ChartResourceSchema) }),
+    response: z.object({ patient: PatientSummarySchema, summary: ChartSummarySchema, resources: z.array(ChartResourceSchema) }),
   }),
   'imports.status': def({
     description: 'An import\'s progress and result, kept by the node so that a reloaded page can read them back.',

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CATEGORIES, CHAINS, CONFIDENTIALITY_ORDER, ENTITY_KINDS, SENSITIVITY_CODES, USER_ROLES } from '../vocabulary';
 import { hex, id, isoDate, isoTime, text } from './define';
+import { CardFactsSchema } from './chart';
 
 export const CONFIDENTIALITY = CONFIDENTIALITY_ORDER;
 
@@ -95,6 +96,8 @@ export const ChartResourceSchema = z.object({
   pending: z.boolean(),
   /** The FHIR resource itself, decrypted on the node for a reader who may see it. */
   resource: z.record(z.string(), z.unknown()).optional(),
+  /** What the card says about it, by type (src-main/emr/chart/facts.ts); absent when it cannot be read here. */
+  facts: CardFactsSchema.optional(),
 });
 export type ChartResource = z.infer<typeof ChartResourceSchema>;
 

@@ -11,7 +11,7 @@ import { classifyResource, raiseLabels } from '../../emr/classify/index';
 import { findPatient, listPatients } from '../../emr/patients';
 import { amendRecord, importBundle, recordInfo, storeRecord, toLabelsBody, type FhirResource } from '../../emr/records';
 import { assertMayAmend, consentStatusFor, consentsNaming, pseudonymousLabel } from '../checks';
-import { chartOfClinician, chartOfPatient } from '../charts';
+import { chartOfClinician, chartOfPatient, chartSummary } from '../charts';
 import { pkOf, wrapTx, type AppSession } from '../session';
 import { patientSummary } from '../summaries';
 import type { Handlers, SignedHandlers } from './types';
@@ -46,7 +46,10 @@ export function recordsHandlers(s: AppSession): Handlers<'patients.search' | 'pa
     },
     async 'patients.chart'(i) {
       const node = s.current().node;
-      if (node.config.role === 'patient') return { patient: patientSummary(s, node, node.identity.blsPublicKey, node.config.name), resources: chartOfPatient(node) };
+      if (node.config.role === 'patient') {
+        const resources = chartOfPatient(node);
+        return { patient: patientSummary(s, node, node.identity.blsPublicKey, node.config.name), summary: chartSummary(resources), resources };
+      }
       const me = s.nodeAs('clinician');
       if (!i.patientId) throw new ApiError('BAD_REQUEST', 'which patient? (patientId)');
       const pk = pkOf(i.patientId);
@@ -65,7 +68,7 @@ export function recordsHandlers(s: AppSession): Handlers<'patients.search' | 'pa
           /* auditing must not block reading in an emergency; the failure is visible as no entry */
         }
       }
-      return { patient: patientSummary(s, me, pk), resources };
+      return { patient: patientSummary(s, me, pk), summary: chartSummary(resources), resources };
     },
     async 'imports.status'(i) {
       const st = s.imports.get(i.importId);
