@@ -139,7 +139,7 @@ export async function createDemo(ctx: DemoCtx, bundles: { name: string; bundle: 
   ctx.step("Recording Milan Beatty's visit at Riverside Clinic");
   // Riverside registers Milan in its own index only (a provisional id): he has not enrolled yet,
   // so the visit is wrapped for Riverside alone until he does.
-  const atRiverside = registerPatient(riverside, { fhirId: milan.fhirId, display: milan.display, birthYear: milan.birthYear });
+  const atRiverside = registerPatient(riverside, { fhirId: milan.fhirId, display: milan.display, birthYear: milan.birthYear, mrn: milan.mrn });
   for (const resource of riversideVisit(milan.fhirId)) {
     storeRecord(riverside, { resource, labels: toLabelsBody(classifyResource(resource)), patient: atRiverside });
   }

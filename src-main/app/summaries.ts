@@ -7,6 +7,7 @@ import { toHex } from '../codec/hex';
 import { allRequests, requestOf } from '../ledger/rules/social';
 import type { TrichainNode } from '../node/node';
 import { myRecords } from '../emr/patient-view';
+import { findPatient } from '../emr/patients';
 import { patientRecordIds } from '../emr/records';
 import { finalizeProof } from '../emr/share/proof';
 import type { AppSession } from './session';
@@ -15,6 +16,7 @@ import { iso, requestView } from './views';
 export function patientSummary(s: AppSession, node: TrichainNode, pk: Uint8Array, name?: string, birthYear?: number | null): PatientSummary {
   return {
     id: toHex(pk), name: name ?? s.patientName(pk) ?? `Patient ${toHex(pk).slice(0, 8)}`, birthDate: birthYear ? String(birthYear) : undefined,
+    mrn: node.config.role === 'hospital' ? findPatient(node, pk)?.mrn ?? undefined : undefined,
     recordCount: node.ledger.hasGenesis('hospital') ? patientRecordIds(node, pk).length : myRecords(node, pk).length,
     consentStatus: s.consentStatus(node, pk),
   };

@@ -18,6 +18,17 @@ export interface PatientEntry {
   fhirId: string;
   display: string;
   birthYear: number | null;
+  /** The medical record number at this hospital (the Patient's "MR" identifier), when the bundle carried one. */
+  mrn: string | null;
+}
+
+type Identifier = { value?: unknown; type?: { coding?: { system?: string; code?: string }[] } };
+
+/** A FHIR Patient's medical record number: the value of its identifier typed v2-0203 "MR". */
+export function mrnOf(patient: Record<string, unknown> | undefined): string | null {
+  const ids = Array.isArray(patient?.identifier) ? (patient.identifier as Identifier[]) : [];
+  const mr = ids.find((i) => i.type?.coding?.some((c) => c.code === 'MR' && (!c.system || c.system.endsWith('/v2-0203'))) && typeof i.value === 'string' && i.value.trim());
+  return mr ? String(mr.value).trim().slice(0, 100) : null;
 }
 
 export const PROVISIONAL_ID_LENGTH = 48;
@@ -32,15 +43,16 @@ export function findPatient(node: TrichainNode, pk: Uint8Array): PatientEntry | 
   return r ? fromRow(r) : null;
 }
 
-const SELECT = 'SELECT pk, x25519, fhir_id, display, birth_year FROM emr_patients';
-type Row = { pk: Buffer; x25519: Buffer; fhir_id: string; display: string; birth_year: number | null };
+const SELECT = 'SELECT pk, x25519, fhir_id, display, birth_year, mrn FROM emr_patients';
+type Row = { pk: Buffer; x25519: Buffer; fhir_id: string; display: string; birth_year: number | null; mrn: string | null };
 const fromRow = (r: Row): PatientEntry => ({
-  pk: new Uint8Array(r.pk), x25519: r.x25519.length ? new Uint8Array(r.x25519) : null, fhirId: r.fhir_id, display: r.display, birthYear: r.birth_year,
+  pk: new Uint8Array(r.pk), x25519: r.x25519.length ? new Uint8Array(r.x25519) : null, fhirId: r.fhir_id, display: r.display, birthYear: r.birth_year, mrn: r.mrn,
 });
 
+/** Patients whose name, MRN or FHIR id contains `query` (case-insensitive; LIKE's wildcards are taken literally). */
 export function listPatients(node: TrichainNode, query = ''): PatientEntry[] {
-  const q = `%${query.toLowerCase()}%`;
-  const rows = node.db.prepare(`${SELECT} WHERE lower(display) LIKE ? OR fhir_id LIKE ? ORDER BY display LIMIT 500`).all(q, q) as Row[];
+  const q = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = node.db.prepare(`${SELECT} WHERE lower(display) LIKE ? ESCAPE '\\' OR lower(mrn) LIKE ? ESCAPE '\\' OR lower(fhir_id) LIKE ? ESCAPE '\\' ORDER BY display LIMIT 500`).all(q, q, q) as Row[];
   return rows.map(fromRow);
 }
 
@@ -48,14 +60,22 @@ export function listPatients(node: TrichainNode, query = ''): PatientEntry[] {
  * Registers a patient at this hospital only: a provisional id and the local index entry, nothing
  * on the patient chain and no key (the patient makes theirs and enrols). Idempotent per FHIR id.
  */
-export function registerPatient(node: TrichainNode, p: { fhirId: string; display: string; birthYear: number | null }): PatientEntry {
+export function registerPatient(node: TrichainNode, p: { fhirId: string; display: string; birthYear: number | null; mrn?: string | null }): PatientEntry {
   const existing = findPatientByFhirId(node, p.fhirId);
-  if (existing) return existing;
+  if (existing) {
+    // A patient registered before MRNs were kept (or from a bundle without one) gets it now.
+    if (p.mrn && !existing.mrn) {
+      node.db.prepare('UPDATE emr_patients SET mrn = ? WHERE fhir_id = ?').run(p.mrn, p.fhirId);
+      return { ...existing, mrn: p.mrn };
+    }
+    return existing;
+  }
   const pk = new Uint8Array(randomBytes(PROVISIONAL_ID_LENGTH));
+  const mrn = p.mrn ?? null;
   node.db
-    .prepare('INSERT INTO emr_patients (pk, x25519, fhir_id, display, birth_year, activation, created) VALUES (?, ?, ?, ?, ?, NULL, ?)')
-    .run(pk, new Uint8Array(0), p.fhirId, p.display, p.birthYear, Date.now());
-  return { pk, x25519: null, fhirId: p.fhirId, display: p.display, birthYear: p.birthYear };
+    .prepare('INSERT INTO emr_patients (pk, x25519, fhir_id, display, birth_year, mrn, activation, created) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)')
+    .run(pk, new Uint8Array(0), p.fhirId, p.display, p.birthYear, mrn, Date.now());
+  return { pk, x25519: null, fhirId: p.fhirId, display: p.display, birthYear: p.birthYear, mrn };
 }
 
 /** Enrolment, locally: the entry now names the patient by their own keys. */

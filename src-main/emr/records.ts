@@ -21,7 +21,7 @@ import type { TrichainNode } from '../node/node';
 import { classifyResource, classifyResources, RULES_VERSION } from './classify/index';
 import { groupByPatient, parseBundle } from './fhir/index';
 import type { Labels } from './labels';
-import { registerPatient, type PatientEntry } from './patients';
+import { mrnOf, registerPatient, type PatientEntry } from './patients';
 import { openBlob, recordAad, resourceBytes, sealBlob, unwrapWith, wrapFor } from './record-crypto';
 import { confidentialityRank } from './labels';
 import { clinicalDate } from './chart/fhir-read';
@@ -192,7 +192,7 @@ export async function importBundle(
     const pr = group.find((r) => r.resourceType === 'Patient') as FhirResource | undefined;
     const birthYear = typeof pr?.birthDate === 'string' ? Number(pr.birthDate.slice(0, 4)) : null;
     // A patient not yet enrolled is registered here only (a provisional id, no key of theirs).
-    const entry = registerPatient(node, { fhirId: patientId, display: pr ? summarize(pr) : `Patient ${patientId}`, birthYear });
+    const entry = registerPatient(node, { fhirId: patientId, display: pr ? summarize(pr) : `Patient ${patientId}`, birthYear, mrn: mrnOf(pr) });
     if (entry.x25519 && getMember(node.ledger.state('patient'), entry.pk)?.role !== 'patient') {
       // An enrolled patient's registration must commit before records can be linked to them.
       await opts.waitForCommit?.();

@@ -18,6 +18,7 @@ const SHIPPED: Record<string, string> = {
   '0005-patient-keys.sql': 'f9a2a72dabaf9c55c7d207913c0ac4e5ab87679be1b388f1fcfb7d117095beb2',
   '0006-state-tree-held-txs.sql': 'e5b67a9c836776e7e4ad4d18c625be3f8a835a803eb974d09e37be53cf9ae799',
   '0007-light-client.sql': 'a820970393721ef6a5c6dbf3d844b7a8c2b3137d6643ac0a752e7769262808fe',
+  '0008-patient-mrn.sql': 'b603a3a59e8f8de292eaa51f33b017e39fc55a5654ff0a5c14a02c4c8703aafe',
 };
 
 describe('migrations', () => {

@@ -131,11 +131,3 @@ export function observationValues(obs: Json): ClinicalValue[] {
   }
   return out;
 }
-
-/** "122/79 mmHg" for a blood pressure (systolic first), else each value with its name. */
-export function valuesText(values: ClinicalValue[]): string {
-  const sys = values.find((v) => v.code === '8480-6');
-  const dia = values.find((v) => v.code === '8462-4');
-  if (sys && dia) return `${sys.value}/${dia.value}${sys.unit ? ` ${sys.unit}` : ''}`;
-  return values.map((v) => (v.name ? `${v.name} ${v.text}` : v.text)).join(' · ');
-}

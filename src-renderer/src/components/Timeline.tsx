@@ -1,7 +1,13 @@
 import type { ChartResource } from '../../../src-shared/api';
 import { LabelChips } from './LabelChips';
+import { Values } from './chart/Values';
 
-/** Records newest first, grouped by date, with label chips, author, chain anchoring and pending state. */
+/**
+ * Records newest first (undated last, marked so), each card saying what matters for its type (values
+ * with units and flags, doses, onset and abatement, a goal's text, a note's text), with label chips,
+ * author, chain anchoring and pending state. Cards off screen are not laid out (content-visibility),
+ * so a chart of 1,000 records scrolls without rendering them all.
+ */
 export function Timeline({ resources, onAmend, mayAmend }: { resources: ChartResource[]; onAmend?: (r: ChartResource) => void; mayAmend?: (r: ChartResource) => boolean }) {
   if (resources.length === 0) {
     return <div className="state state-empty" role="status" data-testid="empty-state">No records yet.</div>;
@@ -11,7 +17,7 @@ export function Timeline({ resources, onAmend, mayAmend }: { resources: ChartRes
     <ol className="timeline" aria-label="Records, newest first" data-testid="timeline">
       {sorted.map((r) => (
         <li key={r.id} className="timeline-item" data-testid="timeline-item" data-resource-type={r.resourceType}>
-          <div className="timeline-date"><time dateTime={r.date}>{r.date ? r.date.slice(0, 10) : 'undated'}</time></div>
+          <div className="timeline-date">{r.date ? <time dateTime={r.date}>{r.date.slice(0, 10)}</time> : <span className="muted" data-testid="undated">undated</span>}</div>
           <article className="timeline-body" aria-label={`${r.resourceType}: ${r.title}`}>
             <header>
               <span className="muted">{r.resourceType}</span>
@@ -19,7 +25,10 @@ export function Timeline({ resources, onAmend, mayAmend }: { resources: ChartRes
               {r.pending && <span className="badge badge-warn" title="Signed here, waiting for the chain to commit">pending</span>}
               {r.version > 1 && <span className="badge badge-neutral" title={r.amendedFrom ? `Amends ${r.amendedFrom}` : undefined}>v{r.version} (amended)</span>}
             </header>
-            <p>{r.summary}</p>
+            {r.facts?.values && <p className="card-values" data-testid="card-values"><Values values={r.facts.values} /></p>}
+            {r.facts?.lines.map((l, i) => <p key={i} className="card-line" data-testid="card-line">{l}</p>)}
+            {r.facts?.note && <p className="card-note" data-testid="card-note">{r.facts.note}</p>}
+            {!r.facts && <p>{r.summary}</p>}
             <LabelChips labels={r.labels} resourceType={r.resourceType} />
             <footer className="muted">
               {r.author.name ? `${r.author.name}, ` : ''}{r.author.organization} · {r.chain} chain{r.txId ? ` · tx ${r.txId.slice(0, 12)}` : ''} · hash <code title={r.contentHash}>{r.contentHash.slice(0, 12)}…</code>

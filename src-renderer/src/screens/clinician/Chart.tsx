@@ -3,6 +3,7 @@ import { api, useApp } from '../../store';
 import { useLoad } from '../../useLoad';
 import { Async } from '../../components/Async';
 import { Timeline } from '../../components/Timeline';
+import { ChartSummary } from '../../components/chart/ChartSummary';
 import { RecordForm } from './RecordForm';
 import { AmendForm } from './AmendForm';
 import { ConsentStatus } from './ConsentStatus';
@@ -37,7 +38,7 @@ export function Chart() {
             <header className="chart-header">
               <div>
                 <h1 id="chart-title" data-testid="chart-patient-name">{d.patient.name}</h1>
-                <p className="muted">{[d.patient.gender, d.patient.birthDate && `born ${d.patient.birthDate}`, d.patient.mrn && `MRN ${d.patient.mrn}`].filter(Boolean).join(' · ')}</p>
+                <p className="muted" data-testid="chart-patient-facts">{[d.patient.gender, d.patient.birthDate && `born ${d.patient.birthDate}`, d.patient.mrn && `MRN ${d.patient.mrn}`].filter(Boolean).join(' · ')}</p>
               </div>
               <div className="actions">
                 <button type="button" className="primary" onClick={() => setEditing({ mode: 'add' })} data-testid="add-record">Add record</button>
@@ -50,6 +51,8 @@ export function Chart() {
             {editing?.mode === 'amend' && editing.record.resource && (
               <AmendForm key={editing.record.id} record={{ ...editing.record, resource: editing.record.resource }} onDone={() => setEditing(null)} />
             )}
+            <ChartSummary s={d.summary} />
+            <h2>Timeline <span className="muted">({d.resources.length.toLocaleString('en')} records)</span></h2>
             <Timeline resources={d.resources} mayAmend={mayAmend} onAmend={(record) => setEditing({ mode: 'amend', record })} />
           </>
         )}

@@ -2,6 +2,7 @@ import { api } from '../../store';
 import { useLoad } from '../../useLoad';
 import { Async } from '../../components/Async';
 import { Timeline } from '../../components/Timeline';
+import { ChartSummary } from '../../components/chart/ChartSummary';
 
 /** All my records, from every hospital, in one place. */
 export function MyRecords() {
@@ -13,6 +14,8 @@ export function MyRecords() {
         {(d) => (
           <>
             <p className="muted">{d.resources.length} records from {new Set(d.resources.map((r) => r.author.organization)).size} organizations.</p>
+            <ChartSummary s={d.summary} />
+            <h2>Timeline</h2>
             <Timeline resources={d.resources} />
           </>
         )}
