@@ -35,6 +35,7 @@ const MODULES: Module[] = [
   { name: 'consensus', file: 'consensus.bench', fn: 'benchConsensus' },
   { name: 'sync', file: 'sync.bench', fn: 'benchSync' },
   { name: 'share', file: 'share.bench', fn: 'benchShare' },
+  { name: 'chart', file: 'chart.bench', fn: 'benchChart', takesOptions: true },
   { name: 'cluster', file: 'cluster.bench', fn: 'benchCluster' },
   { name: 'engines', file: 'engines.bench', fn: 'benchEngines', takesOptions: true },
 ];
