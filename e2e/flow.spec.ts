@@ -162,13 +162,17 @@ test('demo roles → chart with labels → consent → request → approve → v
   await expect(page.getByTestId('entity-requests-view')).not.toContainText(/Milan|Beatty/);
   await expect(page.getByTestId('entity-request').first()).toContainText('(pseudonymous)');
 
-  // The patient revokes; what was already shared stays listed.
+  // The patient revokes; what was already shared under the consent stays listed, with its count.
   await actAs(page, 'patient');
   await page.getByTestId('nav-consents').click();
+  await expect(consent.getByTestId('consent-shared')).toHaveText(/^[1-9][\d,]* records in 1 package$/);
+  const sharedBefore = (await consent.getByTestId('consent-shared').textContent())!;
   await consent.getByRole('button', { name: 'Revoke' }).click();
   await sign(page, { what: /^Revoke consent .*every later share stops at once$/, chain: /^patient chain$/ });
   await expect(consent).toHaveAttribute('data-status', 'revoked');
+  await expect(consent.getByTestId('consent-shared')).toHaveText(sharedBefore);
   await expect(page.getByTestId('already-shared')).toContainText(RESEARCH);
+  await expect(page.getByTestId('already-shared')).toContainText(`${sharedBefore.split(' ')[0]} records`);
 
   // A new request after the revocation cannot be filed: the picker says the consent is revoked.
   await actAs(page, 'research');

@@ -4,47 +4,43 @@
  */
 import type { ChartResource, ChartSummary } from '../../src-shared/api';
 import type { LabelsBody } from '../ledger/rules/hospital';
-import { chartEntry, type ChartEntry } from '../emr/chart/cache';
-import { cardFacts } from '../emr/chart/facts';
+import { cachedRow, chartEntry, forgetRecord, keepRow, type ChartEntry, type EntryKey } from '../emr/chart/cache';
+import { labelsWithReasons, makeEntry } from '../emr/chart/entry';
 import { deriveSummary } from '../emr/chart/summary';
+import { recordHead } from '../ledger/rules/hospital';
 import { toHex } from '../codec/hex';
 import { getMember } from '../ledger/rules/members';
 import type { TrichainNode } from '../node/node';
-import { classifyResource } from '../emr/classify/index';
-import type { Category, Labels, SensitivityCode } from '../emr/labels';
+import type { Category } from '../emr/labels';
 import { myRecords, readMyRecord } from '../emr/patient-view';
-import { effectiveDate, patientRecordIds, readRecord, recordInfo, RecordUnavailable, summarize, type FhirResource } from '../emr/records';
-
-export const labelsWithReasons = (chainLabels: { category: string; sensitivity: string[]; confidentiality: string } | null, resource: FhirResource | null): Labels => {
-  const fresh = resource ? classifyResource(resource) : null;
-  const base: Labels = fresh ?? { category: 'other', sensitivity: [], confidentiality: 'N', reasons: [] };
-  if (!chainLabels) return base;
-  // Labels on the chain that this resource alone does not explain were given when it was stored (from a
-  // record it refers to in its bundle, or raised by a clinician): say so rather than guess which.
-  const sameConf = chainLabels.confidentiality === base.confidentiality;
-  const reasons = base.reasons.filter((r) => sameConf || !/^(?:default|confidentiality-)/.test(r.rule));
-  for (const s of chainLabels.sensitivity) if (!base.sensitivity.includes(s as SensitivityCode)) reasons.push({ label: s, rule: 'stored-label' });
-  if (!sameConf) reasons.push({ label: chainLabels.confidentiality, rule: 'stored-label' });
-  return { category: chainLabels.category as Category, sensitivity: chainLabels.sensitivity as SensitivityCode[], confidentiality: chainLabels.confidentiality as Labels['confidentiality'], reasons };
-};
+import { patientRecordIds, readRecord, recordInfo, RecordUnavailable, type FhirResource } from '../emr/records';
 
 /** A record's entry from the chart cache (decrypted, classified and described once per version). */
-const entryOf = (node: TrichainNode, key: { recordId: string; version: number; contentHash: string }, chainLabels: LabelsBody | null, read: () => FhirResource): ChartEntry =>
-  chartEntry(node, key, () => {
-    const resource = read();
-    return { resource, labels: labelsWithReasons(chainLabels, resource), facts: cardFacts(resource), title: summarize(resource), date: effectiveDate(resource) ?? undefined };
-  });
+const entryOf = (node: TrichainNode, key: EntryKey, chainLabels: LabelsBody | null, read: () => FhirResource): ChartEntry =>
+  chartEntry(node, key, () => makeEntry(read(), chainLabels));
 
 export const chartOfClinician = (node: TrichainNode, pk: Uint8Array): ChartResource[] => {
   const out: ChartResource[] = [];
   const ids = patientRecordIds(node, pk);
   const orgNames = new Map<string, string>();
+  const hospital = node.ledger.state('hospital');
   for (const recordId of ids) {
+    const head = recordHead(hospital, recordId);
+    if (!head) continue;
+    if (head.erased) {
+      forgetRecord(node, recordId); // erased on another node: its plaintext leaves this one's memory too
+      continue;
+    }
+    // A version never changes on the chain: its row, once made, is kept with its entry.
+    const kept = cachedRow(node, recordId, head.version);
+    if (kept) {
+      out.push({ ...kept });
+      continue;
+    }
     const info = recordInfo(node, recordId);
-    if (info.erased) continue;
     const orgHex = toHex(info.org);
     let org = orgNames.get(orgHex);
-    if (org === undefined) orgNames.set(orgHex, (org = getMember(node.ledger.state('hospital'), info.org)?.name ?? orgHex.slice(0, 12)));
+    if (org === undefined) orgNames.set(orgHex, (org = getMember(hospital, info.org)?.name ?? orgHex.slice(0, 12)));
     const contentHash = toHex(info.meta.contentHash);
     let entry: ChartEntry | null = null;
     let unavailable = 'encrypted: no key for this organization';
@@ -54,14 +50,16 @@ export const chartOfClinician = (node: TrichainNode, pk: Uint8Array): ChartResou
       // another hospital's record without a key for us (metadata only), or its content is being fetched again
       if (e instanceof RecordUnavailable) unavailable = e.message;
     }
-    out.push({
+    const row: ChartResource = {
       id: recordId, resourceType: info.resourceType, date: entry?.date,
       title: entry ? entry.title : `${info.resourceType} (held by ${org})`,
       summary: entry ? `${info.resourceType}${typeof entry.resource.status === 'string' ? ` · ${entry.resource.status}` : ''}` : unavailable,
       author: { organization: org }, labels: entry ? entry.labels : labelsWithReasons(info.labels, null), version: info.version,
       amendedFrom: info.version > 1 ? `${recordId}@v${info.version - 1}` : undefined, contentHash,
       chain: 'hospital', txId: toHex(info.meta.tx), pending: false, resource: entry?.resource, facts: entry?.facts,
-    });
+    };
+    if (entry) keepRow(node, row);
+    out.push({ ...row });
   }
   out.push(...pendingRecords(node, pk, new Set(ids), new Map(out.map((r) => [r.id, r]))));
   return out.sort(newestFirst);

@@ -5,6 +5,7 @@
 import type { Category, EntityRef, PackageSummary, PatientSummary } from '../../src-shared/api';
 import { toHex } from '../codec/hex';
 import { allRequests, requestOf } from '../ledger/rules/social';
+import { canonicalDecode } from '../codec/canonical';
 import type { TrichainNode } from '../node/node';
 import { myRecords } from '../emr/patient-view';
 import { findPatient } from '../emr/patients';
@@ -40,13 +41,35 @@ export function packageSummary(s: AppSession, node: TrichainNode, requestId: str
   };
 }
 
-/** The packages already published from this patient's records (what a revocation cannot call back). */
+/** The packages already published from this patient's records (what a revocation cannot call back), each with its record count and consent. */
 export function alreadyShared(s: AppSession, pk: Uint8Array) {
   const social = s.holder('social');
   if (!social) return [];
   return allRequests(social.ledger.state('social'))
     .filter((r) => r.status === 'published' && toHex(s.ownerOf(r.patient) ?? r.patient) === toHex(pk))
-    .map((r) => ({ packageId: r.requestId, entityName: requestView(r, s.entities()).entity.name, sharedAt: iso(r.filedAt), categories: r.categories as Category[], resourceCount: 0 }));
+    .map((r) => {
+      const published = publication(social, r.publishTx);
+      return {
+        packageId: r.requestId, entityName: requestView(r, s.entities()).entity.name, sharedAt: iso(published?.time ?? r.filedAt),
+        categories: r.categories as Category[], resourceCount: published?.resourceCount ?? 0, consentId: published?.consentId,
+      };
+    });
+}
+
+/** What a committed share.publish says: how many records went out, when, under which consent. */
+function publication(node: TrichainNode, publishTx: Uint8Array | undefined): { resourceCount: number; time: number; consentId?: string } | null {
+  const at = publishTx && node.ledger.txLocation('social', publishTx);
+  const tx = at ? node.ledger.block('social', at.height)?.txs[at.index] : undefined;
+  if (!tx || tx.type !== 'share.publish') return null;
+  const body = tx.body as { resourceCount: number; evidence: Uint8Array };
+  let consentId: string | undefined;
+  try {
+    const ev = canonicalDecode(body.evidence) as { consent?: { tx?: { body?: { consentId?: unknown } } } };
+    if (typeof ev.consent?.tx?.body?.consentId === 'string') consentId = ev.consent.tx.body.consentId;
+  } catch {
+    /* a package without readable evidence is still counted */
+  }
+  return { resourceCount: body.resourceCount, time: tx.time, consentId };
 }
 
 export const identityEntity = (node: TrichainNode): EntityRef => ({ id: node.publicKeyHex, name: node.config.name, kind: (node.config.kind ?? 'other') as EntityRef['kind'] });

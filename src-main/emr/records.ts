@@ -26,7 +26,8 @@ import { openBlob, recordAad, resourceBytes, sealBlob, unwrapWith, wrapFor } fro
 import { confidentialityRank } from './labels';
 import { clinicalDate } from './chart/fhir-read';
 import { titleOf } from './chart/facts';
-import { forgetRecord } from './chart/cache';
+import { forgetRecord, seedEntry } from './chart/cache';
+import { makeEntry } from './chart/entry';
 
 import type { FhirResource } from '../../src-shared/vocabulary';
 import { NotFound } from '../ledger/errors';
@@ -81,7 +82,8 @@ export function storeRecord(node: TrichainNode, a: { resource: FhirResource; lab
   const recordId = recordIdFor(org, a.resource);
   const version = a.version ?? 1;
   const aad = recordAad(recordId, version);
-  const sealed = sealBlob(resourceBytes(a.resource), aad);
+  const plain = resourceBytes(a.resource);
+  const sealed = sealBlob(plain, aad);
   const blobHash = contentHash(sealed.blob);
   const patientKey = a.patient.x25519 ? wrapFor(a.patient.x25519, sealed.dataKey, aad) : null;
   const keys = { ...(patientKey ? { patient: patientKey } : {}), org: wrapFor(node.identity.x25519PublicKey, sealed.dataKey, aad) };
@@ -99,6 +101,9 @@ export function storeRecord(node: TrichainNode, a: { resource: FhirResource; lab
       indexRecord(node, recordId, a.patient.pk, a.resource, version);
     },
   });
+  // This node holds the plaintext now: its chart opens without decrypting it again (the same
+  // object a read would give: the stored bytes parsed back).
+  seedEntry(node, { recordId, version, contentHash: toHex(sealed.contentHash) }, makeEntry(JSON.parse(new TextDecoder().decode(plain)) as FhirResource, a.labels));
   return { recordId, version, anchorTx: txId(anchor) };
 }
 

@@ -127,7 +127,10 @@ export const SharedPackageRefSchema = z.object({
   sharedAt: isoTime,
   categories: z.array(CategorySchema),
   resourceCount: z.number().int().nonnegative(),
+  /** The consent it went out under (a revocation does not call it back). */
+  consentId: id.optional(),
 });
+export type SharedPackageRef = z.infer<typeof SharedPackageRefSchema>;
 
 export const PeriodSchema = z.object({ from: isoDate, to: isoDate })
   .refine((p) => p.from <= p.to, { message: 'period.from must not be after period.to' });

@@ -1,13 +1,14 @@
 /**
- * The chart cache (src-main/emr/chart/cache.ts) on a real hospital node: a second open decrypts
- * nothing; an amendment is read again (the new value shows, not the cached one); an erased record
- * leaves the cache.
+ * The chart cache (src-main/emr/chart/cache.ts): keyed by record version and content hash; on a
+ * real hospital node, a record is cached as it is stored, a chart opens again without decrypting,
+ * an amendment shows its new value at once, an erased record leaves the cache, and an emptied
+ * cache decrypts everything again (the cold path) with the same result.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { TrichainNode } from '../../src-main/node/node';
 import { amendRecord, eraseRecord, importBundle, readRecord } from '../../src-main/emr/records';
 import { chartOfClinician, chartSummary } from '../../src-main/app/charts';
-import { takeCacheCounters } from '../../src-main/emr/chart/cache';
+import { chartEntry, forgetAll, forgetRecord, takeCacheCounters, type ChartEntry } from '../../src-main/emr/chart/cache';
 import { tempDir } from '../support/ledger';
 
 const weight = (id: string, kg: number, day: string) => ({
@@ -29,20 +30,36 @@ describe('chart cache', () => {
   let node: TrichainNode;
   afterAll(() => node?.close());
 
+  it('misses on a new version or content hash, hits on the same; forgetting a record drops it', () => {
+    const reader = {};
+    let made = 0;
+    const make = (): ChartEntry => ({ resource: { resourceType: 'Observation', n: ++made }, labels: { category: 'other', sensitivity: [], confidentiality: 'N', reasons: [] }, facts: { undated: true, lines: [] }, title: 't' });
+    const at = (version: number, contentHash = 'aa') => chartEntry(reader, { recordId: 'r1', version, contentHash }, make).resource.n;
+    expect([at(1), at(1), at(2), at(2), at(2, 'bb'), at(1)]).toEqual([1, 1, 2, 2, 3, 4]);
+    forgetRecord(reader, 'r1');
+    expect(at(1)).toBe(5);
+    expect(chartEntry({}, { recordId: 'r1', version: 1, contentHash: 'aa' }, make).resource.n).toBe(6); // per reader
+  });
+
   it('opens a chart again without decrypting; an amendment and an erasure are seen at once', async () => {
     node = await TrichainNode.init(tempDir('chart-cache-'), { role: 'hospital', name: 'St Mary Hospital', passphrase: 'pw', found: true, network: 'Test', scrypt: { N: 2 ** 10 } });
     const r = await importBundle(node, bundle);
     const pk = r.patients[0].pk;
     takeCacheCounters();
+    // Stored here: cached as it was stored, nothing to decrypt on the first open.
     const first = chartOfClinician(node, pk);
     expect(first).toHaveLength(4);
-    expect(takeCacheCounters()).toEqual({ hits: 0, misses: 4 });
-    // The goal is undated and last, and reads as its text; the weights with their unit.
+    expect(takeCacheCounters()).toEqual({ hits: 4, misses: 0 });
+    // The goal is undated and with the undated ones last, and reads as its text; the weights with their unit.
     expect(first.find((x) => x.resourceType === 'Goal')).toMatchObject({ title: 'Walk 30 minutes a day', date: undefined, facts: { undated: true } });
     expect(first.map((x) => !!x.date)).toEqual([true, true, false, false]);
     expect(first[0].facts?.values?.[0].text).toBe('71.4 kg');
 
-    chartOfClinician(node, pk);
+    // The cold path (after a restart): every record decrypted again, the same chart.
+    forgetAll(node);
+    expect(chartOfClinician(node, pk)).toEqual(first);
+    expect(takeCacheCounters()).toEqual({ hits: 0, misses: 4 });
+    expect(chartOfClinician(node, pk)).toEqual(first);
     expect(takeCacheCounters()).toEqual({ hits: 4, misses: 0 });
 
     const w2 = first[0].id;
@@ -50,15 +67,14 @@ describe('chart cache', () => {
     node.commitPending('hospital');
     node.commitPending('patient');
     const after = chartOfClinician(node, pk);
-    expect(takeCacheCounters()).toEqual({ hits: 3, misses: 1 });
-    expect(after.find((x) => x.id === w2)).toMatchObject({ version: 2, facts: { values: [{ text: '69.9 kg' }] } });
+    expect(after.find((x) => x.id === w2)).toMatchObject({ version: 2, pending: false, facts: { values: [{ text: '69.9 kg' }] } });
     expect(chartSummary(after).vitals[0].values[0].text).toBe('69.9 kg');
+    forgetAll(node);
+    expect(chartOfClinician(node, pk)).toEqual(after);
 
     eraseRecord(node, w2, 'entered in error');
     node.commitPending('hospital');
     node.commitPending('patient');
-    const erased = chartOfClinician(node, pk);
-    expect(erased.map((x) => x.id)).not.toContain(w2);
-    expect(takeCacheCounters()).toEqual({ hits: 3, misses: 0 });
+    expect(chartOfClinician(node, pk).map((x) => x.id)).not.toContain(w2);
   });
 });

@@ -31,7 +31,11 @@ const newest = (xs: SummaryInput[]) => [...xs].sort(newestFirst);
 
 export function deriveSummary(entries: SummaryInput[]): ChartSummary {
   const byType = new Map<string, SummaryInput[]>();
-  for (const e of entries) byType.set(e.resource.resourceType, [...(byType.get(e.resource.resourceType) ?? []), e]);
+  for (const e of entries) {
+    const list = byType.get(e.resource.resourceType);
+    if (list) list.push(e);
+    else byType.set(e.resource.resourceType, [e]);
+  }
   const of = (...types: string[]) => newest(types.flatMap((t) => byType.get(t) ?? []));
 
   const conditions = of('Condition').filter((e) => clinicalStatus(e.resource) !== 'entered-in-error');

@@ -1,17 +1,24 @@
-import type { Consent } from '../../../../src-shared/api';
+import type { Consent, SharedPackageRef } from '../../../../src-shared/api';
 import { useApp } from '../../store';
 import { runSigned } from '../../useLoad';
 import { labelsInWords } from '../../../../src-shared/explain';
 
-/** One consent: who, why, which categories, until when; edit or revoke. */
-export function ConsentCard({ consent: c, onEdit }: { consent: Consent; onEdit(): void }) {
+/** "147 records in 1 package", or that nothing went out. */
+export function sharedInWords(shared: SharedPackageRef[]): string {
+  if (!shared.length) return 'nothing yet';
+  const n = shared.reduce((k, p) => k + p.resourceCount, 0);
+  return `${n.toLocaleString('en')} record${n === 1 ? '' : 's'} in ${shared.length} package${shared.length === 1 ? '' : 's'}`;
+}
+
+/** One consent: who, why, which categories, until when, what already went out under it; edit or revoke. */
+export function ConsentCard({ consent: c, shared, onEdit }: { consent: Consent; shared: SharedPackageRef[]; onEdit(): void }) {
   const requestSignature = useApp((s) => s.requestSignature);
   const toast = useApp((s) => s.toast);
   const revoke = async () => {
     const r = await runSigned(() => requestSignature({ method: 'consents.revoke', input: { consentId: c.id } }));
     if (r && r.method === 'consents.revoke') {
-      const n = r.value.alreadyShared.length;
-      toast('info', `Consent revoked. No further data goes to ${c.entity.name}.${n ? ` ${n} package(s) were already shared before.` : ''}`);
+      const before = r.value.alreadyShared.filter((p) => p.consentId === c.id);
+      toast('info', `Consent revoked. No further data goes to ${c.entity.name}.${before.length ? ` Already shared under it, and not called back: ${sharedInWords(before)}.` : ''}`);
     }
   };
   return (
@@ -26,6 +33,7 @@ export function ConsentCard({ consent: c, onEdit }: { consent: Consent; onEdit()
         <dt>Until</dt><dd><time dateTime={c.validUntil}>{c.validUntil}</time></dd>
         <dt>Granted</dt><dd><time dateTime={c.grantedAt}>{new Date(c.grantedAt).toLocaleDateString()}</time></dd>
         {c.revokedAt && (<><dt>Revoked</dt><dd>{new Date(c.revokedAt).toLocaleDateString()}</dd></>)}
+        <dt>Shared under it</dt><dd data-testid="consent-shared">{sharedInWords(shared)}</dd>
       </dl>
       {c.status === 'active' && (
         <div className="actions">

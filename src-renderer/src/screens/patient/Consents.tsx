@@ -22,14 +22,14 @@ export function Consents() {
         {(d) => (
           <>
             <ul className="cards">
-              {d.consents.map((c) => <ConsentCard key={c.id} consent={c} onEdit={() => setForm({ edit: c })} />)}
+              {d.consents.map((c) => <ConsentCard key={c.id} consent={c} shared={d.alreadyShared.filter((p) => p.consentId === c.id)} onEdit={() => setForm({ edit: c })} />)}
             </ul>
             {d.alreadyShared.length > 0 && (
               <>
                 <h2>Already shared</h2>
                 <ul className="list compact" data-testid="already-shared">
                   {d.alreadyShared.map((s) => (
-                    <li key={s.packageId}>{new Date(s.sharedAt).toLocaleDateString()}: {s.resourceCount} records ({labelsInWords(s.categories)}) to {s.entityName}</li>
+                    <li key={s.packageId}>{new Date(s.sharedAt).toLocaleDateString()}: {s.resourceCount.toLocaleString('en')} records ({labelsInWords(s.categories)}) to {s.entityName}</li>
                   ))}
                 </ul>
               </>
