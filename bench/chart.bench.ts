@@ -52,7 +52,7 @@ export async function benchChart({ quick }: { quick: boolean }): Promise<BenchRo
     const cold = await sample(() => {
       forgetAll(node);
       open();
-    }, iterations, 1);
+    }, quick ? 2 : 3, 1);
     open();
     const warm = await sample(open, iterations);
     const withParse = await sample(() => response.parse({ patient: { id: 'x', name: 'Ada Bench', recordCount: n + 1, consentStatus: 'none' }, ...open() }), iterations);

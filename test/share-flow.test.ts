@@ -14,7 +14,7 @@ import { processShareRequest, previewShare } from '../src-main/emr/share/provide
 import { fileShareRequest, openPackage, myRequests, trustOf } from '../src-main/emr/share/entity';
 import { finalizeProof, verifyCrossChainProof, type CrossChainProof } from '../src-main/emr/share/proof';
 import { myRecords, readMyRecord } from '../src-main/emr/patient-view';
-import { patientAudit, auditToFhir } from '../src-main/emr/audit';
+import { patientAudit, auditSentence, auditToFhir, type NameOf } from '../src-main/emr/audit';
 import { classifyResource } from '../src-main/emr/classify/index';
 import { getMember } from '../src-main/ledger/rules/members';
 import { requestOf } from '../src-main/ledger/rules/social';
@@ -226,8 +226,15 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
     const kinds = audit.map((a) => a.kind);
     for (const k of ['consent.granted', 'share.published', 'share.refused', 'consent.revoked']) expect(kinds).toContain(k);
     expect(audit.find((a) => a.kind === 'share.published')!.actorName).toBe('St Mary Hospital');
+    const published = audit.find((a) => a.kind === 'share.published')!;
+    const names: NameOf = (v) => (v instanceof Uint8Array && toHex(v) === toHex(c.research.identity.blsPublicKey) ? c.research.config.name : 'an organization');
+    const sentence = auditSentence(published, names);
+    expect(sentence).toMatch(/^St Mary Hospital approved the request and shared [1-9]\d* records with Institute for Outcomes Research$/);
+    // The FHIR export carries the same sentence.
+    expect(auditToFhir(published, 'Patient/x', sentence).outcomeDesc).toBe(sentence);
     const ev = auditToFhir(audit[0], `Patient/${toHex(milan.pk).slice(0, 16)}`);
     expect(ev.resourceType).toBe('AuditEvent');
+    expect(ev.outcomeDesc).not.toMatch(/consent\.|share\./);
     expect(ev.recorded).toMatch(/^\d{4}-/);
   });
 

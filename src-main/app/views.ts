@@ -12,7 +12,7 @@ import type { ConsentState } from '../ledger/rules/patient';
 import type { ShareRequestState } from '../ledger/rules/social';
 import type { ChainId, SignedTx } from '../ledger/types';
 import type { TrichainNode } from '../node/node';
-import type { AuditView } from '../emr/audit';
+import { auditSentence, type AuditView } from '../emr/audit';
 import { purposeLabel } from '../../src-shared/vocabulary';
 
 export const iso = (t: number): string => new Date(t).toISOString();
@@ -86,26 +86,31 @@ export function requestView(r: ShareRequestState, entities: EntityRef[], patient
 const AUDIT_ACTION: Record<string, AuditEntry['action']> = {
   'consent.granted': 'consent.grant', 'consent.revoked': 'consent.revoke', 'share.published': 'share', 'share.refused': 'refused',
   'share.requested': 'request', 'share.accessed': 'read', 'record.accessed': 'read', 'chart.viewed': 'read',
-  'record.shared-for-care': 'share', 'record.erased': 'amend',
+  'record.shared-for-care': 'share', 'record.erased': 'amend', 'record.added': 'write', 'record.amended': 'amend', 'records.imported': 'import',
 };
 
-/** `names` maps member keys (hex) to names, so the log says "entity: Institute for …", not a key. */
-export function auditView(e: AuditView, patientId: string, index: number, names?: ReadonlyMap<string, string>): AuditEntry {
-  const show = (v: unknown): string => {
+/** A member's role on the chains as the UI names people: a hospital's staff are clinicians. */
+const ACTOR_ROLE: Record<string, AuditEntry['actor']['role']> = { hospital: 'clinician', clinician: 'clinician', patient: 'patient', entity: 'entity' };
+
+/**
+ * An audit entry as a person reads it: a sentence naming who did what ("St Mary Hospital viewed the
+ * chart (224 records)"); `names` maps member keys (hex) to names, `consentWords` says a consent in
+ * words, so that no key, id or internal name is shown.
+ */
+export function auditView(e: AuditView, patientId: string, index: number, names?: ReadonlyMap<string, string>, consentWords?: (consentId: string) => string | undefined): AuditEntry {
+  const nameOf = (v: unknown): string => {
     const hex = v instanceof Uint8Array ? toHex(v) : typeof v === 'string' ? v : null;
     if (hex !== null && names?.has(hex)) return names.get(hex)!;
-    return v instanceof Uint8Array ? toHex(v).slice(0, 16) : String(v);
+    return v instanceof Uint8Array ? 'an organization' : String(v);
   };
-  const detail = Object.entries(e.detail).map(([k, v]) => `${k}: ${show(v)}`).join(', ');
   return {
     id: `${e.chain}-${e.height}-${index}`,
     at: iso(e.time),
-    actor: { id: toHex(e.actor).slice(0, 16), name: e.actorName, role: 'system' },
+    actor: { id: toHex(e.actor).slice(0, 16), name: e.actorName, role: ACTOR_ROLE[e.actorRole ?? ''] ?? 'system' },
     action: AUDIT_ACTION[e.kind] ?? 'read',
     patientId,
-    subject: e.kind,
+    subject: auditSentence(e, nameOf, consentWords),
     chain: e.chain as ChainId,
-    detail,
   };
 }
 

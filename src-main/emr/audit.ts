@@ -1,14 +1,18 @@
 /**
  * The patient's audit trail (DESIGN.md §6): every access, share, refusal and revocation about a
- * patient, from the chains this node holds, newest first; exportable as FHIR R4 AuditEvent.
+ * patient, from the chains this node holds, newest first, each said in a sentence (no internal
+ * names, no ids); exportable as FHIR R4 AuditEvent with the same sentence.
  */
 import { toHex } from '../codec/hex';
 import { listAudit, type AuditEntry } from '../ledger/rules/common';
 import { getMember } from '../ledger/rules/members';
 import type { TrichainNode } from '../node/node';
+import { purposeLabel } from '../../src-shared/vocabulary';
 
 export interface AuditView extends AuditEntry {
   actorName: string;
+  /** The actor's member role on the chains ('hospital', 'patient', 'entity', …), when known. */
+  actorRole?: string;
 }
 
 export function patientAudit(node: TrichainNode, patient: Uint8Array): AuditView[] {
@@ -17,15 +21,49 @@ export function patientAudit(node: TrichainNode, patient: Uint8Array): AuditView
     const st = node.ledger.state(chain);
     for (const e of listAudit(st, patient)) {
       const m = getMember(st, e.actor) ?? node.chains().map((c) => getMember(node.ledger.state(c), e.actor)).find(Boolean);
-      out.push({ ...e, actorName: m?.name ?? toHex(e.actor).slice(0, 12) });
+      out.push({ ...e, actorName: m?.name ?? 'an unknown organization', actorRole: m?.role });
     }
   }
   return out.sort((a, b) => b.time - a.time);
 }
 
-const ACTION: Record<string, string> = { 'record.accessed': 'R', 'chart.viewed': 'R', 'share.published': 'E', 'share.accessed': 'R', 'consent.revoked': 'U', 'consent.granted': 'C' };
+/** Names a member key (hex or bytes) in a detail; anything else as it is. */
+export type NameOf = (v: unknown) => string;
 
-export function auditToFhir(e: AuditView, patientRef: string) {
+const count = (n: unknown, what: string) => `${Number(n).toLocaleString('en')} ${what}${Number(n) === 1 ? '' : 's'}`;
+const article = (word: string) => (/^[AEIOU]/i.test(word) ? 'an' : 'a');
+const typeWords = (t: unknown) => String(t ?? 'record').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+
+/**
+ * The entry in a sentence: "St Mary Hospital viewed the chart (224 records)". `consentWords`
+ * describes a consent by its id ("for Healthcare research (HRESCH), to Institute for …").
+ */
+export function auditSentence(e: AuditView, nameOf: NameOf, consentWords: (consentId: string) => string | undefined = () => undefined): string {
+  const d = e.detail as Record<string, unknown>;
+  const who = e.actorName;
+  const purpose = typeof d.purpose === 'string' ? ` for ${purposeLabel(d.purpose)}` : '';
+  const consent = typeof d.consentId === 'string' ? consentWords(d.consentId) : undefined;
+  switch (e.kind) {
+    case 'chart.viewed': return `${who} viewed the chart${d.resources !== undefined ? ` (${count(d.resources, 'record')})` : ''}`;
+    case 'record.added': return `${who} added ${article(typeWords(d.resourceType))} ${typeWords(d.resourceType)} record`;
+    case 'record.amended': return `${who} amended ${article(typeWords(d.resourceType))} ${typeWords(d.resourceType)} record${d.version ? ` (now version ${d.version})` : ''}`;
+    case 'records.imported': return `${who} imported ${count(d.records, 'record')}`;
+    case 'record.accessed': return `${who} read a record${purpose}`;
+    case 'record.shared-for-care': return `${who} shared a record with ${nameOf(d.toOrg)} for care`;
+    case 'record.erased': return `${who} erased a record${d.reason ? `: ${d.reason}` : ''}`;
+    case 'consent.granted': return `${who} granted a consent${consent ?? purpose}`;
+    case 'consent.revoked': return `${who} revoked the consent${consent ?? ''}`;
+    case 'share.requested': return `${who} asked for records${purpose}`;
+    case 'share.published': return `${who} approved the request and shared ${count(d.resources, 'record')} with ${nameOf(d.entity)}`;
+    case 'share.refused': return `${who} refused the request of ${nameOf(d.entity)}${d.reason ? `: ${d.reason}` : ''}`;
+    case 'share.accessed': return `${who} opened the package it received`;
+    default: return `${who}: ${e.kind.replace(/[._-]/g, ' ')}`;
+  }
+}
+
+const ACTION: Record<string, string> = { 'record.accessed': 'R', 'chart.viewed': 'R', 'share.published': 'E', 'share.accessed': 'R', 'consent.revoked': 'U', 'consent.granted': 'C', 'record.added': 'C', 'records.imported': 'C', 'record.amended': 'U', 'record.erased': 'D', 'share.requested': 'E' };
+
+export function auditToFhir(e: AuditView, patientRef: string, sentence = auditSentence(e, (v) => (v instanceof Uint8Array ? 'an organization' : String(v)))) {
   return {
     resourceType: 'AuditEvent',
     type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
@@ -33,6 +71,7 @@ export function auditToFhir(e: AuditView, patientRef: string) {
     action: ACTION[e.kind] ?? 'E',
     recorded: new Date(e.time).toISOString(),
     outcome: e.kind.endsWith('refused') ? '4' : '0',
+    outcomeDesc: sentence,
     agent: [{ who: { display: e.actorName, identifier: { value: toHex(e.actor) } }, requestor: true }],
     source: { observer: { display: `trichain ${e.chain} chain, block ${e.height}` } },
     entity: [{ what: { reference: patientRef }, detail: Object.entries(e.detail).map(([type, v]) => ({ type, valueString: v instanceof Uint8Array ? toHex(v) : String(v) })) }],

@@ -160,6 +160,8 @@ export interface ImportProgress {
 export interface ImportResult {
   patients: PatientEntry[];
   records: number;
+  /** How many records were stored for each of `patients`, in the same order. */
+  recordsByPatient: number[];
   sensitive: number;
   skipped: number;
   /** Already anchored records whose missing link or index row this import restored. */
@@ -184,7 +186,7 @@ export async function importBundle(
   const groups = groupByPatient(resources);
   const total = [...groups.byPatient.values()].reduce((n, g) => n + g.length, 0);
   const batch = opts.batch ?? 400;
-  const out: ImportResult = { patients: [], records: 0, sensitive: 0, skipped: groups.shared.length, repaired: 0 };
+  const out: ImportResult = { patients: [], records: 0, recordsByPatient: [], sensitive: 0, skipped: groups.shared.length, repaired: 0 };
   let sinceCommit = 0;
   const flush = () => {
     node.commitPending('hospital');
@@ -204,6 +206,7 @@ export async function importBundle(
       if (getMember(node.ledger.state('patient'), entry.pk)?.role !== 'patient') throw new RecordError('the patient\'s enrolment is still pending: import again once this node reaches its validators');
     }
     out.patients.push(entry);
+    out.recordsByPatient.push(0);
     for (const r of group as FhirResource[]) {
       const labels = labelsByKey.get(`${r.resourceType}/${r.id}`) ?? classifyResource(r);
       const existing = node.ledger.state('hospital').get(`record/${recordIdFor(node.identity.blsPublicKey, r)}`);
@@ -216,6 +219,7 @@ export async function importBundle(
       }
       storeRecord(node, { resource: r, labels: toLabelsBody(labels), patient: entry, defer: true });
       out.records++;
+      out.recordsByPatient[out.recordsByPatient.length - 1]++;
       if (labels.sensitivity.length) out.sensitive++;
       if (++sinceCommit >= batch) flush();
       if (out.records % 25 === 0) opts.onProgress?.({ done: out.records, total, patient: entry.display });

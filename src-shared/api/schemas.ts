@@ -183,6 +183,14 @@ export const AuditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
+/** Each audit action in words, for the badge a person reads. */
+export const AUDIT_ACTION_WORDS: Record<AuditEntry['action'], string> = {
+  read: 'viewed', write: 'added', amend: 'amended', import: 'imported', share: 'shared', 'consent.grant': 'consent given',
+  'consent.revoke': 'consent revoked', request: 'requested', refused: 'refused', export: 'exported', verify: 'verified', join: 'joined',
+};
+/** Who acted, in words. */
+export const AUDIT_ROLE_WORDS: Record<AuditEntry['actor']['role'], string> = { clinician: 'hospital', patient: 'patient', entity: 'outside organization', system: 'network' };
+
 export const BlockSummarySchema = z.object({
   chain: ChainIdSchema,
   height: z.number().int().nonnegative(),

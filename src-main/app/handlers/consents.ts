@@ -5,6 +5,7 @@
 import { ApiError, purposeLabel } from '../../../src-shared/api';
 import { toHex } from '../../codec/hex';
 import { patientAudit } from '../../emr/audit';
+import { consentOf } from '../../ledger/rules/patient';
 import { grantConsent, listConsents, revokeConsent } from '../../emr/consent';
 import { dateMs } from '../checks';
 import { pkOf, wrapTx, type AppSession } from '../session';
@@ -32,7 +33,15 @@ export function consentsHandlers(s: AppSession): Handlers<'entities.list' | 'con
     async 'audit.list'(i) {
       const pk = patientOf(i.patientId);
       const names = new Map(s.entities().map((e) => [e.id, e.name]));
-      const all = patientAudit(s.current().node, pk).map((e, n) => auditView(e, toHex(pk), n, names));
+      const node = s.current().node;
+      const pst = node.ledger.hasGenesis('patient') ? node.ledger.state('patient') : null;
+      const consentWords = (consentId: string) => {
+        const c = pst && consentOf(pst, consentId);
+        if (!c) return undefined;
+        const g = c.grantee as { entity?: Uint8Array; kind?: string };
+        return ` for ${purposeLabel(c.purpose)}, to ${g.entity ? names.get(toHex(g.entity)) ?? 'an organization' : `any ${g.kind ?? 'organization'}`}`;
+      };
+      const all = patientAudit(node, pk).map((e, n) => auditView(e, toHex(pk), n, names, consentWords));
       const start = i.before ? all.findIndex((e) => e.id === i.before) + 1 : 0;
       const page = all.slice(start, start + i.limit);
       return { entries: page, nextBefore: start + i.limit < all.length ? page[page.length - 1]?.id : undefined };

@@ -15,9 +15,25 @@ import { chartOfClinician, chartOfPatient, chartSummary } from '../charts';
 import { pkOf, wrapTx, type AppSession } from '../session';
 import { patientSummary } from '../summaries';
 import type { Handlers, SignedHandlers } from './types';
+import type { TrichainNode } from '../../node/node';
 
 /** Chart views of one patient by one organization within this window are one audit entry. */
 const CHART_VIEW_COALESCE_MS = 5 * 60_000;
+
+/**
+ * Mirrors an act on a patient's records into their audit trail on the patient chain (an enrolled
+ * patient's: one registered here only has no trail yet). The detail names the kind of record,
+ * never its content: every patient-chain validator replicates it. Returns whether it was logged.
+ */
+function logForPatient(me: TrichainNode, pk: Uint8Array, kind: string, detail: Record<string, string | number>): boolean {
+  if (getMember(me.ledger.state('patient'), pk)?.role !== 'patient') return false;
+  try {
+    me.submit('patient', 'audit.log', { patient: pk, kind, detail });
+    return true;
+  } catch {
+    return false; // auditing must not block care; the failure is visible as no entry
+  }
+}
 
 export function recordsHandlers(s: AppSession): Handlers<'patients.search' | 'patients.chart' | 'imports.status'> {
   /** When each (clinician node, patient) chart view was last written to the audit trail. */
@@ -56,17 +72,12 @@ export function recordsHandlers(s: AppSession): Handlers<'patients.search' | 'pa
       const resources = chartOfClinician(me, pk);
       const viewKey = `${me.publicKeyHex}:${toHex(pk)}`;
       const lastLogged = chartViewsLogged.get(viewKey) ?? -Infinity;
-      if (getMember(me.ledger.state('patient'), pk)?.role === 'patient' && Date.now() - lastLogged >= CHART_VIEW_COALESCE_MS) {
+      if (Date.now() - lastLogged >= CHART_VIEW_COALESCE_MS) {
         // Opening a chart is an access the patient can see in their audit trail. Views by the same
         // organization within CHART_VIEW_COALESCE_MS are one entry: otherwise every reload of an
         // open chart (the UI reloads on each new block) would log a view, commit a block, and so
         // trigger the next reload, forever.
-        chartViewsLogged.set(viewKey, Date.now());
-        try {
-          me.submit('patient', 'audit.log', { patient: pk, kind: 'chart.viewed', detail: { organization: me.config.name, resources: resources.length } });
-        } catch {
-          /* auditing must not block reading in an emergency; the failure is visible as no entry */
-        }
+        if (logForPatient(me, pk, 'chart.viewed', { organization: me.config.name, resources: resources.length })) chartViewsLogged.set(viewKey, Date.now());
       }
       return { patient: patientSummary(s, me, pk), summary: chartSummary(resources), resources };
     },
@@ -98,6 +109,7 @@ export function recordsSigned(s: AppSession): SignedHandlers<'records.add' | 're
         let labels = classifyResource(resource);
         if (i.raise && (i.raise.sensitivity?.length || i.raise.confidentiality)) labels = raiseLabels(labels, { sensitivity: i.raise.sensitivity, confidentiality: i.raise.confidentiality }, node.config.name);
         const r = wrapTx(() => storeRecord(node, { resource, labels: toLabelsBody(labels), patient: { pk, x25519 } }));
+        logForPatient(node, pk, 'record.added', { organization: node.config.name, resourceType: resource.resourceType });
         return { record: chartOfClinician(node, pk).find((x) => x.id === r.recordId)! };
       },
     },
@@ -107,7 +119,9 @@ export function recordsSigned(s: AppSession): SignedHandlers<'records.add' | 're
         const node = s.nodeAs('clinician');
         assertMayAmend(node, i.recordId);
         const r = wrapTx(() => amendRecord(node, i.recordId, i.resource as FhirResource, i.raise ? { sensitivity: i.raise.sensitivity, confidentiality: i.raise.confidentiality } : undefined));
-        return { record: chartOfClinician(node, recordInfo(node, r.recordId).patient).find((x) => x.id === r.recordId)! };
+        const patient = recordInfo(node, r.recordId).patient;
+        logForPatient(node, patient, 'record.amended', { organization: node.config.name, resourceType: i.resource.resourceType, version: r.version });
+        return { record: chartOfClinician(node, patient).find((x) => x.id === r.recordId)! };
       },
     },
     'records.import': {
@@ -123,6 +137,7 @@ export function recordsSigned(s: AppSession): SignedHandlers<'records.add' | 're
         s.emit({ type: 'import.progress', payload: { importId: i.importId, phase: 'parsing', done: 0, total: 0 } });
         try {
           const r = await importBundle(node, bundle, { onProgress: (p) => s.emit({ type: 'import.progress', payload: { importId: i.importId, phase: 'anchoring', done: p.done, total: p.total, message: p.patient } }) });
+          r.patients.forEach((p, n) => r.recordsByPatient[n] && logForPatient(node, p.pk, 'records.imported', { organization: node.config.name, records: r.recordsByPatient[n] }));
           const result = { importId: i.importId, imported: r.records, skipped: r.skipped, patientIds: r.patients.map((p) => toHex(p.pk)), warnings: r.sensitive ? [`${r.sensitive} resources carry sensitivity labels`] : [] };
           s.imports.finish(i.importId, result);
           s.emit({ type: 'import.progress', payload: { importId: i.importId, phase: 'done', done: r.records, total: r.records } });

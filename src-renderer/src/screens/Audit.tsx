@@ -1,6 +1,7 @@
 import { api, useApp } from '../store';
 import { useLoad } from '../useLoad';
 import { Async } from '../components/Async';
+import { AUDIT_ACTION_WORDS, AUDIT_ROLE_WORDS } from '../../../src-shared/api';
 
 /** Audit trail (clinician) / access log (patient): every access and share. */
 export function Audit({ title }: { title: string }) {
@@ -22,10 +23,10 @@ export function Audit({ title }: { title: string }) {
               {d.entries.map((e) => (
                 <tr key={e.id} data-testid="audit-row" data-action={e.action}>
                   <td><time dateTime={e.at}>{new Date(e.at).toLocaleString()}</time></td>
-                  <td>{e.actor.name} <span className="muted">({e.actor.role})</span></td>
-                  <td><span className={`badge badge-${e.action === 'refused' ? 'bad' : 'neutral'}`}>{e.action}</span></td>
+                  <td>{e.actor.name} <span className="muted">({AUDIT_ROLE_WORDS[e.actor.role]})</span></td>
+                  <td><span className={`badge badge-${e.action === 'refused' ? 'bad' : 'neutral'}`}>{AUDIT_ACTION_WORDS[e.action]}</span></td>
                   <td>{e.subject}{e.detail && <div className="muted">{e.detail}</div>}</td>
-                  <td>{e.chain ?? '—'}</td>
+                  <td>{e.chain ? `${e.chain} chain` : '—'}</td>
                 </tr>
               ))}
             </tbody>
