@@ -210,9 +210,8 @@ test('demo roles → chart with labels → consent → request → approve → v
   // Each act in words: who did what, the consent's purpose and grantee, the count shared, no internal names or ids.
   for (const [action, badge, subject] of [
     ['consent.grant', 'consent given', `Milan Beatty granted a consent for Healthcare research (HRESCH), to ${RESEARCH}`],
-    ['request', 'requested', `${RESEARCH} asked for records for Healthcare research (HRESCH)`],
     ['share', 'shared', `St Mary Hospital approved the request and shared ${sharedBefore.split(' ')[0]} records with ${RESEARCH}`],
-    ['refused', 'refused', `St Mary Hospital refused the request of ${RESEARCH}`],
+    ['refused', 'refused', `St Mary Hospital refused the request of ${RESEARCH}: the consent was revoked`],
     ['consent.revoke', 'consent revoked', `Milan Beatty revoked the consent for Healthcare research (HRESCH), to ${RESEARCH}`],
     ['read', 'viewed', 'St Mary Hospital viewed the chart ('],
   ]) {

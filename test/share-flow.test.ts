@@ -227,9 +227,9 @@ describe.skipIf(!existsSync(SHARED))('external sharing end to end', () => {
     for (const k of ['consent.granted', 'share.published', 'share.refused', 'consent.revoked']) expect(kinds).toContain(k);
     expect(audit.find((a) => a.kind === 'share.published')!.actorName).toBe('St Mary Hospital');
     const published = audit.find((a) => a.kind === 'share.published')!;
-    const names: NameOf = (v) => (v instanceof Uint8Array && toHex(v) === toHex(c.research.identity.blsPublicKey) ? c.research.config.name : 'an organization');
+    const names: NameOf = (v) => [c.research, c.insurer].find((n) => n.publicKeyHex === (v instanceof Uint8Array ? toHex(v) : String(v)))?.config.name ?? 'an organization';
     const sentence = auditSentence(published, names);
-    expect(sentence).toMatch(/^St Mary Hospital approved the request and shared [1-9]\d* records with Institute for Outcomes Research$/);
+    expect(sentence).toMatch(/^St Mary Hospital approved the request and shared [1-9]\d* records with (Institute for Outcomes Research|Acme Health Insurance)$/);
     // The FHIR export carries the same sentence.
     expect(auditToFhir(published, 'Patient/x', sentence).outcomeDesc).toBe(sentence);
     const ev = auditToFhir(audit[0], `Patient/${toHex(milan.pk).slice(0, 16)}`);

@@ -134,7 +134,6 @@ describe('service over the demo consortium', () => {
       /^St Mary Hospital refused the request of Institute for Outcomes Research: .*revoked/,
       /^Milan Beatty revoked the consent for Healthcare research \(HRESCH\), to Institute for Outcomes Research$/,
       /^St Mary Hospital viewed the chart \([1-9][\d,]* records\)$/,
-      /^Institute for Outcomes Research asked for records for Healthcare research \(HRESCH\)$/,
     ]) expect(subjects).toContainEqual(expect.stringMatching(s));
     // No internal names, ids or keys, and nobody is "system".
     for (const e of audit.entries) {

@@ -20,7 +20,9 @@ export function patientAudit(node: TrichainNode, patient: Uint8Array): AuditView
   for (const chain of node.chains()) {
     const st = node.ledger.state(chain);
     for (const e of listAudit(st, patient)) {
-      const m = getMember(st, e.actor) ?? node.chains().map((c) => getMember(node.ledger.state(c), e.actor)).find(Boolean);
+      // A consent is signed with the patient's per-grantee consent key (not a member key): its actor is the patient.
+      const signer = e.kind.startsWith('consent.') && !getMember(st, e.actor) ? patient : e.actor;
+      const m = getMember(st, signer) ?? node.chains().map((c) => getMember(node.ledger.state(c), signer)).find(Boolean);
       out.push({ ...e, actorName: m?.name ?? 'an unknown organization', actorRole: m?.role });
     }
   }
@@ -43,6 +45,8 @@ export function auditSentence(e: AuditView, nameOf: NameOf, consentWords: (conse
   const who = e.actorName;
   const purpose = typeof d.purpose === 'string' ? ` for ${purposeLabel(d.purpose)}` : '';
   const consent = typeof d.consentId === 'string' ? consentWords(d.consentId) : undefined;
+  // A reason written by a node may name a consent by its id: said as "the consent".
+  const reason = typeof d.reason === 'string' ? d.reason.replace(/\b(?:the )?consent consent-[0-9a-f]+/gi, 'the consent').replace(/\bconsent-[0-9a-f]{8,}/gi, 'the consent') : undefined;
   switch (e.kind) {
     case 'chart.viewed': return `${who} viewed the chart${d.resources !== undefined ? ` (${count(d.resources, 'record')})` : ''}`;
     case 'record.added': return `${who} added ${article(typeWords(d.resourceType))} ${typeWords(d.resourceType)} record`;
@@ -50,12 +54,12 @@ export function auditSentence(e: AuditView, nameOf: NameOf, consentWords: (conse
     case 'records.imported': return `${who} imported ${count(d.records, 'record')}`;
     case 'record.accessed': return `${who} read a record${purpose}`;
     case 'record.shared-for-care': return `${who} shared a record with ${nameOf(d.toOrg)} for care`;
-    case 'record.erased': return `${who} erased a record${d.reason ? `: ${d.reason}` : ''}`;
+    case 'record.erased': return `${who} erased a record${reason ? `: ${reason}` : ''}`;
     case 'consent.granted': return `${who} granted a consent${consent ?? purpose}`;
     case 'consent.revoked': return `${who} revoked the consent${consent ?? ''}`;
     case 'share.requested': return `${who} asked for records${purpose}`;
     case 'share.published': return `${who} approved the request and shared ${count(d.resources, 'record')} with ${nameOf(d.entity)}`;
-    case 'share.refused': return `${who} refused the request of ${nameOf(d.entity)}${d.reason ? `: ${d.reason}` : ''}`;
+    case 'share.refused': return `${who} refused the request of ${nameOf(d.entity)}${reason ? `: ${reason}` : ''}`;
     case 'share.accessed': return `${who} opened the package it received`;
     default: return `${who}: ${e.kind.replace(/[._-]/g, ' ')}`;
   }
