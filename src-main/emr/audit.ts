@@ -29,6 +29,17 @@ export function patientAudit(node: TrichainNode, patient: Uint8Array): AuditView
   return out.sort((a, b) => b.time - a.time);
 }
 
+/**
+ * Mirrors an event about an enrolled patient onto the patient chain, so that their own laptop lists
+ * it (one registered at a hospital only has no trail yet: false). The detail names kinds and counts,
+ * never a record's content: every patient-chain validator replicates it.
+ */
+export function mirrorAudit(node: TrichainNode, patient: Uint8Array, kind: string, detail: Record<string, string | number>): boolean {
+  if (getMember(node.ledger.state('patient'), patient)?.role !== 'patient') return false;
+  node.submit('patient', 'audit.log', { patient, kind, detail });
+  return true;
+}
+
 /** Names a member key (hex or bytes) in a detail; anything else as it is. */
 export type NameOf = (v: unknown) => string;
 

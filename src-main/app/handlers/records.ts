@@ -16,22 +16,17 @@ import { pkOf, wrapTx, type AppSession } from '../session';
 import { patientSummary } from '../summaries';
 import type { Handlers, SignedHandlers } from './types';
 import type { TrichainNode } from '../../node/node';
+import { mirrorAudit } from '../../emr/audit';
 
 /** Chart views of one patient by one organization within this window are one audit entry. */
 const CHART_VIEW_COALESCE_MS = 5 * 60_000;
 
-/**
- * Mirrors an act on a patient's records into their audit trail on the patient chain (an enrolled
- * patient's: one registered here only has no trail yet). The detail names the kind of record,
- * never its content: every patient-chain validator replicates it. Returns whether it was logged.
- */
+/** Mirrors an act on a patient's records into their audit trail (emr/audit.ts); auditing must not block care. */
 function logForPatient(me: TrichainNode, pk: Uint8Array, kind: string, detail: Record<string, string | number>): boolean {
-  if (getMember(me.ledger.state('patient'), pk)?.role !== 'patient') return false;
   try {
-    me.submit('patient', 'audit.log', { patient: pk, kind, detail });
-    return true;
+    return mirrorAudit(me, pk, kind, detail);
   } catch {
-    return false; // auditing must not block care; the failure is visible as no entry
+    return false; // the failure is visible as no entry
   }
 }
 

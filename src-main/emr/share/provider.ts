@@ -28,6 +28,7 @@ import { assertSafeHarbor, deidentify, DROPPED_RESOURCE_TYPES } from '../deid/in
 import { toBundle } from '../fhir/index';
 import type { Category } from '../labels';
 import { packageAad, sealBlob, wrapFor } from '../record-crypto';
+import { mirrorAudit } from '../audit';
 import { patientRecordIds, readRecord, recordInfo, type FhirResource } from '../records';
 import type { LabelsBody } from '../../ledger/rules/hospital';
 import { releasedHash, type PackageOpening, type PackagePayload } from './package';
@@ -53,12 +54,6 @@ function refuse(node: TrichainNode, req: ShareRequestState, requestId: string, r
   if (owner) mirrorAudit(node, owner, 'share.refused', { requestId, entity: toHex(req.entity), reason });
   markRefused(node, requestId, reason);
   return { status: 'refused', reason };
-}
-
-/** Mirrors an event onto the patient chain, so the patient's own laptop lists it. */
-function mirrorAudit(node: TrichainNode, patient: Uint8Array, kind: string, detail: Record<string, string | number>): void {
-  if (getMember(node.ledger.state('patient'), patient)?.role !== 'patient') return;
-  node.submit('patient', 'audit.log', { patient, kind, detail });
 }
 
 export interface Selection {
