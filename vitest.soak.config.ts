@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 // child processes until it hit its own time budget. Each soak sets its budget from its workload.
 export default defineConfig({
   test: {
-    include: ['src-main/**/*.soak.test.ts', 'test/**/*.soak.test.ts'],
+    include: ['test/**/*.soak.test.ts'],
     testTimeout: 3_600_000,
     hookTimeout: 600_000,
     pool: 'forks',

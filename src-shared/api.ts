@@ -9,7 +9,7 @@
  * directly (transports refuse with SIGNATURE_REQUIRED); it calls `sign.prepare({ method, input })`,
  * shows the human-readable summary the node returns, and only on the user's confirmation calls
  * `sign.confirm({ requestId })`, which runs the action and signs with keys that stay on the node.
- * No response schema can carry a field named like secret key material (see api.test.ts), and
+ * No response schema can carry a field named like secret key material (see test/shared/api.test.ts), and
  * responses are parsed through their schemas before they leave the node, which strips unknown keys.
  *
  * This module is pure (zod only) and is imported by the renderer, the host, Electron and the node.

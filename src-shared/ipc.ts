@@ -1,6 +1,6 @@
 /**
  * Transport constants without any dependency (the sandboxed Electron preload imports this and must
- * stay tiny). api.ts re-exports them; api.test.ts checks EVENT_NAME_LIST against the contract.
+ * stay tiny). api.ts re-exports them; test/shared/api.test.ts checks EVENT_NAME_LIST against the contract.
  */
 export const IPC = { call: 'trichain:call', event: 'trichain:event' } as const;
 /** Header carrying the browser-host session token. */

@@ -5,7 +5,8 @@
  *   - the node (all of src-main but src-main/electron) imports no Electron;
  *   - the shared words (chains, roles, purposes, entity kinds, FhirResource) are defined once, in
  *     src-shared/vocabulary.ts, and imported everywhere else;
- *   - no test helper or fixture ships in src-main (colocated *.test.ts files are the exception);
+ *   - no test code ships in src-main, src-shared or src-renderer: tests, helpers, fixtures and the
+ *     simulation live under test/;
  *   - one owner per table of a workflow: only emr/share/store.ts issues SQL on `shares_out`, and
  *     only the ledger (and the node's own bookkeeping) reads the `txs` index, never emr or app;
  *   - no source file under src-main, src-shared or src-renderer is over MAX_LINES lines.
@@ -59,7 +60,6 @@ describe('layout', () => {
   it('dependencies run one way between the src-main layers', () => {
     const wrong: string[] = [];
     for (const f of sources('src-main')) {
-      if (f.endsWith('.test.ts')) continue;
       const from = folderOf(f);
       for (const spec of importsOf(f)) {
         if (!spec.startsWith('.')) continue;
@@ -78,7 +78,6 @@ describe('layout', () => {
     const where: Record<string, string[]> = Object.fromEntries(WORDS.map((w) => [w, []]));
     for (const dir of ['src-main', 'src-shared', 'src-renderer']) {
       for (const f of sources(dir)) {
-        if (f.endsWith('.test.ts')) continue;
         // Imports and re-exports name a word without defining it.
         const text = readFileSync(f, 'utf8').replace(/(?:import|export)\s[^;]*?from\s+['"][^'"]+['"]/gs, '');
         for (const m of text.matchAll(DEFINE)) where[m[1]].push(rel(f));
@@ -95,18 +94,18 @@ describe('layout', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('no test helper or fixture ships in src-main (colocated *.test.ts files only)', () => {
-    const wrong = files(join(ROOT, 'src-main'))
+  it('no test code ships in the product folders (tests, helpers, fixtures and the simulation live under test/)', () => {
+    const wrong = ['src-main', 'src-shared', 'src-renderer']
+      .flatMap((dir) => files(join(ROOT, dir)))
       .map(rel)
-      .filter((r) => /test(?!net)|fixture|(^|\/)sim\//i.test(r.split('/').slice(1).join('/')))
-      .filter((r) => !/\.test\.ts$/.test(r));
+      .filter((r) => /test(?!net)|fixture|(^|\/)sim\//i.test(r.split('/').slice(1).join('/')));
     expect(wrong).toEqual([]);
   });
+
 
   it('only the share store issues SQL on shares_out; emr and app never query the txs index', () => {
     const wrong: string[] = [];
     for (const f of sources('src-main')) {
-      if (f.endsWith('.test.ts')) continue;
       const r = rel(f);
       const text = readFileSync(f, 'utf8');
       if (/\bshares_out\b/.test(text) && r !== 'src-main/emr/share/store.ts') wrong.push(`${r} names shares_out`);

@@ -1,5 +1,5 @@
 /**
- * Pure security decisions of the Trichain shells (no Electron import, unit-tested in policy.test.ts).
+ * Pure security decisions of the Trichain shells (no Electron import, unit-tested in test/electron/policy.test.ts).
  * Used by the Electron main process (main.ts). The policy the browser host shares with it (CSP, Host
  * header) lives in src-main/host/web-policy.ts; it is re-exported here.
  *

@@ -1,7 +1,7 @@
 /**
  * The web policy both shells apply to the renderer: the Content-Security-Policy (the Electron window
  * and the browser host send the same one) and the Host-header check that stops DNS rebinding on the
- * loopback host. Pure, no Electron import; unit-tested in electron/policy.test.ts.
+ * loopback host. Pure, no Electron import; unit-tested in test/electron/policy.test.ts.
  */
 
 /** A strict Content-Security-Policy for the renderer. `connect` lists extra origins (the event socket). */

@@ -1,6 +1,6 @@
 /**
  * The schema migrations: one SQL file per migration in this folder, named `NNNN-what.sql` and run in
- * that order. Append-only: never edit a shipped file (migrations.test.ts holds a hash of each and
+ * that order. Append-only: never edit a shipped file (test/storage/migrations.test.ts holds a hash of each and
  * fails if one changes); to change the schema, add the next number and its hash in that test.
  * The applied version is SQLite's PRAGMA user_version; each migration runs in one transaction (db.ts).
  */

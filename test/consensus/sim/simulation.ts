@@ -119,7 +119,7 @@ interface NodeSlot {
 }
 
 export function replayCommand(seed: number, validators: number): string {
-  return `TRICHAIN_SIM_SEED=${seed} TRICHAIN_SIM_VALIDATORS=${validators} npx vitest run src-main/consensus/sim.test.ts`;
+  return `TRICHAIN_SIM_SEED=${seed} TRICHAIN_SIM_VALIDATORS=${validators} npx vitest run test/consensus/sim.test.ts`;
 }
 
 export async function runSimulation(opts: SimOptions): Promise<SimResult> {

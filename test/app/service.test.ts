@@ -1,0 +1,205 @@
+/**
+ * The engine behind the UI, driven through the same dispatch path the host and Electron use, over
+ * the real demo consortium (five nodes over HTTPS on loopback): the whole walk a trainer makes.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { dispatch, type ApiOutput, type RendererMethod, type SignAction, type TrichainEvent } from '../../src-shared/api';
+import { tempDir } from '../support/ledger';
+import { createService, type Service } from '../../src-main/app/service';
+
+let svc: Service;
+const events: TrichainEvent[] = [];
+
+async function call<M extends RendererMethod>(method: M, input: unknown = {}): Promise<ApiOutput<M>> {
+  const r = await dispatch(svc, method, input, 'renderer');
+  if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`);
+  return r.value as ApiOutput<M>;
+}
+
+async function sign<M extends SignAction['method']>(method: M, input: unknown) {
+  const prep = await call('sign.prepare', { method, input });
+  expect(prep.summary.who).toBeTruthy();
+  expect(prep.summary.what.length).toBeGreaterThan(10);
+  const done = await call('sign.confirm', { requestId: prep.requestId });
+  expect(done.method).toBe(method);
+  return done.value as Extract<ApiOutput<'sign.confirm'>, { method: M }>['value'];
+}
+
+const as = (roleId: string) => call('session.switchRole', { roleId });
+
+describe('service over the demo consortium', () => {
+  beforeAll(async () => {
+    svc = await createService({ dataDir: tempDir('svc-'), emit: (e) => events.push(e) });
+    await call('demo.start', {});
+  }, 180_000);
+  afterAll(async () => svc?.close());
+
+  it('lists the five roles and starts as a clinician', async () => {
+    const { roles, active } = await call('session.roles');
+    expect(roles.map((r) => r.role).sort()).toEqual(['clinician', 'clinician', 'entity', 'entity', 'patient']);
+    expect(active).toBe('stMary');
+    expect((await call('app.info')).demo).toBe(true);
+  });
+
+  it('refuses signed methods without the prepare/confirm flow and malformed input', async () => {
+    const r = await dispatch(svc, 'consents.revoke', { consentId: 'x' }, 'renderer');
+    expect(r).toMatchObject({ ok: false, error: { code: 'SIGNATURE_REQUIRED' } });
+    expect(await dispatch(svc, 'patients.search', { limit: 'lots' }, 'renderer')).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await dispatch(svc, 'sign.confirm', { requestId: 'never-prepared' }, 'renderer')).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    // a prepared action cannot be confirmed twice
+    const prep = await call('sign.prepare', { method: 'consents.revoke', input: { consentId: 'nope' } });
+    await dispatch(svc, 'sign.confirm', { requestId: prep.requestId }, 'renderer');
+    expect(await dispatch(svc, 'sign.confirm', { requestId: prep.requestId }, 'renderer')).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('walks a whole share: chart with labels, consent, request, approve, verify, export, revoke, refused, audit', async () => {
+    await as('stMary');
+    const { patients } = await call('patients.search', { query: 'milan' });
+    expect(patients).toHaveLength(1);
+    const milan = patients[0].id;
+    const chart = await call('patients.chart', { patientId: milan });
+    expect(chart.resources.length).toBeGreaterThan(100);
+    const psy = chart.resources.find((r) => r.labels.sensitivity.includes('PSY'))!;
+    expect(psy.labels.reasons.length).toBeGreaterThan(0);
+
+    await as('patient');
+    const mine = await call('patients.chart', {});
+    expect(new Set(mine.resources.map((r) => r.author.organization)).size).toBe(2);
+    const research = (await call('entities.list')).entities.find((e) => e.kind === 'research')!;
+    const { consent } = await sign('consents.grant', { entityId: research.id, purpose: 'HRESCH', categories: ['condition', 'medication', 'encounter', 'demographics'], includeSensitive: [], validUntil: '2030-01-01' });
+    expect(consent.status).toBe('active');
+
+    await as('research');
+    const visible = await call('patients.search', {});
+    // The institute knows Milan only by his key for it: never his main key (issue 13, finding 3).
+    expect(visible.patients.map((p) => p.id)).not.toContain(milan);
+    expect(visible.patients).toHaveLength(1);
+    const milanForResearch = visible.patients[0].id;
+    const { request } = await sign('shares.request', { patientId: milanForResearch, purpose: 'HRESCH', categories: ['condition', 'medication', 'encounter', 'demographics'], period: { from: '1900-01-01', to: '2030-01-01' } });
+
+    await as('stMary');
+    const preview = await call('shares.preview', { requestId: request.id });
+    expect(preview.decision).toBe('allowed');
+    expect(preview.excluded.some((e) => /sensitive/.test(e.reason))).toBe(true);
+    expect(JSON.stringify(preview.included)).not.toMatch(/Milan|Beatty/);
+    const approved = await sign('shares.approve', { requestId: request.id });
+    expect(approved.request.status).toBe('fulfilled');
+
+    await as('research');
+    const { packages } = await call('packages.list');
+    expect(packages.map((p) => p.id)).toContain(request.id);
+    const v = await call('packages.verify', { packageId: request.id });
+    expect(v.status, JSON.stringify(v.checks)).toBe('verified');
+    expect(v.aggregateSignature).toHaveLength(192);
+    const csv = await call('packages.export', { packageId: request.id, format: 'csv' });
+    expect(csv.content.split('\n').length).toBeGreaterThan(5);
+    expect(csv.content).not.toMatch(/Milan|Beatty/);
+
+    // The institute sees Milan only pseudonymously, in its requests as in its picker.
+    const filed = await call('shares.requests', { status: 'all' });
+    expect(JSON.stringify(filed)).not.toMatch(/Milan|Beatty/);
+    expect(filed.requests[0].patientName).toMatch(/pseudonymous/);
+    // A second request, filed while the consent holds, is still pending when the patient revokes.
+    const again = (await sign('shares.request', { patientId: milanForResearch, purpose: 'HRESCH', categories: ['condition'], period: { from: '1900-01-01', to: '2030-01-01' } })).request;
+
+    await as('patient');
+    const revoked = await sign('consents.revoke', { consentId: consent.id });
+    expect(revoked.consent.status).toBe('revoked');
+    expect(revoked.alreadyShared.map((s) => s.packageId)).toContain(request.id);
+
+    // After the revocation, a new request is refused when it is filed (before any signature),
+    // and the institute's patient picker says the consent is revoked.
+    await as('research');
+    expect((await call('patients.search', {})).patients.find((p) => p.id === milanForResearch)?.consentStatus).toBe('revoked');
+    const late = await dispatch(svc, 'sign.prepare', { method: 'shares.request', input: { patientId: milanForResearch, purpose: 'HRESCH', categories: ['condition'], period: { from: '1900-01-01', to: '2030-01-01' } } }, 'renderer');
+    expect(late).toMatchObject({ ok: false, error: { code: 'CONSENT_REFUSED', message: expect.stringMatching(/revoked the consent that named you/) } });
+
+    // St Mary answers the pending one: the sign dialog describes a refusal, not an approval.
+    await as('stMary');
+    const prep = await call('sign.prepare', { method: 'shares.approve', input: { requestId: again.id } });
+    expect(prep.summary.what).toMatch(/^Refuse request .*nothing is shared/);
+    expect(prep.summary.what).not.toMatch(/Approve|publish/);
+    expect(prep.summary.details.find((d) => d.label === 'Reason')?.value).toMatch(/revoked/);
+    const refused = (await call('sign.confirm', { requestId: prep.requestId })).value as ApiOutput<'shares.approve'>;
+    expect(refused.request.status).toBe('refused');
+    expect(refused.request.decision?.reason).toMatch(/revoked/);
+
+    await as('patient');
+    const audit = await call('audit.list', {});
+    const subjects = audit.entries.map((e) => e.subject);
+    // In words: who did what, with the consent's purpose and grantee, the count of records shared, the reason of a refusal.
+    for (const s of [
+      /^Milan Beatty granted a consent for Healthcare research \(HRESCH\), to Institute for Outcomes Research$/,
+      /^St Mary Hospital approved the request and shared [1-9][\d,]* records with Institute for Outcomes Research$/,
+      /^St Mary Hospital refused the request of Institute for Outcomes Research: .*revoked/,
+      /^Milan Beatty revoked the consent for Healthcare research \(HRESCH\), to Institute for Outcomes Research$/,
+      /^St Mary Hospital viewed the chart \([1-9][\d,]* records\)$/,
+    ]) expect(subjects).toContainEqual(expect.stringMatching(s));
+    // No internal names, ids or keys, and nobody is "system".
+    for (const e of audit.entries) {
+      expect(e.subject).not.toMatch(/consent\.|share\.|chart\.|record\.|[0-9a-f]{12}/);
+      expect(e.actor.role).not.toBe('system');
+    }
+  }, 180_000);
+
+  it('refuses mistakes at sign.prepare, before anything is signed', async () => {
+    const prepare = (method: string, input: unknown) => dispatch(svc, 'sign.prepare', { method, input }, 'renderer');
+    await as('patient');
+    const research = (await call('entities.list')).entities.find((e) => e.kind === 'research')!;
+    const grant = { entityId: research.id, purpose: 'HRESCH', categories: ['condition'], includeSensitive: [], validUntil: '2030-01-01' };
+    expect(await prepare('consents.grant', { ...grant, purpose: 'diabetes research' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/purpose: choose a purpose of use from HL7's PurposeOfUse list .*HRESCH: healthcare research/) } });
+    expect(await prepare('consents.grant', { ...grant, validUntil: '2001-01-01' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/validUntil: 2001-01-01 is in the past/) } });
+
+    await as('research');
+    const req = { patientId: 'ab'.repeat(48), purpose: 'HRESCH', categories: ['condition'], period: { from: '2020-01-01', to: '2021-01-01' } };
+    expect(await prepare('shares.request', { ...req, purpose: 'claim #1234 review' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await prepare('shares.request', { ...req, period: { from: '2022-01-01', to: '2021-01-01' } })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/period must start on or before its end/) } });
+
+    await as('stMary');
+    const milan = (await call('patients.search', { query: 'milan' })).patients[0].id;
+    const obs = (code: string, text: string) => ({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code, display: text }], text }, subject: { reference: `Patient/${milan}` } });
+    expect(await prepare('records.add', { patientId: milan, resource: obs('   ', 'Glucose') })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/resource\.code\.coding\.0\.code: a code cannot be blank/) } });
+    expect(await prepare('records.add', { patientId: milan, resource: obs('2339-0', 'x'.repeat(200_000)) })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/200,000 characters is too long: the limit is 10,000/) } });
+
+    // Amending another organization's record is FORBIDDEN (not an internal error), before signing;
+    // amending one's own works.
+    const chart = await call('patients.chart', { patientId: milan });
+    const theirs = chart.resources.find((r) => r.author.organization !== 'St Mary Hospital')!;
+    expect(theirs).toBeDefined();
+    const forbidden = await prepare('records.amend', { recordId: theirs.id, resource: { resourceType: theirs.resourceType, id: 'x' }, reason: 'typo' });
+    expect(forbidden).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/^only .+, which wrote this record, may amend it/) } });
+    const own = chart.resources.find((r) => r.author.organization === 'St Mary Hospital' && r.resourceType === 'Observation' && r.resource)!;
+    const amended = await sign('records.amend', { recordId: own.id, resource: { ...own.resource, valueString: 'amended' }, reason: 'wrong value' });
+    expect(amended.record.version).toBe(own.version + 1);
+  });
+
+  it('never returns secret key material', async () => {
+    await as('stMary');
+    const blob = JSON.stringify([await call('app.info'), await call('chains.status'), await call('session.roles')]);
+    expect(blob).not.toMatch(/secret/i);
+  });
+
+  it('shows chains, blocks with certificates, and measured signature storage', async () => {
+    const st = await call('chains.status');
+    expect(st.chains.every((c) => c.replicated && c.height > 0)).toBe(true);
+    const blocks = await call('chains.blocks', { chain: 'hospital', limit: 5 });
+    const b = await call('chains.block', { chain: 'hospital', height: blocks.blocks[0].height });
+    expect(b.block.certificate.aggregateSignature).toHaveLength(192);
+    const s = await call('storage.signatures', { parties: [1, 4, 16] });
+    expect(s.series.map((x) => x.aggregateBytes)).toEqual([96, 96, 96]);
+    expect(s.series[2].perPartyBlsBytes).toBe(16 * 96);
+    await as('patient');
+    expect((await call('chains.status')).chains.filter((c) => c.replicated).map((c) => c.chain)).toEqual(['patient']);
+    expect(await dispatch(svc, 'chains.blocks', { chain: 'hospital' }, 'renderer')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(events.some((e) => e.type === 'chain.updated')).toBe(true);
+  });
+
+  it('takes a purpose only as an HL7 PurposeOfUse code: words are refused before anything is prepared', async () => {
+    await as('patient');
+    const grant = (purpose: string) => dispatch(svc, 'sign.prepare', { method: 'consents.grant', input: { entityId: 'kind:research', purpose, categories: ['condition'], validUntil: '2999-01-01' } }, 'renderer');
+    for (const words of ['research', 'HRESCH (healthcare research)', 'curiosity']) {
+      expect(await grant(words)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.stringMatching(/PurposeOfUse/) } });
+    }
+    expect(await grant('HRESCH')).toMatchObject({ ok: true });
+  });
+});
