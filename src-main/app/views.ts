@@ -29,7 +29,6 @@ export function identityView(node: TrichainNode) {
     displayName: node.config.name,
     organization: node.config.role === 'hospital' ? node.config.name : node.config.role === 'entity' ? node.config.name : undefined,
     publicKey: node.publicKeyHex,
-    fingerprint: node.publicKeyHex.slice(0, 32),
   };
 }
 

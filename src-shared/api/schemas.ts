@@ -45,9 +45,8 @@ export const IdentitySchema = z.object({
   role: RoleSchema,
   displayName: z.string(),
   organization: z.string().optional(),
-  /** BLS public key (G1, hex). Public material only. */
+  /** BLS public key (G1, hex). Public material only. ("Fingerprint" means a TLS certificate's SHA-256, only.) */
   publicKey: hex,
-  fingerprint: z.string(),
 });
 export type Identity = z.infer<typeof IdentitySchema>;
 
