@@ -18,7 +18,7 @@ export default defineConfig({
       outDir: 'out/preload',
       externalizeDeps: false,
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src-main/electron/preload.ts') },
+        input: { index: resolve(__dirname, 'src-main/electron/preload/index.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
         onwarn: quietZod,
       },

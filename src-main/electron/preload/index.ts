@@ -3,8 +3,8 @@
  * No Electron or Node API reaches the page; the main process validates sender and input.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { IPC, EVENT_NAME_LIST } from '../../src-shared/ipc';
-import type { ApiInput, ApiOutput, Envelope, EventName, EventPayload, RendererMethod, TrichainBridge } from '../../src-shared/api';
+import { IPC, EVENT_NAME_LIST } from '../../../src-shared/ipc';
+import type { ApiInput, ApiOutput, Envelope, EventName, EventPayload, RendererMethod, TrichainBridge } from '../../../src-shared/api';
 
 type Listener = (payload: unknown) => void;
 const listeners = new Map<string, Set<Listener>>();
