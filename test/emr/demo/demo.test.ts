@@ -10,20 +10,22 @@ import { DEMO_BUNDLE_FILES, demoBundleFiles, loadDemoBundles } from '../../../sr
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
 const sharedDir = path.resolve(repoRoot, '../shared/data/fhir');
+/** The module under test's folder, where the bundles and their NOTICE.md ship. */
+const moduleDir = path.join(repoRoot, 'src-main/emr/demo');
 
 describe('demo bundles', () => {
-  it('resolves three absolute paths inside the project, next to this module', () => {
+  it('resolves three absolute paths inside the project, next to the module', () => {
     const files = demoBundleFiles();
     expect(files).toHaveLength(3);
     for (const f of files) {
       expect(path.isAbsolute(f)).toBe(true);
-      expect(f.startsWith(path.join(here, 'bundles') + path.sep)).toBe(true);
+      expect(f.startsWith(path.join(moduleDir, 'bundles') + path.sep)).toBe(true);
       expect(existsSync(f)).toBe(true);
     }
   });
 
   it('are byte-for-byte copies of the shared Synthea files, with hashes recorded in NOTICE.md', () => {
-    const notice = readFileSync(path.join(here, 'NOTICE.md'), 'utf8');
+    const notice = readFileSync(path.join(moduleDir, 'NOTICE.md'), 'utf8');
     expect(notice).toContain('25ac8089f0464b8673c7669509dc0bb8f4883773');
     expect(notice).toMatch(/Apache License 2\.0/);
     expect(notice).toContain("Copyright 2018 Boston Children's Hospital");
