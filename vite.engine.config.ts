@@ -7,10 +7,13 @@ import { quietZod } from './vite.renderer.config';
 // one output file per source file (preserveModules), so every path a module resolves next to itself
 // (the numbered migrations, the demo's bundles, package.json three levels above src-main/app/handlers) holds in
 // out/engine as it does in the sources. Dependencies stay external (better-sqlite3 is native).
+// Worker entries (ENGINE_WORKERS) are inputs too, so they are emitted at their own path.
 // `npm run build` emits it beside main, preload and renderer; `npm start` rebuilds it when stale.
 
 export const ENGINE_OUT = resolve(__dirname, 'out/engine');
 export const ENGINE_ENTRY = 'src-main/host/main.ts';
+/** Worker threads started by path (new Worker(new URL('./x.js', import.meta.url))): entries of their own. */
+export const ENGINE_WORKERS = ['src-main/app/signature-worker.ts'];
 
 /** Files read at run time next to their module, copied to the same relative place. */
 const RUNTIME_FILES: { dir: string; match: RegExp }[] = [
@@ -37,7 +40,7 @@ export default defineConfig({
   logLevel: 'warn',
   plugins: [runtimeFiles()],
   build: {
-    ssr: resolve(__dirname, ENGINE_ENTRY),
+    ssr: true,
     outDir: ENGINE_OUT,
     emptyOutDir: true,
     target: 'node20',
@@ -45,6 +48,7 @@ export default defineConfig({
     minify: false,
     rollupOptions: {
       onwarn: quietZod,
+      input: [ENGINE_ENTRY, ...ENGINE_WORKERS].map((f) => resolve(__dirname, f)),
       output: { format: 'es', preserveModules: true, preserveModulesRoot: __dirname, entryFileNames: '[name].js' },
     },
   },

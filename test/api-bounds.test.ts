@@ -132,11 +132,15 @@ describe('the API under attack, over the demo consortium', () => {
   });
 
   it('other calls are answered while a large signature report runs', async () => {
-    const order: string[] = [];
-    const report = call('storage.signatures', { parties: [64, 64, 64, 64] }).then((r) => (order.push('report'), r));
-    const status = call('session.roles').then((r) => (order.push('roles'), r));
-    const [rows] = await Promise.all([report, status]);
-    expect(order).toEqual(['roles', 'report']);
+    let pending = true;
+    const report = call('storage.signatures', { parties: [64, 64, 64, 64] }).finally(() => (pending = false));
+    let answered = 0;
+    while (pending) {
+      expect((await call('session.roles')).roles.length).toBeGreaterThan(0);
+      if (pending) answered++;
+    }
+    const rows = await report;
+    expect(answered).toBeGreaterThan(0);
     expect(rows.series.map((r) => r.parties)).toEqual([64, 64, 64, 64]);
   });
 });

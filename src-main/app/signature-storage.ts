@@ -1,20 +1,30 @@
 /**
  * The `storage.signatures` report: real BLS and ECDSA signatures made and measured now (one BLS
- * aggregate vs one signature per party). Bounded and kind to the engine (issue 13, finding 6: one
- * call with large inputs froze the demo for 37 s):
+ * aggregate vs one signature per party). Bounded and off the engine's loop (issue 13, finding 6:
+ * one call with large inputs froze the demo for 37 s):
  *   - its input is capped by the contract (MAX_REPORT_SIGNATURES signatures in all);
- *   - the work runs in slices of at most SLICE_MS, yielding to the event loop between them, so
- *     other calls are answered while it runs;
- *   - one report is computed at a time (callers queue), and a report already made is answered
- *     from memory (its sizes do not change between runs).
+ *   - the signatures are made in a worker thread (./signature-worker), so the engine's event loop
+ *     goes on answering other calls; the worker's heap is capped (WORKER_HEAP_MB) and a report
+ *     that takes longer than REPORT_TIMEOUT_MS is stopped (UNAVAILABLE);
+ *   - one report is computed at a time (callers queue, at most MAX_QUEUED waiting), and a report
+ *     already made is answered from memory (its sizes do not change between runs).
+ *
+ * The worker file: the built engine runs out/engine/src-main/app/signature-worker.js (an entry of
+ * vite.engine.config.ts); from the TypeScript sources (tsx, vitest) signature-worker.ts is started
+ * through tsx's ESM loader, registered inside the worker.
  */
-import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { BlsApi } from '../crypto/bls-types';
-import { utf8 } from '../codec/hex';
 import { MAX_REPORT_SIGNATURES } from '../../src-shared/api/chains';
 
 export { MAX_REPORT_SIGNATURES };
-export const SLICE_MS = 8;
+export const REPORT_TIMEOUT_MS = 60_000;
+export const WORKER_HEAP_MB = 64;
+export const MAX_QUEUED = 8;
 const REMEMBERED = 16;
 
 export interface SignatureRow {
@@ -24,23 +34,55 @@ export interface SignatureRow {
   perPartyEcdsaBytes: number;
 }
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** What the worker is given (workerData) and what it answers. */
+export interface SignatureJob {
+  kind: 'trichain-signature-report';
+  backend: string;
+  parties: number[];
+}
+export type WorkerAnswer = { rows: SignatureRow[]; threadId: number } | { error: string };
+
+const fail = (code: 'BAD_REQUEST' | 'UNAVAILABLE', message: string) => Object.assign(new Error(message), { code });
+
+/** How to start the worker from here: the built .js beside this module, or the .ts source through tsx. */
+function workerStart(): { file: string | URL; eval: boolean; workerData?: Record<string, string> } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./signature-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  if (!fromSource) return { file: entry, eval: false };
+  // tsx's ESM API, found through its package.json exports (its `require` resolution names the CJS file).
+  const req = createRequire(import.meta.url);
+  const pkgFile = req.resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const tsx = pathToFileURL(join(dirname(pkgFile), pkg.exports['./esm/api'].import.default)).href;
+  const boot = `const { workerData } = require('node:worker_threads');
+import(workerData.boot.tsx).then((m) => { m.register(); return import(workerData.boot.entry); });`;
+  return { file: boot, eval: true, workerData: { tsx, entry: entry.href } };
+}
 
 export class SignatureReports {
   private queue: Promise<unknown> = Promise.resolve();
+  private queued = 0;
   private readonly done = new Map<string, Promise<SignatureRow[]>>();
-  /** How many slices the last computation took (a test reads it). */
-  slices = 0;
+  /** Workers running now (never more than one), and the thread that made the last report (tests read them). */
+  running = 0;
+  peakRunning = 0;
+  lastThreadId: number | null = null;
 
-  constructor(private readonly bls: BlsApi) {}
+  constructor(
+    private readonly bls: BlsApi,
+    private readonly timeoutMs = REPORT_TIMEOUT_MS,
+  ) {}
 
   measure(parties: number[]): Promise<SignatureRow[]> {
+    if (!Array.isArray(parties) || parties.length === 0 || !parties.every((k) => Number.isSafeInteger(k) && k >= 1)) return Promise.reject(fail('BAD_REQUEST', 'parties must be positive integers'));
     const total = parties.reduce((n, k) => n + k, 0);
-    if (total > MAX_REPORT_SIGNATURES) return Promise.reject(Object.assign(new Error(`at most ${MAX_REPORT_SIGNATURES} signatures in all (asked for ${total})`), { code: 'BAD_REQUEST' }));
+    if (total > MAX_REPORT_SIGNATURES) return Promise.reject(fail('BAD_REQUEST', `at most ${MAX_REPORT_SIGNATURES} signatures in all (asked for ${total})`));
     const key = parties.join(',');
     const known = this.done.get(key);
     if (known) return known;
-    const run = this.queue.then(() => this.compute(parties));
+    if (this.queued >= MAX_QUEUED) return Promise.reject(fail('UNAVAILABLE', `${this.queued} signature reports are already waiting; try again later`));
+    this.queued++;
+    const run = this.queue.then(() => this.compute(parties)).finally(() => this.queued--);
     this.queue = run.catch(() => undefined);
     this.done.set(key, run);
     run.catch(() => this.done.delete(key));
@@ -48,29 +90,46 @@ export class SignatureReports {
     return run;
   }
 
-  private async compute(parties: number[]): Promise<SignatureRow[]> {
-    const msg = (k: number) => utf8(`trichain storage sample ${k}`);
-    let sliceStart = performance.now();
-    this.slices = 1;
-    const breathe = async () => {
-      if (performance.now() - sliceStart < SLICE_MS) return;
-      await yieldToLoop();
-      this.slices++;
-      sliceStart = performance.now();
-    };
-    const rows: SignatureRow[] = [];
-    for (const k of parties) {
-      const bls: Uint8Array[] = [];
-      let ecdsaBytes = 0;
-      for (let j = 0; j < k; j++) {
-        const sk = this.bls.keygen(utf8(`storage-sample-key-${j}-padding-to-32-bytes!!`));
-        bls.push(this.bls.sign(sk, msg(j)));
-        ecdsaBytes += secp256k1.sign(msg(j), secp256k1.utils.randomSecretKey(), { prehash: true }).length;
-        await breathe();
-      }
-      rows.push({ parties: k, aggregateBytes: this.bls.aggregate(bls).length, perPartyBlsBytes: bls.reduce((n, s) => n + s.length, 0), perPartyEcdsaBytes: ecdsaBytes });
-      await breathe();
-    }
-    return rows;
+  private compute(parties: number[]): Promise<SignatureRow[]> {
+    return new Promise((resolve, reject) => {
+      const start = workerStart();
+      const job: SignatureJob = { kind: 'trichain-signature-report', backend: this.bls.backend, parties };
+      const w = new Worker(start.file, {
+        eval: start.eval,
+        workerData: { ...job, ...(start.workerData ? { boot: start.workerData } : {}) },
+        resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+        stdout: false,
+        stderr: false,
+      });
+      w.unref(); // a report never keeps a stopping engine alive
+      this.running++;
+      this.peakRunning = Math.max(this.peakRunning, this.running);
+      // The answer (or the failure) is given once the worker has exited, so that the next report
+      // never starts beside a worker still being stopped.
+      let outcome: (() => void) | null = null;
+      const finish = (f: () => void) => {
+        if (outcome) return;
+        outcome = f;
+        clearTimeout(timer);
+        void w.terminate();
+      };
+      const timer = setTimeout(() => finish(() => reject(fail('UNAVAILABLE', `the signature report took longer than ${this.timeoutMs} ms and was stopped`))), this.timeoutMs);
+      timer.unref();
+      w.on('message', (a: WorkerAnswer) =>
+        finish(() => {
+          if ('error' in a) reject(new Error(`signature report: ${a.error}`));
+          else {
+            this.lastThreadId = a.threadId;
+            resolve(a.rows);
+          }
+        }),
+      );
+      w.on('error', (e) => finish(() => reject(new Error(`signature report: ${e.message}`))));
+      w.on('exit', (code) => {
+        this.running--;
+        finish(() => reject(new Error(`signature report: the worker stopped (exit ${code}) without answering`)));
+        outcome!();
+      });
+    });
   }
 }

@@ -68,7 +68,7 @@ export function chainsHandlers(s: AppSession): Handlers<'chains.status' | 'chain
       }
     },
     async 'storage.signatures'(i) {
-      // Real signatures, measured: k parties each sign a distinct statement (in slices, off the loop's way).
+      // Real signatures, measured: k parties each sign a distinct statement (in a worker thread, ../signature-storage).
       const node = s.current().node;
       reports ??= new SignatureReports(node.bls);
       const series = await reports.measure(i.parties ?? [1, 2, 3, 4, 8, 16, 32, 64]);
