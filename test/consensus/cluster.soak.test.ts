@@ -29,7 +29,8 @@ const CHAINS = ['patient', 'hospital', 'social'] as const;
 
 const running: NodeProc[] = [];
 afterAll(async () => {
-  await Promise.all(running.map((n) => n.stop().catch(() => n.kill9())));
+  // SIGKILL what does not stop in time: a failed run under load must not leave nodes running
+  await Promise.all(running.map((n) => n.stopWithin(20_000)));
 });
 
 /** A hospital node's side of joining: init --join and join INVITE (local only); returns its peer line. */

@@ -138,6 +138,15 @@ export class NodeProc {
     if (e.code !== 0) throw new Error(`node ${this.dir} stopped with ${e.code ?? e.signal}: ${this.stderr.slice(-2000)}`);
   }
 
+  /** SIGTERM, and SIGKILL if it has not exited within `ms` (cleanup that never leaves a node running). */
+  async stopWithin(ms = 20_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), ms);
+    await this.exited;
+    clearTimeout(t);
+  }
+
   async kill9(): Promise<void> {
     this.child.kill('SIGKILL');
     await this.exited;
