@@ -23,7 +23,7 @@ import type { EventName, EventPayload } from './api/events';
 
 // Vocabulary: defined once in ./vocabulary (shared with the node), re-exported for the UI
 // (UserRole: the UI's session roles, clinician, patient, entity; a node's role is vocabulary's Role).
-export { CATEGORIES, CHAINS, ENTITY_KINDS, PURPOSES, PURPOSE_CODES, SENSITIVITY_CODES, USER_ROLES, purposeLabel } from './vocabulary';
+export { CATEGORIES, ENTITY_KINDS, PURPOSE_CODES, SENSITIVITY_CODES, USER_ROLES, purposeLabel } from './vocabulary';
 export type { Category, ChainId, Confidentiality, EntityKind, FhirResource, PurposeCode, SensitivityCode, UserRole } from './vocabulary';
 export { PurposeSchema, MAX_TEXT_CHARS, todayUtc } from './validation';
 

@@ -86,6 +86,18 @@ describe('layout', () => {
     expect(where).toEqual(Object.fromEntries(WORDS.map((w) => [w, ['src-shared/vocabulary.ts']])));
   });
 
+  it('ROLES, CHAINS and PURPOSES are exported once: everyone imports them from src-shared/vocabulary.ts, nothing re-exports them', () => {
+    const reexports: string[] = [];
+    for (const dir of ['src-main', 'src-shared', 'src-renderer']) {
+      for (const f of sources(dir)) {
+        for (const m of readFileSync(f, 'utf8').matchAll(/export\s*\{([^}]*)\}\s*from/gs)) {
+          for (const w of ['ROLES', 'CHAINS', 'PURPOSES']) if (new RegExp(`(^|[\\s,])${w}([\\s,]|$)`).test(m[1])) reexports.push(`${rel(f)} re-exports ${w}`);
+        }
+      }
+    }
+    expect(reexports).toEqual([]);
+  });
+
   it('the node imports no Electron (only src-main/electron does)', () => {
     const wrong = sources('src-main')
       .filter((f) => folderOf(f) !== 'electron')

@@ -36,7 +36,7 @@ import { syncRoutes, SyncSession } from '../src-main/net/sync';
 import { syncLightChain } from '../src-main/net/light-sync';
 import { BlobIndex, NodeSyncStore } from '../src-main/node/sync-adapter';
 import { TrichainNode } from '../src-main/node/node';
-import { CHAINS } from '../src-main/ledger/types';
+import { CHAINS } from '../src-shared/vocabulary';
 import { tempDir } from './support/ledger';
 import { run as verifyCommand } from '../src-main/cli/commands/verify';
 import { makeConsortium, PASS, type Consortium } from './support/consortium';

@@ -27,7 +27,8 @@ import { GenesisStore } from './genesis-store';
 import { SqlState } from './state';
 import { StateTree } from './state-tree';
 import { verifyLedger, type VerifyResult } from './verify';
-import { CHAINS, HASH_LENGTH, type Block, type BlockHeader, type Certificate, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from './types';
+import { HASH_LENGTH, type Block, type BlockHeader, type Certificate, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from './types';
+import { CHAINS } from '../../src-shared/vocabulary';
 
 export { BlockRejected, type Head };
 export type { VerifyFault, VerifyResult } from './verify';

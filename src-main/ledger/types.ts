@@ -5,7 +5,7 @@
  */
 import type { Canonical } from '../codec/canonical';
 
-export { CHAINS, type ChainId } from '../../src-shared/vocabulary';
+export type { ChainId } from '../../src-shared/vocabulary';
 import { CHAINS, type ChainId } from '../../src-shared/vocabulary';
 
 export const HASH_LENGTH = 32;

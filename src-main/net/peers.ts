@@ -8,7 +8,7 @@ import { writeJsonAtomic } from '../storage/atomic-file';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { toHex } from '../codec/hex';
-import { CHAINS } from '../ledger/types';
+import { CHAINS } from '../../src-shared/vocabulary';
 import { ROLES } from '../../src-shared/vocabulary';
 
 export const PEERS_FILE = 'peers.json';

@@ -16,17 +16,17 @@
  * Client side, syncChain() streams from the local height + 1 and hands each block to
  * SyncStore.appendBlock, which verifies it (hash link, Merkle root, certificate against the
  * validator set at that height) and stores it atomically. A broken connection is an interruption:
- * what was stored stays, and sync resumes from the new local height (automatically up to
- * `retries` times, or on the next call). A block the store refuses, a stream that is not
- * well-formed, a different genesis or a blob whose hash differs makes the peer bad: sync stops,
- * nothing of that block is stored, the peer is returned in the result and a SyncSession never
- * contacts it again.
+ * what was stored stays, and sync resumes from the new local height (automatically up to `retries`
+ * times, or on the next call). A block the store refuses, a malformed stream, a different genesis
+ * or a blob whose hash differs makes the peer bad: sync stops, nothing of that block is stored,
+ * the peer is returned in the result and a SyncSession never contacts it again.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesEqual, canonicalDecode, type Canonical } from '../codec/canonical';
 import { genesisHash } from '../ledger/encoding';
 import { fromHex, toHex } from '../codec/hex';
-import { CHAINS, isChainId, type ChainId, type Genesis } from '../ledger/types';
+import { isChainId, type Genesis } from '../ledger/types';
+import { CHAINS, type ChainId } from '../../src-shared/vocabulary';
 import { chainsFor, mayReceiveBlob, mayReceiveChain, maySendConsensus, maySubmitTx, type BlobMeta } from './acl';
 import { PeerHttpError, type PeerClient } from './client';
 import { FrameError } from './frames';

@@ -6,7 +6,8 @@
  * proofs; then record the network's name in node.json.
  */
 import { fromHex } from '../codec/hex';
-import { CHAINS, type ChainId } from '../ledger/types';
+import { type ChainId } from '../ledger/types';
+import { CHAINS } from '../../src-shared/vocabulary';
 import { CHAIN_POLICY, isLightFor } from '../net/acl';
 import type { PeerRecord } from '../net/peers';
 import { fetchGenesis, type SyncSession } from '../net/sync';

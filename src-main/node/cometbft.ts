@@ -20,7 +20,8 @@ import { encodeTx } from '../consensus/cometbft/block';
 import { configureHome, initHome } from '../consensus/cometbft/home';
 import { CometValidator } from '../consensus/cometbft/validator';
 import { txId } from '../ledger/encoding';
-import { CHAINS, type ChainId } from '../ledger/types';
+import { type ChainId } from '../ledger/types';
+import { CHAINS } from '../../src-shared/vocabulary';
 import type { TrichainNode } from './node';
 
 export interface ChainSettings {

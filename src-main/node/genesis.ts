@@ -4,7 +4,8 @@
  * Others join later by invite, and validators are added by certified validator-set changes.
  */
 import type { Identity } from '../crypto/identity';
-import { CHAINS, type Genesis } from '../ledger/types';
+import { type Genesis } from '../ledger/types';
+import { CHAINS } from '../../src-shared/vocabulary';
 
 export function foundingGenesis(id: Identity, network: string, time = Date.now()): Genesis[] {
   const pop = id.proofOfPossession();

@@ -8,7 +8,7 @@ import { produceBlock, produceBlockInProcess, signTx } from '../../src-main/ledg
 import { testKey, testLedger, tempDir, genesisFor, type TestKey } from '../support/ledger';
 import { TxRejected } from '../../src-main/ledger/rules/types';
 import { encodeBlock, decodeBlock, blockHash } from '../../src-main/ledger/encoding';
-import { CHAINS } from '../../src-main/ledger/types';
+import { CHAINS } from '../../src-shared/vocabulary';
 import { getMember } from '../../src-main/ledger/rules/members';
 
 const bls = createBls();

@@ -11,7 +11,8 @@ import type { BlsApi } from '../../src-main/crypto/bls-types';
 import { openDatabase } from '../../src-main/storage/db';
 import { Ledger } from '../../src-main/ledger/ledger';
 import type { ValidatorKey } from '../../src-main/ledger/producer';
-import { CHAINS, type Genesis, type GenesisMember } from '../../src-main/ledger/types';
+import { type Genesis, type GenesisMember } from '../../src-main/ledger/types';
+import { CHAINS } from '../../src-shared/vocabulary';
 
 export interface TestKey extends ValidatorKey {
   name: string;

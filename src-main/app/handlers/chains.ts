@@ -5,7 +5,7 @@
 import { ApiError } from '../../../src-shared/api';
 import { toHex } from '../../codec/hex';
 import { quorum } from '../../ledger/certificate';
-import { CHAINS } from '../../ledger/types';
+import { CHAINS } from '../../../src-shared/vocabulary';
 import type { AppSession } from '../session';
 import { blockDetail, blockSummary, headTime, iso } from '../views';
 import type { Handlers } from './types';

@@ -26,7 +26,8 @@ import { isPendingCertificate, quorumSigners } from '../../ledger/certificate';
 import { blockHash, genesisHash, txId, txSigningBytes, validatorsHash, voteMessage } from '../../ledger/encoding';
 import type { Ledger } from '../../ledger/ledger';
 import { inclusionProof, verifyInclusion } from '../../ledger/merkle';
-import { CHAINS, type BlockHeader, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from '../../ledger/types';
+import { type BlockHeader, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from '../../ledger/types';
+import { CHAINS } from '../../../src-shared/vocabulary';
 import { MAX_CHANGE_RECORDS, replayValidatorChanges, validatorChangeRecords, type ValidatorChangeRecord } from '../../ledger/validator-history';
 import { validatorChangeBody } from '../../ledger/rules/common';
 
