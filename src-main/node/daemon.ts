@@ -40,7 +40,7 @@ import { PeerSet } from './peer-set';
 import { SoloProducer } from './producer';
 import { acceptRelayedTx, OutboxRelay, PeerTransport, type DialPeer, type RelayEvent } from './relay';
 import { BlobIndex, catchUpStore, genesisDocBytes, NodeSyncStore } from './sync-adapter';
-import { dialableAddress, exchangeValidatorPeers, ownBindingLine, validatorPeersRoute, type PeerAd } from './validators';
+import { dialableAddress, exchangeValidatorPeers, selfAdvertiser, validatorPeersRoute, type PeerAd } from './validators';
 
 export interface DaemonOptions {
   /** Where the peer server listens (default 127.0.0.1, port 0 = any free port). */
@@ -110,7 +110,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
   private round: Promise<void> | null = null;
   private readonly producer: SoloProducer;
   private readonly interval: number;
-  private selfAd: PeerAd | null = null;
+  private selfAd: () => PeerAd | null = () => null;
   private lastExchange = 0;
   private exchangedWith = '';
 
@@ -190,7 +190,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
       routes: [
         validatorPeersRoute(
           node,
-          () => this.selfAd,
+          () => this.selfAd(),
           () => this.fingerprint,
           () => this.reloadPeers(true),
         ),
@@ -223,7 +223,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
     this.peerUrl = this.server.url;
     const advertise = this.o.advertise ?? this.listen;
     try {
-      if (dialableAddress(advertise)) this.selfAd = { binding: ownBindingLine(node, this.fingerprint), address: advertise };
+      if (dialableAddress(advertise)) this.selfAd = selfAdvertiser(node, this.fingerprint, advertise);
     } catch (e) {
       this.log(`no address advertised to peers: ${(e as Error).message}`);
     }
@@ -331,7 +331,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
     const changed = await exchangeValidatorPeers(
       this.node,
       peers.map((p) => p.client),
-      this.selfAd,
+      this.selfAd(),
       this.fingerprint,
       signal,
     );

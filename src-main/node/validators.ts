@@ -23,11 +23,16 @@
  * fingerprint bound to its BLS key, net/binding) and the address it listens on; the answer lists
  * the bindings and addresses of the peers the answering node has pinned that are validators of a
  * chain. A node pins (DIR/peers.json, source 'manual') an entry only when the binding verifies
- * and names a key that is a validator (in any recorded set) of one of its chains. The address is
- * not signed: a wrong one only makes dials fail, since the connection is pinned to the
- * fingerprint in the signed binding.
+ * and names a key that is a validator (in any recorded set) of one of its chains.
+ *
+ * The address is signed too (issue 13, finding 6: an unsigned address let any peer rewrite a pinned
+ * validator's address): an ad carries the advertised node's BLS signature over (fingerprint, key,
+ * address, time). An ad is ignored unless that signature verifies under the binding's key, its
+ * time is at most MAX_AD_AGE_MS old and not ahead of our clock by more than MAX_AD_SKEW_MS, and it
+ * is newer than the last ad we took for that peer (no replay of an old address). Relaying nodes
+ * pass on the validator's own signed ad, unchanged; a node re-signs its own ad every AD_REFRESH_MS.
  */
-import { bytesEqual } from '../codec/canonical';
+import { bytesEqual, domainBytes } from '../codec/canonical';
 import { fromHex, toHex } from '../codec/hex';
 import type { BlsApi } from '../crypto/bls-types';
 import { makeBitmap, quorum } from '../ledger/certificate';
@@ -212,6 +217,38 @@ export function submitChange(node: TrichainNode, p: ChangeProposal): { chain: Ch
 export interface PeerAd {
   binding: string;
   address: string;
+  /** When the advertised node signed it (ms since the epoch). */
+  time: number;
+  /** The advertised node's BLS signature over adMessage (hex). */
+  sig: string;
+}
+
+/** Ads older than this are ignored (a node re-signs its own every AD_REFRESH_MS). */
+export const MAX_AD_AGE_MS = 24 * 3600 * 1000;
+export const MAX_AD_SKEW_MS = 10 * 60 * 1000;
+export const AD_REFRESH_MS = 3600 * 1000;
+
+const adMessage = (fingerprint: string, blsPk: Uint8Array, address: string, time: number) => domainBytes('net/peer-ad', { fingerprint, blsPk, address, time });
+
+/** This node's ad for `address`, signed now. */
+export function signPeerAd(node: TrichainNode, fingerprint: string, address: string, time = Date.now()): PeerAd {
+  const sig = node.bls.sign(node.identity.blsSecretKey, adMessage(fingerprint, node.identity.blsPublicKey, address, time));
+  return { binding: ownBindingLine(node, fingerprint), address, time, sig: toHex(sig) };
+}
+
+/** This node's ad, re-signed when it is older than AD_REFRESH_MS. */
+export function selfAdvertiser(node: TrichainNode, fingerprint: string, address: string): () => PeerAd {
+  let ad = signPeerAd(node, fingerprint, address);
+  return () => (Date.now() - ad.time > AD_REFRESH_MS ? (ad = signPeerAd(node, fingerprint, address)) : ad);
+}
+
+/** Why an ad is not taken (null when its signature and time hold). */
+function adFault(bls: BlsApi, b: SignedBinding, ad: PeerAd, lastTime: number | undefined, now: number): string | null {
+  if (!Number.isSafeInteger(ad.time) || typeof ad.sig !== 'string' || !/^[0-9a-f]{192}$/.test(ad.sig)) return 'unsigned';
+  if (ad.time < now - MAX_AD_AGE_MS || ad.time > now + MAX_AD_SKEW_MS) return 'stale';
+  if (lastTime !== undefined && ad.time <= lastTime) return 'not newer';
+  if (!bls.verify(b.statement.blsPk, adMessage(b.statement.fingerprint, b.statement.blsPk, ad.address, ad.time), fromHex(ad.sig, 96))) return 'bad signature';
+  return null;
 }
 
 export const dialableAddress = (address: string): boolean => {
@@ -238,8 +275,8 @@ function isAnyValidator(node: TrichainNode, pk: Uint8Array): boolean {
   return false;
 }
 
-/** Pins advertised validators (checked as described above); returns how many records changed. */
-export function mergePeerAds(node: TrichainNode, ownFingerprint: string, ads: unknown): number {
+/** Pins advertised validators (checked as described above); returns how many addresses changed. */
+export function mergePeerAds(node: TrichainNode, ownFingerprint: string, ads: unknown, now = Date.now()): number {
   if (!Array.isArray(ads)) return 0;
   let list: PeerList;
   try {
@@ -249,7 +286,7 @@ export function mergePeerAds(node: TrichainNode, ownFingerprint: string, ads: un
   }
   let changed = 0;
   for (const ad of ads.slice(0, 256) as PeerAd[]) {
-    if (!ad || typeof ad.binding !== 'string' || typeof ad.address !== 'string' || !dialableAddress(ad.address)) continue;
+    if (!ad || typeof ad.binding !== 'string' || typeof ad.address !== 'string' || ad.address.length > 300 || !dialableAddress(ad.address)) continue;
     let b: SignedBinding;
     try {
       b = decodeBindingString(ad.binding);
@@ -259,14 +296,15 @@ export function mergePeerAds(node: TrichainNode, ownFingerprint: string, ads: un
     const st = b.statement;
     if (st.fingerprint === ownFingerprint || bytesEqual(st.blsPk, node.identity.blsPublicKey)) continue;
     const cur = list.get(st.fingerprint);
-    if (cur && (cur.address === ad.address || cur.bad)) continue;
-    if (!verifyBinding(node.bls, b) || !isAnyValidator(node, st.blsPk)) continue;
+    if (cur?.bad || (cur && cur.blsPk !== toHex(st.blsPk))) continue;
+    if (adFault(node.bls, b, ad, cur?.advertised?.time, now) || !verifyBinding(node.bls, b) || !isAnyValidator(node, st.blsPk)) continue;
+    const advertised = { address: ad.address, time: ad.time, sig: ad.sig };
     const rec: PeerRecord = cur
-      ? { ...cur, address: ad.address }
-      : { address: ad.address, fingerprint: st.fingerprint, blsPk: toHex(st.blsPk), role: st.role, name: st.name, binding: ad.binding, lastSeen: null, source: 'manual' };
+      ? { ...cur, address: ad.address, advertised }
+      : { address: ad.address, fingerprint: st.fingerprint, blsPk: toHex(st.blsPk), role: st.role, name: st.name, binding: ad.binding, lastSeen: null, source: 'manual', advertised };
     try {
       list.upsert(rec);
-      changed++;
+      if (cur?.address !== ad.address) changed++;
     } catch {
       // an invalid record is skipped
     }
@@ -283,9 +321,11 @@ export function peerAds(node: TrichainNode, self: PeerAd | null): PeerAd[] {
     recs = [];
   }
   const out: PeerAd[] = self ? [self] : [];
+  // Only what a validator signed itself is passed on, as it signed it.
   for (const r of recs) {
-    if (!r.binding || !dialableAddress(r.address)) continue;
-    if (isAnyValidator(node, fromHex(r.blsPk, 48))) out.push({ binding: r.binding, address: r.address });
+    const a = r.advertised;
+    if (!r.binding || !a || a.address !== r.address || !dialableAddress(r.address)) continue;
+    if (isAnyValidator(node, fromHex(r.blsPk, 48))) out.push({ binding: r.binding, address: a.address, time: a.time, sig: a.sig });
   }
   return out;
 }

@@ -1,0 +1,84 @@
+/**
+ * Issue 13, finding 6: a pinned validator's address could be rewritten by any peer's unsigned
+ * advertisement. Ads are now signed by the advertised node over (fingerprint, key, address, time);
+ * a hostile peer's unsigned, foreign-signed, tampered, stale or replayed ads change nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TrichainNode } from '../../src-main/node/node';
+import { PeerList } from '../../src-main/net/peers';
+import { CHAINS } from '../../src-main/ledger/types';
+import { MAX_AD_AGE_MS, mergePeerAds, ownBindingLine, peerAds, signPeerAd, type PeerAd } from '../../src-main/node/validators';
+import { tempDir } from '../support/ledger';
+
+const fast = { N: 2 ** 10 };
+const fp = () => randomBytes(32).toString('hex');
+
+describe('validator address advertisements', () => {
+  let validator: TrichainNode;
+  let node: TrichainNode;
+  let third: TrichainNode;
+  let hostile: TrichainNode;
+  const fpV = fp();
+  const fpN = fp();
+
+  beforeAll(async () => {
+    const init = (name: string, found = false) => TrichainNode.init(tempDir('peer-ads-'), { role: 'hospital', name, passphrase: 'pass', scrypt: fast, ...(found ? { found: true, network: 'ads' } : {}) });
+    validator = await init('Validator', true);
+    node = await init('Node');
+    third = await init('Third');
+    hostile = await init('Hostile');
+    for (const n of [node, third, hostile]) for (const c of CHAINS) n.ledger.initGenesis(validator.ledger.genesis(c));
+  }, 60_000);
+  afterAll(() => {
+    for (const n of [validator, node, third, hostile]) n?.close();
+  });
+
+  const addressOf = (n: TrichainNode) => PeerList.load(n.paths.dir).get(fpV)?.address;
+  const merge = (ads: unknown[]) => mergePeerAds(node, fpN, ads);
+
+  it("a validator's own signed ad is pinned; a hostile peer's ads for it change nothing", () => {
+    // the operator pinned the validator from its invite (no signed address yet)
+    PeerList.load(node.paths.dir).upsert({ address: '127.0.0.1:7001', fingerprint: fpV, blsPk: validator.publicKeyHex, role: 'hospital', name: 'Validator', binding: ownBindingLine(validator, fpV), lastSeen: null, source: 'invite' });
+    const binding = ownBindingLine(validator, fpV);
+    const now = Date.now();
+    // unsigned (the old format), signed by the hostile node's key, or by nobody at all
+    const forged: unknown[] = [
+      { binding, address: '10.6.6.6:9999' },
+      { binding, address: '10.6.6.6:9999', time: now, sig: signPeerAd(hostile, fpV, '10.6.6.6:9999', now).sig },
+      { binding, address: '10.6.6.6:9999', time: now, sig: '00'.repeat(96) },
+      { binding, address: '10.6.6.6:9999', time: now, sig: 'zz' },
+    ];
+    expect(merge(forged)).toBe(0);
+    expect(addressOf(node)).toBe('127.0.0.1:7001');
+
+    // the validator's own ad moves it
+    const own = signPeerAd(validator, fpV, '127.0.0.1:7002', now - 60_000);
+    expect(merge([own])).toBe(1);
+    expect(addressOf(node)).toBe('127.0.0.1:7002');
+
+    // its signed ad with another address put in, an old ad of its own replayed, a stale or future-dated one
+    const old = signPeerAd(validator, fpV, '10.6.6.6:9999', now - 120_000);
+    const stale = signPeerAd(validator, fpV, '10.6.6.6:9999', now - MAX_AD_AGE_MS - 1000);
+    const future = signPeerAd(validator, fpV, '10.6.6.6:9999', now + 3600_000);
+    expect(merge([{ ...own, address: '10.6.6.6:9999' }, old, stale, future, { ...own, time: now }])).toBe(0);
+    expect(addressOf(node)).toBe('127.0.0.1:7002');
+    expect(PeerList.load(node.paths.dir).get(fpV)?.advertised?.time).toBe(now - 60_000);
+
+    // a hostile node's own binding cannot carry the validator's key: it is not a validator, so it is not pinned
+    const hostileAd = signPeerAd(hostile, fp(), '10.6.6.6:9998', now);
+    expect(merge([hostileAd])).toBe(0);
+    expect(PeerList.load(node.paths.dir).list()).toHaveLength(1);
+  });
+
+  it('relaying nodes pass on the validator-signed ad, which a third node accepts', () => {
+    const relayed = peerAds(node, null);
+    expect(relayed).toHaveLength(1);
+    expect(mergePeerAds(third, fp(), relayed)).toBe(1);
+    expect(addressOf(third)).toBe('127.0.0.1:7002');
+    // a relay that rewrites the address on the way is ignored
+    const tampered: PeerAd[] = relayed.map((a) => ({ ...a, address: '10.6.6.6:9999', time: a.time + 1 }));
+    expect(mergePeerAds(third, fp(), tampered)).toBe(0);
+    expect(addressOf(third)).toBe('127.0.0.1:7002');
+  });
+});
