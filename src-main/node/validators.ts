@@ -1,6 +1,5 @@
 /**
- * Validator-set changes (DESIGN.md §4; rule `validators.update` in ledger/rules/common.ts) and the
- * exchange of validator addresses between running nodes.
+ * Validator-set changes (DESIGN.md §4; rule `validators.update` in ledger/rules/common.ts).
  *
  * A change is proposed, signed and submitted in three steps, so that each validator's operator
  * approves it with their own key:
@@ -17,33 +16,16 @@
  * leaving time for the transaction to reach a proposer; a change not included by then is refused
  * by the rules and must be proposed again.
  *
- * Validator addresses (how validators find each other): a node that joined by invite knows only
- * its inviter's address, and the validator set on the chain carries keys, not addresses. So every
- * running node POSTs /validator-peers to each pinned peer with its own signed binding (TLS
- * fingerprint bound to its BLS key, net/binding) and the address it listens on; the answer lists
- * the bindings and addresses of the peers the answering node has pinned that are validators of a
- * chain. A node pins (DIR/peers.json, source 'manual') an entry only when the binding verifies
- * and names a key that is a validator (in any recorded set) of one of its chains.
- *
- * The address is signed too (issue 13, finding 6: an unsigned address let any peer rewrite a pinned
- * validator's address): an ad carries the advertised node's BLS signature over (fingerprint, key,
- * address, time). An ad is ignored unless that signature verifies under the binding's key, its
- * time is at most MAX_AD_AGE_MS old and not ahead of our clock by more than MAX_AD_SKEW_MS, and it
- * is newer than the last ad we took for that peer (no replay of an old address). Relaying nodes
- * pass on the validator's own signed ad, unchanged; a node re-signs its own ad every AD_REFRESH_MS.
+ * The exchange of validator addresses between running nodes lives in ./peer-ads.
  */
-import { bytesEqual, domainBytes } from '../codec/canonical';
+import { bytesEqual } from '../codec/canonical';
 import { fromHex, toHex } from '../codec/hex';
 import type { BlsApi } from '../crypto/bls-types';
 import { makeBitmap, quorum } from '../ledger/certificate';
 import { validatorChangeMessage } from '../ledger/rules/common';
 import { type ChainId, type ValidatorInfo } from '../ledger/types';
 import { CHAINS } from '../../src-shared/vocabulary';
-import { decodeBindingString, encodeBindingString, signBinding, verifyBinding, type SignedBinding } from '../net/binding';
-import { parseAddress, type PeerClient } from '../net/client';
-import { PeerList, type PeerRecord } from '../net/peers';
-import { HttpError, route, type Route } from '../net/server';
-import { isRole } from '../net/types';
+import { decodeBindingString, verifyBinding, type SignedBinding } from '../net/binding';
 import type { SubmitResult, TrichainNode } from './node';
 
 // ---- validator-set changes -------------------------------------------------------------------------
@@ -73,7 +55,7 @@ const bodyOf = (c: ChainChange) => ({
   effectiveHeight: c.effectiveHeight,
 });
 
-const isValidator = (vs: ValidatorInfo[], pk: Uint8Array) => vs.some((v) => bytesEqual(v.blsPk, pk));
+export const isValidator = (vs: ValidatorInfo[], pk: Uint8Array) => vs.some((v) => bytesEqual(v.blsPk, pk));
 
 /** The validator to add, from a `trichain-peer:` line (its signed binding with proof of possession). */
 export function validatorFromPeerLine(bls: BlsApi, line: string): ValidatorInfo {
@@ -210,160 +192,4 @@ export function submitChange(node: TrichainNode, p: ChangeProposal): { chain: Ch
     const result: SubmitResult = loc ? { ...queued, status: 'committed', height: loc.height } : queued;
     return { chain: r.chain, result, effectiveHeight: r.effectiveHeight };
   });
-}
-
-// ---- exchange of validator addresses -----------------------------------------------------------
-
-export interface PeerAd {
-  binding: string;
-  address: string;
-  /** When the advertised node signed it (ms since the epoch). */
-  time: number;
-  /** The advertised node's BLS signature over adMessage (hex). */
-  sig: string;
-}
-
-/** Ads older than this are ignored (a node re-signs its own every AD_REFRESH_MS). */
-export const MAX_AD_AGE_MS = 24 * 3600 * 1000;
-export const MAX_AD_SKEW_MS = 10 * 60 * 1000;
-export const AD_REFRESH_MS = 3600 * 1000;
-
-const adMessage = (fingerprint: string, blsPk: Uint8Array, address: string, time: number) => domainBytes('net/peer-ad', { fingerprint, blsPk, address, time });
-
-/** This node's ad for `address`, signed now. */
-export function signPeerAd(node: TrichainNode, fingerprint: string, address: string, time = Date.now()): PeerAd {
-  const sig = node.bls.sign(node.identity.blsSecretKey, adMessage(fingerprint, node.identity.blsPublicKey, address, time));
-  return { binding: ownBindingLine(node, fingerprint), address, time, sig: toHex(sig) };
-}
-
-/** This node's ad, re-signed when it is older than AD_REFRESH_MS. */
-export function selfAdvertiser(node: TrichainNode, fingerprint: string, address: string): () => PeerAd {
-  let ad = signPeerAd(node, fingerprint, address);
-  return () => (Date.now() - ad.time > AD_REFRESH_MS ? (ad = signPeerAd(node, fingerprint, address)) : ad);
-}
-
-/** Why an ad is not taken (null when its signature and time hold). */
-function adFault(bls: BlsApi, b: SignedBinding, ad: PeerAd, lastTime: number | undefined, now: number): string | null {
-  if (!Number.isSafeInteger(ad.time) || typeof ad.sig !== 'string' || !/^[0-9a-f]{192}$/.test(ad.sig)) return 'unsigned';
-  if (ad.time < now - MAX_AD_AGE_MS || ad.time > now + MAX_AD_SKEW_MS) return 'stale';
-  if (lastTime !== undefined && ad.time <= lastTime) return 'not newer';
-  if (!bls.verify(b.statement.blsPk, adMessage(b.statement.fingerprint, b.statement.blsPk, ad.address, ad.time), fromHex(ad.sig, 96))) return 'bad signature';
-  return null;
-}
-
-export const dialableAddress = (address: string): boolean => {
-  try {
-    const a = parseAddress(address);
-    return a.port !== 0 && a.host !== '0.0.0.0' && a.host !== '::' && a.host !== '';
-  } catch {
-    return false;
-  }
-};
-
-/** This node's signed binding for its TLS fingerprint, as a `trichain-peer:` string. */
-export function ownBindingLine(node: TrichainNode, fingerprint: string): string {
-  const role = node.config.role;
-  if (!isRole(role)) throw new Error(`unknown role ${role}`);
-  return encodeBindingString(signBinding(node.bls, node.identity.blsSecretKey, { fingerprint, blsPk: node.identity.blsPublicKey, role, name: node.config.name.slice(0, 128), time: Date.now() }));
-}
-
-/** True when `pk` is a validator of one of the node's chains, in any recorded set (current or scheduled). */
-function isAnyValidator(node: TrichainNode, pk: Uint8Array): boolean {
-  for (const c of node.chains()) {
-    for (const [, vs] of node.ledger.state(c).scan('validators/')) if (isValidator(vs as unknown as ValidatorInfo[], pk)) return true;
-  }
-  return false;
-}
-
-/** Pins advertised validators (checked as described above); returns how many addresses changed. */
-export function mergePeerAds(node: TrichainNode, ownFingerprint: string, ads: unknown, now = Date.now()): number {
-  if (!Array.isArray(ads)) return 0;
-  let list: PeerList;
-  try {
-    list = PeerList.load(node.paths.dir);
-  } catch {
-    return 0;
-  }
-  let changed = 0;
-  for (const ad of ads.slice(0, 256) as PeerAd[]) {
-    if (!ad || typeof ad.binding !== 'string' || typeof ad.address !== 'string' || ad.address.length > 300 || !dialableAddress(ad.address)) continue;
-    let b: SignedBinding;
-    try {
-      b = decodeBindingString(ad.binding);
-    } catch {
-      continue;
-    }
-    const st = b.statement;
-    if (st.fingerprint === ownFingerprint || bytesEqual(st.blsPk, node.identity.blsPublicKey)) continue;
-    const cur = list.get(st.fingerprint);
-    if (cur?.bad || (cur && cur.blsPk !== toHex(st.blsPk))) continue;
-    if (adFault(node.bls, b, ad, cur?.advertised?.time, now) || !verifyBinding(node.bls, b) || !isAnyValidator(node, st.blsPk)) continue;
-    const advertised = { address: ad.address, time: ad.time, sig: ad.sig };
-    const rec: PeerRecord = cur
-      ? { ...cur, address: ad.address, advertised }
-      : { address: ad.address, fingerprint: st.fingerprint, blsPk: toHex(st.blsPk), role: st.role, name: st.name, binding: ad.binding, lastSeen: null, source: 'manual', advertised };
-    try {
-      list.upsert(rec);
-      if (cur?.address !== ad.address) changed++;
-    } catch {
-      // an invalid record is skipped
-    }
-  }
-  return changed;
-}
-
-/** The validators among this node's pinned peers, with their addresses (and this node itself). */
-export function peerAds(node: TrichainNode, self: PeerAd | null): PeerAd[] {
-  let recs: PeerRecord[] = [];
-  try {
-    recs = PeerList.load(node.paths.dir).good();
-  } catch {
-    recs = [];
-  }
-  const out: PeerAd[] = self ? [self] : [];
-  // Only what a validator signed itself is passed on, as it signed it.
-  for (const r of recs) {
-    const a = r.advertised;
-    if (!r.binding || !a || a.address !== r.address || !dialableAddress(r.address)) continue;
-    if (isAnyValidator(node, fromHex(r.blsPk, 48))) out.push({ binding: r.binding, address: a.address, time: a.time, sig: a.sig });
-  }
-  return out;
-}
-
-/** POST /validator-peers: takes the caller's ad (its binding must name the calling connection), answers ours. */
-export function validatorPeersRoute(node: TrichainNode, self: () => PeerAd | null, ownFingerprint: () => string, onChange: () => void): Route {
-  return route(
-    'POST',
-    '/validator-peers',
-    ({ peer, body }) => {
-      const ad = body as unknown as PeerAd | undefined;
-      if (ad && typeof ad === 'object' && typeof ad.binding === 'string') {
-        try {
-          const b = decodeBindingString(ad.binding);
-          if (b.statement.fingerprint !== peer.fingerprint || !bytesEqual(b.statement.blsPk, peer.blsPk)) throw new HttpError(400, 'the binding does not name this connection');
-        } catch (e) {
-          if (e instanceof HttpError) throw e;
-          throw new HttpError(400, 'malformed binding');
-        }
-        if (mergePeerAds(node, ownFingerprint(), [ad]) > 0) onChange();
-      }
-      return { body: peerAds(node, self()) as unknown as import('../codec/canonical').Canonical };
-    },
-    { maxBodyBytes: 64 * 1024 },
-  );
-}
-
-/** Client side: tells each peer our address and pins the validators it knows. */
-export async function exchangeValidatorPeers(node: TrichainNode, clients: PeerClient[], self: PeerAd | null, ownFingerprint: string, signal?: AbortSignal): Promise<number> {
-  let changed = 0;
-  for (const c of clients) {
-    if (signal?.aborted) break;
-    try {
-      const r = await c.request('POST', '/validator-peers', self as unknown as import('../codec/canonical').Canonical, signal);
-      if (r.status === 200) changed += mergePeerAds(node, ownFingerprint, r.body);
-    } catch {
-      // unreachable or an older node without the route: next peer
-    }
-  }
-  return changed;
 }

@@ -20,6 +20,7 @@
  *   - no two different blocks at one height anywhere (every stored hash of every node compared).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, fixture, foundNetwork, invite, ROOT, startNode, tempDir, until, type NodeProc } from '../net/helpers';
@@ -120,7 +121,14 @@ describe('Tendermint over HTTPS between trichain processes', () => {
     } catch (err) {
       for (const n of running) {
         const st = await n.status().catch(() => null);
-        console.error(`---- ${n.dir}: ${JSON.stringify(st?.chains ? Object.fromEntries(Object.entries(st.chains).map(([k, v]) => [k, v?.height])) : null)} pending ${st?.pending}\n${n.lines.filter((l) => !l.startsWith('TRICHAIN_RELAY') && !l.startsWith('TRICHAIN_SYNC ')).slice(-25).join('\n')}\n${n.stderr.split('\n').filter((l) => !l.includes('refused')).slice(-30).join('\n')}`);
+        const refused = n.stderr.split('\n').filter((l) => l.includes('refused'));
+        let pins = '';
+        try {
+          pins = (JSON.parse(readFileSync(join(n.dir, 'peers.json'), 'utf8')) as { peers: { name: string; address: string; bad?: string; advertised?: { time: number } }[] }).peers.map((p) => `${p.name}@${p.address}${p.bad ? ` BAD ${p.bad}` : ''}${p.advertised ? ` ad ${p.advertised.time}` : ''}`).join('; ');
+        } catch (e) {
+          pins = (e as Error).message;
+        }
+        console.error(`---- ${n.dir}: ${JSON.stringify(st?.chains ? Object.fromEntries(Object.entries(st.chains).map(([k, v]) => [k, v?.height])) : null)} pending ${st?.pending}\npinned: ${pins}\n${refused.length} refused, last: ${refused.slice(-2).join(' | ')}\n${n.lines.filter((l) => !l.startsWith('TRICHAIN_RELAY') && !l.startsWith('TRICHAIN_SYNC ')).slice(-25).join('\n')}\n${n.stderr.split('\n').filter((l) => !l.includes('refused')).slice(-30).join('\n')}`);
       }
       throw err;
     }
@@ -264,6 +272,9 @@ async function scenario(): Promise<void> {
     const maxH = Object.fromEntries(CHAINS.map((ch) => [ch, Math.max(...hs.map((x) => x.h.hashes[ch].length))]));
     expect((await Promise.all([cli(['verify', '--data', eJ.dir]), cli(['verify', '--data', dJ.dir])])).map((r) => r.code)).toEqual([0, 0]);
     T.total = Date.now() - t0;
+    const refusedBy = all.map((n, i) => `${'ABCDE'[i]} ${n.stderr.split('\n').filter((l) => l.includes('"event":"refused"')).length}`).join(', ');
+    const adLines = all.flatMap((n, i) => n.stderr.split('\n').filter((l) => l.includes('peer ad of')).map((l) => `${'ABCDE'[i]}: ${l}`));
+    console.log(`[cluster] connections refused by: ${refusedBy}; peer ads not taken:\n${adLines.join('\n')}`);
     console.log(
       `[cluster] ${Object.entries(T).map(([k, v]) => `${k}: ${(v / 1000).toFixed(1)} s`).join('; ')}; heights ${JSON.stringify(maxH)}; ${compared} (chain, height) pairs held by 2+ nodes, all equal`,
     );

@@ -11,7 +11,7 @@ import { blockDetail, blockSummary, headTime, iso } from '../views';
 import type { Handlers } from './types';
 import type { OwnNode } from '../own-node';
 import { PeerList } from '../../net/peers';
-import { dialableAddress } from '../../node/validators';
+import { dialableAddress } from '../../node/peer-ads';
 import { SignatureReports } from '../signature-storage';
 
 /** The own node's peers it dials, as the chain cards list them: connected when they answered the last round. */
