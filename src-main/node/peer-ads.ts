@@ -80,8 +80,11 @@ function adFault(bls: BlsApi, b: SignedBinding, ad: PeerAd, lastTime: number | u
   if (ad.time < now - MAX_AD_AGE_MS) return 'expired';
   if (ad.time > now + MAX_AD_SKEW_MS) return 'dated in the future';
   if (lastTime !== undefined && ad.time <= lastTime) return 'not newer than the ad already taken';
-  if (!bls.verify(b.statement.blsPk, adMessage(b.statement.fingerprint, b.statement.blsPk, ad.address, ad.time), fromHex(ad.sig, 96))) return 'bad signature';
-  return null;
+  try {
+    return bls.verify(b.statement.blsPk, adMessage(b.statement.fingerprint, b.statement.blsPk, ad.address, ad.time), fromHex(ad.sig, 96)) ? null : 'bad signature';
+  } catch {
+    return 'bad signature'; // not a point on the curve
+  }
 }
 
 /** True when `pk` is a validator of one of the node's chains, in any recorded set (current or scheduled). */

@@ -1,9 +1,11 @@
 /**
  * Issue 13, finding 6: a pinned validator's address could be rewritten by any peer's unsigned
  * advertisement. Ads are now signed by the advertised node over (fingerprint, key, address, time);
- * a hostile peer's unsigned, foreign-signed, tampered, stale or replayed ads change nothing.
+ * a hostile peer's unsigned, foreign-signed, tampered, expired, future-dated or replayed ads, and
+ * ads for another key, are refused with their reason and leave peers.json as it was.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrichainNode } from '../../src-main/node/node';
 import { PeerList } from '../../src-main/net/peers';
@@ -35,40 +37,55 @@ describe('validator address advertisements', () => {
   });
 
   const addressOf = (n: TrichainNode) => PeerList.load(n.paths.dir).get(fpV)?.address;
-  const merge = (ads: unknown[]) => mergePeerAds(node, fpN, ads);
+  const peersFile = (n: TrichainNode) => readFileSync(PeerList.pathIn(n.paths.dir), 'utf8');
+  /** Merges ads into `node`; returns how many addresses changed and why each ad was not taken. */
+  const merge = (ads: unknown[]) => {
+    const why: string[] = [];
+    const changed = mergePeerAds(node, fpN, ads, { onRefused: (r) => why.push(r.reason) });
+    return { changed, why };
+  };
 
-  it("a validator's own signed ad is pinned; a hostile peer's ads for it change nothing", () => {
+  it("a validator's own signed ad is pinned; a hostile peer's ads for it are refused, each with its reason, and change nothing", () => {
     // the operator pinned the validator from its invite (no signed address yet)
     PeerList.load(node.paths.dir).upsert({ address: '127.0.0.1:7001', fingerprint: fpV, blsPk: validator.publicKeyHex, role: 'hospital', name: 'Validator', binding: ownBindingLine(validator, fpV), lastSeen: null, source: 'invite' });
     const binding = ownBindingLine(validator, fpV);
     const now = Date.now();
-    // unsigned (the old format), signed by the hostile node's key, or by nobody at all
+    let before = peersFile(node);
+    // unsigned (the old format), signed by the hostile node's key, by nobody at all, or garbage;
+    // and an ad for another key: the hostile node's own binding claiming the validator's fingerprint
     const forged: unknown[] = [
       { binding, address: '10.6.6.6:9999' },
       { binding, address: '10.6.6.6:9999', time: now, sig: signPeerAd(hostile, fpV, '10.6.6.6:9999', now).sig },
       { binding, address: '10.6.6.6:9999', time: now, sig: '00'.repeat(96) },
       { binding, address: '10.6.6.6:9999', time: now, sig: 'zz' },
+      signPeerAd(hostile, fpV, '10.6.6.6:9999', now),
+      { binding: 'trichain-peer:garbage', address: '10.6.6.6:9999', time: now, sig: '00'.repeat(96) },
+      'not an ad',
     ];
-    expect(merge(forged)).toBe(0);
-    expect(addressOf(node)).toBe('127.0.0.1:7001');
+    expect(merge(forged)).toEqual({ changed: 0, why: ['unsigned', 'bad signature', 'bad signature', 'unsigned', 'the fingerprint is pinned to another key', 'malformed binding', 'malformed'] });
+    expect(peersFile(node)).toBe(before);
 
     // the validator's own ad moves it
     const own = signPeerAd(validator, fpV, '127.0.0.1:7002', now - 60_000);
-    expect(merge([own])).toBe(1);
+    expect(merge([own])).toEqual({ changed: 1, why: [] });
     expect(addressOf(node)).toBe('127.0.0.1:7002');
+    before = peersFile(node);
 
-    // its signed ad with another address put in, an old ad of its own replayed, a stale or future-dated one
+    // its signed ad with another address put in, an old ad of its own replayed, an expired or future-dated one
     const old = signPeerAd(validator, fpV, '10.6.6.6:9999', now - 120_000);
     const stale = signPeerAd(validator, fpV, '10.6.6.6:9999', now - MAX_AD_AGE_MS - 1000);
     const future = signPeerAd(validator, fpV, '10.6.6.6:9999', now + 3600_000);
-    expect(merge([{ ...own, address: '10.6.6.6:9999' }, old, stale, future, { ...own, time: now }])).toBe(0);
-    expect(addressOf(node)).toBe('127.0.0.1:7002');
+    expect(merge([{ ...own, address: '10.6.6.6:9999', time: now }, old, stale, future, { ...own, time: now }, own])).toEqual({
+      changed: 0,
+      why: ['bad signature', 'not newer than the ad already taken', 'expired', 'dated in the future', 'bad signature'],
+    });
+    expect(peersFile(node)).toBe(before);
     expect(PeerList.load(node.paths.dir).get(fpV)?.advertised?.time).toBe(now - 60_000);
 
-    // a hostile node's own binding cannot carry the validator's key: it is not a validator, so it is not pinned
+    // a hostile node's own binding and ad: it is not a validator, so it is not pinned
     const hostileAd = signPeerAd(hostile, fp(), '10.6.6.6:9998', now);
-    expect(merge([hostileAd])).toBe(0);
-    expect(PeerList.load(node.paths.dir).list()).toHaveLength(1);
+    expect(merge([hostileAd])).toEqual({ changed: 0, why: ['not a validator here (yet)'] });
+    expect(peersFile(node)).toBe(before);
   });
 
   it('relaying nodes pass on the validator-signed ad, which a third node accepts', () => {
