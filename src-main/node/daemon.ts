@@ -40,7 +40,7 @@ import { PeerSet } from './peer-set';
 import { SoloProducer } from './producer';
 import { acceptRelayedTx, OutboxRelay, PeerTransport, type DialPeer, type RelayEvent } from './relay';
 import { BlobIndex, catchUpStore, genesisDocBytes, NodeSyncStore } from './sync-adapter';
-import { dialableAddress, exchangeValidatorPeers, selfAdvertiser, validatorPeersRoute, type AdRefusal, type PeerAd } from './peer-ads';
+import { adRefusalLog, dialableAddress, exchangeValidatorPeers, selfAdvertiser, validatorPeersRoute, type PeerAd } from './peer-ads';
 
 export interface DaemonOptions {
   /** Where the peer server listens (default 127.0.0.1, port 0 = any free port). */
@@ -113,8 +113,6 @@ class NodeDaemon extends EventEmitter implements Daemon {
   private selfAd: () => PeerAd | null = () => null;
   private lastExchange = 0;
   private exchangedWith = '';
-  /** The last reason each peer's ad was refused for (logged when it changes). */
-  private readonly adRefusals = new Map<string, string>();
 
   constructor(
     readonly node: TrichainNode,
@@ -324,13 +322,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
     }
   }
 
-  private adRefused = (r: AdRefusal): void => {
-    const who = r.fingerprint ?? '?';
-    if (this.adRefusals.get(who) === r.reason) return;
-    if (this.adRefusals.size > 1024) this.adRefusals.clear();
-    this.adRefusals.set(who, r.reason);
-    this.log(`peer ad of ${r.name ?? '?'} (${who.slice(0, 16)}…) not taken: ${r.reason}`);
-  };
+  private readonly adRefused = adRefusalLog((line) => this.log(line));
 
   /** Validators find each other's addresses through their peers (./peer-ads). */
   private async exchangePeers(signal: AbortSignal): Promise<void> {

@@ -102,6 +102,18 @@ export interface AdRefusal {
   reason: string;
 }
 
+/** A refusal callback that logs each peer's refusal reason when it changes (not at every exchange). */
+export function adRefusalLog(log: (line: string) => void): (r: AdRefusal) => void {
+  const last = new Map<string, string>();
+  return (r) => {
+    const who = r.fingerprint ?? '?';
+    if (last.get(who) === r.reason) return;
+    if (last.size > 1024) last.clear();
+    last.set(who, r.reason);
+    log(`peer ad of ${r.name ?? '?'} (${who.slice(0, 16)}…) not taken: ${r.reason}`);
+  };
+}
+
 export interface MergeOptions {
   now?: number;
   onRefused?: (r: AdRefusal) => void;

@@ -18,7 +18,7 @@ import type { TlsIdentity } from '../net/tls';
 import { isRole, type PeerIdentity } from '../net/types';
 import type { TrichainNode } from './node';
 import type { DialPeer } from './relay';
-import { dialableAddress } from './validators';
+import { dialableAddress } from './peer-ads';
 
 export interface PeerSetOptions {
   /** peers.json could not be read (the previous set stays in force). */
