@@ -28,7 +28,7 @@ const peerSchema = z
     bad: z.string().optional(),
     /** How it was added: 'invite' (we joined through it) or 'join' (it joined through us). */
     source: z.enum(['invite', 'join', 'manual']).optional(),
-    /** The peer's own signed advertisement of its address (node/validators.ts): what we relay, and the newest time we took. */
+    /** The peer's own signed advertisement of its address (node/peer-ads.ts): what we relay, and the newest time we took. */
     advertised: z.object({ address: z.string().max(300), time: z.number().int().nonnegative(), sig: z.string().regex(/^[0-9a-f]{192}$/) }).strict().optional(),
   })
   .strict();

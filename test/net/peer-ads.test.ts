@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrichainNode } from '../../src-main/node/node';
 import { PeerList } from '../../src-main/net/peers';
-import { CHAINS } from '../../src-main/ledger/types';
+import { CHAINS } from '../../src-shared/vocabulary';
 import { MAX_AD_AGE_MS, mergePeerAds, ownBindingLine, peerAds, signPeerAd, type PeerAd } from '../../src-main/node/peer-ads';
 import { tempDir } from '../support/ledger';
 

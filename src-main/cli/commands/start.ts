@@ -25,7 +25,7 @@
  * --block-interval: how long a proposer with an empty mempool waits before proposing an empty
  * block (default 1000 ms); --propose-timeout: the base propose timeout (default 3000 ms, and at
  * least twice the block interval). --advertise: the address validators dial to reach this node
- * (default the listen address), exchanged between peers (src-main/node/validators.ts).
+ * (default the listen address), exchanged between peers, signed (src-main/node/peer-ads.ts).
  * --engine cometbft: the chains this node validates with others whose validators name CometBFT
  * keys run on CometBFT instead, one supervised `cometbft` per chain (src-main/node/cometbft.ts;
  * build it once with `npm run cometbft`); the others stay on the embedded engine.
