@@ -9,6 +9,12 @@ import type { Locator, Page } from '@playwright/test';
 import { test, expect, actAs, roleSwitcher, screenshotPath, waitInteractive } from './fixtures/host';
 
 const RESEARCH = 'Institute for Outcomes Research';
+/**
+ * Signing answers once the transaction is queued; what it changes on another node shows once its
+ * block has committed through the validators and that node has synced (the views reload on the
+ * app's committed events). Waits for that, bounded generously for a loaded machine.
+ */
+const COMMITTED = { timeout: 90_000 };
 const shot = (page: Page, name: string) => page.screenshot({ path: screenshotPath(name) });
 
 /** Confirms the open sign dialog after checking its summary; resolves once it has closed. */
@@ -30,7 +36,7 @@ async function fileResearchRequest(page: Page, categories: string[]) {
   const form = page.getByRole('form', { name: 'File a request' });
   // The institute knows Milan only as a pseudonymous patient who named it in a consent.
   const pick = form.getByTestId('request-patient-pick');
-  await expect(pick.locator('option')).toHaveCount(2);
+  await expect(pick.locator('option')).toHaveCount(2, COMMITTED);
   await expect(pick.locator('option').nth(1)).toHaveText(/pseudonymous/);
   await pick.selectOption({ index: 1 });
   await expect(form.getByTestId('request-patient')).toHaveValue(/^[0-9a-f]{96}$/);
@@ -49,7 +55,7 @@ async function openPendingRequest(page: Page): Promise<Locator> {
   await actAs(page, 'stMary');
   await page.getByTestId('nav-requests').click();
   const card = page.getByTestId('share-request').filter({ hasText: RESEARCH }).and(page.locator('[data-status="pending"]'));
-  await expect(card).toHaveCount(1);
+  await expect(card).toHaveCount(1, COMMITTED);
   await expect(card).toContainText('Milan Beatty');
   await card.getByRole('button', { name: 'Preview and decide' }).click();
   const preview = card.getByTestId('share-preview');
@@ -58,7 +64,7 @@ async function openPendingRequest(page: Page): Promise<Locator> {
 }
 
 test('demo roles → chart with labels → consent → request → approve → verified package → revoke → refused → access log', async ({ page, host }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(480_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
@@ -105,13 +111,15 @@ test('demo roles → chart with labels → consent → request → approve → v
   await consentForm.getByRole('button', { name: 'Sign consent' }).click();
   await sign(page, { who: /^Milan Beatty \(patient; key [0-9a-f]{12}…\)$/, what: new RegExp(`^Grant ${RESEARCH} access to condition, medication, encounter for Healthcare research \\(HRESCH\\) until \\d{4}-\\d{2}-\\d{2}$`), chain: /^patient chain$/ }, 'sign-dialog');
   const consent = page.getByTestId('consent-card').filter({ hasText: RESEARCH });
+  // Listed at once as pending; active once its block has committed.
   await expect(consent).toHaveAttribute('data-status', 'active');
+  await expect(consent.getByTestId('consent-status-badge')).toHaveText('active', COMMITTED);
   await expect(consent).toContainText('sensitive records excluded');
   await shot(page, 'consents');
 
   // The research institute files a request for that patient.
   await fileResearchRequest(page, ['condition', 'medication', 'encounter']);
-  await expect(page.getByTestId('entity-request')).toHaveCount(1);
+  await expect(page.getByTestId('entity-request')).toHaveCount(1, COMMITTED);
   await expect(page.getByTestId('entity-request')).toHaveAttribute('data-status', 'pending');
 
   // St Mary sees it, previews the de-identified package (sensitive records left out, with reasons)
@@ -133,7 +141,7 @@ test('demo roles → chart with labels → consent → request → approve → v
   await actAs(page, 'research');
   await page.getByTestId('nav-packages').click();
   const pkg = page.getByTestId('package');
-  await expect(pkg).toHaveCount(1);
+  await expect(pkg).toHaveCount(1, COMMITTED);
   await pkg.getByRole('button', { name: 'Verify proof' }).click();
   await expect(pkg.getByTestId('verification-badge')).toHaveText('verified');
   const proof = pkg.getByTestId('proof-details');
@@ -158,7 +166,7 @@ test('demo roles → chart with labels → consent → request → approve → v
 
   // A second request, filed while the consent holds; the institute's screens never name Milan.
   await fileResearchRequest(page, ['condition']);
-  await expect(page.getByTestId('entity-request').and(page.locator('[data-status="pending"]'))).toHaveCount(1);
+  await expect(page.getByTestId('entity-request').and(page.locator('[data-status="pending"]'))).toHaveCount(1, COMMITTED);
   await expect(page.getByTestId('entity-requests-view')).not.toContainText(/Milan|Beatty/);
   await expect(page.getByTestId('entity-request').first()).toContainText('(pseudonymous)');
 
@@ -169,7 +177,7 @@ test('demo roles → chart with labels → consent → request → approve → v
   const sharedBefore = (await consent.getByTestId('consent-shared').textContent())!;
   await consent.getByRole('button', { name: 'Revoke' }).click();
   await sign(page, { what: /^Revoke consent .*every later share stops at once$/, chain: /^patient chain$/ });
-  await expect(consent).toHaveAttribute('data-status', 'revoked');
+  await expect(consent).toHaveAttribute('data-status', 'revoked', COMMITTED);
   await expect(consent.getByTestId('consent-shared')).toHaveText(sharedBefore);
   await expect(page.getByTestId('already-shared')).toContainText(RESEARCH);
   await expect(page.getByTestId('already-shared')).toContainText(`${sharedBefore.split(' ')[0]} records`);
@@ -201,7 +209,7 @@ test('demo roles → chart with labels → consent → request → approve → v
   await expect(refused).toHaveCount(1);
   await expect(refused.getByTestId('request-decision')).toContainText(/revoked/);
   await actAs(page, 'research');
-  await expect(page.getByTestId('entity-request').and(page.locator('[data-status="refused"]')).getByTestId('request-decision')).toContainText(/revoked/);
+  await expect(page.getByTestId('entity-request').and(page.locator('[data-status="refused"]')).getByTestId('request-decision')).toContainText(/revoked/, COMMITTED);
 
   // Milan's access log lists the grant, the share, the refusal, the revocation and the chart view.
   await actAs(page, 'patient');
@@ -216,7 +224,7 @@ test('demo roles → chart with labels → consent → request → approve → v
     ['read', 'viewed', 'St Mary Hospital viewed the chart ('],
   ]) {
     const row = rows.and(page.locator(`[data-action="${action}"]`)).filter({ hasText: subject }).first();
-    await expect(row).toBeVisible();
+    await expect(row).toBeVisible(COMMITTED);
     await expect(row.locator('.badge')).toHaveText(badge);
   }
   await expect(page.getByTestId('audit-table')).not.toContainText(/consent\.|share\.|chart\.|\(system\)|[0-9a-f]{12}/);

@@ -93,5 +93,6 @@ test('refusals before signing: a blank code, an oversized description; amend onl
   await signDialog(page).getByRole('button', { name: 'Sign' }).click();
   await expect(signDialog(page)).toBeHidden({ timeout: 60_000 });
   await expect(amend).toBeHidden();
-  await expect(items.filter({ hasText: '(amended)' }).first()).toBeVisible();
+  // Signing answers at once (the record shows pending); the new version shows once its block has committed.
+  await expect(items.filter({ hasText: '(amended)' }).first()).toBeVisible({ timeout: 90_000 });
 });

@@ -143,19 +143,32 @@ test('hospital A founds, workstation B joins by invite and is admitted; B queues
   }
 });
 
-test('a patient laptop joins from its first screen (keys made there), the hospital admits and enrols it from the chart, and the laptop reads its records', async ({ browser }) => {
-  test.setTimeout(300_000);
+test('a patient laptop joins from its first screen (keys made there), two hospitals enrol it from their charts, and the laptop reads records from both', async ({ browser }) => {
+  test.setTimeout(420_000);
   const dirA = mkdtempSync(path.join(tmpdir(), 'trichain-e2e-enrolA-'));
+  const dirB = mkdtempSync(path.join(tmpdir(), 'trichain-e2e-enrolB-'));
   const dirP = mkdtempSync(path.join(tmpdir(), 'trichain-e2e-enrolP-'));
   const a = await startHostProcess(dirA, { env: ENV });
+  const b = await startHostProcess(dirB, { env: ENV });
   const p = await startHostProcess(dirP, { env: ENV });
   const pageA = await browser.newPage();
+  const pageB = await browser.newPage();
   const pageP = await browser.newPage();
   try {
     await signed(a, 'identity.create', { role: 'clinician', displayName: 'Dr. Ada Osei', organization: 'St Mary Hospital', network: 'Valley Health' });
     await signed(a, 'records.import', { importId: 'a-1', bundle: JSON.stringify(smallBundle('pat-ann', 2)) });
     const [ann] = (await apiCall<{ patients: { id: string }[] }>(a, 'patients.search', { query: 'pat-ann' })).patients;
     const { invite } = await apiCall<{ invite: string }>(a, 'network.invite');
+
+    // a second hospital, not a validator, joins (setup through the API) and writes its own records of
+    // Ann; St Mary admits it with its peer address, so that St Mary, the validator, fetches the
+    // ciphertexts it writes (the laptop fetches them from St Mary, the one peer it knows)
+    const joinedB = await signed<{ peerLine: string }>(b, 'network.join', { invite, identity: { role: 'clinician', displayName: 'Dr. Bo Lind', organization: 'Riverside Clinic' } });
+    const addressB = (await apiCall<{ address: string | null }>(b, 'network.status')).address!;
+    await signed(a, 'network.admit', { peerLine: joinedB.peerLine, address: addressB });
+    await expect.poll(async () => (await apiCall<{ chains: string[] }>(b, 'app.info')).chains.length, { timeout: 60_000 }).toBe(3);
+    await signed(b, 'records.import', { importId: 'b-1', bundle: JSON.stringify(smallBundle('pat-ann', 1)) });
+    const [annB] = (await apiCall<{ patients: { id: string }[] }>(b, 'patients.search', { query: 'pat-ann' })).patients;
 
     // the laptop joins as a patient: its recovery phrase (once), its enrolment request and its peer line
     await pageP.goto(p.url);
@@ -185,12 +198,82 @@ test('a patient laptop joins from its first screen (keys made there), the hospit
     await expect(pageP.getByTestId('my-records-view')).toBeVisible();
     await expect(pageP.getByText(/Heart rate/).first()).toBeVisible({ timeout: 60_000 });
     await expect(pageP.getByTestId('my-records-view')).toContainText('St Mary Hospital');
+    await expect(pageP.getByTestId('my-records-view')).not.toContainText('Riverside Clinic');
+
+    // Riverside enrols the same laptop from Ann's chart there (the same enrolment request): the
+    // laptop then shows records from both hospitals
+    await pageB.goto(b.url);
+    await pageB.goto(`${b.origin}/#/self/chart/${annB.id}`);
+    await pageB.getByTestId('enrol-laptop').locator('summary').click();
+    await pageB.getByTestId('enrol-request').fill(request);
+    await pageB.getByTestId('enrol-submit').click();
+    await sign(pageB, [/Enrol Test Patient pat-ann's laptop/]);
+    await expect(pageB.getByRole('alert')).toHaveCount(0);
+    await expect(pageP.getByTestId('my-records-view')).toContainText('Riverside Clinic', { timeout: 120_000 });
+    await expect(pageP.getByTestId('my-records-view')).toContainText('St Mary Hospital');
   } finally {
     await pageA.close();
+    await pageB.close();
     await pageP.close();
     await a.stop();
+    await b.stop();
     await p.stop();
     rmSync(dirA, { recursive: true, force: true });
+    rmSync(dirB, { recursive: true, force: true });
     rmSync(dirP, { recursive: true, force: true });
+  }
+});
+
+test('a conflict made offline is shown, not swallowed: Riverside admits an organization while St Mary is away, St Mary admits it meanwhile; Riverside\'s registration is refused and its Network page says why', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const dirA = mkdtempSync(path.join(tmpdir(), 'trichain-e2e-confA-'));
+  const dirB = mkdtempSync(path.join(tmpdir(), 'trichain-e2e-confB-'));
+  const dirC = mkdtempSync(path.join(tmpdir(), 'trichain-e2e-confC-'));
+  let a = await startHostProcess(dirA, { env: ENV });
+  let b = await startHostProcess(dirB, { env: ENV });
+  const c = await startHostProcess(dirC, { env: ENV });
+  const pageB = await browser.newPage();
+  try {
+    // setup through the API: St Mary founds; Riverside joins and is admitted; an insurer joins (its peer line)
+    await signed(a, 'identity.create', { role: 'clinician', displayName: 'Dr. Ada Osei', organization: 'St Mary Hospital', network: 'Valley Health' });
+    const { invite } = await apiCall<{ invite: string }>(a, 'network.invite');
+    const joinedB = await signed<{ peerLine: string }>(b, 'network.join', { invite, identity: { role: 'clinician', displayName: 'Dr. Bo Lind', organization: 'Riverside Clinic' } });
+    await signed(a, 'network.admit', { peerLine: joinedB.peerLine });
+    await expect.poll(async () => (await apiCall<{ chains: string[] }>(b, 'app.info')).chains.length, { timeout: 60_000 }).toBe(3);
+    const joinedC = await signed<{ peerLine: string }>(c, 'network.join', { invite, identity: { role: 'entity', displayName: 'Acme Insurance', entityKind: 'insurer' } });
+    await c.stop();
+
+    // St Mary goes away; Riverside admits the insurer from its UI: the registration waits in its queue
+    await a.stop({ keepData: true });
+    await pageB.goto(b.url);
+    await pageB.getByTestId('nav-network').click();
+    await expect(pageB.getByTestId('node-status')).toHaveText('offline', { timeout: 60_000 });
+    await pageB.getByTestId('admit-line').fill(joinedC.peerLine);
+    await pageB.getByTestId('admit-kind').selectOption('insurer');
+    await pageB.getByTestId('admit-submit').click();
+    await sign(pageB, [/Acme Insurance/, /outside organization \(insurer\)/]);
+    await expect(pageB.getByTestId('admit-result')).toContainText('Acme Insurance (entity) admitted: social pending');
+    await expect(pageB.getByTestId('pending-tx').filter({ hasText: 'member.register' })).toHaveCount(1);
+
+    // Riverside shuts down too (its queue stays in its data folder); St Mary comes back and admits the insurer itself
+    await b.stop({ keepData: true });
+    a = await startHostProcess(dirA, { env: ENV });
+    await signed(a, 'network.admit', { peerLine: joinedC.peerLine, kind: 'insurer' });
+
+    // Riverside comes back: St Mary refuses its queued registration, and Riverside's Network page says so
+    b = await startHostProcess(dirB, { env: ENV });
+    await pageB.goto(b.url);
+    await pageB.getByTestId('nav-network').click();
+    const refused = pageB.getByTestId('refused-tx').filter({ hasText: 'member.register' });
+    await expect(refused).toHaveCount(1, { timeout: 90_000 });
+    await expect(refused).toContainText(/on the social chain .*already/);
+    await expect(pageB.getByTestId('pending-empty')).toBeVisible();
+  } finally {
+    await pageB.close();
+    await a.stop();
+    await b.stop();
+    rmSync(dirA, { recursive: true, force: true });
+    rmSync(dirB, { recursive: true, force: true });
+    rmSync(dirC, { recursive: true, force: true });
   }
 });

@@ -33,6 +33,7 @@ export { SignActionSchema, SignResultSchema, type SignAction, type SignResult } 
 export * from './api/contract';
 export * from './api/envelope';
 export * from './api/events';
+export { DEMO_VALIDATOR_IDS } from './api/demo';
 
 /** The bridge the Electron preload exposes as window.trichain (and the HTTP bridge implements). */
 export interface TrichainBridge {

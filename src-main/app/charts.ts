@@ -19,6 +19,8 @@ import { patientRecordIds, readRecord, recordInfo, RecordUnavailable, type FhirR
 const entryOf = (node: TrichainNode, key: EntryKey, chainLabels: LabelsBody | null, read: () => FhirResource): ChartEntry =>
   chartEntry(node, key, () => makeEntry(read(), chainLabels));
 
+type ChainLabels = { category: string; sensitivity: string[]; confidentiality: string };
+
 export const chartOfClinician = (node: TrichainNode, pk: Uint8Array): ChartResource[] => {
   const out: ChartResource[] = [];
   const ids = patientRecordIds(node, pk);
@@ -79,13 +81,22 @@ export const chartSummary = (resources: ChartResource[]): ChartSummary =>
 function pendingRecords(node: TrichainNode, pk: Uint8Array, chainIds: Set<string>, onChain: Map<string, ChartResource>): ChartResource[] {
   const rows = node.db.prepare('SELECT record_id, resource_type, version, effective, summary FROM emr_records WHERE patient_pk = ?').all(pk) as { record_id: string; resource_type: string; version: number; effective: string | null; summary: string }[];
   const out: ChartResource[] = [];
+  // The labels each new one was signed with, from its anchor waiting in the offline queue (read once, if any).
+  let signed: Map<string, ChainLabels> | null = null;
+  const signedLabels = (recordId: string): ChainLabels | null => {
+    signed ??= new Map((['pending', 'submitted'] as const).flatMap((status) => node.outboxTxs(status)).filter((e) => e.tx.type === 'record.anchor').map((e) => {
+      const b = e.tx.body as { recordId: string; labels: ChainLabels };
+      return [String(b.recordId), b.labels] as const;
+    }));
+    return signed.get(recordId) ?? null;
+  };
   for (const r of rows) {
     const committed = onChain.get(r.record_id);
     if (committed && r.version > committed.version) committed.pending = true;
     if (chainIds.has(r.record_id)) continue;
     out.push({
       id: r.record_id, resourceType: r.resource_type, date: r.effective ?? undefined, title: r.summary, summary: `${r.resource_type} · signed here, not yet on the chain`,
-      author: { organization: node.config.name }, labels: { category: 'other', sensitivity: [], confidentiality: 'N', reasons: [] }, version: r.version,
+      author: { organization: node.config.name }, labels: labelsWithReasons(signedLabels(r.record_id), null), version: r.version,
       contentHash: '', chain: 'hospital', pending: true,
     });
   }

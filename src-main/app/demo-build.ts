@@ -104,7 +104,7 @@ export async function createDemo(ctx: DemoCtx, bundles: { name: string; bundle: 
   const stD = await startDemoNode(ctx, 'stMary', stMary);
   const invite = stMaryInvite(stMary, stD);
 
-  const quorum = ctx.opts.quorum === true;
+  const quorum = ctx.opts.quorum !== false;
   for (const role of ['riverside', 'insurer', 'research', ...(quorum ? DEMO_VALIDATOR_ORDER : [])] as const) {
     ctx.step(`${nodeInfo(role).name} joins the network`);
     const n = (ctx.nodes[role] = await init(role));

@@ -53,8 +53,8 @@ export interface DemoOptions {
   timeoutMs?: number;
   /**
    * Build the consortium with four hospitals validating the hospital and social chains
-   * (demo-quorum.ts; `TRICHAIN_DEMO_QUORUM=1`, `trichain demo --quorum`). Default: St Mary alone.
-   * A demo folder keeps what it was built with.
+   * (demo-quorum.ts), the default; false builds it with St Mary as the only validator
+   * (`TRICHAIN_DEMO_QUORUM=0`, `trichain demo --solo`). A demo folder keeps what it was built with.
    */
   quorum?: boolean;
 }
@@ -130,7 +130,7 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
   mkdirSync(base, { recursive: true, mode: 0o700 });
   const existing = readDemoFile(base);
   const bundles = existing ? [] : loadDemoBundles();
-  const total = existing ? nodesOf(existing).length + 1 : opts.quorum ? 14 : 11;
+  const total = existing ? nodesOf(existing).length + 1 : opts.quorum !== false ? 14 : 11;
   let done = 0;
   const ctx: DemoCtx = {
     base,
@@ -174,7 +174,7 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
         network: DEMO_NETWORK,
         created: new Date().toISOString(),
         roles: Object.fromEntries(DEMO_ROLE_ORDER.map((r) => [r, { dir: DEMO_ROLES[r].dir, name: DEMO_ROLES[r].name, nodeRole: DEMO_ROLES[r].nodeRole, ...(DEMO_ROLES[r].kind ? { kind: DEMO_ROLES[r].kind } : {}) }])) as DemoFile['roles'],
-        ...(opts.quorum ? { validators: { ...DEMO_VALIDATORS } } : {}),
+        ...(opts.quorum !== false ? { validators: { ...DEMO_VALIDATORS } } : {}),
         patients,
       };
     }

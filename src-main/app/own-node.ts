@@ -10,10 +10,8 @@
  *   TRICHAIN_PEER_ADVERTISE  host:port peers dial, put in invites [the listen address]
  *   TRICHAIN_SYNC_INTERVAL_MS  catch-up and relay round [2000]
  */
-import { storedBlock } from '../ledger/light';
 import type { TrichainEvent } from '../../src-shared/api';
 import { toHex } from '../codec/hex';
-import { txId } from '../ledger/encoding';
 import type { ChainId } from '../ledger/types';
 import { parseAddress } from '../net/client';
 import type { SyncProgress } from '../net/sync';
@@ -21,6 +19,7 @@ import type { ContactEvent } from '../node/contact';
 import type { TrichainNode } from '../node/node';
 import type { RelayEvent } from '../node/relay';
 import { startRuntime, type NodeRuntime } from '../node/runtime';
+import { TxTeller } from './tx-events';
 
 export interface OwnNodeOptions {
   emit(e: TrichainEvent): void;
@@ -50,8 +49,8 @@ function positive(v: string | undefined): number | undefined {
 
 export class OwnNode {
   readonly contact = new Map<string, PeerContact>();
-  /** Own transactions already reported refused (so each refusal is told once). */
-  private readonly refused = new Set<string>();
+  /** Its own transactions as the UI hears of them: queued, committed, refused. */
+  private readonly txs: TxTeller;
 
   private constructor(
     readonly node: TrichainNode,
@@ -59,7 +58,7 @@ export class OwnNode {
     readonly advertise: string | null,
     private readonly emit: (e: TrichainEvent) => void,
   ) {
-    for (const e of node.outbox('rejected')) this.refused.add(e.id);
+    this.txs = new TxTeller(node, emit);
   }
 
   /** Starts the node's runtime with peers and forwards its events to the UI. */
@@ -85,17 +84,15 @@ export class OwnNode {
       this.emit({ type: 'sync.progress', payload: { chain: p.chain, peer: this.peerName(p.peer), state: p.height < remote ? 'syncing' : 'synced', localHeight: p.height, remoteHeight: remote, fraction: remote > 0 ? Math.min(1, p.height / remote) : 1 } });
     });
     runtime.on('contact', (e: ContactEvent) => this.onContact(e));
-    runtime.on('tx', (e: { chain: ChainId; id: string }) => {
-      const mine = node.outbox().find((o) => o.id === e.id);
-      if (mine) this.emit({ type: 'tx.pending', payload: { chain: e.chain, txId: e.id, kind: mine.type, status: 'pending' } });
-    });
+    runtime.on('fetched', (e: { blobs: number }) => this.emit({ type: 'blobs.fetched', payload: { count: e.blobs } }));
+    runtime.on('tx', (e: { chain: ChainId; id: string }) => this.txs.queued(e.chain, e.id));
     runtime.on('relay', (e: RelayEvent) => {
       if (e.outcome === 'submitted') this.emit({ type: 'tx.pending', payload: { chain: e.chain, txId: e.id, kind: e.type, status: 'pending', detail: `sent to ${e.peer ?? 'a validator'}` } });
-      this.tellRefused();
+      this.txs.tellRefused();
     });
     runtime.on('block', (e: { chain: ChainId; height: number }) => {
-      this.tellCommitted(e.chain, e.height);
-      this.tellRefused();
+      this.txs.committed(e.chain, e.height);
+      this.txs.tellRefused();
     });
     runtime.on('genesis', (e: { chain: ChainId }) => {
       // A joining node installed a chain: the views that list chains reload on chain.updated.
@@ -122,27 +119,6 @@ export class OwnNode {
         const h = this.node.ledger.height(chain);
         this.emit({ type: 'sync.progress', payload: { chain, peer: e.name, state: 'offline', localHeight: h, remoteHeight: h, fraction: 1 } });
       }
-    }
-  }
-
-  /** Own transactions in a just-committed block: committed, once. */
-  private tellCommitted(chain: ChainId, height: number): void {
-    const block = storedBlock(this.node.ledger, chain, height); // a light chain: the held (own) transactions
-    if (!block) return;
-    const committed = new Map(this.node.outbox('committed').map((o) => [o.id, o]));
-    for (const tx of block.txs) {
-      const id = toHex(txId(tx));
-      const mine = committed.get(id);
-      if (mine) this.emit({ type: 'tx.pending', payload: { chain, txId: id, kind: mine.type, status: 'committed', detail: `block ${height}` } });
-    }
-  }
-
-  /** Own transactions the network refused since the last look: told once each, with the rule's reason. */
-  private tellRefused(): void {
-    for (const e of this.node.outbox('rejected')) {
-      if (this.refused.has(e.id)) continue;
-      this.refused.add(e.id);
-      this.emit({ type: 'tx.pending', payload: { chain: e.chain, txId: e.id, kind: e.type, status: 'failed', detail: e.detail ?? 'refused by the network' } });
     }
   }
 

@@ -16,6 +16,7 @@ import { consentsHandlers, consentsSigned } from './handlers/consents';
 import { sharesHandlers, sharesSigned } from './handlers/shares';
 import { chainsHandlers } from './handlers/chains';
 import { networkHandlers, networkSigned } from './handlers/network';
+import { demoHandlers } from './handlers/demo';
 import type { SignedAction, SignedHandlers } from './handlers/types';
 
 export type ServiceOptions = SessionOptions;
@@ -45,6 +46,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     ...sharesHandlers(s),
     ...chainsHandlers(s),
     ...networkHandlers(s),
+    ...demoHandlers(s),
     async 'sign.prepare'(action) {
       const roleId = s.active ?? 'none';
       if (action.method !== 'identity.create' && action.method !== 'network.join') precheck(s.current().node, action, s.holder('patient')?.ledger.state('patient'));
@@ -52,8 +54,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
     async 'sign.confirm'(i) {
       const action = s.desk.take(i.requestId, s.active ?? 'none');
+      // Answers once the transaction is queued: the screens show it pending until its block
+      // commits (tx.pending and chain.updated events), never waiting on the network here.
       const value = await run(action);
-      await s.settle();
       return { method: action.method, value } as ApiOutput<'sign.confirm'>;
     },
     async 'sign.cancel'(i) {

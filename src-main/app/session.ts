@@ -1,7 +1,7 @@
 /**
  * The engine's session: which nodes this app acts as (the demo consortium's five, or this machine's
  * own in `<data>/node`), which one is active, and the lookups every handler module shares (the
- * active node, a node holding a chain, entity names, patient names, the demo's settle).
+ * active node, a node holding a chain, entity names, patient names).
  *
  * On a first run with an empty data folder the demo starts (unless TRICHAIN_NO_DEMO=1), as
  * trainers expect from `npm start`.
@@ -22,26 +22,24 @@ import { SignDesk } from './signing';
 import { ImportTracker } from './imports';
 import { entityRefs, uiRole } from './views';
 import { OwnNode } from './own-node';
+import { TxTeller } from './tx-events';
 import { startRuntime, type NodeRuntime } from '../node/runtime';
+import type { Demo } from './demo';
 
 export interface RoleEntry {
   session: RoleSession;
   node: TrichainNode;
 }
 
-/** How long a signed action waits for the demo's nodes to settle before it answers. */
-const SETTLE_MS = 30_000;
-
-interface DemoHandle {
-  nodes: Record<string, TrichainNode>;
-  /** Resolves once pending transactions have reached the validator and blocks are back everywhere. */
-  settle?(timeoutMs?: number): Promise<void>;
-  close(): Promise<void>;
-}
 
 export interface SessionOptions {
   dataDir: string;
   emit: (event: TrichainEvent) => void;
+  /**
+   * A new demo with four validators on the hospital and social chains (default), or with St Mary
+   * alone (false; TRICHAIN_DEMO_QUORUM=0). A demo folder keeps what it was built with.
+   */
+  demoQuorum?: boolean;
 }
 
 export class AppSession {
@@ -49,7 +47,7 @@ export class AppSession {
   readonly desk = new SignDesk();
   readonly roles = new Map<string, RoleEntry>();
   active: string | null = null;
-  demo: DemoHandle | null = null;
+  demo: Demo | null = null;
   demoStage: string | undefined;
   private demoStarting: Promise<void> | null = null;
   /** Packages whose proof this app checked, and the outcome. */
@@ -130,22 +128,20 @@ export class AppSession {
     this.demoStarting ??= (async () => {
       this.demoStage = 'starting';
       const [{ startDemo: start }, { DEMO_ROLES, DEMO_ROLE_ORDER }] = await Promise.all([import('./demo'), import('./demo-roles')]);
-      const d = await start(this.demoDir, { quorum: process.env.TRICHAIN_DEMO_QUORUM === '1', onProgress: (step: string) => (this.demoStage = step) });
+      const quorum = this.opts.demoQuorum ?? process.env.TRICHAIN_DEMO_QUORUM !== '0';
+      const d = await start(this.demoDir, { quorum, onProgress: (step: string) => (this.demoStage = step) });
       this.demo = d;
       // The switcher lists the roles in the demo's order, whether it was just built or reopened.
-      for (const id of DEMO_ROLE_ORDER) this.addRole(id, DEMO_ROLES[id].label, d.nodes[id]);
+      // Each role's own transactions reach the UI as they queue, commit or are refused: signed
+      // actions answer at once and the screens show them pending until they commit.
+      for (const id of DEMO_ROLE_ORDER) {
+        this.addRole(id, DEMO_ROLES[id].label, d.nodes[id]);
+        new TxTeller(d.nodes[id], (e) => this.emit(e)).follow();
+        d.runtime(id)?.on('fetched', (e: { blobs: number }) => this.emit({ type: 'blobs.fetched', payload: { count: e.blobs } }));
+      }
       this.demoStage = 'ready';
     })().finally(() => (this.demoStarting = null));
     await this.demoStarting;
-  }
-
-  /**
-   * Gives the demo's daemons a moment to carry pending transactions to the validators and back, so
-   * the next role sees them. Bounded: a commit slower than this (consensus on a busy machine, a
-   * stopped validator) shows as pending and lands by itself; the UI hears it through events.
-   */
-  async settle(): Promise<void> {
-    if (this.demo?.settle) await this.demo.settle(SETTLE_MS).catch(() => {});
   }
 
   async close(): Promise<void> {

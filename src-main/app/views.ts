@@ -65,7 +65,16 @@ export function consentView(c: ConsentState, entities: EntityRef[], now = Date.n
   };
 }
 
-export function requestView(r: ShareRequestState, entities: EntityRef[], patientName?: string): ShareRequest {
+/**
+ * A share request as the screens show it. `answered` is this hospital's own answer while the
+ * social chain still holds the request open: an approval being attested and published shows as
+ * approved, a refusal not yet committed as refused (so it is not offered for a second answer).
+ */
+export function requestView(r: ShareRequestState, entities: EntityRef[], patientName?: string, answered?: { stage: string; reason?: string }): ShareRequest {
+  if (r.status === 'open' && answered && answered.stage !== 'published') {
+    const refused = answered.stage === 'refused';
+    return { ...requestView(r, entities, patientName), status: refused ? 'refused' : 'approved', decision: { at: iso(Date.now()), reason: refused ? (answered.reason ?? 'refused') : 'approved: attesting the records, then publishing (pending until the blocks commit)' } };
+  }
   return {
     id: r.requestId,
     entity: entityRef(entities, r.entity),

@@ -23,7 +23,7 @@ import { BINDING_PREFIX, decodeBindingString, verifyBinding } from '../net/bindi
 import type { TrichainNode } from '../node/node';
 import { findPatientByFhirId, registerPatient, setPatientKeys } from './patients';
 import { recordAad, unwrapWith, wrapFor } from './record-crypto';
-import { patientRecordIds, recordInfo } from './records';
+import { indexedRecordIds, patientRecordIds, recordInfo } from './records';
 
 export const ENROL_PREFIX = 'trichain-enrol:';
 const ENROL_DOMAIN = 'patient/enrol';
@@ -94,7 +94,11 @@ export interface EnrolResult {
  */
 export async function enrolPatient(
   node: TrichainNode,
-  a: { fhirId: string; request: string; display?: string; birthYear?: number | null; waitForCommit?: () => Promise<void> },
+  a: {
+    fhirId: string; request: string; display?: string; birthYear?: number | null; waitForCommit?: () => Promise<void>;
+    /** Waits until ok() holds after committed blocks (bounded; may throw): this hospital's own records still on their way to the chain. */
+    until?: (ok: () => boolean) => Promise<void>;
+  },
 ): Promise<EnrolResult> {
   if (node.config.role !== 'hospital') throw new EnrolError('only a hospital enrols patients');
   const req = parseEnrolmentRequest(node.bls, a.request);
@@ -104,6 +108,16 @@ export async function enrolPatient(
     entry = registerPatient(node, { fhirId: a.fhirId, display: a.display, birthYear: a.birthYear ?? null });
   }
   if (entry.x25519 && !bytesEqual(entry.pk, req.blsPk)) throw new EnrolError(`patient ${a.fhirId} is already enrolled with another key`);
+  // Records stored here under the provisional id that the chain has not committed yet could not be
+  // linked, and would be left behind once the patient's keys replace the provisional id: wait for
+  // them, or refuse (nothing changed) and say why.
+  if (!bytesEqual(entry.pk, req.blsPk)) {
+    const provisionalPk = entry.pk;
+    const waiting = () => indexedRecordIds(node, provisionalPk).filter((id) => !recordHead(node.ledger.state('hospital'), id)).length;
+    if (waiting() > 0) await a.until?.(() => waiting() === 0).catch(() => {});
+    if (waiting() > 0) throw new EnrolError(`${waiting()} of this hospital's records of ${entry.display} have not reached the chain yet: enrol again once they have committed (see Network)`);
+  }
+
   const pst = () => node.ledger.state('patient');
   const existing = getMember(pst(), req.blsPk);
   if (existing && existing.role !== 'patient') throw new EnrolError('that key is registered with another role');

@@ -273,6 +273,11 @@ export function readRecord(node: TrichainNode, recordId: string, version?: numbe
 }
 
 /** The record ids the hospital chain holds for a patient. */
+/** The records of a patient in this node's own index (stored here, committed or not). */
+export function indexedRecordIds(node: TrichainNode, patient: Uint8Array): string[] {
+  return node.db.prepare('SELECT record_id FROM emr_records WHERE patient_pk = ?').pluck().all(patient) as string[];
+}
+
 export function patientRecordIds(node: TrichainNode, patient: Uint8Array): string[] {
   return node.ledger.state('hospital').scan(`patient-records/${toHex(patient)}/`).map(([k]) => k.slice(k.lastIndexOf('/') + 1));
 }

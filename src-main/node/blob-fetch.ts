@@ -25,13 +25,17 @@ export class BlobFetcher {
     private readonly session: SyncSession,
   ) {}
 
-  /** One round over `clients`; `validatorOf` is the chains this node validates (the ACL's input). */
-  async run(clients: PeerClient[], validatorOf: ChainId[], signal: AbortSignal): Promise<void> {
+  /**
+   * One round over `clients`; `validatorOf` is the chains this node validates (the ACL's input).
+   * Answers how many ciphertexts it fetched.
+   */
+  async run(clients: PeerClient[], validatorOf: ChainId[], signal: AbortSignal): Promise<number> {
     const node = this.node;
     const me = { role: node.config.role, blsPk: node.identity.blsPublicKey, validatorOf };
-    if (clients.length === 0) return;
+    if (clients.length === 0) return 0;
     const now = Date.now();
     let budget = PER_ROUND;
+    let fetched = 0;
     for (const [hex, meta] of this.index.entries()) {
       if (budget <= 0 || signal.aborted) break;
       if ((this.retryAt.get(hex) ?? 0) > now) continue;
@@ -52,6 +56,8 @@ export class BlobFetcher {
       // Erased while it was in flight: shred it again.
       if (got && !this.index.entries().some(([h]) => h === hex)) node.blobs.delete(hash);
       if (!got) this.retryAt.set(hex, now + RETRY_AFTER_MS);
+      else fetched++;
     }
+    return fetched;
   }
 }

@@ -20,7 +20,8 @@
  * Events: 'genesis' {chain}, 'sync-progress' SyncProgress, 'synced' {chain, height, peer},
  * 'relay' RelayEvent, 'bad-peer' BadPeer, 'erased' ErasedEvent, 'refused' {reason, fingerprint},
  * 'contact' ContactEvent (each pinned peer reached or not, per round: what "offline" means),
- * 'tick' (after each catch-up round), 'error' {where, message}.
+ * 'fetched' {blobs} (ciphertexts fetched this round), 'tick' (after each catch-up round),
+ * 'error' {where, message}.
  */
 import { EventEmitter } from 'node:events';
 import type { Canonical } from '../codec/canonical';
@@ -38,7 +39,7 @@ import { contactEvents } from './contact';
 import type { TrichainNode } from './node';
 import { PeerSet } from './peer-set';
 import { SoloProducer } from './producer';
-import { acceptRelayedTx, OutboxRelay, PeerTransport, type DialPeer, type RelayEvent } from './relay';
+import { acceptRelayedTx, forwardToValidators, OutboxRelay, PeerTransport, type DialPeer, type RelayEvent } from './relay';
 import { BlobIndex, catchUpStore, genesisDocBytes, NodeSyncStore } from './sync-adapter';
 import { adRefusalLog, dialableAddress, exchangeValidatorPeers, selfAdvertiser, validatorPeersRoute, type PeerAd } from './peer-ads';
 
@@ -199,9 +200,10 @@ class NodeDaemon extends EventEmitter implements Daemon {
         store: this.store,
         blobMeta: (h) => this.index.meta(h),
         genesisDoc: (c) => genesisDocBytes(node, c),
-        onTx: (chain, tx) => {
+        onTx: (chain, tx, peer) => {
           const ans = acceptRelayedTx(node, chain, tx);
           if (ans.accepted) this.producer.soon();
+          if (ans.accepted && this.engines.has(chain)) forwardToValidators(node, chain, tx, this.dialPeers(), peer.blsPk);
           return ans as unknown as Canonical;
         },
         onConsensus: (chain, msg, peer): Canonical => {
@@ -310,11 +312,13 @@ class NodeDaemon extends EventEmitter implements Daemon {
       await this.relay.runOnce(signal);
       if (signal.aborted) return;
       const me = this.node.identity.blsPublicKey;
-      await this.blobs.run(
+      const fetched = await this.blobs.run(
         this.dialPeers().map((p) => p.client),
         this.peerSet?.validatorOf(me) ?? [],
         signal,
       );
+      // Ciphertexts arrive after the blocks naming them: what they unlock (a record, a package) shows now.
+      if (fetched > 0) this.emit('fetched', { blobs: fetched });
     } catch (e) {
       if (!signal.aborted) this.emit('error', { where: 'sync', message: (e as Error).message });
     } finally {

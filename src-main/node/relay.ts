@@ -183,6 +183,17 @@ export function acceptRelayedTx(node: TrichainNode, chain: ChainId, body: unknow
 }
 
 /**
+ * A transaction a non-validator relayed to this validator goes on to the chain's other validators
+ * (best effort, one hop: what a validator sent is never forwarded again), so that whichever of them
+ * proposes next includes it instead of waiting for this one's turn.
+ */
+export function forwardToValidators(node: TrichainNode, chain: ChainId, tx: Canonical, peers: DialPeer[], from: Uint8Array): void {
+  const vs = new Set(node.ledger.validatorsAt(chain, node.ledger.height(chain) + 1).map((v) => toHex(v.blsPk)));
+  if (vs.has(toHex(from))) return;
+  for (const p of peers) if (vs.has(p.blsPkHex) && p.blsPkHex !== node.publicKeyHex) p.client.request('POST', `/tx/${chain}`, tx).catch(() => null);
+}
+
+/**
  * The consensus engine's transport (src-main/consensus/engine.ts `Transport`) over pinned peer
  * connections: broadcast POSTs to /consensus/:chain of every dialable validator peer of the
  * chain; messages arriving on this node's /consensus/:chain are delivered to the handlers with

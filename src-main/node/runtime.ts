@@ -51,7 +51,7 @@ export interface RuntimeOptions {
   log?(line: string): void;
 }
 
-export type RuntimeEvent = 'block' | 'sync-progress' | 'synced' | 'relay' | 'genesis' | 'erased' | 'tx' | 'contact';
+export type RuntimeEvent = 'block' | 'sync-progress' | 'synced' | 'relay' | 'genesis' | 'erased' | 'tx' | 'contact' | 'fetched';
 
 /** The daemon's peer server on the node's previous address, else on the fallback: written once, here. */
 export async function listenWithFallback(
@@ -106,7 +106,7 @@ export class NodeRuntime extends EventEmitter {
     node.on('tx', onTx);
     this.forward.push(['tx', onTx]);
     if (daemon) {
-      for (const ev of ['sync-progress', 'synced', 'relay', 'genesis', 'erased', 'contact'] as const) {
+      for (const ev of ['sync-progress', 'synced', 'relay', 'genesis', 'erased', 'contact', 'fetched'] as const) {
         const f = (e: unknown) => this.emit(ev, e);
         daemon.on(ev, f);
         this.forward.push([ev, f]);

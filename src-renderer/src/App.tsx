@@ -45,14 +45,21 @@ export function App() {
     };
   }, [info?.initialized, applyRoute, toast]);
 
-  // New blocks change what every view shows: reload the visible view, at most every 2 s.
+  // New blocks change what every view shows: reload the visible view, at most every 2 s. An empty
+  // block (validators keep heights moving) changes nothing a view shows but the explorer's, which
+  // listens by itself.
   useEffect(() => {
     if (!client) return;
     let timer: ReturnType<typeof setTimeout> | null = null;
-    return client.bridge.on('chain.updated', () => {
-      if (timer) return;
-      timer = setTimeout(() => { timer = null; refresh(); }, 2000);
-    });
+    const later = () => {
+      if (!timer) timer = setTimeout(() => { timer = null; refresh(); }, 2000);
+    };
+    const offs = [
+      client.bridge.on('chain.updated', (p) => { if (p.txCount !== 0) later(); }),
+      // a record's or a package's ciphertext arrived after its block: it can be shown now
+      client.bridge.on('blobs.fetched', later),
+    ];
+    return () => offs.forEach((off) => off());
   }, [client, refresh]);
 
   // A transaction of this node that the network refused (a conflict, a rule) is said, wherever the user is.

@@ -8,6 +8,7 @@ import { consentsMethods } from './consents';
 import { sharesMethods } from './shares';
 import { chainsMethods } from './chains';
 import { networkMethods } from './network';
+import { demoMethods } from './demo';
 import { signedMethods, signMethods } from './sign';
 
 export const CONTRACT = {
@@ -18,6 +19,7 @@ export const CONTRACT = {
   ...sharesMethods,
   ...chainsMethods,
   ...networkMethods,
+  ...demoMethods,
   ...signMethods,
 } as const;
 

@@ -13,6 +13,8 @@ export const EVENTS = {
     total: z.number().int().nonnegative(),
     message: z.string().optional(),
   }),
+  /** Ciphertexts this node fetched from its peers (records, packages): what they unlock is readable now. */
+  'blobs.fetched': z.object({ count: z.number().int().positive() }),
   'chain.updated': z.object({ chain: ChainIdSchema, height: z.number().int().nonnegative(), headHash: z.string(), txCount: z.number().int().nonnegative().optional() }),
   'sync.progress': z.object({
     chain: ChainIdSchema,

@@ -101,6 +101,8 @@ describe('the app\'s own node: found, invite, join, admit, offline queue', () =>
     expect(offline.peers[0]).toMatchObject({ name: 'St Mary Hospital', reachable: false });
     // its chart shows the record it wrote, pending, beside what it has read from the chain
     expect(chartOfClinician(b, pb.pk)).toEqual([expect.objectContaining({ id: rb.recordId, pending: true, author: { organization: 'Ward 3 workstation' } })]);
+    // with the labels it was signed with (its anchor in the queue), not a placeholder
+    expect(chartOfClinician(b, pb.pk)[0].labels).toMatchObject({ category: 'observation', confidentiality: 'N' });
     expect(chartOfClinician(b, pa.pk)).toEqual([expect.objectContaining({ id: ra.recordId, pending: false })]);
 
     // A comes back on the same address: B's record commits exactly once, on both

@@ -9,6 +9,29 @@ import { createService, type Service } from '../../src-main/app/service';
 
 let svc: Service;
 const events: TrichainEvent[] = [];
+const waiters: (() => void)[] = [];
+const onEvent = (e: TrichainEvent) => {
+  events.push(e);
+  for (const w of waiters.splice(0)) w();
+};
+
+/**
+ * Signed actions answer once their transaction is queued; what they change shows when its block
+ * commits. Resolves with check()'s first truthy value, re-checking after each event the app emits
+ * (tx.pending, chain.updated): never a fixed sleep.
+ */
+async function eventually<T>(what: string, check: () => Promise<T | undefined | false | null>, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await check();
+    if (got) return got;
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, Math.min(5000, Math.max(1, end - Date.now())));
+      waiters.push(() => (clearTimeout(t), r()));
+    });
+  }
+}
 
 async function call<M extends RendererMethod>(method: M, input: unknown = {}): Promise<ApiOutput<M>> {
   const r = await dispatch(svc, method, input, 'renderer');
@@ -29,9 +52,9 @@ const as = (roleId: string) => call('session.switchRole', { roleId });
 
 describe('service over the demo consortium', () => {
   beforeAll(async () => {
-    svc = await createService({ dataDir: tempDir('svc-'), emit: (e) => events.push(e) });
+    svc = await createService({ dataDir: tempDir('svc-'), emit: onEvent });
     await call('demo.start', {});
-  }, 180_000);
+  }, 300_000); // the default demo: seven nodes, four validators on the hospital and social chains
   afterAll(async () => svc?.close());
 
   it('lists the five roles and starts as a clinician', async () => {
@@ -68,6 +91,12 @@ describe('service over the demo consortium', () => {
     const research = (await call('entities.list')).entities.find((e) => e.kind === 'research')!;
     const { consent } = await sign('consents.grant', { entityId: research.id, purpose: 'HRESCH', categories: ['condition', 'medication', 'encounter', 'demographics'], includeSensitive: [], validUntil: '2030-01-01' });
     expect(consent.status).toBe('active');
+    // Answered at once, listed pending; its committed event follows.
+    expect((await call('consents.list', {})).consents.find((c) => c.id === consent.id)).toBeTruthy();
+    await eventually('the consent has committed', async () => events.some((e) => e.type === 'tx.pending' && e.payload.kind === 'consent.grant' && e.payload.status === 'committed'));
+    const listed = (await call('consents.list', {})).consents.find((c) => c.id === consent.id);
+    expect(listed?.status).toBe('active');
+    expect(listed?.pending).toBeFalsy();
 
     await as('research');
     const visible = await call('patients.search', {});
@@ -77,17 +106,23 @@ describe('service over the demo consortium', () => {
     const milanForResearch = visible.patients[0].id;
     const { request } = await sign('shares.request', { patientId: milanForResearch, purpose: 'HRESCH', categories: ['condition', 'medication', 'encounter', 'demographics'], period: { from: '1900-01-01', to: '2030-01-01' } });
 
+    expect(request.status).toBe('pending');
+
     await as('stMary');
+    await eventually('St Mary sees the request', async () => (await call('shares.requests', { status: 'pending' })).requests.some((r) => r.id === request.id));
     const preview = await call('shares.preview', { requestId: request.id });
     expect(preview.decision).toBe('allowed');
     expect(preview.excluded.some((e) => /sensitive/.test(e.reason))).toBe(true);
     expect(JSON.stringify(preview.included)).not.toMatch(/Milan|Beatty/);
     const approved = await sign('shares.approve', { requestId: request.id });
-    expect(approved.request.status).toBe('fulfilled');
+    // Answered at once: approved, published once the attestation's block has committed.
+    expect(approved.request.status).toBe('approved');
+    // A second answer to the same request is refused, not signed again.
+    const twice = await call('sign.prepare', { method: 'shares.approve', input: { requestId: request.id } });
+    expect(await dispatch(svc, 'sign.confirm', { requestId: twice.requestId }, 'renderer')).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: expect.stringMatching(/already answered/) } });
 
     await as('research');
-    const { packages } = await call('packages.list');
-    expect(packages.map((p) => p.id)).toContain(request.id);
+    await eventually('the package has reached the institute', async () => (await call('packages.list')).packages.some((p) => p.id === request.id));
     const v = await call('packages.verify', { packageId: request.id });
     expect(v.status, JSON.stringify(v.checks)).toBe('verified');
     expect(v.aggregateSignature).toHaveLength(192);
@@ -104,18 +139,20 @@ describe('service over the demo consortium', () => {
 
     await as('patient');
     const revoked = await sign('consents.revoke', { consentId: consent.id });
-    expect(revoked.consent.status).toBe('revoked');
+    expect(revoked.consent.status === 'revoked' || revoked.consent.pending).toBe(true);
     expect(revoked.alreadyShared.map((s) => s.packageId)).toContain(request.id);
+    await eventually('the revocation has committed', async () => (await call('consents.list', {})).consents.find((c) => c.id === consent.id && c.status === 'revoked' && !c.pending));
 
     // After the revocation, a new request is refused when it is filed (before any signature),
     // and the institute's patient picker says the consent is revoked.
     await as('research');
-    expect((await call('patients.search', {})).patients.find((p) => p.id === milanForResearch)?.consentStatus).toBe('revoked');
+    await eventually('the institute sees the revocation', async () => (await call('patients.search', {})).patients.find((p) => p.id === milanForResearch)?.consentStatus === 'revoked');
     const late = await dispatch(svc, 'sign.prepare', { method: 'shares.request', input: { patientId: milanForResearch, purpose: 'HRESCH', categories: ['condition'], period: { from: '1900-01-01', to: '2030-01-01' } } }, 'renderer');
     expect(late).toMatchObject({ ok: false, error: { code: 'CONSENT_REFUSED', message: expect.stringMatching(/revoked the consent that named you/) } });
 
     // St Mary answers the pending one: the sign dialog describes a refusal, not an approval.
     await as('stMary');
+    await eventually('St Mary sees the second request', async () => (await call('shares.requests', { status: 'pending' })).requests.some((r) => r.id === again.id));
     const prep = await call('sign.prepare', { method: 'shares.approve', input: { requestId: again.id } });
     expect(prep.summary.what).toMatch(/^Refuse request .*nothing is shared/);
     expect(prep.summary.what).not.toMatch(/Approve|publish/);
@@ -125,22 +162,26 @@ describe('service over the demo consortium', () => {
     expect(refused.request.decision?.reason).toMatch(/revoked/);
 
     await as('patient');
-    const audit = await call('audit.list', {});
-    const subjects = audit.entries.map((e) => e.subject);
-    // In words: who did what, with the consent's purpose and grantee, the count of records shared, the reason of a refusal.
-    for (const s of [
+    const patterns = [
       /^Milan Beatty granted a consent for Healthcare research \(HRESCH\), to Institute for Outcomes Research$/,
       /^St Mary Hospital approved the request and shared [1-9][\d,]* records with Institute for Outcomes Research$/,
       /^St Mary Hospital refused the request of Institute for Outcomes Research: .*revoked/,
       /^Milan Beatty revoked the consent for Healthcare research \(HRESCH\), to Institute for Outcomes Research$/,
       /^St Mary Hospital viewed the chart \([1-9][\d,]* records\)$/,
-    ]) expect(subjects).toContainEqual(expect.stringMatching(s));
+    ];
+    // In words: who did what, with the consent's purpose and grantee, the count of records shared, the
+    // reason of a refusal (once the refusal's block has committed).
+    const audit = await eventually('the access log lists every step', async () => {
+      const a = await call('audit.list', {});
+      const subjects = a.entries.map((e) => e.subject);
+      return patterns.every((p) => subjects.some((x) => p.test(x))) ? a : null;
+    });
     // No internal names, ids or keys, and nobody is "system".
     for (const e of audit.entries) {
       expect(e.subject).not.toMatch(/consent\.|share\.|chart\.|record\.|[0-9a-f]{12}/);
       expect(e.actor.role).not.toBe('system');
     }
-  }, 180_000);
+  }, 300_000);
 
   it('refuses mistakes at sign.prepare, before anything is signed', async () => {
     const prepare = (method: string, input: unknown) => dispatch(svc, 'sign.prepare', { method, input }, 'renderer');
@@ -171,6 +212,7 @@ describe('service over the demo consortium', () => {
     const own = chart.resources.find((r) => r.author.organization === 'St Mary Hospital' && r.resourceType === 'Observation' && r.resource)!;
     const amended = await sign('records.amend', { recordId: own.id, resource: { ...own.resource, valueString: 'amended' }, reason: 'wrong value' });
     expect(amended.record.version).toBe(own.version + 1);
+    await eventually('the amendment has committed', async () => (await call('patients.chart', { patientId: milan })).resources.find((r) => r.id === own.id && r.version === own.version + 1 && !r.pending));
   });
 
   it('never returns secret key material', async () => {

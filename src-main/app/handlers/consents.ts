@@ -3,7 +3,10 @@
  * consents, (signed) granting and revoking one, and the audit trail of what they allowed.
  */
 import { ApiError, purposeLabel } from '../../../src-shared/api';
-import { toHex } from '../../codec/hex';
+import type { Consent, EntityRef } from '../../../src-shared/api';
+import { fromHex, toHex } from '../../codec/hex';
+import type { ConsentState } from '../../ledger/rules/patient';
+import type { TrichainNode } from '../../node/node';
 import { patientAudit } from '../../emr/audit';
 import { consentOf } from '../../ledger/rules/patient';
 import { grantConsent, listConsents, revokeConsent } from '../../emr/consent';
@@ -28,7 +31,12 @@ export function consentsHandlers(s: AppSession): Handlers<'entities.list' | 'con
     async 'consents.list'(i) {
       const pk = patientOf(i.patientId);
       const st = s.holder('patient')?.ledger.state('patient');
-      return { consents: st ? listConsents(st, pk).map((c) => consentView(c, s.entities())) : [], alreadyShared: alreadyShared(s, pk) };
+      const node = s.current().node;
+      // The patient's own grants and revocations not yet committed show as pending.
+      const revoking = node.config.role === 'patient' ? pendingRevokes(node) : new Set<string>();
+      const consents = st ? listConsents(st, pk).map((c) => consentView(c, s.entities())).map((c) => (revoking.has(c.id) && c.status === 'active' ? { ...c, pending: true } : c)) : [];
+      if (node.config.role === 'patient') consents.push(...pendingGrants(node, s.entities()).filter((p) => !consents.some((c) => c.id === p.id)));
+      return { consents, alreadyShared: alreadyShared(s, pk) };
     },
     async 'audit.list'(i) {
       const pk = patientOf(i.patientId);
@@ -49,6 +57,28 @@ export function consentsHandlers(s: AppSession): Handlers<'entities.list' | 'con
   };
 }
 
+/** A patient's consent grants still in its offline queue (signed, not yet committed), as pending consents. */
+function pendingGrants(node: TrichainNode, entities: EntityRef[]): Consent[] {
+  const out: Consent[] = [];
+  for (const status of ['pending', 'submitted'] as const) {
+    for (const e of node.outboxTxs(status)) {
+      if (e.chain !== 'patient' || e.tx.type !== 'consent.grant') continue;
+      const b = e.tx.body as unknown as ConsentState;
+      out.push({ ...consentView({ ...b, patient: node.identity.blsPublicKey, status: 'active', grantedAt: e.created, grantTx: fromHex(e.id) } as ConsentState, entities), pending: true });
+    }
+  }
+  return out;
+}
+
+/** Consents whose revocation this patient signed and the chain has not committed yet. */
+function pendingRevokes(node: TrichainNode): Set<string> {
+  const ids = new Set<string>();
+  for (const status of ['pending', 'submitted'] as const) {
+    for (const e of node.outboxTxs(status)) if (e.chain === 'patient' && e.tx.type === 'consent.revoke') ids.add((e.tx.body as { consentId: string }).consentId);
+  }
+  return ids;
+}
+
 export function consentsSigned(s: AppSession): SignedHandlers<'consents.grant' | 'consents.revoke'> {
   return {
     'consents.grant': {
@@ -65,7 +95,6 @@ export function consentsSigned(s: AppSession): SignedHandlers<'consents.grant' |
         const grantee = i.entityId.startsWith('kind:') ? { kind: i.entityId.slice(5) as 'insurer' } : { entity: pkOf(i.entityId) };
         if (i.replaces) wrapTx(() => revokeConsent(node, i.replaces!));
         const { consentId } = wrapTx(() => grantConsent(node, { grantee, purpose: i.purpose, categories: i.categories, sensitivity: i.includeSensitive, period: { start: Date.now() - 60_000, end: dateMs(i.validUntil, true) } }));
-        await s.settle();
         const c = listConsents(node.ledger.state('patient'), node.identity.blsPublicKey).find((x) => x.consentId === consentId);
         if (!c) return { consent: { id: consentId, patientId: node.publicKeyHex, entity: s.entities().find((e) => e.id === i.entityId) ?? { id: i.entityId, name: i.entityId, kind: 'other' as const }, purpose: i.purpose, categories: i.categories, includeSensitive: i.includeSensitive, validFrom: day(Date.now()), validUntil: i.validUntil, status: 'active' as const, grantedAt: iso(Date.now()), pending: true } };
         return { consent: consentView(c, s.entities()) };
@@ -76,10 +105,11 @@ export function consentsSigned(s: AppSession): SignedHandlers<'consents.grant' |
       async run(i) {
         const node = s.nodeAs('patient');
         wrapTx(() => revokeConsent(node, i.consentId));
-        await s.settle();
         const c = listConsents(node.ledger.state('patient'), node.identity.blsPublicKey).find((x) => x.consentId === i.consentId);
         if (!c) throw new ApiError('NOT_FOUND', `no consent ${i.consentId}`);
-        return { consent: consentView(c, s.entities()), alreadyShared: alreadyShared(s, node.identity.blsPublicKey) };
+        // Answered at once: the revocation shows pending until its block commits.
+        const v = consentView(c, s.entities());
+        return { consent: c.status === 'revoked' ? v : { ...v, pending: true }, alreadyShared: alreadyShared(s, node.identity.blsPublicKey) };
       },
     },
   };

@@ -28,12 +28,12 @@ export function networkHandlers(s: AppSession): Handlers<'network.status' | 'net
 }
 
 /** Resolves once `ok()` holds after a committed block (or now), else rejects after `ms`. */
-function untilBlock(node: TrichainNode, ok: () => boolean, ms = 30_000): Promise<void> {
+function untilBlock(node: TrichainNode, ok: () => boolean, ms = 30_000, what = 'the patient\'s registration has not committed yet: enrol again once this node reaches its validator'): Promise<void> {
   return new Promise((resolve, reject) => {
     if (ok()) return resolve();
     const done = (err?: Error) => { clearTimeout(t); node.off('block', check); if (err) reject(err); else resolve(); };
     const check = () => { if (ok()) done(); };
-    const t = setTimeout(() => done(new ApiError('UNAVAILABLE', 'the patient\'s registration has not committed yet: enrol again once this node reaches its validator')), ms);
+    const t = setTimeout(() => done(new ApiError('UNAVAILABLE', what)), ms);
     node.on('block', check);
   });
 }
@@ -64,7 +64,7 @@ export function networkSigned(s: AppSession): SignedHandlers<'network.admit' | '
         const node = s.current().node;
         const { entry, req } = enrolTarget(node, i.patientId, i.request);
         try {
-          const r = await enrolPatient(node, { fhirId: entry.fhirId, request: i.request, waitForCommit: () => untilBlock(node, () => getMember(node.ledger.state('patient'), req.blsPk)?.role === 'patient') });
+          const r = await enrolPatient(node, { fhirId: entry.fhirId, request: i.request, waitForCommit: () => untilBlock(node, () => getMember(node.ledger.state('patient'), req.blsPk)?.role === 'patient'), until: (ok) => untilBlock(node, ok) });
           return { patientId: r.patient, registered: r.registered, linked: r.linked };
         } catch (e) {
           if (e instanceof EnrolError) throw new ApiError('CONFLICT', e.message);

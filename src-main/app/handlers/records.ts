@@ -116,7 +116,9 @@ export function recordsSigned(s: AppSession): SignedHandlers<'records.add' | 're
         const r = wrapTx(() => amendRecord(node, i.recordId, i.resource as FhirResource, i.raise ? { sensitivity: i.raise.sensitivity, confidentiality: i.raise.confidentiality } : undefined));
         const patient = recordInfo(node, r.recordId).patient;
         logForPatient(node, patient, 'record.amended', { organization: node.config.name, resourceType: i.resource.resourceType, version: r.version });
-        return { record: chartOfClinician(node, patient).find((x) => x.id === r.recordId)! };
+        const shown = chartOfClinician(node, patient).find((x) => x.id === r.recordId)!;
+        // Answered at once: the new version, pending until its block commits.
+        return { record: shown.version < r.version ? { ...shown, version: r.version, pending: true } : shown };
       },
     },
     'records.import': {

@@ -12,7 +12,7 @@ import { recordInfo, summarize, type FhirResource } from '../../emr/records';
 import { fileShareRequest, myRequests, openPackage, packageFileOf, trustOf, verifyPackageAs } from '../../emr/share/entity';
 import { finalizeProof, verifyCrossChainProof } from '../../emr/share/proof';
 import { previewShare, processShareRequest } from '../../emr/share/provider';
-import { publishedShares } from '../../emr/share/store';
+import { publishedShares, shareStage } from '../../emr/share/store';
 import { answerSummary, assertRequestable, dateMs, pseudonymousLabel } from '../checks';
 import { pkOf, wrapTx, type AppSession } from '../session';
 import { identityEntity, packageSummary } from '../summaries';
@@ -27,8 +27,9 @@ export function sharesHandlers(s: AppSession): Handlers<'shares.requests' | 'sha
       const want = i.status;
       // An entity never sees a patient's name: only the pseudonymous label its patient picker shows.
       const nameFor = (pk: Uint8Array) => (node.config.role === 'entity' ? pseudonymousLabel(toHex(pk)) : s.patientName(pk));
-      const views = (node.config.role === 'entity' ? myRequests(node) : node.config.role === 'hospital' ? allRequests(node.ledger.state('social')) : []).map((r) =>
-        requestView(r, s.entities(), nameFor(r.patient)),
+      const hospital = node.config.role === 'hospital';
+      const views = (node.config.role === 'entity' ? myRequests(node) : hospital ? allRequests(node.ledger.state('social')) : []).map((r) =>
+        requestView(r, s.entities(), nameFor(r.patient), hospital ? shareStage(node, r.requestId) : undefined),
       );
       return { requests: views.filter((r) => want === 'all' || r.status === want).sort((a, b) => b.filedAt.localeCompare(a.filedAt)) };
     },
@@ -48,7 +49,8 @@ export function sharesHandlers(s: AppSession): Handlers<'shares.requests' | 'sha
     },
     async 'packages.list'() {
       const node = s.current().node;
-      if (node.config.role === 'entity') return { packages: myRequests(node).filter((r) => r.status === 'published').map((r) => packageSummary(s, node, r.requestId)) };
+      // An entity lists a package once it can open it: published, and its ciphertext fetched.
+      if (node.config.role === 'entity') return { packages: myRequests(node).filter((r) => r.status === 'published' && r.packageHash && node.blobs.has(r.packageHash)).map((r) => packageSummary(s, node, r.requestId)) };
       if (node.config.role === 'hospital') {
         return { packages: publishedShares(node).filter((id) => requestOf(node.ledger.state('social'), id)?.status === 'published').map((id) => packageSummary(s, node, id)) };
       }
@@ -100,7 +102,6 @@ export function sharesSigned(s: AppSession): SignedHandlers<'shares.request' | '
         const node = s.nodeAs('entity');
         assertRequestable(s.holder('patient')?.ledger.state('patient'), pkOf(i.patientId), node);
         const { requestId } = wrapTx(() => fileShareRequest(node, { patient: pkOf(i.patientId), purpose: i.purpose, categories: i.categories, period: { start: dateMs(i.period.from), end: dateMs(i.period.to, true) } }));
-        await s.settle();
         const r = requestOf(node.ledger.state('social'), requestId);
         return { request: r ? requestView(r, s.entities(), pseudonymousLabel(i.patientId)) : { id: requestId, entity: identityEntity(node), patientId: i.patientId, purpose: i.purpose, categories: i.categories, period: i.period, status: 'pending' as const, filedAt: iso(Date.now()) } };
       },
@@ -109,12 +110,13 @@ export function sharesSigned(s: AppSession): SignedHandlers<'shares.request' | '
       summary: (i, who) => answerSummary(s.current().node, i.requestId, who, (pk) => s.entities().find((e) => e.id === toHex(pk))?.name ?? 'the requester'),
       async run(i) {
         const node = s.nodeAs('clinician');
-        await s.settle();
+        const before = shareStage(node, i.requestId);
+        if (before) throw new ApiError('CONFLICT', `request ${i.requestId} is already answered (${before.stage === 'attesting' ? 'approved, being published' : before.stage})`);
         const outcome = wrapTx(() => processShareRequest(node, i.requestId));
-        // Publication follows the attestation's block (emr/share/workflow.ts), not this request.
-        await s.settle();
+        // Publication follows the attestation's block (emr/share/workflow.ts), not this request:
+        // the answer is back at once and the request shows approved until the package is published.
         const r = requestOf(node.ledger.state('social'), i.requestId)!;
-        return { request: requestView(r, s.entities(), s.patientName(r.patient)), package: outcome.status === 'published' ? packageSummary(s, node, i.requestId) : undefined };
+        return { request: requestView(r, s.entities(), s.patientName(r.patient), shareStage(node, i.requestId)), package: outcome.status === 'published' ? packageSummary(s, node, i.requestId) : undefined };
       },
     },
   };

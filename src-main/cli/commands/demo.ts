@@ -7,8 +7,9 @@
  * folder is $TRICHAIN_DATA or the platform's, see host/paths.ts).
  *
  * Every demo keystore is locked with the passphrase "trichain-demo": the data is synthetic.
- * --quorum (or TRICHAIN_DEMO_QUORUM=1) builds a new demo with four hospitals validating the hospital
- * and social chains (app/demo-quorum.ts); an existing demo folder keeps what it was built with.
+ * A new demo has four hospitals validating the hospital and social chains (app/demo-quorum.ts);
+ * --solo (or TRICHAIN_DEMO_QUORUM=0) builds one with St Mary as the only validator (--quorum, the
+ * default, is still accepted); an existing demo folder keeps what it was built with.
  *
  * Machine-readable lines on stdout:
  *   TRICHAIN_DEMO_PROGRESS done=<n> total=<t> step=<json string>
@@ -33,7 +34,7 @@ import { CliError, type CliIO } from '../io';
 export const summary = 'start the training demo consortium (5 nodes on this machine): trichain demo [--data DIR] [--walk OUT: run one whole share headless, write OUT/package and OUT/received.json]';
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  const { values } = parse(argv, { data: { type: 'string' }, verbose: { type: 'boolean', default: false }, walk: { type: 'string' }, quorum: { type: 'boolean', default: io.env.TRICHAIN_DEMO_QUORUM === '1' } });
+  const { values } = parse(argv, { data: { type: 'string' }, verbose: { type: 'boolean', default: false }, walk: { type: 'string' }, quorum: { type: 'boolean', default: true }, solo: { type: 'boolean', default: io.env.TRICHAIN_DEMO_QUORUM === '0' } });
   const dir = values.data ?? join(defaultDataDir(io.env as NodeJS.ProcessEnv), 'demo');
   io.err(`trichain demo: ${dir} (synthetic data; every node's passphrase is "${DEMO_PASSPHRASE}")`);
   // Listen for the stop signals before anything starts: a signal during start-up then waits for
@@ -50,7 +51,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   let demo;
   try {
     demo = await startDemo(dir, {
-      quorum: values.quorum,
+      quorum: !values.solo,
       onProgress: (step, done, total) => io.out(`TRICHAIN_DEMO_PROGRESS done=${done} total=${total} step=${JSON.stringify(step)}`),
       log: values.verbose ? (l) => io.err(l) : undefined,
     });

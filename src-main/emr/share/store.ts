@@ -55,3 +55,11 @@ export function markRefused(node: TrichainNode, requestId: string, reason: strin
 export function publishedShares(node: TrichainNode): string[] {
   return node.db.prepare("SELECT request_id FROM shares_out WHERE stage = 'published'").pluck().all() as string[];
 }
+
+/** This provider's answer to a request, once it gave one: still attesting, published, or refused (with the reason). */
+export function shareStage(node: TrichainNode, requestId: string): { stage: 'attesting' | 'published' | 'refused'; reason?: string } | undefined {
+  const row = node.db.prepare('SELECT stage, work FROM shares_out WHERE request_id = ?').get(requestId) as { stage: 'attesting' | 'published' | 'refused'; work: Buffer } | undefined;
+  if (!row) return undefined;
+  const reason = row.stage === 'refused' ? (canonicalDecode(new Uint8Array(row.work)) as { reason?: string }).reason : undefined;
+  return { stage: row.stage, ...(reason ? { reason } : {}) };
+}

@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ChainId } from '../../../../src-shared/api';
-import { api } from '../../store';
+import { api, useApp } from '../../store';
 import { useLoad } from '../../useLoad';
 import { Async } from '../../components/Async';
 import { BlockDetail } from './BlockDetail';
@@ -10,6 +10,17 @@ export function BlockExplorer({ chain, onClose }: { chain: ChainId; onClose(): v
   const [before, setBefore] = useState<number | undefined>(undefined);
   const [height, setHeight] = useState<number | null>(null);
   const state = useLoad(() => api()['chains.blocks']({ chain, before, limit: 20 }), [chain, before]);
+  const client = useApp((s) => s.client);
+  const { reload } = state;
+  // The newest page follows the chain, empty blocks included (at most every 2 s).
+  useEffect(() => {
+    if (!client || before !== undefined) return;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = client.bridge.on('chain.updated', (p) => {
+      if (p.chain === chain && !timer) timer = setTimeout(() => { timer = null; reload(); }, 2000);
+    });
+    return () => { off(); if (timer) clearTimeout(timer); };
+  }, [client, chain, before, reload]);
   return (
     <section className="card explorer" aria-labelledby="explorer-title" data-testid="block-explorer">
       <header className="row-between">
@@ -24,7 +35,7 @@ export function BlockExplorer({ chain, onClose }: { chain: ChainId; onClose(): v
               <thead><tr><th scope="col">Height</th><th scope="col">Hash</th><th scope="col">Time</th><th scope="col">Proposer</th><th scope="col">Txs</th><th scope="col">Signers</th></tr></thead>
               <tbody>
                 {d.blocks.map((b) => (
-                  <tr key={b.height} data-testid="block-row">
+                  <tr key={b.height} data-testid="block-row" data-height={b.height} data-signers={b.signerCount}>
                     <td><button type="button" className="link" onClick={() => setHeight(b.height)} aria-pressed={height === b.height}>#{b.height}</button></td>
                     <td><code title={b.hash}>{b.hash.slice(0, 16)}…</code></td>
                     <td>{new Date(b.time).toLocaleString()}</td>

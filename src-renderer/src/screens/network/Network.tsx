@@ -7,6 +7,7 @@ import { ChainCard } from './ChainCard';
 import { BlockExplorer } from './BlockExplorer';
 import { SignatureChart } from './SignatureChart';
 import { NodePanel } from './NodePanel';
+import { ValidatorsPanel } from './ValidatorsPanel';
 
 /** The three chains: height, validators, peers, sync, pending txs; block explorer; signature storage. */
 export function Network() {
@@ -18,17 +19,23 @@ export function Network() {
 
   useEffect(() => {
     if (!client) return;
+    let timer: ReturnType<typeof setTimeout> | null = null;
     const offs = [
       client.bridge.on('sync.progress', (p) => setSync((s) => ({ ...s, [p.chain]: p }))),
       client.bridge.on('tx.pending', () => reload()),
+      // Heights move with every block, empty ones included (at most every 2 s).
+      client.bridge.on('chain.updated', () => {
+        if (!timer) timer = setTimeout(() => { timer = null; reload(); }, 2000);
+      }),
     ];
-    return () => offs.forEach((off) => off());
+    return () => { offs.forEach((off) => off()); if (timer) clearTimeout(timer); };
   }, [client, reload]);
 
   return (
     <section aria-labelledby="network-title" data-testid="network-view">
       <h1 id="network-title">Network</h1>
       <NodePanel />
+      <ValidatorsPanel />
       <Async state={state} label="chain status" isEmpty={(d) => d.chains.length === 0} emptyText="This node replicates no chain yet.">
         {(d) => (
           <div className="cards three">
