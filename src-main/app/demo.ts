@@ -149,8 +149,10 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
       opts.onProgress?.(label, Math.max(0, done - 1), total);
     },
   };
+  /** Nodes a trainer stopped whose daemon is still finishing its round. */
+  const stopping = new Map<string, Promise<void>>();
   const shutdown = async (): Promise<void> => {
-    await Promise.all(Object.values(ctx.runtimes).map((r) => r!.stop().catch(() => {})));
+    await Promise.all([...Object.values(ctx.runtimes).map((r) => r!.stop().catch(() => {})), ...stopping.values()]);
     for (const n of Object.values(ctx.nodes)) n!.close();
   };
 
@@ -215,13 +217,19 @@ export async function startDemo(baseDir: string, opts: DemoOptions = {}): Promis
       runtime: (key) => ctx.runtimes[key] ?? null,
       // A trainer stops a node (its peer server, sync and consensus: as if its machine went
       // offline; its replica stays readable) and starts it again (it catches up).
+      // Its consensus engines stop at once; its daemon finishes the round in flight (a peer request
+      // may take a while on a busy machine), so the trainer's click answers after at most a second
+      // and a start waits for that round to end.
       async stopNode(key) {
         const r = ctx.runtimes[key];
         if (!r) return;
         delete ctx.runtimes[key];
-        await r.stop();
+        const done = r.stop().catch(() => {}).finally(() => stopping.delete(key));
+        stopping.set(key, done);
+        await Promise.race([done, new Promise((res) => setTimeout(res, 1000))]);
       },
       async startNode(key) {
+        await stopping.get(key);
         if (ctx.runtimes[key] || !ctx.nodes[key]) return;
         await startDemoNode(ctx, key, ctx.nodes[key]!);
       },
