@@ -10,4 +10,4 @@ export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 /** The line the host prints when it serves, for scripts and tests to wait on. */
 export const READY_PREFIX = 'TRICHAIN_READY';
 /** Names of the events pushed to the UI. */
-export const EVENT_NAME_LIST = ['import.progress', 'chain.updated', 'sync.progress', 'tx.pending'] as const;
+export const EVENT_NAME_LIST = ['import.progress', 'blobs.fetched', 'chain.updated', 'sync.progress', 'tx.pending'] as const;

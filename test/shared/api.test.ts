@@ -40,7 +40,7 @@ describe('api contract', () => {
       'sign.prepare', 'sign.confirm',
     ];
     for (const m of required) expect(API_METHODS).toContain(m);
-    expect([...EVENT_NAMES].sort()).toEqual(['chain.updated', 'import.progress', 'sync.progress', 'tx.pending']);
+    expect([...EVENT_NAMES].sort()).toEqual(['blobs.fetched', 'chain.updated', 'import.progress', 'sync.progress', 'tx.pending']);
     expect([...EVENT_NAME_LIST].sort()).toEqual([...EVENT_NAMES].sort());
   });
 
