@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { smallBundle } from '../test/support/bundles';
-import { apiCall, expect, startHostProcess, test, type RunningHost } from './fixtures/host';
+import { apiCall, expect, startFounding, startHostProcess, test, type RunningHost } from './fixtures/host';
 
 const ENV = { TRICHAIN_NO_DEMO: '1', TRICHAIN_SYNC_INTERVAL_MS: '300' };
 
@@ -40,12 +40,7 @@ test('hospital A founds, workstation B joins by invite and is admitted; B queues
   const pageB = await browser.newPage();
   try {
     // ---- A founds the network and shows its invite (text and QR code)
-    await pageA.goto(a.url);
-    await pageA.getByTestId('identity-role-clinician').check();
-    await pageA.getByTestId('identity-name').fill('Dr. Ada Osei');
-    await pageA.getByTestId('identity-org').fill('St Mary Hospital');
-    await pageA.getByTestId('identity-network').fill('Valley Health');
-    await pageA.getByTestId('identity-create').click();
+    await startFounding(pageA, a.url);
     await sign(pageA, [/St Mary Hospital|Dr\. Ada Osei/]);
     await expect(pageA.getByTestId('shell')).toBeVisible();
     await pageA.getByTestId('nav-network').click();

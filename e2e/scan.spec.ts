@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import QRCode from 'qrcode';
-import { expect, startHostProcess, test } from './fixtures/host';
+import { expect, startFounding, startHostProcess, test } from './fixtures/host';
 
 const ENV = { TRICHAIN_NO_DEMO: '1' };
 
@@ -22,12 +22,7 @@ test("a fresh app reads the founding hospital's invite from a picture of its QR 
   const pageA = await browser.newPage();
   const pageB = await browser.newPage();
   try {
-    await pageA.goto(a.url);
-    await pageA.getByTestId('identity-role-clinician').check();
-    await pageA.getByTestId('identity-name').fill('Dr. Ada Osei');
-    await pageA.getByTestId('identity-org').fill('St Mary Hospital');
-    await pageA.getByTestId('identity-network').fill('Valley Health');
-    await pageA.getByTestId('identity-create').click();
+    await startFounding(pageA, a.url);
     await pageA.getByTestId('sign-confirm').click();
     await expect(pageA.getByTestId('shell')).toBeVisible();
     await pageA.getByTestId('nav-network').click();
