@@ -25,6 +25,7 @@ import {
   isPublicKeyShape,
   isSignatureShape,
   os2ip,
+  rememberValidPops,
 } from './bls-common';
 import { ietfKeyGen } from './bls-keygen';
 import { BLS_DST_POP, BLS_DST_SIG, SIGNATURE_LENGTH, type BatchItem, type BlsApi } from './bls-types';
@@ -176,7 +177,7 @@ export function createNobleBls(): BlsApi {
     popProve: (sk: Uint8Array) => coreSign(sk, publicKeyOf(sk), BLS_DST_POP),
 
     /** PopVerify (draft-05 §3.3.3): KeyValidate(PK) and e(PK, H_pop(PK)) == e(g1, proof). */
-    popVerify: (pk: Uint8Array, proof: Uint8Array) => coreVerify(pk, pk, proof, BLS_DST_POP),
+    popVerify: rememberValidPops((pk, proof) => coreVerify(pk, pk, proof, BLS_DST_POP)),
 
     /**
      * Random-linear-combination batch check (ethresear.ch "fast verification of multiple BLS

@@ -1,7 +1,7 @@
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fromHex, toHex, utf8 } from '../../src-main/codec/hex';
-import { BLS12_381_R } from '../../src-main/crypto/bls-common';
+import { BLS12_381_R, rememberValidPops } from '../../src-main/crypto/bls-common';
 import { blstAvailable, createBls, defaultBls, resolveBlsBackend, type BlsApi, type BlsBackendName } from '../../src-main/crypto/bls';
 import { ietfKeyGen } from '../../src-main/crypto/bls-keygen';
 import { flipBit, g1NonCanonicalX, g1NotOnCurve, g1PointOutsideSubgroup, g2PointOutsideSubgroup, identity, rand } from '../support/bls';
@@ -350,5 +350,33 @@ describe('backend selection', () => {
     expect(() => fresh.createBls()).toThrow(/blst backend is unavailable/);
     vi.stubEnv('TRICHAIN_BLS', '');
     expect(fresh.createBls().backend).toBe('noble');
+  });
+});
+
+describe('rememberValidPops (PopVerify answers kept for pairs that verified)', () => {
+  const pk = (b: number): Uint8Array => Object.assign(new Uint8Array(48), { 0: 0xa0, 1: b });
+  const proof = (b: number): Uint8Array => Object.assign(new Uint8Array(96), { 0: 0xa0, 1: b });
+  it('checks a pair once when it verified, every time when it did not, keyed on both byte strings, bounded', () => {
+    const calls: string[] = [];
+    const verify = rememberValidPops((k, p) => {
+      calls.push(`${k[1]}/${p[1]}`);
+      return k[1] === p[1];
+    }, 2);
+    expect(verify(pk(1), proof(1))).toBe(true);
+    expect(verify(pk(1), proof(1))).toBe(true);
+    expect(calls).toEqual(['1/1']);
+    // a failure is never remembered, and another proof for a remembered key is checked afresh
+    expect(verify(pk(1), proof(2))).toBe(false);
+    expect(verify(pk(1), proof(2))).toBe(false);
+    expect(calls).toEqual(['1/1', '1/2', '1/2']);
+    // at most two remembered: a third success drops the oldest
+    verify(pk(2), proof(2));
+    verify(pk(3), proof(3));
+    calls.length = 0;
+    verify(pk(1), proof(1));
+    verify(pk(3), proof(3));
+    expect(calls).toEqual(['1/1']);
+    // inputs of the wrong shape go to the real check, unremembered
+    expect(verify(new Uint8Array(3), proof(3))).toBe(false);
   });
 });
