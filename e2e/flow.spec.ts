@@ -164,6 +164,49 @@ test('demo roles → chart with labels → consent → request → approve → v
   await shot(page, 'package-verified');
   await expect(page.getByTestId('packages-view')).not.toContainText(/Milan|Beatty/);
 
+  // One request spans hospitals (issue 11): each hospital holding Milan's records answers for
+  // itself. The institute sees St Mary's package and that Riverside (a visit of Milan's) has not answered.
+  await page.getByTestId('nav-file-request').click();
+  const firstRequest = page.getByTestId('entity-request').first();
+  const answerOf = (row: Locator, hospital: string) => row.getByTestId('request-answer').and(page.locator(`[data-hospital="${hospital}"]`));
+  await expect(answerOf(firstRequest, 'St Mary Hospital')).toHaveAttribute('data-state', 'shared');
+  await expect(answerOf(firstRequest, 'St Mary Hospital')).toContainText(/St Mary Hospital: shared [1-9][\d,]* records?$/);
+  const stMaryShared = (await answerOf(firstRequest, 'St Mary Hospital').textContent())!.match(/shared ([\d,]+) record/)![1];
+  await expect(answerOf(firstRequest, 'Riverside Clinic')).toHaveAttribute('data-state', 'awaiting');
+  await expect(answerOf(firstRequest, 'Riverside Clinic')).toContainText('Riverside Clinic: not answered yet');
+  await expect(firstRequest).toHaveAttribute('data-status', 'pending');
+  await expect(page.getByTestId('entity-requests-view')).not.toContainText(/Milan|Beatty/);
+
+  // Riverside sees the request awaiting its own answer (St Mary's answer does not close it there) and approves.
+  await actAs(page, 'riverside');
+  await page.getByTestId('nav-requests').click();
+  const atRiverside = page.getByTestId('share-request').filter({ hasText: RESEARCH }).and(page.locator('[data-status="pending"]'));
+  await expect(atRiverside).toHaveCount(1, COMMITTED);
+  await expect(atRiverside.getByTestId('request-own-status')).toHaveText('awaiting your answer');
+  await expect(answerOf(atRiverside, 'St Mary Hospital')).toContainText(`St Mary Hospital: shared ${stMaryShared} record`);
+  await expect(answerOf(atRiverside, 'Riverside Clinic')).toContainText('Riverside Clinic (you): awaiting your answer');
+  await atRiverside.getByRole('button', { name: 'Preview and decide' }).click();
+  const riversidePreview = atRiverside.getByTestId('share-preview');
+  await expect(riversidePreview.getByTestId('preview-decision')).toHaveAttribute('data-decision', 'allowed');
+  await riversidePreview.getByRole('button', { name: 'Approve and publish' }).click();
+  await sign(page, { who: /^Riverside Clinic/, what: /^Approve request .*cross-chain proof$/ });
+  await expect(page.getByText('No share requests.')).toBeVisible();
+  await page.getByRole('button', { name: 'All' }).click();
+  const answered = page.getByTestId('share-request').filter({ hasText: RESEARCH }).first();
+  await expect(answered.getByTestId('request-own-status')).toHaveText('you shared', COMMITTED);
+  await expect(answerOf(answered, 'Riverside Clinic')).toContainText(/Riverside Clinic \(you\): you shared [1-9]/);
+
+  // The institute sees both hospitals' answers, and a package from each.
+  await actAs(page, 'research');
+  await page.getByTestId('nav-file-request').click();
+  await expect(answerOf(firstRequest, 'Riverside Clinic')).toHaveAttribute('data-state', 'shared', COMMITTED);
+  await expect(answerOf(firstRequest, 'Riverside Clinic')).toContainText(/Riverside Clinic: shared [1-9][\d,]* records?$/);
+  await expect(answerOf(firstRequest, 'St Mary Hospital')).toContainText(`St Mary Hospital: shared ${stMaryShared} record`);
+  await expect(firstRequest).toHaveAttribute('data-status', 'fulfilled');
+  await page.getByTestId('nav-packages').click();
+  await expect(pkg).toHaveCount(2, COMMITTED);
+  for (const hospital of ['St Mary Hospital', 'Riverside Clinic']) await expect(pkg.filter({ has: page.getByTestId('package-hospital').filter({ hasText: hospital }) })).toHaveCount(1);
+
   // A second request, filed while the consent holds; the institute's screens never name Milan.
   await fileResearchRequest(page, ['condition']);
   await expect(page.getByTestId('entity-request').and(page.locator('[data-status="pending"]'))).toHaveCount(1, COMMITTED);
@@ -173,14 +216,18 @@ test('demo roles → chart with labels → consent → request → approve → v
   // The patient revokes; what was already shared under the consent stays listed, with its count.
   await actAs(page, 'patient');
   await page.getByTestId('nav-consents').click();
-  await expect(consent.getByTestId('consent-shared')).toHaveText(/^[1-9][\d,]* records in 1 package$/);
+  await expect(consent.getByTestId('consent-shared')).toHaveText(/^[1-9][\d,]* records in 2 packages$/);
   const sharedBefore = (await consent.getByTestId('consent-shared').textContent())!;
   await consent.getByRole('button', { name: 'Revoke' }).click();
   await sign(page, { what: /^Revoke consent .*every later share stops at once$/, chain: /^patient chain$/ });
   await expect(consent).toHaveAttribute('data-status', 'revoked', COMMITTED);
   await expect(consent.getByTestId('consent-shared')).toHaveText(sharedBefore);
   await expect(page.getByTestId('already-shared')).toContainText(RESEARCH);
-  await expect(page.getByTestId('already-shared')).toContainText(`${sharedBefore.split(' ')[0]} records`);
+  await expect(page.getByTestId('already-shared')).toContainText(`${stMaryShared} records`);
+  // The patient sees each hospital's package of the request.
+  await expect(page.getByTestId('already-shared').locator('li')).toHaveCount(2);
+  await expect(page.getByTestId('already-shared').locator('li').filter({ hasText: 'from St Mary Hospital' })).toContainText(`${stMaryShared} records`);
+  await expect(page.getByTestId('already-shared').locator('li').filter({ hasText: 'from Riverside Clinic' })).toHaveCount(1);
 
   // A new request after the revocation cannot be filed: the picker says the consent is revoked.
   await actAs(page, 'research');
@@ -218,7 +265,7 @@ test('demo roles → chart with labels → consent → request → approve → v
   // Each act in words: who did what, the consent's purpose and grantee, the count shared, no internal names or ids.
   for (const [action, badge, subject] of [
     ['consent.grant', 'consent given', `Milan Beatty granted a consent for Healthcare research (HRESCH), to ${RESEARCH}`],
-    ['share', 'shared', `St Mary Hospital approved the request and shared ${sharedBefore.split(' ')[0]} records with ${RESEARCH}`],
+    ['share', 'shared', `St Mary Hospital approved the request and shared ${stMaryShared} records with ${RESEARCH}`],
     ['refused', 'refused', `St Mary Hospital refused the request of ${RESEARCH}: the consent was revoked`],
     ['consent.revoke', 'consent revoked', `Milan Beatty revoked the consent for Healthcare research (HRESCH), to ${RESEARCH}`],
     ['read', 'viewed', 'St Mary Hospital viewed the chart ('],

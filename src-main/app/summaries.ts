@@ -4,7 +4,9 @@
  */
 import type { Category, EntityRef, PackageSummary, PatientSummary } from '../../src-shared/api';
 import { toHex } from '../codec/hex';
-import { allRequests, requestOf } from '../ledger/rules/social';
+import { allRequests } from '../ledger/rules/social';
+import { getMember } from '../ledger/rules/members';
+import { findPackage, packageIdOf, packagesOf } from '../emr/share/answers';
 import { canonicalDecode } from '../codec/canonical';
 import type { TrichainNode } from '../node/node';
 import { myRecords } from '../emr/patient-view';
@@ -23,34 +25,40 @@ export function patientSummary(s: AppSession, node: TrichainNode, pk: Uint8Array
   };
 }
 
-export function packageSummary(s: AppSession, node: TrichainNode, requestId: string): PackageSummary {
-  const st = node.ledger.state('social');
-  const r = requestOf(st, requestId)!;
-  const proof = r.publishTx ? finalizeProof(node.ledger, r.publishTx) : null;
-  const body = proof ? (proof.publish.tx.body as { resourceCount: number; labelsSummary?: Record<string, number> }) : { resourceCount: 0 };
+/** A published package (`packageId`: its request and the hospital that shared it, ../emr/share/answers). */
+export function packageSummary(s: AppSession, node: TrichainNode, packageId: string): PackageSummary {
+  const { req: r, answer } = findPackage(node.ledger.state('social'), packageId);
+  const requestId = r.requestId;
+  const proof = finalizeProof(node.ledger, answer.publishTx);
+  const body = proof.publish.tx.body as { resourceCount: number; labelsSummary?: Record<string, number> };
   // The categories the request asked for that the consent allows (the counts per category stay inside the package).
-  const consented = proof ? (proof.consent.tx.body as { categories: string[] }).categories : [];
+  const consented = (proof.consent.tx.body as { categories: string[] }).categories;
   const categories = body.labelsSummary ? Object.keys(body.labelsSummary) : r.categories.filter((x) => consented.includes(x));
   return {
-    id: requestId, requestId, entity: requestView(r, s.entities()).entity,
+    id: packageIdOf(requestId, answer.hospital), requestId, hospitalName: getMember(node.ledger.state('social'), answer.hospital)?.name, entity: requestView(r, s.entities()).entity,
     // The package's own pseudonym (an HMAC only the provider can compute) is inside the package.
     patientPseudonym: `pseudonymous patient of request ${requestId.slice(0, 12)}`,
     purpose: r.purpose, categories: categories as Category[], resourceCount: body.resourceCount,
-    publishedAt: iso(r.publishHeight ? node.ledger.block('social', r.publishHeight)!.header.time : r.filedAt), packageHash: toHex(r.packageHash!),
-    socialHeight: r.publishHeight, verification: s.verified.get(requestId) ?? ('unverified' as const),
+    publishedAt: iso(node.ledger.block('social', answer.publishHeight)?.header.time ?? answer.time), packageHash: toHex(answer.packageHash),
+    socialHeight: answer.publishHeight, verification: s.verified.get(packageIdOf(requestId, answer.hospital)) ?? ('unverified' as const),
   };
 }
 
-/** The packages already published from this patient's records (what a revocation cannot call back), each with its record count and consent. */
+/**
+ * The packages already published from this patient's records (what a revocation cannot call back),
+ * one per (request, hospital that shared), each with its record count, consent and hospital.
+ */
 export function alreadyShared(s: AppSession, pk: Uint8Array) {
   const social = s.holder('social');
   if (!social) return [];
-  return allRequests(social.ledger.state('social'))
-    .filter((r) => r.status === 'published' && toHex(s.ownerOf(r.patient) ?? r.patient) === toHex(pk))
-    .map((r) => {
-      const published = publication(social, r.publishTx);
+  const state = social.ledger.state('social');
+  return allRequests(state)
+    .filter((r) => toHex(s.ownerOf(r.patient) ?? r.patient) === toHex(pk))
+    .flatMap((r) => packagesOf(state, r))
+    .map(({ id, req: r, answer }) => {
+      const published = publication(social, answer.publishTx);
       return {
-        packageId: r.requestId, entityName: requestView(r, s.entities()).entity.name, sharedAt: iso(published?.time ?? r.filedAt),
+        packageId: id, entityName: requestView(r, s.entities()).entity.name, hospitalName: getMember(state, answer.hospital)?.name ?? 'a hospital', sharedAt: iso(published?.time ?? r.filedAt),
         categories: r.categories as Category[], resourceCount: published?.resourceCount ?? 0, consentId: published?.consentId,
       };
     });

@@ -2,14 +2,16 @@
  * Mapping node data onto the API contract's shapes (src-shared/api.ts). Pure functions of what
  * the chains and the local index say; no signing, no I/O beyond reads.
  */
-import type { ApiOutput, AuditEntry, ChartResource, Consent, EntityRef, ShareRequest } from '../../src-shared/api';
+import type { ApiOutput, AuditEntry, ChartResource, Consent, EntityRef, ShareAnswer, ShareRequest } from '../../src-shared/api';
 import { toHex } from '../codec/hex';
 import { quorum, bitmapIndices } from '../ledger/certificate';
 import { blockHash } from '../ledger/encoding';
 import { storedBlock } from '../ledger/light';
 import { getMember, listMembers } from '../ledger/rules/members';
 import type { ConsentState } from '../ledger/rules/patient';
-import type { ShareRequestState } from '../ledger/rules/social';
+import { answersOf, holdersOf, type ShareRequestState } from '../ledger/rules/social';
+import type { StateReader } from '../ledger/rules/types';
+import { packageIdOf } from '../emr/share/answers';
 import type { ChainId, SignedTx } from '../ledger/types';
 import type { TrichainNode } from '../node/node';
 import { auditSentence, type AuditView } from '../emr/audit';
@@ -65,17 +67,47 @@ export function consentView(c: ConsentState, entities: EntityRef[], now = Date.n
   };
 }
 
+/** What a request view needs to show each hospital's answer (issue 11). */
+export interface AnswerContext {
+  social: StateReader;
+  /** The viewing hospital's key, and its own answer as its node knows it (an approval being attested and published, a refusal not yet committed). */
+  me?: Uint8Array;
+  local?: { stage: string; reason?: string };
+}
+
 /**
- * A share request as the screens show it. `answered` is this hospital's own answer while the
- * social chain still holds the request open: an approval being attested and published shows as
- * approved, a refusal not yet committed as refused (so it is not offered for a second answer).
+ * Each hospital's part in a request: every hospital that answered, those the answers name as
+ * holding the patient's records, and the viewing hospital itself; answered ones first.
  */
-export function requestView(r: ShareRequestState, entities: EntityRef[], patientName?: string, answered?: { stage: string; reason?: string }): ShareRequest {
-  if (r.status === 'open' && answered && answered.stage !== 'published') {
-    const refused = answered.stage === 'refused';
-    return { ...requestView(r, entities, patientName), status: refused ? 'refused' : 'approved', decision: { at: iso(Date.now()), reason: refused ? (answered.reason ?? 'refused') : 'approved: attesting the records, then publishing (pending until the blocks commit)' } };
-  }
-  return {
+export function answerRows(r: ShareRequestState, ctx: AnswerContext): ShareAnswer[] {
+  const answers = answersOf(ctx.social, r);
+  const hospitals = new Map<string, Uint8Array>();
+  for (const h of [...answers.map((a) => a.hospital), ...holdersOf(ctx.social, r.requestId), ...(ctx.me ? [ctx.me] : [])]) hospitals.set(toHex(h), h);
+  return [...hospitals.values()].map((h): ShareAnswer => {
+    const hospital = { id: toHex(h), name: getMember(ctx.social, h)?.name ?? `hospital ${toHex(h).slice(0, 8)}` };
+    const you = ctx.me && toHex(ctx.me) === hospital.id ? { you: true } : {};
+    const a = answers.find((x) => toHex(x.hospital) === hospital.id);
+    if (a?.status === 'published') return { hospital, ...you, state: 'shared', resourceCount: a.resourceCount ?? 0, at: iso(a.time), packageId: packageIdOf(r.requestId, h) };
+    if (a) return { hospital, ...you, state: 'refused', reason: a.reason ?? 'refused', at: iso(a.time) };
+    if ('you' in you && ctx.local) {
+      return ctx.local.stage === 'refused'
+        ? { hospital, ...you, state: 'refused', reason: ctx.local.reason ?? 'refused' }
+        : { hospital, ...you, state: 'approved', reason: 'approved: attesting the records, then publishing (pending until the blocks commit)' };
+    }
+    return { hospital, ...you, state: 'awaiting' };
+  });
+}
+
+const STATUS_OF: Record<ShareAnswer['state'], ShareRequest['status']> = { shared: 'fulfilled', refused: 'refused', approved: 'approved', awaiting: 'pending' };
+
+/**
+ * A share request as the screens show it. With `ctx`, per hospital (`answers`), and `status` sums
+ * them up: for a hospital, its own answer (pending: awaiting its answer, even where another
+ * hospital has answered); for the entity, pending while a hospital has not answered, then
+ * fulfilled when one shared, else refused.
+ */
+export function requestView(r: ShareRequestState, entities: EntityRef[], patientName?: string, ctx?: AnswerContext): ShareRequest {
+  const base = {
     id: r.requestId,
     entity: entityRef(entities, r.entity),
     patientId: toHex(r.patient),
@@ -83,12 +115,19 @@ export function requestView(r: ShareRequestState, entities: EntityRef[], patient
     purpose: purposeLabel(r.purpose),
     categories: r.categories as ShareRequest['categories'],
     period: { from: day(r.period.start), to: day(r.period.end) },
-    status: r.status === 'open' ? 'pending' : r.status === 'published' ? 'fulfilled' : 'refused',
     filedAt: iso(r.filedAt),
-    decision: r.status === 'refused' ? { at: iso(r.filedAt), reason: r.reason ?? 'refused' } : r.status === 'published' ? { at: iso(r.filedAt), reason: 'published with a cross-chain proof' } : undefined,
-    packageId: r.status === 'published' ? r.requestId : undefined,
     txId: toHex(r.requestTx),
   };
+  if (!ctx) return { ...base, status: r.status === 'open' ? 'pending' : r.status === 'published' ? 'fulfilled' : 'refused' };
+  const answers = answerRows(r, ctx);
+  const mine = answers.find((a) => a.you);
+  const status: ShareRequest['status'] = mine
+    ? STATUS_OF[mine.state]
+    : answers.length === 0 || answers.some((a) => a.state === 'awaiting') ? 'pending' : answers.some((a) => a.state === 'shared') ? 'fulfilled' : 'refused';
+  const shared = (mine?.state === 'shared' ? mine : undefined) ?? (mine ? undefined : answers.find((a) => a.state === 'shared'));
+  const said = mine ?? (status === 'refused' ? answers.find((a) => a.state === 'refused') : shared);
+  const reason = !said || said.state === 'awaiting' ? undefined : said.state === 'shared' ? `${said.you ? 'you' : said.hospital.name} shared ${said.resourceCount} records, published with a cross-chain proof` : said.reason;
+  return { ...base, status, answers, decision: reason ? { at: said?.at ?? iso(Date.now()), reason } : undefined, packageId: shared?.packageId };
 }
 
 const AUDIT_ACTION: Record<string, AuditEntry['action']> = {

@@ -71,7 +71,7 @@ export function auditSentence(e: AuditView, nameOf: NameOf, consentWords: (conse
     case 'share.requested': return `${who} asked for records${purpose}`;
     case 'share.published': return `${who} approved the request and shared ${count(d.resources, 'record')} with ${nameOf(d.entity)}`;
     case 'share.refused': return `${who} refused the request of ${nameOf(d.entity)}${reason ? `: ${reason}` : ''}`;
-    case 'share.accessed': return `${who} opened the package it received`;
+    case 'share.accessed': return `${who} opened the package it received${d.hospital !== undefined ? ` from ${nameOf(d.hospital)}` : ''}`;
     default: return `${who}: ${e.kind.replace(/[._-]/g, ' ')}`;
   }
 }

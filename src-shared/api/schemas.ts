@@ -123,6 +123,8 @@ export type Consent = z.infer<typeof ConsentSchema>;
 export const SharedPackageRefSchema = z.object({
   packageId: id,
   entityName: z.string(),
+  /** The hospital that shared it (each hospital answers a request for itself). */
+  hospitalName: z.string().optional(),
   sharedAt: isoTime,
   categories: z.array(CategorySchema),
   resourceCount: z.number().int().nonnegative(),
@@ -133,6 +135,23 @@ export type SharedPackageRef = z.infer<typeof SharedPackageRefSchema>;
 
 export const PeriodSchema = z.object({ from: isoDate, to: isoDate })
   .refine((p) => p.from <= p.to, { message: 'period.from must not be after period.to' });
+
+/**
+ * One hospital's part in a request (issue 11: each hospital holding records of the patient answers
+ * for itself): it shared N records (its package), refused (with the reason), has approved and is
+ * publishing (the viewing hospital's own answer, until its block commits), or has not answered yet.
+ */
+export const ShareAnswerSchema = z.object({
+  hospital: z.object({ id: z.string(), name: z.string() }),
+  state: z.enum(['shared', 'refused', 'approved', 'awaiting']),
+  /** This row is the viewing hospital's own answer. */
+  you: z.boolean().optional(),
+  resourceCount: z.number().int().nonnegative().optional(),
+  reason: z.string().optional(),
+  at: isoTime.optional(),
+  packageId: id.optional(),
+});
+export type ShareAnswer = z.infer<typeof ShareAnswerSchema>;
 
 export const ShareRequestSchema = z.object({
   id,
@@ -148,12 +167,21 @@ export const ShareRequestSchema = z.object({
   consentId: id.optional(),
   packageId: id.optional(),
   txId: z.string().optional(),
+  /**
+   * Per hospital: every hospital that answered, those the answers name as holding the patient's
+   * records, and (for a hospital) itself. `status` sums them up: for a hospital its own answer
+   * (pending: awaiting its answer), for others pending while one has not answered.
+   */
+  answers: z.array(ShareAnswerSchema).optional(),
 });
 export type ShareRequest = z.infer<typeof ShareRequestSchema>;
 
 export const PackageSummarySchema = z.object({
+  /** `<requestId>@<hospital key prefix>`: a request has a package per hospital that shared. */
   id,
   requestId: id,
+  /** The hospital that shared it. */
+  hospitalName: z.string().optional(),
   entity: EntityRefSchema,
   patientPseudonym: z.string(),
   purpose: z.string(),

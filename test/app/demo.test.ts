@@ -261,7 +261,11 @@ describe('trichain demo', () => {
       });
     const walk = await run(['demo', '--data', base, '--walk', out]);
     expect(walk.code, walk.err).toBe(0);
-    for (const step of ['the patient consents', 'the research institute requests', 'the clinician approves', 'the package is published', 'the entity verifies']) expect(walk.out).toContain(`TRICHAIN_WALK step=${JSON.stringify(step)}`);
+    for (const step of ['the patient consents', 'the research institute requests', 'the clinician approves', 'the package is published', 'the entity verifies', 'the second hospital answers', 'the entity verifies the second package']) expect(walk.out).toContain(`TRICHAIN_WALK step=${JSON.stringify(step)}`);
+    // One request, a package per hospital (issue 11): St Mary's and Riverside's, each verified.
+    const done = JSON.parse(walk.out.split('\n').find((l) => l.startsWith('TRICHAIN_WALK_DONE '))!.slice('TRICHAIN_WALK_DONE '.length)) as { packages: { hospital: string; resources: number }[] };
+    expect(done.packages.map((p) => p.hospital)).toEqual(['St Mary Hospital', 'Riverside Clinic']);
+    expect(done.packages.every((p) => p.resources > 0)).toBe(true);
     const bundle = JSON.parse(readFileSync(join(out, 'received.json'), 'utf8')) as { resourceType: string; entry: unknown[] };
     expect(bundle.resourceType).toBe('Bundle');
     expect(bundle.entry.length).toBeGreaterThan(10);
@@ -269,6 +273,9 @@ describe('trichain demo', () => {
     const ok = await run(['package', 'verify', join(out, 'package'), '--data', research]);
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out).toContain('Every record attested and allowed by the consent');
+    const second = await run(['package', 'verify', join(out, 'package-riverside'), '--data', research]);
+    expect(second.code, second.err).toBe(0);
+    expect(second.out).toContain('published by Riverside Clinic');
     const bytes = readFileSync(join(out, 'package'));
     bytes[Math.floor(bytes.length / 2)] ^= 1;
     writeFileSync(join(out, 'package'), bytes);

@@ -122,11 +122,15 @@ describe('service over the demo consortium', () => {
     expect(await dispatch(svc, 'sign.confirm', { requestId: twice.requestId }, 'renderer')).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: expect.stringMatching(/already answered/) } });
 
     await as('research');
-    await eventually('the package has reached the institute', async () => (await call('packages.list')).packages.some((p) => p.id === request.id));
-    const v = await call('packages.verify', { packageId: request.id });
+    await eventually('the package has reached the institute', async () => (await call('packages.list')).packages.some((p) => p.requestId === request.id));
+    // A package is one hospital's answer: its id names the request and the hospital (issue 11).
+    const pkg = (await call('packages.list')).packages.find((p) => p.requestId === request.id)!;
+    expect(pkg.id).toMatch(new RegExp(`^${request.id}@[0-9a-f]{16}$`));
+    expect(pkg.hospitalName).toBe('St Mary Hospital');
+    const v = await call('packages.verify', { packageId: pkg.id });
     expect(v.status, JSON.stringify(v.checks)).toBe('verified');
     expect(v.aggregateSignature).toHaveLength(192);
-    const csv = await call('packages.export', { packageId: request.id, format: 'csv' });
+    const csv = await call('packages.export', { packageId: pkg.id, format: 'csv' });
     expect(csv.content.split('\n').length).toBeGreaterThan(5);
     expect(csv.content).not.toMatch(/Milan|Beatty/);
 
@@ -140,7 +144,8 @@ describe('service over the demo consortium', () => {
     await as('patient');
     const revoked = await sign('consents.revoke', { consentId: consent.id });
     expect(revoked.consent.status === 'revoked' || revoked.consent.pending).toBe(true);
-    expect(revoked.alreadyShared.map((s) => s.packageId)).toContain(request.id);
+    expect(revoked.alreadyShared.map((s) => s.packageId)).toContain(pkg.id);
+    expect(revoked.alreadyShared.find((s) => s.packageId === pkg.id)?.hospitalName).toBe('St Mary Hospital');
     await eventually('the revocation has committed', async () => (await call('consents.list', {})).consents.find((c) => c.id === consent.id && c.status === 'revoked' && !c.pending));
 
     // After the revocation, a new request is refused when it is filed (before any signature),

@@ -19,6 +19,8 @@ import { CHAINS } from '../../src-shared/vocabulary';
 import { tempDir } from './ledger';
 import { findPatientByFhirId, type PatientEntry } from '../../src-main/emr/patients';
 import { enrolPatient, makeEnrolmentRequest } from '../../src-main/emr/enrol';
+import { packagesOf } from '../../src-main/emr/share/answers';
+import { allRequests } from '../../src-main/ledger/rules/social';
 
 const fast = { N: 2 ** 10 };
 const PASS = 'consortium-passphrase';
@@ -142,11 +144,10 @@ function copyBlobs(to: TrichainNode, from: TrichainNode, validator: TrichainNode
 /** What the validator's chains say each blob is: a record version (whose, which orgs hold keys) or a package (for whom). */
 function blobIndex(node: TrichainNode): Map<string, BlobMeta> {
   const out = new Map<string, BlobMeta>();
-  for (const [, v] of node.ledger.state('social').scan('request/')) {
-    const r = v as { packageHash?: Uint8Array; entity: Uint8Array; publishTx?: Uint8Array };
-    if (!r.packageHash || !r.publishTx) continue;
-    const loc = node.ledger.txLocation('social', r.publishTx)!;
-    out.set(toHex(r.packageHash), { kind: 'package', publisher: node.ledger.block('social', loc.height)!.txs[loc.index].author, addressedTo: [r.entity] });
+  // A package per (request, hospital that shared): src-main/emr/share/answers.ts.
+  const social = node.ledger.state('social');
+  for (const r of allRequests(social)) {
+    for (const { answer } of packagesOf(social, r)) out.set(toHex(answer.packageHash), { kind: 'package', publisher: answer.hospital, addressedTo: [r.entity] });
   }
   const st = node.ledger.state('hospital');
   const heads = new Map<string, { patient: Uint8Array; org: Uint8Array }>();

@@ -6,7 +6,9 @@
 import { ApiError, purposeLabel, type Category } from '../../../src-shared/api';
 import { toHex } from '../../codec/hex';
 import { getMember } from '../../ledger/rules/members';
-import { allRequests, requestOf } from '../../ledger/rules/social';
+import { allRequests, answerOf, requestOf } from '../../ledger/rules/social';
+import { bytesEqual } from '../../codec/canonical';
+import { findPackage, packageIdOf, packagesOf } from '../../emr/share/answers';
 import { classifyResource } from '../../emr/classify/index';
 import { recordInfo, summarize, type FhirResource } from '../../emr/records';
 import { fileShareRequest, myRequests, openPackage, packageFileOf, trustOf, verifyPackageAs } from '../../emr/share/entity';
@@ -28,8 +30,10 @@ export function sharesHandlers(s: AppSession): Handlers<'shares.requests' | 'sha
       // An entity never sees a patient's name: only the pseudonymous label its patient picker shows.
       const nameFor = (pk: Uint8Array) => (node.config.role === 'entity' ? pseudonymousLabel(toHex(pk)) : s.patientName(pk));
       const hospital = node.config.role === 'hospital';
-      const views = (node.config.role === 'entity' ? myRequests(node) : hospital ? allRequests(node.ledger.state('social')) : []).map((r) =>
-        requestView(r, s.entities(), nameFor(r.patient), hospital ? shareStage(node, r.requestId) : undefined),
+      const social = node.ledger.state('social');
+      // Per hospital (issue 11); a hospital's status is its own answer, so it can answer a request another hospital already answered.
+      const views = (node.config.role === 'entity' ? myRequests(node) : hospital ? allRequests(social) : []).map((r) =>
+        requestView(r, s.entities(), nameFor(r.patient), hospital ? { social, me: node.identity.blsPublicKey, local: shareStage(node, r.requestId) } : { social }),
       );
       return { requests: views.filter((r) => want === 'all' || r.status === want).sort((a, b) => b.filedAt.localeCompare(a.filedAt)) };
     },
@@ -50,23 +54,25 @@ export function sharesHandlers(s: AppSession): Handlers<'shares.requests' | 'sha
     async 'packages.list'() {
       const node = s.current().node;
       // An entity lists a package once it can open it: published, and its ciphertext fetched.
-      if (node.config.role === 'entity') return { packages: myRequests(node).filter((r) => r.status === 'published' && r.packageHash && node.blobs.has(r.packageHash)).map((r) => packageSummary(s, node, r.requestId)) };
+      // One package per (request, hospital that shared): ./emr/share/answers.
+      const social = node.ledger.state('social');
+      if (node.config.role === 'entity') return { packages: myRequests(node).flatMap((r) => packagesOf(social, r)).filter((p) => node.blobs.has(p.answer.packageHash)).map((p) => packageSummary(s, node, p.id)) };
       if (node.config.role === 'hospital') {
-        return { packages: publishedShares(node).filter((id) => requestOf(node.ledger.state('social'), id)?.status === 'published').map((id) => packageSummary(s, node, id)) };
+        const mine = (id: string) => packagesOf(social, requestOf(social, id)!).filter((p) => bytesEqual(p.answer.hospital, node.identity.blsPublicKey));
+        return { packages: publishedShares(node).filter((id) => requestOf(social, id)).flatMap(mine).map((p) => packageSummary(s, node, p.id)) };
       }
       return { packages: [] };
     },
     async 'packages.verify'(i) {
       const node = s.current().node;
-      const r = requestOf(node.ledger.state('social'), i.packageId);
-      if (!r || r.status !== 'published' || !r.publishTx) throw new ApiError('NOT_FOUND', `no published package ${i.packageId}`);
-      const proof = finalizeProof(node.ledger, r.publishTx);
+      const { req: r, answer } = findPackage(node.ledger.state('social'), i.packageId);
+      const proof = finalizeProof(node.ledger, answer.publishTx);
       const entity = getMember(node.ledger.state('social'), r.entity);
-      const res = verifyCrossChainProof(node.bls, proof, trustOf(node), { requestId: i.packageId, packageHash: r.packageHash!, entity: r.entity, entityKind: entity?.kind, purpose: r.purpose, patient: r.patient });
+      const res = verifyCrossChainProof(node.bls, proof, trustOf(node), { requestId: r.requestId, packageHash: answer.packageHash, entity: r.entity, entityKind: entity?.kind, purpose: r.purpose, patient: r.patient });
       // The receiving entity also checks every record it holds against the attested root and the consent.
-      const full = res.ok && node.config.role === 'entity' && toHex(r.entity) === node.publicKeyHex && node.blobs.has(r.packageHash!) ? verifyPackageAs(node, packageFileOf(node, i.packageId)) : null;
+      const full = res.ok && node.config.role === 'entity' && toHex(r.entity) === node.publicKeyHex && node.blobs.has(answer.packageHash) ? verifyPackageAs(node, packageFileOf(node, i.packageId)) : null;
       const ok = res.ok && (full?.ok ?? true);
-      s.verified.set(i.packageId, ok ? 'verified' : 'failed');
+      s.verified.set(packageIdOf(r.requestId, answer.hospital), ok ? 'verified' : 'failed');
       const checks = full ? full.checks : res.ok ? res.details.checks : [{ name: 'Cross-chain proof', ok: false, detail: res.reason }];
       return {
         packageId: i.packageId, status: ok ? ('verified' as const) : ('failed' as const), checks,
@@ -87,9 +93,9 @@ export function sharesHandlers(s: AppSession): Handlers<'shares.requests' | 'sha
         if (e instanceof NotFound) throw e;
         throw new ApiError('FORBIDDEN', (e as Error).message);
       }
-      s.verified.set(i.packageId, 'verified');
+      s.verified.set(findPackage(node.ledger.state('social'), i.packageId).id, 'verified');
       const content = i.format === 'fhir' ? JSON.stringify(opened.bundle, null, 2) : opened.csv;
-      return { filename: `${i.packageId}.${i.format === 'fhir' ? 'json' : 'csv'}`, mediaType: i.format === 'fhir' ? 'application/fhir+json' : 'text/csv', content, bytes: Buffer.byteLength(content) };
+      return { filename: `${i.packageId.replace('@', '-from-')}.${i.format === 'fhir' ? 'json' : 'csv'}`, mediaType: i.format === 'fhir' ? 'application/fhir+json' : 'text/csv', content, bytes: Buffer.byteLength(content) };
     },
   };
 }
@@ -110,13 +116,17 @@ export function sharesSigned(s: AppSession): SignedHandlers<'shares.request' | '
       summary: (i, who) => answerSummary(s.current().node, i.requestId, who, (pk) => s.entities().find((e) => e.id === toHex(pk))?.name ?? 'the requester'),
       async run(i) {
         const node = s.nodeAs('clinician');
+        const social = node.ledger.state('social');
         const before = shareStage(node, i.requestId);
-        if (before) throw new ApiError('CONFLICT', `request ${i.requestId} is already answered (${before.stage === 'attesting' ? 'approved, being published' : before.stage})`);
+        if (before) throw new ApiError('CONFLICT', `this hospital has already answered request ${i.requestId} (${before.stage === 'attesting' ? 'approved, being published' : before.stage})`);
+        const pending = requestOf(social, i.requestId);
+        if (pending && answerOf(social, pending, node.identity.blsPublicKey)) throw new ApiError('CONFLICT', `this hospital has already answered request ${i.requestId}`);
         const outcome = wrapTx(() => processShareRequest(node, i.requestId));
         // Publication follows the attestation's block (emr/share/workflow.ts), not this request:
         // the answer is back at once and the request shows approved until the package is published.
-        const r = requestOf(node.ledger.state('social'), i.requestId)!;
-        return { request: requestView(r, s.entities(), s.patientName(r.patient), shareStage(node, i.requestId)), package: outcome.status === 'published' ? packageSummary(s, node, i.requestId) : undefined };
+        const r = requestOf(social, i.requestId)!;
+        const view = requestView(r, s.entities(), s.patientName(r.patient), { social, me: node.identity.blsPublicKey, local: shareStage(node, i.requestId) });
+        return { request: view, package: outcome.status === 'published' ? packageSummary(s, node, packageIdOf(i.requestId, node.identity.blsPublicKey)) : undefined };
       },
     },
   };

@@ -19,8 +19,8 @@
  *
  * With `--walk OUT` it runs one whole share headless instead (app/walk.ts), prints
  *   TRICHAIN_WALK step=<json string> detail=<json string>      per step done
- *   TRICHAIN_WALK_DONE <json: { requestId, resources, packageFile, receivedFile, checks }>
- * writes OUT/package and OUT/received.json, stops the consortium and exits 0; when a step fails it
+ *   TRICHAIN_WALK_DONE <json: { requestId, resources, packageFile, receivedFile, checks, packages, refused? }>
+ * writes OUT/package and OUT/received.json (St Mary's), OUT/package-riverside and OUT/received-riverside.json (Riverside's, answering the same request for itself), stops the consortium and exits 0; when a step fails it
  * prints TRICHAIN_WALK_FAILED step=<json string> reason=<json string> and exits 1.
  */
 import { join } from 'node:path';

@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { bytesEqual } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
 import { txId } from '../../ledger/encoding';
-import { allRequests, requestOf, type ShareRequestState } from '../../ledger/rules/social';
+import { allRequests, answerOf, requestOf, type ShareRequestState } from '../../ledger/rules/social';
 import { listAudit } from '../../ledger/rules/common';
+import { getMember } from '../../ledger/rules/members';
 import type { ChainId } from '../../ledger/types';
 import type { TrichainNode } from '../../node/node';
 import { packageToCsv } from '../deid/index';
@@ -16,7 +17,7 @@ import type { Category } from '../labels';
 import { openBlob, packageAad, unwrapWith } from '../record-crypto';
 import { checkPackageContents, packageHashOf, parsePayload, type PackageFile, type PackagePayload } from './package';
 import { finalizeProof, verifyCrossChainProof, type CheckCovered, type CrossChainProof, type ProofCheck } from './proof';
-import { NotFound } from '../../ledger/errors';
+import { findPackage } from './answers';
 
 export interface RequestInput {
   patient: Uint8Array;
@@ -57,14 +58,15 @@ export function trustOf(node: TrichainNode) {
   };
 }
 
-/** The package of a published request as this node holds it (ciphertext and proof). */
-export function packageFileOf(node: TrichainNode, requestId: string): Omit<PackageFile, 'format' | 'version'> {
-  const req = requestOf(node.ledger.state('social'), requestId);
-  if (!req) throw new NotFound(`request ${requestId} is not on the social chain`);
-  if (req.status !== 'published' || !req.publishTx || !req.packageHash) throw new Error(`request ${requestId} has no package (status: ${req.status}${req.reason ? `: ${req.reason}` : ''})`);
-  const ciphertext = node.blobs.get(req.packageHash);
+/**
+ * A published package as this node holds it (ciphertext and proof): `packageId` names the request
+ * and the hospital that shared (./answers; a bare request id names its first package).
+ */
+export function packageFileOf(node: TrichainNode, packageId: string): Omit<PackageFile, 'format' | 'version'> {
+  const { req, answer } = findPackage(node.ledger.state('social'), packageId);
+  const ciphertext = node.blobs.get(answer.packageHash);
   if (!ciphertext) throw new Error('the package has not reached this node yet');
-  return { requestId, ciphertext, proof: finalizeProof(node.ledger, req.publishTx) };
+  return { requestId: req.requestId, ciphertext, proof: finalizeProof(node.ledger, answer.publishTx) };
 }
 
 export type PackageVerification =
@@ -87,16 +89,23 @@ export function verifyPackageAs(node: TrichainNode, file: Omit<PackageFile, 'for
   const req = requestOf(node.ledger.state('social'), file.requestId);
   if (!req) return fail(step, `request ${file.requestId} is not on this node's social chain`);
   if (toHex(req.entity) !== node.publicKeyHex) return fail(step, `request ${file.requestId} was filed by another entity`);
-  if (req.status !== 'published' || !req.publishTx || !req.packageHash) return fail(step, `request ${file.requestId} is ${req.status} on the social chain${req.reason ? `: ${req.reason}` : ''}`);
-  if (!bytesEqual(req.packageHash, hash)) return fail(step, 'the package is not the one published on the social chain (its hash differs)');
+  // The package is one hospital's answer: the hospital that signed the publication the proof names.
   let publishId: Uint8Array;
+  let hospital: Uint8Array;
   try {
     publishId = txId(file.proof.publish.tx);
+    hospital = file.proof.publish.tx.author;
+    if (!(hospital instanceof Uint8Array)) throw new Error('no author');
   } catch {
     return fail(step, 'the proof names no publication');
   }
-  if (!bytesEqual(req.publishTx, publishId)) return fail(step, 'the proof names another publication than the social chain holds');
-  checks.push({ name: step, ok: true, detail: `${file.requestId}: published, package hash ${toHex(hash).slice(0, 16)}…` });
+  const answer = answerOf(node.ledger.state('social'), req, hospital);
+  const by = getMember(node.ledger.state('social'), hospital)?.name ?? `hospital ${toHex(hospital).slice(0, 8)}`;
+  if (!answer) return fail(step, `${by} has not answered request ${file.requestId} on the social chain`);
+  if (answer.status !== 'published' || !answer.publishTx || !answer.packageHash) return fail(step, `${by} refused request ${file.requestId} on the social chain: ${answer.reason ?? 'no reason given'}`);
+  if (!bytesEqual(answer.packageHash, hash)) return fail(step, `the package is not the one ${by} published on the social chain (its hash differs)`);
+  if (!bytesEqual(answer.publishTx, publishId)) return fail(step, 'the proof names another publication than the social chain holds');
+  checks.push({ name: step, ok: true, detail: `${file.requestId}: published by ${by}, package hash ${toHex(hash).slice(0, 16)}…` });
 
   step = 'cross-chain proof';
   const entityKind = (node.ledger.state('social').get(`member/${node.publicKeyHex}`) as { kind?: string } | undefined)?.kind;
@@ -126,19 +135,30 @@ export function verifyPackageAs(node: TrichainNode, file: Omit<PackageFile, 'for
 }
 
 /** Verifies the proof and the contents first; hands out only a package where every check holds. */
-export function openPackage(node: TrichainNode, requestId: string, opts: { acknowledge?: boolean } = {}): OpenedPackage {
-  const v = verifyPackageAs(node, packageFileOf(node, requestId));
+export function openPackage(node: TrichainNode, packageId: string, opts: { acknowledge?: boolean } = {}): OpenedPackage {
+  const file = packageFileOf(node, packageId);
+  const v = verifyPackageAs(node, file);
   if (!v.ok) throw new Error(`package ${v.failed === 'cross-chain proof' ? 'proof' : 'check'} failed: ${v.reason}`);
   const bundle = v.payload.bundle;
   const csv = packageToCsv((bundle.entry ?? []).map((e) => e.resource) as never);
-  if (opts.acknowledge !== false && !acknowledged(node, requestId)) node.submit('social', 'share.access', { requestId });
+  const hospital = v.proof.publish.tx.author;
+  if (opts.acknowledge !== false && !acknowledged(node, file.requestId, hospital)) node.submit('social', 'share.access', { requestId: file.requestId, hospital });
   return { proof: v.proof, check: v.check, bundle, csv, checks: v.checks };
 }
 
-/** Whether this entity's acknowledgement of the request is on the social chain (its audit trail of the request's patient key). */
-function acknowledged(node: TrichainNode, requestId: string): boolean {
+/**
+ * Whether this entity's acknowledgement of one hospital's package is on the social chain (its audit
+ * trail of the request's patient key); one without a hospital, from before packages were per
+ * hospital, acknowledged the request's only package.
+ */
+function acknowledged(node: TrichainNode, requestId: string, hospital: Uint8Array): boolean {
   const social = node.ledger.state('social');
   const r = requestOf(social, requestId);
   if (!r) return false;
-  return listAudit(social, r.patient).some((e) => e.kind === 'share.accessed' && e.detail.requestId === requestId && bytesEqual(e.actor, node.identity.blsPublicKey));
+  return listAudit(social, r.patient).some((e) => {
+    if (e.kind !== 'share.accessed' || e.detail.requestId !== requestId || !bytesEqual(e.actor, node.identity.blsPublicKey)) return false;
+    const h = e.detail.hospital;
+    return h === undefined || (h instanceof Uint8Array && bytesEqual(h, hospital));
+  });
 }
+

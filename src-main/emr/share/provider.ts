@@ -19,11 +19,11 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex, utf8 } from '../../codec/hex';
 import { getMember } from '../../ledger/rules/members';
-import { requestOf, type ShareRequestState } from '../../ledger/rules/social';
+import { answerOf, requestOf, type ShareRequestState } from '../../ledger/rules/social';
 import { releaseCommitment, releaseLeafHash, releaseRoot, SALT_BYTES, sourceTag } from '../../ledger/release';
 import type { TrichainNode } from '../../node/node';
 import { consentsSignedWith, decideConsent, labelsAllowed, type ConsentDecision } from '../consent';
-import { ownerOfGranteeKey } from '../../ledger/rules/patient';
+import { ownerOfGranteeKey, recordHolders } from '../../ledger/rules/patient';
 import { assertSafeHarbor, deidentify, DROPPED_RESOURCE_TYPES } from '../deid/index';
 import { toBundle } from '../fhir/index';
 import type { Category } from '../labels';
@@ -48,8 +48,8 @@ export type ShareOutcome =
   | { status: 'attesting'; resources: number }
   | { status: 'published'; resources: number; packageHash: string };
 
-function refuse(node: TrichainNode, req: ShareRequestState, requestId: string, reason: string): ShareOutcome {
-  node.submit('social', 'share.refuse', { requestId, reason });
+function refuse(node: TrichainNode, req: ShareRequestState, requestId: string, reason: string, holders?: Uint8Array[]): ShareOutcome {
+  node.submit('social', 'share.refuse', { requestId, reason, ...(holders ? { holders } : {}) });
   const owner = requestPatient(node, req);
   if (owner) mirrorAudit(node, owner, 'share.refused', { requestId, entity: toHex(req.entity), reason });
   markRefused(node, requestId, reason);
@@ -102,6 +102,20 @@ export function requestPatient(node: TrichainNode, req: Pick<ShareRequestState, 
   return ownerOfGranteeKey(node.ledger.state('patient'), req.patient);
 }
 
+/**
+ * The hospitals holding records of the patient (from the patient chain's record index), as an
+ * answer states them so that the entity sees who has not answered yet; only hospitals of the
+ * social chain. Stated only where the patient's consent covers the entity: a refusal for want of
+ * consent tells the entity nothing of where the patient is treated.
+ */
+export function holdersFor(node: TrichainNode, owner: Uint8Array): Uint8Array[] {
+  const social = node.ledger.state('social');
+  return recordHolders(node.ledger.state('patient'), owner).filter((h) => getMember(social, h)?.role === 'hospital');
+}
+
+/** Whether this hospital's own answer to the request is on the social chain. */
+export const answeredHere = (node: TrichainNode, req: ShareRequestState): boolean => !!answerOf(node.ledger.state('social'), req, node.identity.blsPublicKey);
+
 /** Step 2: what the patient's consents signed with the request's key say about this request now. */
 function decide(node: TrichainNode, req: ShareRequestState, now: number) {
   const entity = getMember(node.ledger.state('social'), req.entity);
@@ -133,13 +147,13 @@ export function processShareRequest(node: TrichainNode, requestId: string, now =
   if (node.config.role !== 'hospital') throw new ShareError('only a hospital node answers share requests');
   const req = requestOf(node.ledger.state('social'), requestId);
   if (!req) throw new NotFound(`request ${requestId} is not on the social chain`);
-  if (req.status !== 'open') throw new ShareError(`request ${requestId} is already ${req.status}`);
+  if (answeredHere(node, req)) throw new ShareError(`this hospital has already answered request ${requestId}`);
   const { entity, decision } = decide(node, req, now);
   if (!entity || entity.role !== 'entity') return refuse(node, req, requestId, 'requester is not a registered entity');
   if (!decision.ok) return refuse(node, req, requestId, decision.reason);
 
   const sel = selectRecords(node, { patient: decision.consent.owner, period: req.period }, decision.consent, decision.categories);
-  if (sel.resources.length === 0) return refuse(node, req, requestId, 'no records of this hospital match the consent and the request');
+  if (sel.resources.length === 0) return refuse(node, req, requestId, 'no records of this hospital match the consent and the request', holdersFor(node, decision.consent.owner));
   const { resources } = deidentify(sel.resources as never, { pseudonymKey: pseudonymKey(node), entityId: toHex(req.entity), purpose: req.purpose });
   const findings = assertSafeHarbor(resources, sel.resources as never);
   if (findings.length > 0) throw new ShareError(`de-identification left identifiers (${findings.map((f) => f.kind).join(', ')}); nothing was published`);
@@ -217,7 +231,7 @@ function advanceOnce(node: TrichainNode, now: number): { requestId: string; outc
     }
     if (!node.ledger.txLocation('hospital', w.attestTx)) continue;
     const req = requestOf(node.ledger.state('social'), w.requestId)!;
-    if (req.status !== 'open') continue;
+    if (answeredHere(node, req)) continue;
     const { decision } = decide(node, req, now);
     if (!decision.ok || decision.consent.consentId !== w.consentId) {
       node.blobs.delete(w.packageHash);
@@ -227,6 +241,7 @@ function advanceOnce(node: TrichainNode, now: number): { requestId: string; outc
     const evidence = buildShareEvidence(node.ledger, w.consentTx, w.attestTx);
     node.submit('social', 'share.publish', {
       requestId: w.requestId, packageHash: w.packageHash, resourceCount: w.resourceCount, key: w.key, evidence: encodeEvidence(evidence),
+      holders: holdersFor(node, decision.consent.owner),
     });
     markPublished(node, w.requestId);
     mirrorAudit(node, requestPatient(node, req)!, 'share.published', { requestId: w.requestId, entity: toHex(req.entity), resources: w.resourceCount, purpose: req.purpose });

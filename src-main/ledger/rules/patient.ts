@@ -47,6 +47,16 @@ const recordLink: TxRule<z.infer<typeof recordLinkBody>> = {
   },
 };
 
+/** The organizations holding records of a patient (main key): the authors in the patient's record index, each once, in key order. */
+export function recordHolders(s: StateReader, patient: Uint8Array): Uint8Array[] {
+  const out = new Map<string, Uint8Array>();
+  for (const [, v] of s.scan(`link/${toHex(patient)}/`)) {
+    const org = (v as unknown as { org: Uint8Array }).org;
+    out.set(toHex(org), org);
+  }
+  return [...out.keys()].sort().map((k) => out.get(k)!);
+}
+
 /**
  * A patient registers a key derived for one grantee (signed by the patient's main key, with the
  * new key's proof of possession). Consents are signed with such keys only, so the social chain,

@@ -14,9 +14,14 @@
  *                    social chain: request, package hash, consent transaction, root, count. Accepted
  *                    only when the same hospital's records.release for that request says the same.
  *
+ * Each hospital releases and attests once per request (issue 11: every hospital holding records
+ * answers for itself). The request's first release keeps the keys it had before releases were per
+ * hospital (so old blocks apply to the same state root); another hospital's are keyed by it too.
+ *
  * State:
- *   release/<requestId> -> ReleaseState
- *   attest/<requestId>  -> attestation tx id
+ *   release/<requestId>             -> ReleaseState (the request's first release)
+ *   release/<requestId>@<hospital>  -> ReleaseState (another hospital's; '@' never occurs in an id)
+ *   attest/<requestId>[@<hospital>] -> attestation tx id, beside its release's key
  */
 import { z } from 'zod';
 import { bytesEqual, type Canonical } from '../../codec/canonical';
@@ -69,7 +74,29 @@ export interface ReleaseState {
   tx: Uint8Array;
 }
 
-export const releaseOf = (s: StateReader, requestId: string) => s.get(`release/${requestId}`) as ReleaseState | undefined;
+const firstKey = (requestId: string) => `release/${requestId}`;
+const laterKey = (requestId: string, org: Uint8Array) => `release/${requestId}@${toHex(org)}`;
+
+/** Where `org`'s release of a request is stored (undefined: it has none). */
+function releaseKey(s: StateReader, requestId: string, org: Uint8Array): string | undefined {
+  const first = s.get(firstKey(requestId)) as ReleaseState | undefined;
+  if (first && bytesEqual(first.author, org)) return firstKey(requestId);
+  return s.get(laterKey(requestId, org)) ? laterKey(requestId, org) : undefined;
+}
+
+/** `org`'s release of a request; without `org`, the request's first release. */
+export function releaseOf(s: StateReader, requestId: string, org?: Uint8Array): ReleaseState | undefined {
+  const key = org ? releaseKey(s, requestId, org) : firstKey(requestId);
+  return key ? (s.get(key) as ReleaseState | undefined) : undefined;
+}
+
+/** The key of the attestation of `org`'s release (beside the release's own key). */
+const attestKey = (s: StateReader, requestId: string, org: Uint8Array): string => `attest${releaseKey(s, requestId, org)!.slice('release'.length)}`;
+
+/** The id of `org`'s attestation for a request, once committed. */
+export function attestationOf(s: StateReader, requestId: string, org: Uint8Array): Uint8Array | undefined {
+  return releaseKey(s, requestId, org) ? (s.get(attestKey(s, requestId, org)) as Uint8Array | undefined) : undefined;
+}
 
 /** A validator's own look at the consent on its replica of the patient chain (admission only). */
 function admitConsent(ctx: TxContext, terms: Pick<ConsentTerms, 'consentId' | 'grantTx'> & Partial<ConsentTerms>, what: string): void {
@@ -92,7 +119,7 @@ const recordsRelease: TxRule<RecordsReleaseBody> = {
   body: recordsReleaseBody,
   check(tx, b, ctx) {
     requireMember(ctx.state, tx.author, ['hospital'], 'release records');
-    if (releaseOf(ctx.state, b.requestId)) reject(`release records: request ${b.requestId} already has a release`);
+    if (releaseOf(ctx.state, b.requestId, tx.author)) reject(`release records: this hospital already released records for request ${b.requestId}`);
     const terms = b.consent;
     if (ctx.time < terms.period.start) reject(`release records: consent ${terms.consentId} is not yet in force`);
     if (ctx.time > terms.period.end) reject(`release records: consent ${terms.consentId} has expired`);
@@ -119,7 +146,8 @@ const recordsRelease: TxRule<RecordsReleaseBody> = {
       requestId: b.requestId, packageHash: b.packageHash, consentId: b.consent.consentId, grantTx: b.consent.grantTx,
       root: b.root, count: b.records.length, author: tx.author, tx: ctx.txId,
     };
-    ctx.state.put(`release/${b.requestId}`, s as unknown as Canonical);
+    const key = ctx.state.get(firstKey(b.requestId)) ? laterKey(b.requestId, tx.author) : firstKey(b.requestId);
+    ctx.state.put(key, s as unknown as Canonical);
   },
 };
 
@@ -139,17 +167,16 @@ const recordsAttest: TxRule<RecordsAttestBody> = {
   body: recordsAttestBody,
   check(tx, b, ctx) {
     requireMember(ctx.state, tx.author, ['hospital'], 'attest records');
-    const r = releaseOf(ctx.state, b.requestId);
-    if (!r) reject(`attest records: request ${b.requestId} has no committed release`);
-    if (ctx.state.get(`attest/${b.requestId}`)) reject(`attest records: request ${b.requestId} is already attested`);
-    if (!bytesEqual(r.author, tx.author)) reject('attest records: the release was made by another organization');
+    const r = releaseOf(ctx.state, b.requestId, tx.author);
+    if (!r) reject(`attest records: this hospital has no committed release for request ${b.requestId}`);
+    if (attestationOf(ctx.state, b.requestId, tx.author)) reject(`attest records: this hospital already attested request ${b.requestId}`);
     if (!bytesEqual(r.root, b.root) || r.count !== b.count) reject('attest records: root or count differs from the release');
     if (!bytesEqual(r.packageHash, b.packageHash)) reject('attest records: package hash differs from the release');
     if (!bytesEqual(r.grantTx, b.consentTx)) reject('attest records: consent differs from the release');
     admitConsent(ctx, { consentId: r.consentId, grantTx: b.consentTx }, 'attest records');
   },
-  apply(_tx, b, ctx) {
-    ctx.state.put(`attest/${b.requestId}`, ctx.txId);
+  apply(tx, b, ctx) {
+    ctx.state.put(attestKey(ctx.state, b.requestId, tx.author), ctx.txId);
   },
 };
 

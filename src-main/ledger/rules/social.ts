@@ -3,24 +3,35 @@
  * possession), share requests filed by entities, packages published or requests refused by
  * providers, and package access acknowledged by the receiving entity.
  *
+ * Each hospital answers a request for itself (issue 11, finding 6): once, by publishing its package
+ * or refusing; a second answer by the same hospital is refused, answers by other hospitals stay
+ * possible. The first answer is kept in the request itself, exactly as before answers were per
+ * hospital (so old blocks apply to the same state root); its hospital is the actor of its audit
+ * entry. Every later answer has its own key. Answers made with the current code also state which
+ * hospitals hold records of the patient (`holders`, checked by the validators on their patient
+ * chain), so the entity knows who has not answered yet.
+ *
  * State:
- *   request/<id> -> ShareRequestState
+ *   request/<id> -> ShareRequestState (with the first answer)
+ *   answer/<id>@<hospital> -> ShareAnswer (every later answer; '@' never occurs in an id)
+ *   holders/<id> -> the hospitals holding records of the request's patient, as the latest answer stated
  *   open-requests/<entity> -> number of the entity's requests no hospital has answered yet
  *   audit/<patient>/<time>/<tx> -> AuditEntry
  *
  * Bounds (issue 13, finding 6): an entity has at most MAX_OPEN_REQUESTS requests open at once (a
- * count in the chain's state, so every validator agrees; it falls when a hospital publishes or
- * refuses), and a request must name a patient who is a member: a key a registered patient
- * registered for a grantee (`consent.key`), which validators look up on their patient chain.
+ * count in the chain's state, so every validator agrees; it falls when the first hospital publishes
+ * or refuses: the limit bounds requests nobody has looked at), and a request must name a patient
+ * who is a member: a key a registered patient registered for a grantee (`consent.key`), which
+ * validators look up on their patient chain.
  */
 import { z } from 'zod';
 import { bytesEqual, canonicalDecode, type Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
 import { CATEGORIES, PURPOSE_CODES } from '../../../src-shared/vocabulary';
-import { commonRules, recordAudit } from './common';
+import { commonRules, listAudit, recordAudit } from './common';
 import { getMember, requireMember } from './members';
 import { txId } from '../encoding';
-import { consentGrantBody, ownerOfGranteeKey } from './patient';
+import { consentGrantBody, ownerOfGranteeKey, recordHolders } from './patient';
 import { admitConsent, recordsAttestBody } from './release';
 import { blsPk, bytesUpTo, hash32, id, period, wrappedKey } from './schemas';
 import { reject, type StateReader, type StateView, type TxContext, type TxRule } from './types';
@@ -39,6 +50,7 @@ export type ShareRequestBody = z.infer<typeof shareRequestBody>;
 
 export interface ShareRequestState extends ShareRequestBody {
   entity: Uint8Array;
+  /** 'open' until the first hospital answers; that answer's outcome after (see answersOf for every hospital's). */
   status: 'open' | 'published' | 'refused';
   filedAt: number;
   requestTx: Uint8Array;
@@ -51,6 +63,50 @@ export interface ShareRequestState extends ShareRequestBody {
 export const requestOf = (s: StateReader, requestId: string) => s.get(`request/${requestId}`) as ShareRequestState | undefined;
 /** Every share request on the social chain, as its rules stored it. */
 export const allRequests = (s: StateReader): ShareRequestState[] => s.scan('request/').map(([, v]) => v as unknown as ShareRequestState);
+
+/** One hospital's answer to a request: its package published, or its refusal. */
+export interface ShareAnswer {
+  hospital: Uint8Array;
+  status: 'published' | 'refused';
+  time: number;
+  reason?: string;
+  packageHash?: Uint8Array;
+  publishTx?: Uint8Array;
+  publishHeight?: number;
+  resourceCount?: number;
+}
+
+/** At most this many hospitals named as holders of a patient's records in one answer. */
+export const MAX_HOLDERS = 256;
+const holdersField = z.array(blsPk).max(MAX_HOLDERS).optional();
+
+const answerKey = (requestId: string, hospital: Uint8Array) => `answer/${requestId}@${toHex(hospital)}`;
+const holdersKey = (requestId: string) => `holders/${requestId}`;
+
+/** The first answer, kept in the request itself; its hospital is the actor of its audit entry (the one no later answer accounts for). */
+function firstAnswer(s: StateReader, r: ShareRequestState, later: ShareAnswer[]): ShareAnswer | undefined {
+  if (r.status === 'open') return undefined;
+  const kind = r.status === 'published' ? 'share.published' : 'share.refused';
+  const others = new Set(later.map((a) => toHex(a.hospital)));
+  const e = listAudit(s, r.patient).find((x) => x.kind === kind && x.detail.requestId === r.requestId && !others.has(toHex(x.actor)));
+  if (!e) return undefined;
+  if (r.status === 'refused') return { hospital: e.actor, status: 'refused', time: e.time, reason: r.reason ?? 'refused' };
+  return { hospital: e.actor, status: 'published', time: e.time, packageHash: r.packageHash, publishTx: r.publishTx, publishHeight: r.publishHeight, resourceCount: Number(e.detail.resources ?? 0) };
+}
+
+/** Every hospital's answer to a request, the first one first. */
+export function answersOf(s: StateReader, r: ShareRequestState): ShareAnswer[] {
+  const later = s.scan(`answer/${r.requestId}@`).map(([, v]) => v as unknown as ShareAnswer);
+  const first = firstAnswer(s, r, later);
+  return first ? [first, ...later] : later;
+}
+
+/** `hospital`'s answer to the request, if it gave one. */
+export const answerOf = (s: StateReader, r: ShareRequestState, hospital: Uint8Array): ShareAnswer | undefined =>
+  answersOf(s, r).find((a) => bytesEqual(a.hospital, hospital));
+
+/** The hospitals holding records of the request's patient, as the latest answer stated them (empty before any). */
+export const holdersOf = (s: StateReader, requestId: string): Uint8Array[] => (s.get(holdersKey(requestId)) as Uint8Array[] | undefined) ?? [];
 
 /** How many unanswered requests one entity may have at once. */
 export const MAX_OPEN_REQUESTS = 32;
@@ -156,61 +212,110 @@ export const sharePublishBody = z
     key: wrappedKey,
     /** Canonical encoding of the cross-chain evidence (consent, attestation; see emr/share). */
     evidence: bytesUpTo(MAX_EVIDENCE_BYTES),
+    /** The hospitals holding records of the patient (absent in old blocks; see checkHolders). */
+    holders: holdersField,
   })
   .strict();
 export type SharePublishBody = z.infer<typeof sharePublishBody>;
 
-function requireOpen(s: StateReader, requestId: string): ShareRequestState {
+/** The request, which this hospital has not answered yet. */
+function requireUnanswered(s: StateReader, requestId: string, hospital: Uint8Array, what: string): ShareRequestState {
   const r = requestOf(s, requestId);
   if (!r) reject(`request ${requestId} does not exist`);
-  if (r.status !== 'open') reject(`request ${requestId} is already ${r.status}`);
+  const a = answerOf(s, r, hospital);
+  if (a) reject(`${what}: this hospital has already ${a.status === 'published' ? 'published its package for' : 'refused'} request ${requestId}`);
   return r;
+}
+
+/**
+ * The hospitals an answer names as holding records of the request's patient: hospitals of this
+ * chain, each named once, and (a validator's own look at its patient chain, at admission) each
+ * holding at least one record of the patient. A lagging replica may not know a new holder yet;
+ * it refuses the answer rather than state something it cannot see.
+ */
+function checkHolders(ctx: TxContext, r: ShareRequestState, holders: Uint8Array[] | undefined, what: string): void {
+  if (!holders) return;
+  const seen = new Set<string>();
+  for (const h of holders) {
+    if (seen.has(toHex(h))) reject(`${what}: a holder is named twice`);
+    seen.add(toHex(h));
+    if (getMember(ctx.state, h)?.role !== 'hospital') reject(`${what}: a named holder is not a hospital of this chain`);
+  }
+  if (!ctx.peer) return;
+  const patients = ctx.peer('patient');
+  if (!patients) {
+    if (ctx.admission === 'block') reject(`${what}: this validator does not hold the patient chain, so it cannot check the holders`);
+    return;
+  }
+  const owner = ownerOfGranteeKey(patients, r.patient);
+  const known = new Set(owner ? recordHolders(patients, owner).map(toHex) : []);
+  for (const h of seen) if (!known.has(h)) reject(`${what}: a named holder holds no record of this patient`);
+}
+
+/**
+ * Records one hospital's answer. The first is written into the request exactly as before answers
+ * were per hospital, and the request stops counting as open; later ones get their own key.
+ */
+function recordAnswer(ctx: TxContext, r: ShareRequestState, a: ShareAnswer, holders: Uint8Array[] | undefined): void {
+  if (r.status === 'open') {
+    const next = a.status === 'published'
+      ? { ...r, status: 'published', packageHash: a.packageHash, publishTx: a.publishTx, publishHeight: a.publishHeight }
+      : { ...r, status: 'refused', reason: a.reason };
+    ctx.state.put(`request/${r.requestId}`, next as unknown as Canonical);
+    countOpen(ctx.state, r.entity, -1);
+  } else {
+    ctx.state.put(answerKey(r.requestId, a.hospital), Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as unknown as Canonical);
+  }
+  if (holders) ctx.state.put(holdersKey(r.requestId), holders as unknown as Canonical);
 }
 
 const sharePublish: TxRule<SharePublishBody> = {
   body: sharePublishBody,
   check(tx, b, ctx) {
     requireMember(ctx.state, tx.author, ['hospital'], 'publish share');
-    checkEvidence(tx, b, requireOpen(ctx.state, b.requestId), ctx);
+    const r = requireUnanswered(ctx.state, b.requestId, tx.author, 'publish share');
+    checkEvidence(tx, b, r, ctx);
+    checkHolders(ctx, r, b.holders, 'publish share');
   },
   apply(tx, b, ctx) {
     const r = requestOf(ctx.state, b.requestId)!;
-    ctx.state.put(`request/${b.requestId}`, { ...r, status: 'published', packageHash: b.packageHash, publishTx: ctx.txId, publishHeight: ctx.height } as unknown as Canonical);
-    countOpen(ctx.state, r.entity, -1);
+    recordAnswer(ctx, r, { hospital: tx.author, status: 'published', time: ctx.time, packageHash: b.packageHash, publishTx: ctx.txId, publishHeight: ctx.height, resourceCount: b.resourceCount }, b.holders);
     recordAudit(ctx, r.patient, 'share.published', tx.author, { requestId: b.requestId, entity: r.entity, resources: b.resourceCount });
   },
 };
 
-export const shareRefuseBody = z.object({ requestId: id, reason: z.string().min(1).max(1000) }).strict();
+export const shareRefuseBody = z.object({ requestId: id, reason: z.string().min(1).max(1000), holders: holdersField }).strict();
 
 const shareRefuse: TxRule<z.infer<typeof shareRefuseBody>> = {
   body: shareRefuseBody,
   check(tx, b, ctx) {
     requireMember(ctx.state, tx.author, ['hospital'], 'refuse share');
-    requireOpen(ctx.state, b.requestId);
+    const r = requireUnanswered(ctx.state, b.requestId, tx.author, 'refuse share');
+    checkHolders(ctx, r, b.holders, 'refuse share');
   },
   apply(tx, b, ctx) {
     const r = requestOf(ctx.state, b.requestId)!;
-    ctx.state.put(`request/${b.requestId}`, { ...r, status: 'refused', reason: b.reason } as unknown as Canonical);
-    countOpen(ctx.state, r.entity, -1);
+    recordAnswer(ctx, r, { hospital: tx.author, status: 'refused', time: ctx.time, reason: b.reason }, b.holders);
     recordAudit(ctx, r.patient, 'share.refused', tx.author, { requestId: b.requestId, entity: r.entity, reason: b.reason });
   },
 };
 
-export const shareAccessBody = z.object({ requestId: id }).strict();
+/** `hospital`: whose package was accessed (absent in old blocks: the request's only package then). */
+export const shareAccessBody = z.object({ requestId: id, hospital: blsPk.optional() }).strict();
 
 const shareAccess: TxRule<z.infer<typeof shareAccessBody>> = {
   body: shareAccessBody,
   check(tx, b, ctx) {
     const r = requestOf(ctx.state, b.requestId);
     if (!r) reject(`request ${b.requestId} does not exist`);
-    if (r.status !== 'published') reject(`request ${b.requestId} has no package`);
+    const published = answersOf(ctx.state, r).filter((a) => a.status === 'published' && (!b.hospital || bytesEqual(a.hospital, b.hospital)));
+    if (published.length === 0) reject(`request ${b.requestId} has no package${b.hospital ? ' from that hospital' : ''}`);
     if (toHex(r.entity) !== toHex(tx.author)) reject('only the receiving entity acknowledges access');
     if (getMember(ctx.state, tx.author)?.role !== 'entity') reject('author is not a registered entity');
   },
   apply(tx, b, ctx) {
     const r = requestOf(ctx.state, b.requestId)!;
-    recordAudit(ctx, r.patient, 'share.accessed', tx.author, { requestId: b.requestId });
+    recordAudit(ctx, r.patient, 'share.accessed', tx.author, { requestId: b.requestId, ...(b.hospital ? { hospital: b.hospital } : {}) });
   },
 };
 

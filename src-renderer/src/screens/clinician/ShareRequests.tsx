@@ -4,8 +4,17 @@ import { useLoad } from '../../useLoad';
 import { Async } from '../../components/Async';
 import { SharePreview } from './SharePreview';
 import { labelsInWords } from '../../../../src-shared/explain';
+import { AnswerList } from '../../components/AnswerList';
+import type { ShareRequest } from '../../../../src-shared/api';
 
-/** Incoming share requests; each opens a de-identified preview that can be approved. */
+/** This hospital's own answer, which the status sums up (another hospital's answer does not close the request here). */
+const OWN_STATUS: Record<ShareRequest['status'], string> = { pending: 'awaiting your answer', approved: 'you approved', fulfilled: 'you shared', refused: 'you refused' };
+
+/**
+ * Incoming share requests; each opens a de-identified preview that can be approved. Each hospital
+ * answers for itself: "Pending" lists the requests awaiting this hospital's answer, also where
+ * another hospital has answered; every request shows each hospital's answer.
+ */
 export function ShareRequests() {
   const [status, setStatus] = useState<'pending' | 'all'>('pending');
   const [open, setOpen] = useState<string | null>(null);
@@ -28,9 +37,10 @@ export function ShareRequests() {
                     {' '}of {r.patientName ?? r.patientId} from {r.period.from} to {r.period.to}
                     <div className="muted">Purpose: {r.purpose}</div>
                   </div>
-                  <span className={`badge badge-${r.status === 'refused' ? 'bad' : r.status === 'pending' ? 'warn' : 'good'}`}>{r.status}</span>
+                  <span className={`badge badge-${r.status === 'refused' ? 'bad' : r.status === 'pending' ? 'warn' : 'good'}`} data-testid="request-own-status">{OWN_STATUS[r.status]}</span>
                 </div>
                 {r.decision && <p className="muted" data-testid="request-decision">{r.decision.reason}</p>}
+                <AnswerList answers={r.answers} />
                 {r.status === 'pending' && (
                   <button type="button" aria-expanded={open === r.id} onClick={() => setOpen(open === r.id ? null : r.id)} data-testid="open-preview">
                     {open === r.id ? 'Close preview' : 'Preview and decide'}

@@ -43,7 +43,7 @@ export function PackageRow({ pkg }: { pkg: PackageSummary }) {
       <div className="row-between">
         <div>
           <strong>{pkg.purpose}</strong> — {pkg.resourceCount} records ({labelsInWords(pkg.categories)}) for <code>{pkg.patientPseudonym}</code>
-          <div className="muted">Requested by {pkg.entity.name} · published {new Date(pkg.publishedAt).toLocaleString()} · hash <code title={pkg.packageHash}>{pkg.packageHash.slice(0, 16)}…</code></div>
+          <div className="muted">Requested by {pkg.entity.name}{pkg.hospitalName ? <> · shared by <span data-testid="package-hospital">{pkg.hospitalName}</span></> : null} · published {new Date(pkg.publishedAt).toLocaleString()} · hash <code title={pkg.packageHash}>{pkg.packageHash.slice(0, 16)}…</code></div>
         </div>
         <span className={`badge badge-${status === 'verified' ? 'good' : status === 'failed' ? 'bad' : 'neutral'}`} data-testid="verification-badge">{status}</span>
       </div>

@@ -4,8 +4,12 @@ import { useLoad } from '../../useLoad';
 import { Async } from '../../components/Async';
 import { RequestForm } from './RequestForm';
 import { labelsInWords } from '../../../../src-shared/explain';
+import { AnswerList } from '../../components/AnswerList';
 
-/** An entity's own share requests, and the form to file a new one. */
+/**
+ * An entity's own share requests, and the form to file a new one. Each request shows, per hospital,
+ * what it shared, its refusal, or that it has not answered yet (issue 11).
+ */
 export function Requests() {
   const [filing, setFiling] = useState(false);
   const state = useLoad(() => api()['shares.requests']({ status: 'all' }), []);
@@ -20,7 +24,7 @@ export function Requests() {
         {(d) => (
           <table className="table" data-testid="entity-request-list">
             <caption className="sr-only">Requests</caption>
-            <thead><tr><th scope="col">Filed</th><th scope="col">Patient</th><th scope="col">Purpose</th><th scope="col">Categories</th><th scope="col">Period</th><th scope="col">Status</th></tr></thead>
+            <thead><tr><th scope="col">Filed</th><th scope="col">Patient</th><th scope="col">Purpose</th><th scope="col">Categories</th><th scope="col">Period</th><th scope="col">Status</th><th scope="col">Hospitals</th></tr></thead>
             <tbody>
               {d.requests.map((r) => (
                 <tr key={r.id} data-testid="entity-request" data-status={r.status}>
@@ -33,6 +37,7 @@ export function Requests() {
                     <span className={`badge badge-${r.status === 'refused' ? 'bad' : r.status === 'pending' ? 'warn' : 'good'}`}>{r.status}</span>
                     {r.decision && <div className="muted" data-testid="request-decision">{r.decision.reason}</div>}
                   </td>
+                  <td><AnswerList answers={r.answers} /></td>
                 </tr>
               ))}
             </tbody>

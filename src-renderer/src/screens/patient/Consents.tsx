@@ -29,7 +29,7 @@ export function Consents() {
                 <h2>Already shared</h2>
                 <ul className="list compact" data-testid="already-shared">
                   {d.alreadyShared.map((s) => (
-                    <li key={s.packageId}>{new Date(s.sharedAt).toLocaleDateString()}: {s.resourceCount.toLocaleString('en')} records ({labelsInWords(s.categories)}) to {s.entityName}</li>
+                    <li key={s.packageId}>{new Date(s.sharedAt).toLocaleDateString()}: {s.resourceCount.toLocaleString('en')} records ({labelsInWords(s.categories)}) to {s.entityName}{s.hospitalName ? ` from ${s.hospitalName}` : ''}</li>
                   ))}
                 </ul>
               </>
