@@ -7,22 +7,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeConsortium, type Consortium } from './support/consortium';
-import { smallBundle } from './support/bundles';
-import { fromHex, toHex } from '../src-main/codec/hex';
-import { getMember } from '../src-main/ledger/rules/members';
+import { requestAtTwoHospitals } from './support/requests';
+import { toHex } from '../src-main/codec/hex';
 import { answerOf, answersOf, holdersOf, openRequestsOf, requestOf } from '../src-main/ledger/rules/social';
 import { attestationOf, releaseOf } from '../src-main/ledger/rules/release';
 import { TxRejected } from '../src-main/ledger/rules/types';
-import { importBundle, storeRecord, toLabelsBody } from '../src-main/emr/records';
-import { classifyResource } from '../src-main/emr/classify/index';
-import { grantConsent } from '../src-main/emr/consent';
-import { fileShareRequest, openPackage, packageFileOf, verifyPackageAs } from '../src-main/emr/share/entity';
+import { openPackage, packageFileOf, verifyPackageAs } from '../src-main/emr/share/entity';
 import { findPackage, packageIdOf, packagesOf } from '../src-main/emr/share/answers';
 import { continueShares, processShareRequest, ShareError } from '../src-main/emr/share/provider';
 import { requestView } from '../src-main/app/views';
 import type { TrichainNode } from '../src-main/node/node';
 
-const ALL_TIME = { start: 0, end: Date.now() + 365 * 24 * 3600 * 1000 };
 // No demographics: the small bundle's made-up names are words a package may contain.
 const CATEGORIES = ['observation', 'vital-signs', 'lab', 'condition'] as const;
 
@@ -34,20 +29,7 @@ describe('a request spanning hospitals: each hospital answers for itself', () =>
   afterAll(() => c?.close());
 
   /** A patient with records at St Mary (a small bundle) and at Riverside (one observation), a research consent and the institute's request. */
-  async function openRequest(fhirId: string): Promise<string> {
-    const { patients } = await importBundle(c.stMary, smallBundle(fhirId, 2));
-    await c.sync();
-    const patient = patients[0];
-    const laptop: TrichainNode = await c.addPatientLaptop(patient, c.stMary);
-    const x25519 = getMember(c.riverside.ledger.state('patient'), patient.pk)!.x25519Pk;
-    const obs = { resourceType: 'Observation', id: `${fhirId}-riverside-bp`, status: 'final', code: { text: 'Blood pressure' }, subject: { reference: 'Patient/x' }, effectiveDateTime: '2024-03-01' };
-    storeRecord(c.riverside, { resource: obs, labels: toLabelsBody(classifyResource(obs)), patient: { pk: patient.pk, x25519 } });
-    const granted = grantConsent(laptop, { grantee: { entity: c.research.identity.blsPublicKey }, purpose: 'HRESCH', categories: [...CATEGORIES], period: ALL_TIME });
-    await c.sync();
-    const { requestId } = fileShareRequest(c.research, { patient: fromHex(granted.key, 48), purpose: 'HRESCH', categories: [...CATEGORIES], period: ALL_TIME });
-    await c.sync();
-    return requestId;
-  }
+  const openRequest = (fhirId: string): Promise<string> => requestAtTwoHospitals(c, fhirId, { observations: 2, categories: CATEGORIES });
 
   /** A member hospital's share advances as its blocks come back (what its runtime's workflow step does): release, attest, publish. */
   async function advance(node: TrichainNode): Promise<void> {

@@ -7,20 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeConsortium, type Consortium } from './support/consortium';
-import { smallBundle } from './support/bundles';
-import { fromHex } from '../src-main/codec/hex';
-import { getMember } from '../src-main/ledger/rules/members';
+import { requestAtTwoHospitals } from './support/requests';
 import { requestOf } from '../src-main/ledger/rules/social';
-import { importBundle, storeRecord, toLabelsBody } from '../src-main/emr/records';
-import { classifyResource } from '../src-main/emr/classify/index';
-import { grantConsent } from '../src-main/emr/consent';
-import { fileShareRequest, openPackage } from '../src-main/emr/share/entity';
+import { openPackage } from '../src-main/emr/share/entity';
 import { processShareRequest } from '../src-main/emr/share/provider';
 import { driveShares } from '../src-main/emr/share/workflow';
 import { startRuntime, type NodeRuntime } from '../src-main/node/runtime';
-import type { TrichainNode } from '../src-main/node/node';
 
-const ALL_TIME = { start: 0, end: Date.now() + 365 * 24 * 3600 * 1000 };
 const CATEGORIES = ['observation', 'vital-signs', 'lab', 'condition', 'demographics'] as const;
 
 describe('the share workflow advances on committed blocks', () => {
@@ -37,21 +30,8 @@ describe('the share workflow advances on committed blocks', () => {
     c?.close();
   });
 
-  /** A patient with a record at Riverside, a research consent and the institute's open request. */
-  async function openRequest(fhirId: string): Promise<string> {
-    const { patients } = await importBundle(c.stMary, smallBundle(fhirId, 1));
-    const patient = patients[0];
-    await c.sync();
-    const laptop: TrichainNode = await c.addPatientLaptop(patient, c.stMary);
-    const x25519 = getMember(c.riverside.ledger.state('patient'), patient.pk)!.x25519Pk;
-    const obs = { resourceType: 'Observation', id: `${fhirId}-riverside-bp`, status: 'final', code: { text: 'Blood pressure' }, subject: { reference: 'Patient/x' }, effectiveDateTime: '2024-03-01' };
-    storeRecord(c.riverside, { resource: obs, labels: toLabelsBody(classifyResource(obs)), patient: { pk: patient.pk, x25519 } });
-    const granted = grantConsent(laptop, { grantee: { entity: c.research.identity.blsPublicKey }, purpose: 'HRESCH', categories: [...CATEGORIES], period: ALL_TIME });
-    await c.sync();
-    const { requestId } = fileShareRequest(c.research, { patient: fromHex(granted.key, 48), purpose: 'HRESCH', categories: [...CATEGORIES], period: ALL_TIME });
-    await c.sync();
-    return requestId;
-  }
+  /** A patient with records at St Mary and Riverside, a research consent and the institute's open request. */
+  const openRequest = (fhirId: string): Promise<string> => requestAtTwoHospitals(c, fhirId, { observations: 1, categories: CATEGORIES });
 
   const status = (requestId: string) => requestOf(c.research.ledger.state('social'), requestId)?.status;
 

@@ -14,7 +14,7 @@ import { importBundle, storeRecord, toLabelsBody } from '../emr/records';
 import { driveShares } from '../emr/share/workflow';
 import { admitPeer } from '../node/admit';
 import type { Daemon } from '../node/daemon';
-import { acceptInvite, inviteFromNodeValues, joinRequest, localGenesisHex } from '../node/join';
+import { acceptInvite, acceptJoinRequest, inviteFromNodeValues, joinRequest, localGenesisHex } from '../node/join';
 import { TrichainNode } from '../node/node';
 import { startRuntime, type NodeRuntime } from '../node/runtime';
 import type { DemoOptions } from './demo';
@@ -111,6 +111,10 @@ export async function createDemo(ctx: DemoCtx, bundles: { name: string; bundle: 
     await joinStMary(ctx, role, n, invite);
   }
   const riverside = ctx.nodes.riverside!;
+  // Each hospital answers a share request for itself (issue 11), and an entity receives a package
+  // from the hospital that published it (net/acl.ts): Riverside pins the outside organizations too,
+  // as it would admit their peer lines (they are members already, so nothing is registered).
+  for (const role of ['insurer', 'research'] as const) acceptJoinRequest({ dataDir: riverside.paths.dir, binding: ctx.joinRequests.get(role)!, bls: riverside.bls, expectedRole: 'entity' });
 
   const byName = new Map(bundles.map((b) => [b.name, b.bundle]));
   const need = (name: string): unknown => {
