@@ -250,11 +250,15 @@ export class Ledger {
     return { header, txs, dropped };
   }
 
-  /** Checks a proposed block (header and txs, no certificate yet) against the chain. Throws BlockRejected. */
-  checkProposal(header: BlockHeader, txs: SignedTx[]): void {
+  /**
+   * Checks a proposed block (header and txs, no certificate yet) against the chain. Throws BlockRejected.
+   * `verified`: transactions whose author signature the caller already verified (the CometBFT
+   * application's cache, consensus/cometbft/verified.ts); the others' are checked here in one batch.
+   */
+  checkProposal(header: BlockHeader, txs: SignedTx[], opts: { verified?: (tx: SignedTx) => boolean } = {}): void {
     const chain = header.chain;
     this.checkHeader(header, txs, this.head(chain));
-    checkTxSignatures(this.bls, chain, header.height, txs);
+    checkTxSignatures(this.bls, chain, header.height, opts.verified ? txs.filter((tx) => !opts.verified!(tx)) : txs);
     this.rolledBack(() => {
       this.applyTxs(header, txs, 'block');
       this.checkStateRoot(header);
