@@ -3,7 +3,9 @@
  * others (src-main/consensus/cometbft), supervised beside the daemon.
  *
  * Per chain: a home in DIR/cometbft/<chain> (created with `cometbft init` on first start: its
- * ed25519 validator and node keys), configured from the chain's genesis (validators must name
+ * validator and node keys are the node's one CometBFT identity, DIR/cometbft/validator, which
+ * `trichain start --engine cometbft` prints: the key for `trichain validators add --consensus-key`,
+ * the node ID for the other validators' peers lists), configured from the chain's genesis (validators must name
  * their CometBFT keys: ValidatorInfo.consensusKey) and DIR/cometbft/cometbft.json:
  *   { "<chain>": { "p2p": 26656, "rpc": 26657, "host": "0.0.0.0", "peers": ["<node id>@host:port", …] } }
  * (defaults: ports 26656 + 10·i and 26657 + 10·i for the i-th chain, loopback, no peers). The ABCI
@@ -17,9 +19,11 @@ import { join } from 'node:path';
 import { bytesEqual } from '../codec/canonical';
 import { toHex } from '../codec/hex';
 import { encodeTx } from '../consensus/cometbft/block';
-import { configureHome, initHome } from '../consensus/cometbft/home';
+import { setCometHeight } from '../consensus/cometbft/application';
+import { configureHome, initHome, nodeValidatorKey } from '../consensus/cometbft/home';
+import { cometStartHeight, isCometSet } from '../consensus/cometbft/validators';
 import { CometValidator } from '../consensus/cometbft/validator';
-import { txId } from '../ledger/encoding';
+import { blockHash, txId } from '../ledger/encoding';
 import { type ChainId } from '../ledger/types';
 import { CHAINS } from '../../src-shared/vocabulary';
 import type { TrichainNode } from './node';
@@ -44,12 +48,21 @@ export function readCometSettings(dir: string): Partial<Record<ChainId, ChainSet
 export class CometEngines {
   readonly validators = new Map<ChainId, CometValidator>();
   private relayTimer: ReturnType<typeof setInterval> | null = null;
+  private checkTimer: ReturnType<typeof setInterval> | null = null;
+  private checking = false;
+  private stopped = false;
   private readonly sent = new Set<string>();
 
   constructor(
     private readonly node: TrichainNode,
-    private readonly o: { binary: string; log?(line: string): void; onCommit?(chain: ChainId, height: number, txs: number): void },
+    private readonly o: { binary: string; log?(line: string): void; onCommit?(chain: ChainId, height: number, txs: number): void; onStart?(chain: ChainId, home: string): void },
   ) {}
+
+  /** This node's CometBFT identity: its validator key (to name in validator sets) and node ID (for peers' persistent_peers). */
+  identity(): { consensusKey: Uint8Array; nodeId: string } {
+    const h = nodeValidatorKey(this.o.binary, this.node.paths.dir);
+    return { consensusKey: h.consensusKey, nodeId: h.nodeId };
+  }
 
   /** The chains CometBFT runs for this node. */
   chains(): ChainId[] {
@@ -61,44 +74,80 @@ export class CometEngines {
     const { ledger, identity } = this.node;
     return this.node.chains().filter((c) => {
       const vs = ledger.validatorsAt(c, ledger.height(c) + 1);
-      return vs.length > 1 && vs.some((v) => bytesEqual(v.blsPk, identity.blsPublicKey)) && vs.every((v) => v.consensusKey);
+      return isCometSet(vs) && vs.some((v) => bytesEqual(v.blsPk, identity.blsPublicKey));
     });
   }
 
+  /** Whether CometBFT runs, or is about to run, `chain` here (the embedded engine leaves it alone). */
+  handles(chain: ChainId): boolean {
+    return this.validators.has(chain) || this.eligible().includes(chain);
+  }
+
+  /**
+   * Starts CometBFT for each eligible chain, and keeps checking: a chain becomes eligible when a
+   * validator-set change makes this node one of its validators (a validator added to a running
+   * chain), once its catch-up over HTTPS has reached the height where the change is in force.
+   */
   async start(): Promise<void> {
+    for (const chain of this.eligible()) await this.startChain(chain);
+    this.checkTimer = setInterval(() => void this.check(), 1000);
+    this.relayTimer = setInterval(() => void this.relay(), 200);
+  }
+
+  private async check(): Promise<void> {
+    if (this.checking || this.stopped) return;
+    this.checking = true;
+    try {
+      for (const chain of this.eligible()) if (!this.validators.has(chain)) await this.startChain(chain);
+    } catch (e) {
+      this.o.log?.(`[cometbft] ${(e as Error).message}`);
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async startChain(chain: ChainId): Promise<void> {
     const { node } = this;
     const settings = readCometSettings(node.paths.dir);
-    for (const chain of this.eligible()) {
-      const i = CHAINS.indexOf(chain);
-      const s = settings[chain] ?? {};
-      const home = initHome(this.o.binary, join(node.paths.dir, 'cometbft', chain));
-      const vs = node.ledger.validatorsAt(chain, node.ledger.height(chain) + 1);
-      const me = vs.find((v) => bytesEqual(v.blsPk, node.identity.blsPublicKey))!;
-      if (!bytesEqual(me.consensusKey!, home.consensusKey)) {
-        throw new Error(`${chain}: the validator set names another CometBFT key for this node than ${home.home}/config/priv_validator_key.json (${Buffer.from(home.consensusKey).toString('base64')})`);
-      }
-      const ports = { p2p: s.p2p ?? 26656 + 10 * i, rpc: s.rpc ?? 26657 + 10 * i };
-      configureHome(home, node.ledger.genesis(chain), { moniker: `${node.config.name}-${chain}`, ports, host: s.host, peers: s.peers ?? [], socket: join(home.home, 'abci.sock'), logLevel: 'state:info,p2p:info,*:error' });
-      const v = new CometValidator({
-        binary: this.o.binary,
-        home: home.home,
-        ledger: node.ledger,
-        chain,
-        bls: node.bls,
-        blsSecretKey: node.identity.blsSecretKey,
-        blsPublicKey: node.identity.blsPublicKey,
-        rpcPort: ports.rpc,
-        log: this.o.log,
-        onCommitted: (height, txs) => {
-          node.emit('block', { chain, height, txs: txs.length });
-          this.o.onCommit?.(chain, height, txs.length);
-        },
-      });
-      await v.start();
-      this.validators.set(chain, v);
-      this.o.log?.(`[cometbft] ${chain}: node ${home.nodeId}, p2p ${s.host ?? '127.0.0.1'}:${ports.p2p}, rpc 127.0.0.1:${ports.rpc}, log ${home.home}/cometbft.log`);
+    const i = CHAINS.indexOf(chain);
+    const s = settings[chain] ?? {};
+    const home = initHome(this.o.binary, join(node.paths.dir, 'cometbft', chain), nodeValidatorKey(this.o.binary, node.paths.dir).home);
+    const vs = node.ledger.validatorsAt(chain, node.ledger.height(chain) + 1);
+    const me = vs.find((v) => bytesEqual(v.blsPk, node.identity.blsPublicKey))!;
+    if (!bytesEqual(me.consensusKey!, home.consensusKey)) {
+      throw new Error(`${chain}: the validator set names another CometBFT key for this node than ${home.home}/config/priv_validator_key.json (${Buffer.from(home.consensusKey).toString('base64')})`);
     }
-    if (this.validators.size > 0) this.relayTimer = setInterval(() => void this.relay(), 200);
+    // Where CometBFT takes over: 1, or the height at which a validator-set change handed the chain
+    // from its solo founder to a CometBFT set (the block before it is then CometBFT's genesis state).
+    const startHeight = cometStartHeight(node.ledger, chain, node.ledger.height(chain) + 1)!;
+    const before = startHeight > 1 ? node.ledger.block(chain, startHeight - 1) : null;
+    if (startHeight > 1 && !before) throw new Error(`${chain}: CometBFT takes over at height ${startHeight}; block ${startHeight - 1} is not here yet`);
+    const start = before ? { height: startHeight, appHash: blockHash(before.header), time: before.header.time, validators: node.ledger.validatorsAt(chain, startHeight) } : undefined;
+    // A fresh CometBFT home starts from its genesis (InitChain), whatever the ledger already holds:
+    // the founder's blocks before the handover, or what catch-up fetched (application.ts info).
+    if (!existsSync(join(home.home, 'data', 'blockstore.db'))) setCometHeight(node.ledger, chain, 0);
+    const ports = { p2p: s.p2p ?? 26656 + 10 * i, rpc: s.rpc ?? 26657 + 10 * i };
+    configureHome(home, node.ledger.genesis(chain), { moniker: `${node.config.name}-${chain}`, ports, host: s.host, peers: s.peers ?? [], socket: join(home.home, 'abci.sock'), logLevel: 'state:info,p2p:info,*:error', start });
+    const v = new CometValidator({
+      binary: this.o.binary,
+      home: home.home,
+      ledger: node.ledger,
+      chain,
+      bls: node.bls,
+      blsSecretKey: node.identity.blsSecretKey,
+      blsPublicKey: node.identity.blsPublicKey,
+      rpcPort: ports.rpc,
+      startHeight,
+      log: this.o.log,
+      onCommitted: (height, txs) => {
+        node.emit('block', { chain, height, txs: txs.length });
+        this.o.onCommit?.(chain, height, txs.length);
+      },
+    });
+    await v.start();
+    this.validators.set(chain, v);
+    this.o.onStart?.(chain, home.home);
+    this.o.log?.(`[cometbft] ${chain}: node ${home.nodeId}, p2p ${s.host ?? '127.0.0.1'}:${ports.p2p}, rpc 127.0.0.1:${ports.rpc}, log ${home.home}/cometbft.log`);
   }
 
   /** Hands the node's pending transactions to CometBFT's mempool (once each). */
@@ -121,7 +170,9 @@ export class CometEngines {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.relayTimer) clearInterval(this.relayTimer);
+    if (this.checkTimer) clearInterval(this.checkTimer);
     for (const v of this.validators.values()) {
       await v.stop();
       v.close();

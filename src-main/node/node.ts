@@ -48,6 +48,8 @@ export interface InitOptions {
   bls?: BlsApi;
   /** Restore an identity from its BIP-39 recovery phrase (the same keys as before) instead of making one. */
   restore?: string;
+  /** A founder's CometBFT validator key, named in the genesis validator sets (trichain init --engine cometbft). */
+  consensusKey?: Uint8Array;
 }
 
 export interface OpenOptions {
@@ -115,7 +117,7 @@ export class TrichainNode extends EventEmitter {
     const config: NodeConfig = { version: 1, role: o.role, name: o.name, created: identity.meta.created, ...(o.kind ? { kind: o.kind } : {}) };
     if (o.found) {
       config.network = o.network ?? `${o.name} network`;
-      for (const g of foundingGenesis(identity, config.network)) ledger.initGenesis(g);
+      for (const g of foundingGenesis(identity, config.network, Date.now(), o.consensusKey)) ledger.initGenesis(g);
     }
     await saveKeystore(paths.keystore, identity, o.passphrase, o.scrypt);
     writeConfig(paths.config, config);

@@ -47,7 +47,7 @@ export interface RuntimeOptions {
    * Run CometBFT (docs/consensus.md) for the chains whose validators all run it; the embedded
    * engines skip those chains. `binary` is the cometbft executable (npm run cometbft builds it).
    */
-  cometbft?: { binary: string; onCommit?(chain: string, height: number, txs: number): void };
+  cometbft?: { binary: string; onCommit?(chain: string, height: number, txs: number): void; onStart?(chain: string, home: string): void };
   log?(line: string): void;
 }
 
@@ -151,7 +151,7 @@ export async function startRuntime(node: TrichainNode, opts: RuntimeOptions = {}
   const daemon = opts.peers === false ? null : await listenWithFallback(node, { log: opts.log, ...(opts.peers ?? {}) }, opts.log);
   let comet: CometEngines | null = null;
   if (daemon && opts.cometbft) {
-    comet = new CometEngines(node, { binary: opts.cometbft.binary, log: opts.log, onCommit: opts.cometbft.onCommit });
+    comet = new CometEngines(node, { binary: opts.cometbft.binary, log: opts.log, onCommit: opts.cometbft.onCommit, onStart: opts.cometbft.onStart });
     try {
       await comet.start();
     } catch (e) {
@@ -160,11 +160,10 @@ export async function startRuntime(node: TrichainNode, opts: RuntimeOptions = {}
       throw new Error(`cannot start CometBFT: ${(e as Error).message}`);
     }
   }
-  const cometChains = new Set<string>(comet?.chains() ?? []);
   let engines: ValidatorEngines | null = null;
   if (daemon && opts.consensus !== false) {
     const c = opts.consensus ?? {};
-    engines = new ValidatorEngines(node, daemon, { log: opts.log, ...c, skip: (chain) => cometChains.has(chain) || (c.skip?.(chain) ?? false) });
+    engines = new ValidatorEngines(node, daemon, { log: opts.log, ...c, skip: (chain) => (comet?.handles(chain) ?? false) || (c.skip?.(chain) ?? false) });
     engines.start();
   }
   return new NodeRuntime(node, daemon, engines, opts.log, comet);

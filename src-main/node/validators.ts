@@ -32,7 +32,8 @@ import type { SubmitResult, TrichainNode } from './node';
 
 export interface ChainChange {
   genesis: string;
-  add: { name: string; blsPk: string; pop: string }[];
+  /** consensusKey: the new validator's CometBFT key (hex), on chains that run on CometBFT. */
+  add: { name: string; blsPk: string; pop: string; consensusKey?: string }[];
   remove: string[];
   effectiveHeight: number;
   /** Signature shares by validator BLS key (hex). */
@@ -50,7 +51,7 @@ export interface ChangeProposal {
 export class ValidatorChangeError extends Error {}
 
 const bodyOf = (c: ChainChange) => ({
-  add: c.add.map((a) => ({ name: a.name, blsPk: fromHex(a.blsPk, 48), pop: fromHex(a.pop, 96) })),
+  add: c.add.map((a) => ({ name: a.name, blsPk: fromHex(a.blsPk, 48), pop: fromHex(a.pop, 96), ...(a.consensusKey ? { consensusKey: fromHex(a.consensusKey, 32) } : {}) })),
   remove: c.remove.map((r) => fromHex(r, 48)),
   effectiveHeight: c.effectiveHeight,
 });
@@ -93,7 +94,7 @@ export function proposeChange(node: TrichainNode, o: { add?: ValidatorInfo[]; re
     const effectiveHeight = node.isSoloValidator(chain) ? head + 2 : head + (o.effectiveIn ?? 10);
     const c: ChainChange = {
       genesis: toHex(node.ledger.genesisHash(chain)),
-      add: add.map((a) => ({ name: a.name, blsPk: toHex(a.blsPk), pop: toHex(a.pop) })),
+      add: add.map((a) => ({ name: a.name, blsPk: toHex(a.blsPk), pop: toHex(a.pop), ...(a.consensusKey ? { consensusKey: toHex(a.consensusKey) } : {}) })),
       remove: remove.map(toHex),
       effectiveHeight,
       shares: {},

@@ -1,5 +1,7 @@
 import { ROLES } from '../../../src-shared/vocabulary';
 import { KeystoreError, recoveryPhrase } from '../../crypto/identity';
+import { nodeValidatorKey } from '../../consensus/cometbft/home';
+import { cometbftBinary, MISSING_COMETBFT } from '../../consensus/cometbft/process';
 import { makeEnrolmentRequest } from '../../emr/enrol';
 import type { NodeRole } from '../../node/config';
 import { TrichainNode } from '../../node/node';
@@ -19,6 +21,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     network: { type: 'string' },
     join: { type: 'boolean', default: false },
     restore: { type: 'boolean', default: false },
+    engine: { type: 'string', default: 'embedded' },
   });
   const dir = requireOpt(values.data, '--data DIR');
   const role = requireOpt(values.role, '--role hospital|patient|entity') as NodeRole;
@@ -31,11 +34,21 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     restore = io.env[RECOVERY_ENV] ?? (io.secret ? await io.secret('Recovery phrase (24 words): ', RECOVERY_ENV) : undefined);
     if (!restore) throw new CliError(`--restore: no recovery phrase (set ${RECOVERY_ENV} or run in a terminal)`, 2);
   }
+  if (values.engine !== 'embedded' && values.engine !== 'cometbft') throw new CliError('--engine must be embedded or cometbft', 2);
+  // --engine cometbft: the founder's CometBFT key goes into the genesis validator set, so that the
+  // chains move to CometBFT once the set grows (validators add --consensus-key), docs/consensus.md.
+  let consensusKey: Uint8Array | undefined;
+  if (values.engine === 'cometbft') {
+    if (!found) throw new CliError('--engine cometbft is for a founding hospital (a joining validator names its key when it is added)', 2);
+    const binary = cometbftBinary(io.env as NodeJS.ProcessEnv);
+    if (!binary) throw new CliError(MISSING_COMETBFT, 3);
+    consensusKey = nodeValidatorKey(binary, dir).consensusKey;
+  }
   const passphrase = await io.passphrase('New passphrase: ');
   if (passphrase.length < 8) throw new CliError('passphrase must be at least 8 characters', 2);
   let node: TrichainNode;
   try {
-    node = await TrichainNode.init(dir, { role, name, passphrase, kind: values.kind, found, network: values.network, restore });
+    node = await TrichainNode.init(dir, { role, name, passphrase, kind: values.kind, found, network: values.network, restore, consensusKey });
   } catch (e) {
     if (e instanceof KeystoreError) throw new CliError(e.message, 2);
     throw e;

@@ -29,7 +29,11 @@
  * --engine cometbft: the chains this node validates with others whose validators name CometBFT
  * keys run on CometBFT instead, one supervised `cometbft` per chain (src-main/node/cometbft.ts;
  * build it once with `npm run cometbft`); the others stay on the embedded engine.
- *   TRICHAIN_COMETBFT chain=<c> home=<dir>         (CometBFT runs this chain)
+ *   TRICHAIN_COMETBFT_KEY key=<base64> node=<id>   (this node's CometBFT validator key, for
+ *                                                   `trichain validators add PEERLINE --consensus-key KEY`,
+ *                                                   and node ID, for the others' cometbft.json peers)
+ *   TRICHAIN_COMETBFT chain=<c> home=<dir>         (CometBFT runs this chain: at start, or once a
+ *                                                   validator-set change makes this node its validator)
  * Stops cleanly on SIGTERM or SIGINT.
  */
 import { writeConfig } from '../../node/config';
@@ -106,7 +110,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       log,
       peers: { listen, syncIntervalMs, resubmitAfterMs, syncBatch, advertise: values.advertise },
       cometbft: cometBinary
-        ? { binary: cometBinary, onCommit: values['log-commits'] ? (chain, h, txs) => io.out(`TRICHAIN_COMMIT chain=${chain} height=${h} txs=${txs} round=0`) : undefined }
+        ? {
+            binary: cometBinary,
+            onCommit: values['log-commits'] ? (chain, h, txs) => io.out(`TRICHAIN_COMMIT chain=${chain} height=${h} txs=${txs} round=0`) : undefined,
+            onStart: (chain, home) => io.out(`TRICHAIN_COMETBFT chain=${chain} home=${home}`),
+          }
         : undefined,
       consensus: {
         emptyBlockMs: blockInterval,
@@ -125,7 +133,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const daemon = runtime.daemon!;
   // A hospital's shares advance as blocks commit: attest once released, publish once attested.
   driveShares(runtime, log);
-  for (const c of runtime.comet?.chains() ?? []) io.out(`TRICHAIN_COMETBFT chain=${c} home=${dir}/cometbft/${c}`);
+  if (runtime.comet) {
+    const c = runtime.comet.identity();
+    io.out(`TRICHAIN_COMETBFT_KEY key=${Buffer.from(c.consensusKey).toString('base64')} node=${c.nodeId}`);
+  }
   runtime.on('genesis', (e: { chain: string; peer: string }) => io.out(`TRICHAIN_GENESIS chain=${e.chain} peer=${e.peer}`));
   runtime.on('sync-progress', (p: SyncProgress) => io.out(`TRICHAIN_SYNC chain=${p.chain} height=${p.height} target=${p.target}`));
   runtime.on('synced', (e: { chain: string; height: number; applied: number }) => io.out(`TRICHAIN_SYNCED chain=${e.chain} height=${e.height} applied=${e.applied}`));

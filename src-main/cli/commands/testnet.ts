@@ -1,7 +1,9 @@
 /**
- * trichain testnet --engine cometbft|embedded --validators N --data DIR --txs M [--json] [--kill-one]
+ * trichain testnet --engine cometbft|embedded --validators N --data DIR --txs M [--json] [--kill-one] [--app-processes]
  * A test network in one command (src-main/consensus/testnet/run.ts): N validators of one chain on
  * this machine, M signed transactions, one JSON line, and everything it started stopped again.
+ * --app-processes (cometbft): each validator's ABCI application in a process of its own, as on
+ * separate servers (otherwise all run in this process).
  */
 import { resolve } from 'node:path';
 import { cometbftBinary, MISSING_COMETBFT } from '../../consensus/cometbft/process';
@@ -20,10 +22,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     txs: { type: 'string', default: '1000' },
     json: { type: 'boolean', default: false },
     'kill-one': { type: 'boolean', default: false },
+    'app-processes': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   });
   const engine = values.engine as Engine;
   if (engine !== 'cometbft' && engine !== 'embedded') throw new CliError('--engine must be cometbft or embedded', 2);
+  if (values['app-processes'] && engine !== 'cometbft') throw new CliError('--app-processes is for --engine cometbft', 2);
   const int = (s: string, flag: string) => {
     const n = Number(s);
     if (!Number.isSafeInteger(n) || n < 0) throw new CliError(`${flag} must be a non-negative integer`, 2);
@@ -41,6 +45,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     dir,
     txs: int(values.txs!, '--txs'),
     killOne: values['kill-one'],
+    appProcesses: values['app-processes'],
     bls: defaultBls(),
     binary,
     log: values.verbose ? (l) => io.err(l) : undefined,

@@ -2,7 +2,7 @@
  * `trichain validators` — change a chain's validator set (src-main/node/validators.ts):
  *
  *   validators list   --data DIR [--json]
- *   validators add    PEERLINE --data DIR [--chains c,..] [--effective-in N] [--out FILE]
+ *   validators add    PEERLINE --data DIR [--chains c,..] [--effective-in N] [--out FILE] [--consensus-key KEY]
  *   validators remove BLSPK    --data DIR [--chains c,..] [--effective-in N] [--out FILE]
  *   validators sign   FILE     --data DIR        (another validator approves: adds its share)
  *   validators submit FILE     --data DIR        (once a quorum signed: submits validators.update)
@@ -10,7 +10,10 @@
  * PEERLINE is the `trichain-peer:` line the new validator's `trichain join` printed (its signed
  * binding and proof of possession). add/remove write the proposal with this node's signature share
  * to FILE (default DIR/validator-change.json); where this node's share alone is a quorum (a
- * founder, the only validator) the change is submitted at once. Output lines for scripts:
+ * founder, the only validator) the change is submitted at once. On chains that run on CometBFT an
+ * added validator must name its CometBFT key (--consensus-key: the base64 key its
+ * `trichain start --engine cometbft` printed as TRICHAIN_COMETBFT_KEY); its set change takes
+ * effect in CometBFT two heights after the block that makes it effective in the ledger. Output lines for scripts:
  *   TRICHAIN_VALIDATOR_CHANGE file=<path> quorum=<yes|no>
  *   TRICHAIN_VALIDATOR_SUBMITTED chain=<c> effective=<height> status=<committed|pending>
  * The node may be running (its database is shared; the running daemon picks the transaction up).
@@ -29,13 +32,21 @@ import { openNode } from '../unlock';
 
 export const summary = 'change validator sets: list | add PEERLINE | remove BLSPK | sign FILE | submit FILE (--data DIR)';
 
-const USAGE = 'usage: trichain validators list|add PEERLINE|remove BLSPK|sign FILE|submit FILE --data DIR [--chains c,..] [--effective-in N] [--out FILE] [--json]';
+const USAGE = 'usage: trichain validators list|add PEERLINE|remove BLSPK|sign FILE|submit FILE --data DIR [--chains c,..] [--effective-in N] [--out FILE] [--consensus-key KEY] [--json]';
 
 function chainsOpt(v: string | undefined): ChainId[] | undefined {
   if (!v) return undefined;
   const cs = v.split(',').map((s) => s.trim());
   for (const c of cs) if (!isChainId(c)) throw new CliError(`--chains: unknown chain ${c}`, 2);
   return cs as ChainId[];
+}
+
+/** --consensus-key: the new validator's CometBFT key (base64 ed25519, its TRICHAIN_COMETBFT_KEY line). */
+function consensusKeyOpt(v: string | undefined): { consensusKey?: Uint8Array } {
+  if (v === undefined) return {};
+  const k = Buffer.from(v, 'base64');
+  if (k.length !== 32 || k.toString('base64') !== v) throw new CliError('--consensus-key must be a base64 ed25519 public key (32 bytes), as `trichain start --engine cometbft` prints it', 2);
+  return { consensusKey: new Uint8Array(k) };
 }
 
 function readProposal(file: string): ChangeProposal {
@@ -61,7 +72,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (!sub || !['list', 'add', 'remove', 'sign', 'submit'].includes(sub)) throw new CliError(USAGE, 2);
   const { values, positionals } = parse(
     rest,
-    { data: { type: 'string' }, chains: { type: 'string' }, 'effective-in': { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean', default: false } },
+    { data: { type: 'string' }, chains: { type: 'string' }, 'effective-in': { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean', default: false }, 'consensus-key': { type: 'string' } },
     true,
   );
   const dir = requireOpt(values.data, '--data DIR');
@@ -85,7 +96,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       case 'remove': {
         const p =
           sub === 'add'
-            ? proposeChange(node, { add: [validatorFromPeerLine(defaultBls(), positionals[0])], chains: chainsOpt(values.chains), effectiveIn })
+            ? proposeChange(node, { add: [{ ...validatorFromPeerLine(defaultBls(), positionals[0]), ...consensusKeyOpt(values['consensus-key']) }], chains: chainsOpt(values.chains), effectiveIn })
             : proposeChange(node, { remove: [fromHex(positionals[0], 48)], chains: chainsOpt(values.chains), effectiveIn });
         const file = resolve(values.out ?? join(dir, 'validator-change.json'));
         writeFileSync(file, JSON.stringify(p, null, 2) + '\n');

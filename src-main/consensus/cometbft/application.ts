@@ -32,6 +32,7 @@ import type { Certificate, ChainId, Genesis, SignedTx } from '../../ledger/types
 import { decodeBlockTxs, decodeTx, encodeMeta, encodeTx, type BlockMeta } from './block';
 import { aggregateExtensions, decidedMessage, indexByAddress } from './certificates';
 import type { AbciApplication, Req, Res } from './server';
+import { VerifiedSignatures } from './verified';
 import { cometValidatorUpdates, cometValidatorsOf, requireConsensusKeys } from './validators';
 
 export interface CometAppOptions {
@@ -44,6 +45,12 @@ export interface CometAppOptions {
   maxBlockTxs?: number;
   /** Called after Commit made height `height` durable. */
   onCommitted?(height: number, txs: SignedTx[]): void;
+  /**
+   * The first height CometBFT decides (CometBFT's initial_height; default 1): the blocks below it were
+   * certified by the solo founder, so certificates from vote extensions start with this height
+   * (validators.ts cometStartHeight).
+   */
+  startHeight?: number;
   /** Testing only: this validator sends vote extensions that do not verify. */
   faultyExtensions?: boolean;
   log?(line: string): void;
@@ -68,6 +75,8 @@ export class CometApp implements AbciApplication {
    * replayed after a restart are not in it and are verified in full.
    */
   private readonly checked = new Set<string>();
+  /** Author signatures verified here (CheckTx, ProcessProposal): each is verified once per validator. */
+  readonly verified = new VerifiedSignatures();
 
   constructor(private readonly o: CometAppOptions) {
     this.l = o.ledger;
@@ -77,13 +86,21 @@ export class CometApp implements AbciApplication {
     return this.o.chain;
   }
 
-  private appHash(): Uint8Array {
-    return this.l.height(this.chain) === 0 ? new Uint8Array(0) : this.l.head(this.chain).hash;
+  /** Whether the block at `b` gets its certificate from vote extensions (decided by CometBFT). */
+  private certifiedByExtensions(b: number): boolean {
+    return b >= this.start();
   }
 
+  /**
+   * The height CometBFT last finalized here (meta `cometbft-height/<chain>`, written by FinalizeBlock;
+   * 0 for a fresh CometBFT home: node/cometbft.ts), else the ledger's. A fresh CometBFT thus starts
+   * at its genesis (InitChain, then consensus or replay from its start), even where catch-up over
+   * HTTPS already filled the ledger (a validator added to a running chain; FinalizeBlock checks each
+   * replayed block against the stored one) or the founder certified blocks before the handover.
+   */
   info(): Res['info'] {
-    const h = this.l.hasGenesis(this.chain) ? this.l.height(this.chain) : 0;
-    return { data: `trichain ${this.chain}`, version: '1', appVersion: 1n, lastBlockHeight: BigInt(h), lastBlockAppHash: h === 0 ? new Uint8Array(0) : this.appHash() };
+    const h = this.l.hasGenesis(this.chain) ? Math.min(this.l.height(this.chain), cometHeight(this.l, this.chain) ?? Infinity) : 0;
+    return { data: `trichain ${this.chain}`, version: '1', appVersion: 1n, lastBlockHeight: BigInt(h), lastBlockAppHash: this.l.hasGenesis(this.chain) ? this.hashAt(h) : new Uint8Array(0) };
   }
 
   initChain(req: Req['initChain']): Res['initChain'] {
@@ -100,8 +117,22 @@ export class CometApp implements AbciApplication {
     if (this.l.hasGenesis(this.chain)) {
       if (!bytesEqual(this.l.genesisHash(this.chain), expected)) throw new Error('InitChain: this database holds another network of that chain');
     } else this.l.initGenesis(g);
-    requireConsensusKeys(g.validators);
-    return { validators: cometValidatorsOf(g.validators), appHash: new Uint8Array(0) };
+    // CometBFT's genesis is the chain's at its start (1, or the handover height): that set, and the
+    // hash of the block before it as the app hash CometBFT starts from.
+    const start = this.start();
+    const vs = this.l.validatorsAt(this.chain, start);
+    requireConsensusKeys(vs);
+    return { validators: cometValidatorsOf(vs), appHash: this.hashAt(0) };
+  }
+
+  private start(): number {
+    return Math.max(1, this.o.startHeight ?? 1);
+  }
+
+  /** The app hash at CometBFT height h: the hash of block h; at 0, of the block before CometBFT's start (none from genesis). */
+  private hashAt(h: number): Uint8Array {
+    const b = h > 0 ? h : this.start() - 1;
+    return b === 0 ? new Uint8Array(0) : blockHash(this.l.block(this.chain, b)!.header);
   }
 
   query(req: Req['query']): Res['query'] {
@@ -119,7 +150,8 @@ export class CometApp implements AbciApplication {
       const tx = decodeTx(req.tx);
       if (tx.chain !== this.chain) throw new TxRejected(`transaction is for the ${String(tx.chain)} chain, not ${this.chain}`);
       checkCometRules(tx);
-      this.l.checkTx(tx);
+      this.l.checkTx(tx, { signature: !this.verified.has(tx) });
+      this.verified.add(tx);
       return { code: OK };
     } catch (e) {
       return { code: REFUSED, log: e instanceof TxRejected ? e.reason : (e as Error).message };
@@ -147,7 +179,7 @@ export class CometApp implements AbciApplication {
     const proposer = Math.max(0, indexByAddress(vs, req.proposerAddress));
     const { header, txs } = this.l.prepareBlock(this.chain, candidates, proposer, nextBlockTime(this.l, this.chain, ms(req.time)));
     const certified: BlockMeta['certified'] = [];
-    if (height >= 3) {
+    if (this.certifiedByExtensions(height - 2)) {
       const b = height - 2;
       const made = aggregateExtensions(
         this.o.bls,
@@ -187,16 +219,17 @@ export class CometApp implements AbciApplication {
     if (header.chain !== this.chain) return 'proposal is for another chain';
     if (header.height !== height) return `header is for height ${header.height}, not ${height}`;
     try {
-      this.l.checkProposal(header, p.txs);
+      this.l.checkProposal(header, p.txs, { verified: (tx) => this.verified.has(tx) });
     } catch (e) {
       return e instanceof BlockRejected ? e.reason : (e as Error).message;
     }
-    if (height >= 3) {
+    if (this.certifiedByExtensions(height - 2)) {
       const c = p.meta.certified[0];
       if (!c || c.height !== height - 2) return `the certificate of height ${height - 2} is missing`;
       const r = this.certificateProblem(c.height, c.cert);
       if (r) return r;
-    } else if (p.meta.certified.length > 0) return 'no certificate is due before height 3';
+    } else if (p.meta.certified.length > 0) return `no certificate is due at height ${height}`;
+    for (const tx of p.txs) this.verified.add(tx);
     return null;
   }
 
@@ -210,7 +243,7 @@ export class CometApp implements AbciApplication {
 
   extendVote(req: Req['extendVote']): Res['extendVote'] {
     const height = Number(req.height);
-    if (height < 2) return { voteExtension: new Uint8Array(0) };
+    if (!this.certifiedByExtensions(height - 1)) return { voteExtension: new Uint8Array(0) };
     const b = height - 1;
     if (this.l.height(this.chain) < b) throw new Error(`ExtendVote at ${height}: block ${b} is not committed here`);
     const hash = blockHash(this.l.block(this.chain, b)!.header);
@@ -221,7 +254,7 @@ export class CometApp implements AbciApplication {
   verifyVoteExtension(req: Req['verifyVoteExtension']): Res['verifyVoteExtension'] {
     const height = Number(req.height);
     const ext = req.voteExtension;
-    if (height < 2) return { status: ext.length === 0 ? 1 : 2 };
+    if (!this.certifiedByExtensions(height - 1)) return { status: ext.length === 0 ? 1 : 2 };
     const b = height - 1;
     const block = this.l.block(this.chain, b);
     if (!block) return { status: 2 };
@@ -242,13 +275,16 @@ export class CometApp implements AbciApplication {
     try {
       const key = toHex(req.txs[0]);
       // `batch` collects the signature checks instead of running them: already done for this header
-      const seen = this.checked.delete(key) ? { batch: [] } : {};
+      // (a block this process did not see proposed, e.g. replayed after a restart: its signatures
+      // are skipped only when every one of them was verified here, in CheckTx or an earlier proposal)
+      const seen = this.checked.delete(key) || this.verified.all(txs) ? { batch: [] } : {};
       if (this.checked.size > 64) this.checked.clear();
       if (this.l.height(this.chain) >= height) {
         // Catch-up sync over HTTPS stored this height first (with its certificate): it must be this block.
         if (!bytesEqual(blockHash(this.l.block(this.chain, height)!.header), blockHash(meta.header))) throw new Error(`FinalizeBlock ${height}: SAFETY — another block is stored at this height`);
       } else this.l.commitBlock({ header: meta.header, txs, cert: meta.certified[0]?.cert ?? ({} as Certificate) }, { certificateLater: true, ...seen });
       for (const c of meta.certified) this.l.attachCertificate(this.chain, c.height, c.cert);
+      setCometHeight(this.l, this.chain, height);
     } catch (e) {
       db.exec('ROLLBACK');
       throw e;
@@ -273,6 +309,19 @@ export class CometApp implements AbciApplication {
     if (this.pending && this.l.db.inTransaction) this.l.db.exec('ROLLBACK');
     this.pending = null;
   }
+}
+
+const heightKey = (chain: ChainId) => `cometbft-height/${chain}`;
+
+/** The height this validator's CometBFT last finalized (null: not recorded, take the ledger's). */
+export function cometHeight(l: Ledger, chain: ChainId): number | null {
+  const v = l.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(heightKey(chain)) as Buffer | undefined;
+  return v ? Number(v.toString()) : null;
+}
+
+/** Records it (FinalizeBlock, in its transaction; 0 before a fresh CometBFT home starts on a synced ledger). */
+export function setCometHeight(l: Ledger, chain: ChainId, height: number): void {
+  l.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(heightKey(chain), Buffer.from(String(height)));
 }
 
 /** Rules that hold only on CometBFT: a new validator must name its CometBFT key. */

@@ -9,12 +9,12 @@
  *   - mempool recheck off (PrepareProposal re-checks every transaction against the ledger), no tx index.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalEncode, type Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
 import { genesisHash } from '../../ledger/encoding';
-import type { Genesis } from '../../ledger/types';
+import type { Genesis, ValidatorInfo } from '../../ledger/types';
 import type { CometAppState } from './application';
 import { addressOf, nodeIdOf, publicKeyOfKeyFile } from './keys';
 import { VOTING_POWER } from './validators';
@@ -31,8 +31,21 @@ export interface CometPorts {
   rpc: number;
 }
 
-export function initHome(binary: string, home: string): CometHome {
-  if (!existsSync(join(home, 'config', 'priv_validator_key.json'))) execFileSync(binary, ['init', '--home', home], { stdio: 'ignore' });
+/**
+ * Creates the home (`cometbft init`) unless it exists. `keysFrom`: another home whose validator and
+ * node keys this one uses instead of fresh ones (a node's one CometBFT identity for all its chains:
+ * CometBFT signs with the chain id in every vote, each home keeps its own double-sign state, and
+ * each chain has its own P2P network, so one node ID serves all three).
+ */
+export function initHome(binary: string, home: string, keysFrom?: string): CometHome {
+  const keyFile = join(home, 'config', 'priv_validator_key.json');
+  if (!existsSync(keyFile)) {
+    execFileSync(binary, ['init', '--home', home], { stdio: 'ignore' });
+    if (keysFrom) {
+      copyFileSync(join(keysFrom, 'config', 'priv_validator_key.json'), keyFile);
+      copyFileSync(join(keysFrom, 'config', 'node_key.json'), join(home, 'config', 'node_key.json'));
+    }
+  }
   return {
     home,
     consensusKey: publicKeyOfKeyFile(join(home, 'config', 'priv_validator_key.json')),
@@ -40,15 +53,32 @@ export function initHome(binary: string, home: string): CometHome {
   };
 }
 
+/** A node's one CometBFT identity (DIR/cometbft/validator: validator and node keys): made once, used by each chain's home. */
+export function nodeValidatorKey(binary: string, dir: string): CometHome {
+  return initHome(binary, join(dir, 'cometbft', 'validator'));
+}
+
 export const cometChainId = (g: Genesis): string => `trichain-${g.chain}-${toHex(genesisHash(g)).slice(0, 12)}`;
 
-/** CometBFT's genesis.json for a Trichain genesis whose validators name their consensusKey. */
-export function cometGenesis(g: Genesis): Record<string, unknown> {
+/**
+ * Where CometBFT takes over a chain whose solo founder certified its first blocks (validators.ts
+ * cometStartHeight): its initial height, the hash and time of the block before it (CometBFT's
+ * genesis app hash and time) and the validator set in force there.
+ */
+export interface CometStart {
+  height: number;
+  appHash: Uint8Array;
+  time: number;
+  validators: ValidatorInfo[];
+}
+
+/** CometBFT's genesis.json for a Trichain genesis whose validators name their consensusKey (from `start`, when given). */
+export function cometGenesis(g: Genesis, start?: CometStart): Record<string, unknown> {
   const appState: CometAppState = { trichain: { chain: g.chain, genesisHash: toHex(genesisHash(g)), genesis: toHex(canonicalEncode(g as unknown as Canonical)) } };
   return {
-    genesis_time: new Date(g.time).toISOString(),
+    genesis_time: new Date(start?.time ?? g.time).toISOString(),
     chain_id: cometChainId(g),
-    initial_height: '1',
+    initial_height: String(start?.height ?? 1),
     consensus_params: {
       block: { max_bytes: '8388608', max_gas: '-1' },
       evidence: { max_age_num_blocks: '100000', max_age_duration: '172800000000000', max_bytes: '1048576' },
@@ -56,13 +86,13 @@ export function cometGenesis(g: Genesis): Record<string, unknown> {
       version: { app: '0' },
       abci: { vote_extensions_enable_height: '1' },
     },
-    validators: g.validators.map((v) => ({
+    validators: (start?.validators ?? g.validators).map((v) => ({
       address: toHex(addressOf(v.consensusKey!)).toUpperCase(),
       pub_key: { type: 'tendermint/PubKeyEd25519', value: Buffer.from(v.consensusKey!).toString('base64') },
       power: String(VOTING_POWER),
       name: v.name,
     })),
-    app_hash: '',
+    app_hash: start ? toHex(start.appHash).toUpperCase() : '',
     app_state: appState,
   };
 }
@@ -76,6 +106,8 @@ export interface HomeConfig {
   peers: string[];
   socket: string;
   logLevel?: string;
+  /** CometBFT takes over at this height (default: from genesis). */
+  start?: CometStart;
 }
 
 function setKey(toml: string, section: string, key: string, value: string): string {
@@ -93,7 +125,7 @@ function setKey(toml: string, section: string, key: string, value: string): stri
 }
 
 export function configureHome(h: CometHome, g: Genesis, c: HomeConfig): void {
-  writeFileSync(join(h.home, 'config', 'genesis.json'), JSON.stringify(cometGenesis(g), null, 2));
+  writeFileSync(join(h.home, 'config', 'genesis.json'), JSON.stringify(cometGenesis(g, c.start), null, 2));
   const file = join(h.home, 'config', 'config.toml');
   let t = readFileSync(file, 'utf8');
   const q = (s: string) => JSON.stringify(s);

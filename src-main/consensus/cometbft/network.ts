@@ -15,6 +15,8 @@ import { Ledger } from '../../ledger/ledger';
 import type { ChainId, Genesis, SignedTx } from '../../ledger/types';
 import { openDatabase } from '../../storage/db';
 import { configureHome, initHome, type CometHome } from './home';
+import { toHex } from '../../codec/hex';
+import { RemoteValidator } from './remote';
 import { CometValidator } from './validator';
 
 export interface NetworkKey {
@@ -50,6 +52,11 @@ export interface CometNetworkOptions {
   bls: BlsApi;
   /** Indices of validators whose vote extensions are faulty (testing). */
   faulty?: number[];
+  /**
+   * Each validator's ABCI application in a process of its own (remote.ts), as on separate servers;
+   * this process then only reads their databases. Default: all applications in this process.
+   */
+  appProcesses?: boolean;
   log?(line: string): void;
 }
 
@@ -66,7 +73,7 @@ export async function freePort(): Promise<number> {
 }
 
 export class CometNetwork {
-  readonly validators: CometValidator[] = [];
+  readonly validators: (CometValidator | RemoteValidator)[] = [];
   readonly keys: NetworkKey[] = [];
   readonly ledgers: Ledger[] = [];
   genesis!: Genesis;
@@ -104,7 +111,11 @@ export class CometNetwork {
     }
   }
 
-  private makeValidator(i: number, home: string, rpcPort: number): CometValidator {
+  private makeValidator(i: number, home: string, rpcPort: number): CometValidator | RemoteValidator {
+    if (this.o.appProcesses) {
+      const k = this.keys[i];
+      return new RemoteValidator({ binary: this.o.binary, home, db: join(this.o.dir, `v${i}`, 'node.db'), chain: this.chain, sk: toHex(k.sk), pk: toHex(k.pk), rpcPort, faulty: this.o.faulty?.includes(i) });
+    }
     return new CometValidator({
       binary: this.o.binary,
       home,

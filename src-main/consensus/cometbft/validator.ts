@@ -8,6 +8,7 @@ import type { Ledger } from '../../ledger/ledger';
 import type { ChainId, SignedTx } from '../../ledger/types';
 import { CometApp } from './application';
 import { CometProcess } from './process';
+import { broadcastTx, cometHeight, rpcReady } from './rpc';
 import { startAbciServer, type AbciServer } from './server';
 
 export interface CometValidatorOptions {
@@ -20,6 +21,8 @@ export interface CometValidatorOptions {
   blsPublicKey: Uint8Array;
   rpcPort: number;
   faultyExtensions?: boolean;
+  /** CometBFT's initial height (application.ts startHeight). */
+  startHeight?: number;
   onCommitted?(height: number, txs: SignedTx[]): void;
   log?(line: string): void;
 }
@@ -32,7 +35,7 @@ export class CometValidator {
   private server: AbciServer | null = null;
 
   constructor(readonly o: CometValidatorOptions) {
-    this.app = new CometApp({ ledger: o.ledger, chain: o.chain, bls: o.bls, blsSecretKey: o.blsSecretKey, blsPublicKey: o.blsPublicKey, faultyExtensions: o.faultyExtensions, onCommitted: o.onCommitted, log: o.log });
+    this.app = new CometApp({ ledger: o.ledger, chain: o.chain, bls: o.bls, blsSecretKey: o.blsSecretKey, blsPublicKey: o.blsPublicKey, faultyExtensions: o.faultyExtensions, startHeight: o.startHeight, onCommitted: o.onCommitted, log: o.log });
     this.process = new CometProcess(o.binary, o.home, o.log);
   }
 
@@ -58,34 +61,17 @@ export class CometValidator {
   }
 
   /** Submits a signed transaction through this validator's mempool (broadcast_tx_async). */
-  async broadcast(tx: Uint8Array, mode: 'async' | 'sync' = 'async'): Promise<{ code: number; log?: string }> {
-    const r = await fetch(`${this.rpc}/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: `broadcast_tx_${mode}`, params: { tx: Buffer.from(tx).toString('base64') } }),
-    });
-    const j = (await r.json()) as { result?: { code: number; log?: string }; error?: { message: string; data?: string } };
-    if (j.error) throw new Error(`broadcast_tx_${mode}: ${j.error.message}${j.error.data ? `: ${j.error.data}` : ''}`);
-    return j.result!;
+  broadcast(tx: Uint8Array, mode: 'async' | 'sync' = 'async'): Promise<{ code: number; log?: string }> {
+    return broadcastTx(this.rpc, tx, mode);
   }
 
   /** Resolves when CometBFT's RPC answers (after its handshake with the application). */
-  async ready(timeoutMs = 30_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while ((await this.cometHeight()) < 0) {
-      if (Date.now() > end) throw new Error(`cometbft (${this.o.home}) did not answer on ${this.rpc} within ${timeoutMs} ms; see its cometbft.log`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  ready(timeoutMs = 30_000): Promise<void> {
+    return rpcReady(this.rpc, this.o.home, timeoutMs);
   }
 
   /** CometBFT's latest block height (its RPC status), or -1 when it does not answer. */
-  async cometHeight(): Promise<number> {
-    try {
-      const r = await fetch(`${this.rpc}/status`);
-      const j = (await r.json()) as { result: { sync_info: { latest_block_height: string } } };
-      return Number(j.result.sync_info.latest_block_height);
-    } catch {
-      return -1;
-    }
+  cometHeight(): Promise<number> {
+    return cometHeight(this.rpc);
   }
 }

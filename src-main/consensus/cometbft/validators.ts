@@ -10,7 +10,8 @@
  * by FinalizeBlock E − 1, which CometBFT applies at (E − 1) + 2 = E + 1.
  */
 import { toHex } from '../../codec/hex';
-import type { ValidatorInfo } from '../../ledger/types';
+import type { Ledger } from '../../ledger/ledger';
+import type { ChainId, ValidatorInfo } from '../../ledger/types';
 import type { ValidatorUpdate } from 'cosmjs-types/tendermint/abci/types.js';
 
 export const VOTING_POWER = 10n;
@@ -37,4 +38,27 @@ export function cometValidatorUpdates(before: ValidatorInfo[], after: ValidatorI
   for (const v of before) if (v.consensusKey && !a.has(key(v))) out.push(update(v.consensusKey, 0n));
   for (const v of after) if (v.consensusKey && !b.has(key(v))) out.push(update(v.consensusKey, VOTING_POWER));
   return out;
+}
+
+/** A set CometBFT runs: more than one validator, each naming its CometBFT key (one validator stays on the solo producer). */
+export const isCometSet = (vs: ValidatorInfo[]): boolean => vs.length > 1 && vs.every((v) => v.consensusKey instanceof Uint8Array && v.consensusKey.length === 32);
+
+/**
+ * The height from which CometBFT decides a chain's blocks, for the era containing `height`: the
+ * first height of the run of CometBFT sets in force at `height`, or null when the set at `height`
+ * is not one. 1 for a chain founded with them; E for a chain whose solo founder certified blocks
+ * 1 … E − 1 and whose validator-set change makes a CometBFT set effective at E (the handover:
+ * CometBFT's genesis then starts at E, its app hash the hash of block E − 1). Derived from the
+ * chain's own state, so every validator computes the same.
+ */
+export function cometStartHeight(ledger: Ledger, chain: ChainId, height: number): number | null {
+  const sets = ledger
+    .state(chain)
+    .scan('validators/')
+    .map(([k, v]) => ({ from: Number(k.slice('validators/'.length)), vs: v as unknown as ValidatorInfo[] }))
+    .filter((s) => s.from <= height);
+  if (sets.length === 0 || !isCometSet(sets[sets.length - 1].vs)) return null;
+  let i = sets.length - 1;
+  while (i > 0 && isCometSet(sets[i - 1].vs)) i--;
+  return Math.max(1, sets[i].from);
 }

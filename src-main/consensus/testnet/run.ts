@@ -5,6 +5,7 @@
  *   seconds   from the first submission until every running validator committed all M (on
  *             CometBFT the run then also waits, untimed, for those blocks' certificates)
  *   forks     heights at which two validators store different blocks (must be 0)
+ *   --app-processes  (cometbft) each validator's application in a process of its own, as on separate servers
  *   --kill-one  validator N−1 is stopped once half the transactions are committed and restarted
  *             at the end; caughtUp says whether it then reached the others with every transaction.
  */
@@ -29,6 +30,8 @@ export interface TestnetOptions {
   bls: BlsApi;
   /** The CometBFT binary (engine cometbft). */
   binary?: string;
+  /** cometbft: each validator's ABCI application in a process of its own (default: all in this one). */
+  appProcesses?: boolean;
   timeoutMs?: number;
   log?(line: string): void;
 }
@@ -80,7 +83,7 @@ async function until(what: string, f: () => boolean, deadline: number): Promise<
 async function open(o: TestnetOptions): Promise<Net> {
   if (o.engine === 'cometbft') {
     if (!o.binary) throw new Error('testnet: the cometbft engine needs the CometBFT binary (npm run cometbft)');
-    const net = await CometNetwork.create({ binary: o.binary, dir: o.dir, validators: o.validators, bls: o.bls, log: o.log });
+    const net = await CometNetwork.create({ binary: o.binary, dir: o.dir, validators: o.validators, bls: o.bls, log: o.log, appProcesses: o.appProcesses });
     await net.start();
     return {
       ledgers: net.ledgers, chain: net.chain, keys: net.keys,
