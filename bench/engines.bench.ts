@@ -6,6 +6,8 @@
  *   embedded  four ConsensusEngines in this process (BLS votes, certificate with each block)
  *   cometbft  four `cometbft` processes, the ledger as their ABCI++ application in this process
  *             (certificates from vote extensions, two heights later); skipped without the binary
+ *   cometbft, one application process per validator: the same, each application in a Node process
+ *             of its own (as on separate servers: four Node threads instead of one)
  * N = 5,000 (TRICHAIN_BENCH_QUICK=1: 1,000; TRICHAIN_BENCH_FULL=1: 20,000).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,24 +22,30 @@ export async function benchEngines(opts: { quick?: boolean } = {}): Promise<Benc
   const n = opts.quick || process.env.TRICHAIN_BENCH_QUICK ? 1000 : process.env.TRICHAIN_BENCH_FULL ? 20_000 : 5000;
   const binary = cometbftBinary();
   const rows: BenchRow[] = [];
-  const reports: Partial<Record<Engine, TestnetReport>> = {};
-  for (const engine of ['embedded', 'cometbft'] as Engine[]) {
+  type Label = 'embedded' | 'cometbft' | 'cometbft, one application process per validator';
+  const reports: Partial<Record<Label, TestnetReport>> = {};
+  const runs: [Label, Engine, boolean][] = [
+    ['embedded', 'embedded', false],
+    ['cometbft', 'cometbft', false],
+    ['cometbft, one application process per validator', 'cometbft', true],
+  ];
+  for (const [label, engine, appProcesses] of runs) {
     if (engine === 'cometbft' && !binary) {
-      console.log(`engines: cometbft skipped: ${MISSING_COMETBFT}`);
+      console.log(`engines: ${label} skipped: ${MISSING_COMETBFT}`);
       continue;
     }
     const dir = mkdtempSync(join(tmpdir(), `trichain-bench-${engine}-`));
     try {
-      const r = await runTestnet({ engine, validators: 4, dir, txs: n, bls: defaultBls(), binary: binary ?? undefined });
-      console.log(JSON.stringify(r));
-      if (r.forks !== 0 || r.committed !== n) throw new Error(`${engine}: forks ${r.forks}, committed ${r.committed}/${n}`);
-      reports[engine] = r;
+      const r = await runTestnet({ engine, validators: 4, dir, txs: n, bls: defaultBls(), binary: binary ?? undefined, appProcesses });
+      console.log(JSON.stringify({ ...r, appProcesses }));
+      if (r.forks !== 0 || r.committed !== n) throw new Error(`${label}: forks ${r.forks}, committed ${r.committed}/${n}`);
+      reports[label] = r;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
   const base = reports.embedded;
-  for (const [engine, r] of Object.entries(reports) as [Engine, TestnetReport][]) {
+  for (const [engine, r] of Object.entries(reports) as [Label, TestnetReport][]) {
     rows.push({
       group: 'engines',
       name: `${engine}: committed tx/s, 4 validators (${n} record.anchor)`,

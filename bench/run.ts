@@ -34,6 +34,7 @@ const MODULES: Module[] = [
   { name: 'deid', file: 'deid.bench', fn: 'benchDeid' },
   { name: 'consensus', file: 'consensus.bench', fn: 'benchConsensus' },
   { name: 'sync', file: 'sync.bench', fn: 'benchSync' },
+  { name: 'sync-ledger', file: 'sync-ledger.bench', fn: 'benchSyncLedger', takesOptions: true },
   { name: 'share', file: 'share.bench', fn: 'benchShare' },
   { name: 'chart', file: 'chart.bench', fn: 'benchChart', takesOptions: true },
   { name: 'cluster', file: 'cluster.bench', fn: 'benchCluster' },
