@@ -60,12 +60,12 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
     const add = await cli(['validators', 'add', b0.line, '--data', aDir, '--consensus-key', keyB[1]]);
     expect(add.out).toMatch(/quorum=yes/);
     expect(add.out.match(/TRICHAIN_VALIDATOR_SUBMITTED chain=\w+ effective=\d+ status=committed/g)).toHaveLength(3);
-    for (const n of [a, b]) for (const c of CHAINS) await n.waitLine(new RegExp(`^TRICHAIN_COMETBFT chain=${c} `), 90_000);
+    for (const n of [a, b]) for (const c of CHAINS) await n.waitLine(new RegExp(`^TRICHAIN_COMETBFT chain=${c} `), 120_000);
 
     const ids = (JSON.parse((await fixture('../../consensus/fixtures/submit.ts', [b0.dir, 'anchor', '3'])).out.trim().split('\n').pop()!) as { ids: string[] }).ids;
-    await until('B\'s transactions committed', async () => (await b.outbox()).filter((e) => ids.includes(e.id) && e.status === 'committed').length === 3, 90_000);
+    await until('B\'s transactions committed', async () => (await b.outbox()).filter((e) => ids.includes(e.id) && e.status === 'committed').length === 3, 180_000);
     const target = (await b.heights()).hospital + 2; // their block, certified two heights later
-    await until('A certified them too', async () => (await a.heights()).hospital >= target + 1, 60_000);
+    await until('A certified them too', async () => (await a.heights()).hospital >= target + 1, 120_000);
     await Promise.all([a.stop(), b.stop()]);
 
     const [na, nb] = await Promise.all([TrichainNode.open(aDir, { passphrase: PASS }), TrichainNode.open(b0.dir, { passphrase: PASS })]);
@@ -89,5 +89,5 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
       na.close();
       nb.close();
     }
-  }, 300_000);
+  }, 480_000);
 });
