@@ -323,7 +323,12 @@ export class ValidatorEngines {
         continue;
       }
       if (now - p.since > limit) {
-        this.o.log?.(`[consensus] ${chain}: no progress at height ${p.height} for ${Math.round((now - p.since) / 1000)} s (round ${x.engine.snapshot.round}); restarting the engine`);
+        const snap = x.engine.snapshot;
+        const st = x.engine.stats;
+        this.o.log?.(
+          `[consensus] ${chain}: no progress at height ${p.height} for ${Math.round((now - p.since) / 1000)} s (round ${snap.round}, step ${snap.step}, locked round ${snap.lockedRound}, valid round ${snap.validRound}; ` +
+            `messages sent ${st.sent}, received ${st.received}, rejected ${st.rejected}, refused to sign ${st.refusedToSign}); restarting the engine`,
+        );
         this.progress.set(chain, { height: p.height, since: now });
         this.restartSoon(chain, true);
       }

@@ -18,6 +18,7 @@
  * is also sent once to every other validator peer (best effort, in parallel), so that whichever
  * validator proposes next includes it, and then counts as submitted.
  */
+import { createHash } from 'node:crypto';
 import type { Canonical } from '../codec/canonical';
 import { bytesEqual } from '../codec/canonical';
 import { toHex } from '../codec/hex';
@@ -193,15 +194,36 @@ export function forwardToValidators(node: TrichainNode, chain: ChainId, tx: Cano
   for (const p of peers) if (vs.has(p.blsPkHex) && p.blsPkHex !== node.publicKeyHex) p.client.request('POST', `/tx/${chain}`, tx).catch(() => null);
 }
 
+/** Consensus POSTs in flight to one peer on one chain; more wait in the lane's queue. */
+export const LANE_IN_FLIGHT = 2;
+/** Messages waiting for one peer on one chain; beyond it the oldest is dropped. */
+export const LANE_QUEUE = 64;
+
+interface Lane {
+  peer: DialPeer;
+  inFlight: number;
+  queue: { msg: Uint8Array; key: string }[];
+  keys: Set<string>;
+}
+
 /**
  * The consensus engine's transport (src-main/consensus/engine.ts `Transport`) over pinned peer
  * connections: broadcast POSTs to /consensus/:chain of every dialable validator peer of the
  * chain; messages arriving on this node's /consensus/:chain are delivered to the handlers with
  * the sender's BLS public key (hex) as `from`.
+ *
+ * Each (chain, peer) is a lane with at most LANE_IN_FLIGHT requests in flight and LANE_QUEUE
+ * waiting. A message identical to one already waiting is not queued twice (the engine re-gossips its
+ * own messages every few seconds while a height makes no progress), and when the queue is full the
+ * oldest waiting message is dropped. Tendermint's gossip tolerates lost messages (they are sent
+ * again), not late ones: without the bound, a peer that answered slowly on a loaded machine got an
+ * ever longer backlog in the connection pool, fresh votes queued behind minutes-old ones, and every
+ * chain stalled at once.
  */
 export class PeerTransport {
   private readonly handlers: ((from: string, msg: Uint8Array) => void)[] = [];
-  readonly stats = { sent: 0, failed: 0, received: 0 };
+  private readonly lanes = new Map<string, Lane>();
+  readonly stats = { sent: 0, failed: 0, received: 0, deduplicated: 0, dropped: 0 };
 
   constructor(
     readonly chain: ChainId,
@@ -229,13 +251,45 @@ export class PeerTransport {
     for (const h of this.handlers) h(from, msg);
   }
 
+  /** Messages waiting, per peer (BLS public key hex), for the node's status. */
+  backlog(): Record<string, number> {
+    return Object.fromEntries([...this.lanes].map(([k, l]) => [k, l.queue.length + l.inFlight]));
+  }
+
   private post(p: DialPeer, msg: Uint8Array): void {
-    this.stats.sent++;
-    p.client.request('POST', `/consensus/${this.chain}`, msg).then(
-      (r) => {
-        if (r.status !== 200) this.stats.failed++;
-      },
-      () => this.stats.failed++,
-    );
+    let lane = this.lanes.get(p.blsPkHex);
+    if (!lane) this.lanes.set(p.blsPkHex, (lane = { peer: p, inFlight: 0, queue: [], keys: new Set() }));
+    lane.peer = p; // the newest client (a peer's address may have changed)
+    const key = createHash('sha256').update(msg).digest('base64');
+    if (lane.keys.has(key)) {
+      this.stats.deduplicated++;
+      return;
+    }
+    if (lane.queue.length >= LANE_QUEUE) {
+      const old = lane.queue.shift()!;
+      lane.keys.delete(old.key);
+      this.stats.dropped++;
+    }
+    lane.queue.push({ msg, key });
+    lane.keys.add(key);
+    this.pump(lane);
+  }
+
+  private pump(lane: Lane): void {
+    while (lane.inFlight < LANE_IN_FLIGHT && lane.queue.length > 0) {
+      const { msg, key } = lane.queue.shift()!;
+      lane.keys.delete(key);
+      lane.inFlight++;
+      this.stats.sent++;
+      const done = (ok: boolean): void => {
+        if (!ok) this.stats.failed++;
+        lane.inFlight--;
+        this.pump(lane);
+      };
+      lane.peer.client.request('POST', `/consensus/${this.chain}`, msg).then(
+        (r) => done(r.status === 200),
+        () => done(false),
+      );
+    }
   }
 }
