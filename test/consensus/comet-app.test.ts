@@ -69,14 +69,14 @@ describe('the verified-signature cache', () => {
     expect(v.all([a, b])).toBe(true);
   });
 
-  it('CheckTx verifies each signature once; ProcessProposal and FinalizeBlock do not verify it again', () => {
+  it('CheckTx verifies each signature once; ProcessProposal and FinalizeBlock do not verify it again', async () => {
     const { keys, app, ledger, counted } = appWithLedger();
     const txs = Array.from({ length: 6 }, (_, i) => anchorTx(bls, keys[i % 2], 'hospital', Math.floor(i / 2)));
     for (const tx of txs) expect(app.checkTx({ tx: encodeTx(tx) } as unknown as Req['checkTx']).code).toBe(0);
     expect(counted.verifies).toBe(6);
     const block = prepare(app, 1, txs.map(encodeTx));
     expect(process_(app, 1, block)).toBe(1);
-    finalize(app, 1, block);
+    await finalize(app, 1, block);
     app.commit();
     expect(ledger.height('hospital')).toBe(1);
     expect(counted.verifies).toBe(6);
@@ -90,6 +90,25 @@ describe('the verified-signature cache', () => {
     const forged = encodeTx({ ...good, sig: anchorTx(bls, keys[0], 'hospital', 9).sig });
     expect(process_(app, 1, prepare(app, 1, [forged]))).toBe(2);
     expect(process_(app, 1, prepare(app, 1, [encodeTx(good)]))).toBe(1);
+  });
+});
+
+describe('a node\'s chains share one database connection', () => {
+  it('a second chain\'s FinalizeBlock waits for the first chain\'s Commit instead of failing', async () => {
+    const { keys, app: hospital, ledger } = appWithLedger();
+    ledger.initGenesis(testnetGenesis('patient', keys, keys.map(() => new Uint8Array(randomBytes(32)))));
+    const patient = new CometApp({ ledger, chain: 'patient', bls, blsSecretKey: keys[0].sk, blsPublicKey: keys[0].pk });
+    const [bh, bp] = [prepare(hospital, 1, []), prepare(patient, 1, [])];
+    const first = hospital.finalizeBlock({ height: 1n, txs: bh } as unknown as Req['finalizeBlock']);
+    let secondDone = false;
+    const second = Promise.resolve(patient.finalizeBlock({ height: 1n, txs: bp } as unknown as Req['finalizeBlock'])).then(() => (secondDone = true));
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(secondDone).toBe(false); // waiting for the hospital chain's Commit
+    hospital.commit();
+    await second;
+    patient.commit();
+    expect([ledger.height('hospital'), ledger.height('patient')]).toEqual([1, 1]);
   });
 });
 

@@ -59,13 +59,19 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
 
     const add = await cli(['validators', 'add', b0.line, '--data', aDir, '--consensus-key', keyB[1]]);
     expect(add.out).toMatch(/quorum=yes/);
-    expect(add.out.match(/TRICHAIN_VALIDATOR_SUBMITTED chain=\w+ effective=\d+ status=committed/g)).toHaveLength(3);
+    const effective = Object.fromEntries([...add.out.matchAll(/TRICHAIN_VALIDATOR_SUBMITTED chain=(\w+) effective=(\d+) status=committed/g)].map((m) => [m[1], Number(m[2])]));
+    expect(Object.keys(effective).sort()).toEqual([...CHAINS].sort());
     for (const n of [a, b]) for (const c of CHAINS) await n.waitLine(new RegExp(`^TRICHAIN_COMETBFT chain=${c} `), 120_000);
 
     const ids = (JSON.parse((await fixture('../../consensus/fixtures/submit.ts', [b0.dir, 'anchor', '3'])).out.trim().split('\n').pop()!) as { ids: string[] }).ids;
     await until('B\'s transactions committed', async () => (await b.outbox()).filter((e) => ids.includes(e.id) && e.status === 'committed').length === 3, 180_000);
     const target = (await b.heights()).hospital + 2; // their block, certified two heights later
     await until('A certified them too', async () => (await a.heights()).hospital >= target + 1, 120_000);
+    // every chain past its handover: block E is certified once E + 2 is committed
+    await until('each chain certified past its handover on both', async () => {
+      const [ha, hb] = [await a.heights(), await b.heights()];
+      return CHAINS.every((c) => ha[c] >= effective[c] + 3 && hb[c] >= effective[c] + 3);
+    }, 120_000);
     await Promise.all([a.stop(), b.stop()]);
 
     const [na, nb] = await Promise.all([TrichainNode.open(aDir, { passphrase: PASS }), TrichainNode.open(b0.dir, { passphrase: PASS })]);
@@ -75,7 +81,7 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
         const top = Math.min(na.ledger.certifiedHeight(c), nb.ledger.certifiedHeight(c));
         const rounds = Array.from({ length: top }, (_, i) => na.ledger.block(c, i + 1)!.cert.round);
         const start = rounds.indexOf(DECIDED_ROUND) + 1;
-        expect(start, `${c}: CometBFT took over`).toBeGreaterThan(1);
+        expect(start, `${c}: CometBFT took over at the change's height`).toBe(effective[c]);
         expect(rounds.slice(start - 1).every((r) => r === DECIDED_ROUND), `${c}: every block from the handover certified by vote extensions`).toBe(true);
         for (let h = 1; h <= top; h++) {
           expect(bytesEqual(blockHash(na.ledger.block(c, h)!.header), blockHash(nb.ledger.block(c, h)!.header)), `${c} ${h}: same block on A and B`).toBe(true);

@@ -265,13 +265,23 @@ export class CometApp implements AbciApplication {
     return { status: ok ? 1 : 2 };
   }
 
-  finalizeBlock(req: Req['finalizeBlock']): Res['finalizeBlock'] {
+  /**
+   * The block is stored in a SQLite transaction that Commit commits. A node's three chains share one
+   * database connection, so each waits for the others' FinalizeBlock…Commit to end first (dbLock).
+   */
+  async finalizeBlock(req: Req['finalizeBlock']): Promise<Res['finalizeBlock']> {
     const height = Number(req.height);
     const { meta, txs } = decodeBlockTxs(req.txs);
     if (meta.header.height !== height || meta.header.chain !== this.chain) throw new Error(`FinalizeBlock: the block's header is for ${meta.header.chain} ${meta.header.height}`);
     const db = this.l.db;
     if (this.pending) throw new Error(`FinalizeBlock ${height}: height ${this.pending.height} was not committed`);
-    db.exec('BEGIN IMMEDIATE');
+    await lockDb(db);
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      unlockDb(db);
+      throw e;
+    }
     try {
       const key = toHex(req.txs[0]);
       // `batch` collects the signature checks instead of running them: already done for this header
@@ -287,6 +297,7 @@ export class CometApp implements AbciApplication {
       setCometHeight(this.l, this.chain, height);
     } catch (e) {
       db.exec('ROLLBACK');
+      unlockDb(db);
       throw e;
     }
     this.pending = { height, txs };
@@ -298,17 +309,44 @@ export class CometApp implements AbciApplication {
   commit(): Res['commit'] {
     const p = this.pending;
     if (!p) throw new Error('Commit without FinalizeBlock');
-    this.l.db.exec('COMMIT');
-    this.pending = null;
+    try {
+      this.l.db.exec('COMMIT');
+    } finally {
+      this.pending = null;
+      unlockDb(this.l.db);
+    }
     this.o.onCommitted?.(p.height, p.txs);
     return { retainHeight: 0n };
   }
 
   /** Rolls back a FinalizeBlock that was never committed (the connection to CometBFT dropped). */
   abort(): void {
-    if (this.pending && this.l.db.inTransaction) this.l.db.exec('ROLLBACK');
+    if (!this.pending) return;
+    if (this.l.db.inTransaction) this.l.db.exec('ROLLBACK');
     this.pending = null;
+    unlockDb(this.l.db);
   }
+}
+
+/** One FinalizeBlock…Commit at a time per database connection (the lock passes to the next waiter). */
+const dbLocks = new WeakMap<object, { held: boolean; waiters: (() => void)[] }>();
+
+function lockDb(db: object): Promise<void> {
+  let l = dbLocks.get(db);
+  if (!l) dbLocks.set(db, (l = { held: false, waiters: [] }));
+  if (!l.held) {
+    l.held = true;
+    return Promise.resolve();
+  }
+  return new Promise<void>((resolve) => l.waiters.push(resolve));
+}
+
+function unlockDb(db: object): void {
+  const l = dbLocks.get(db);
+  if (!l) return;
+  const next = l.waiters.shift();
+  if (next) next();
+  else l.held = false;
 }
 
 const heightKey = (chain: ChainId) => `cometbft-height/${chain}`;
