@@ -12,8 +12,8 @@
  *     verify and hold the same blocks.
  * Needs the CometBFT binary (`npm run cometbft`, run by .ci/run); skipped with the reason otherwise.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src-main/consensus/cometbft/network';
 import { cometbftBinary, MISSING_COMETBFT } from '../../src-main/consensus/cometbft/process';
@@ -27,18 +27,22 @@ const BIN = cometbftBinary();
 if (!BIN) console.warn(`[cometbft-founding.test] skipped: ${MISSING_COMETBFT}`);
 const CHAINS = ['patient', 'hospital', 'social'] as const;
 const running: NodeProc[] = [];
+const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(running.map((n) => n.stopWithin(20_000)));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine cometbft', () => {
   it('hands each chain from the founder to CometBFT when a validator is added; blocks commit on both with vote-extension certificates', async () => {
     const aDir = join(tempDir('trichain-comet-a-'), 'node');
+    dirs.push(dirname(aDir));
     await cli(['init', '--data', aDir, '--role', 'hospital', '--name', 'A Hospital', '--engine', 'cometbft']);
     const a = await startNode(aDir, ['--engine', 'cometbft']);
     running.push(a);
     const keyA = await a.waitLine(/^TRICHAIN_COMETBFT_KEY key=(\S+) node=([0-9a-f]{40})$/);
     const b0 = { dir: join(tempDir('trichain-comet-b-'), 'node'), line: '' };
+    dirs.push(dirname(b0.dir));
     await cli(['init', '--data', b0.dir, '--role', 'hospital', '--name', 'B Hospital', '--join']);
     b0.line = (await cli(['join', await invite(aDir), '--data', b0.dir])).out.trim().split('\n').pop()!;
     expect(b0.line.startsWith('trichain-peer:')).toBe(true);

@@ -11,7 +11,7 @@
  * test/support/consortium.ts: their queued transactions are handed to a validator (`relay`), and
  * certified blocks come back to them (`pull`: whole blocks, verified in a batch, or light blocks).
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalDecode } from '../../src-main/codec/canonical';
 import { freePort } from '../../src-main/consensus/cometbft/network';
@@ -142,7 +142,10 @@ export async function makeCometConsortium(binary: string, n: number, log?: (line
     },
     async close() {
       for (const r of runtimes) await r.stop();
-      for (const node of [...hospitals, ...members]) node.close();
+      for (const node of [...hospitals, ...members]) {
+        node.close();
+        rmSync(node.paths.dir, { recursive: true, force: true });
+      }
     },
   };
 }
