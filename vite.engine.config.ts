@@ -13,7 +13,7 @@ import { quietZod } from './vite.renderer.config';
 export const ENGINE_OUT = resolve(__dirname, 'out/engine');
 export const ENGINE_ENTRY = 'src-main/host/main.ts';
 /** Worker threads started by path (new Worker(new URL('./x.js', import.meta.url))): entries of their own. */
-export const ENGINE_WORKERS = ['src-main/app/signature-worker.ts'];
+export const ENGINE_WORKERS = ['src-main/app/signature-worker.ts', 'src-main/app/chart-warm-worker.ts'];
 
 /** Files read at run time next to their module, copied to the same relative place. */
 const RUNTIME_FILES: { dir: string; match: RegExp }[] = [

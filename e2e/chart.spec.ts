@@ -35,8 +35,9 @@ test('clinician: MRN search, the summary (problems, weight with unit, goal, tren
   await expect(trend.getByRole('img')).toHaveAttribute('aria-label', /^Body Weight: \d+ values from .* latest [\d.]+ kg/);
   await expect(trend.locator('svg path.recharts-line-curve')).toHaveCount(1);
 
-  // The timeline: a weight card with its unit; the goal reads as its text, marked undated.
+  // The timeline: a weight card with its unit; the goal (undated: at the end, past the first page) reads as its text, marked undated.
   const items = page.getByTestId('timeline-item');
+  await page.getByTestId('timeline-show-all').click();
   await expect(items.filter({ hasText: 'Body Weight' }).first().getByTestId('card-values')).toHaveText(/\d kg$/);
   const goal = items.and(page.locator('[data-resource-type="Goal"]')).filter({ hasText: GOAL });
   await expect(goal).toHaveCount(1);
@@ -68,5 +69,6 @@ test('patient: my records open with the same summary (weight with its unit, goal
   const summary = page.getByTestId('chart-summary');
   await expect(summary.getByTestId('vitals-row').filter({ hasText: 'Body Weight' }).getByTestId('clinical-value')).toHaveText(/^\d+(\.\d+)? kg$/, { timeout: 60_000 });
   await expect(summary.getByTestId('summary-goals')).toContainText(GOAL);
+  await page.getByTestId('timeline-show-all').click();
   await expect(page.getByTestId('timeline-item').and(page.locator('[data-resource-type="Goal"]')).filter({ hasText: GOAL }).getByTestId('undated')).toBeVisible();
 });

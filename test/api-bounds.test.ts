@@ -107,6 +107,7 @@ describe('the API under attack, over the demo consortium', () => {
     got.push(['shares.preview', await answer('shares.preview', { requestId: 'req-nope' })]);
     got.push(['chains.block', await answer('chains.block', { chain: 'social', height: 10_000_000 })]);
     got.push(['imports.status', await answer('imports.status', { importId: 'imp-nope' })]);
+    got.push(['records.get', await answer('records.get', { recordId: 'rec-nope' })]);
     got.push(['session.switchRole', await answer('session.switchRole', { roleId: 'nobody' })]);
     got.push(['packages.verify', await answer('packages.verify', { packageId: 'req-nope' })]);
     got.push(['records.amend', await prepare('records.amend', { recordId: 'rec-nope', resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' } }, reason: 'typo' })]);
@@ -117,6 +118,7 @@ describe('the API under attack, over the demo consortium', () => {
     await as('patient');
     const revoke = await call('sign.prepare', { method: 'consents.revoke', input: { consentId: 'consent-nope' } });
     got.push(['consents.revoke', await answer('sign.confirm', { requestId: revoke.requestId })]);
+    got.push(['records.get (patient)', await answer('records.get', { recordId: 'rec-nope' })]);
     expect(got.filter(([, r]) => r.ok || r.error.code !== 'NOT_FOUND').map(([m, r]) => `${m}: ${JSON.stringify(r).slice(0, 200)}`)).toEqual([]);
   });
 

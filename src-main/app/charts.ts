@@ -21,50 +21,72 @@ const entryOf = (node: TrichainNode, key: EntryKey, chainLabels: LabelsBody | nu
 
 type ChainLabels = { category: string; sensitivity: string[]; confidentiality: string };
 
+/** The chart row of one record on the hospital chain (null: erased, or not on the chain), made once per version. */
+function clinicianRow(node: TrichainNode, recordId: string, orgNames: Map<string, string>): ChartResource | null {
+  const hospital = node.ledger.state('hospital');
+  const head = recordHead(hospital, recordId);
+  if (!head) return null;
+  if (head.erased) {
+    forgetRecord(node, recordId); // erased on another node: its plaintext leaves this one's memory too
+    return null;
+  }
+  // A version never changes on the chain: its row, once made, is kept with its entry.
+  const kept = cachedRow(node, recordId, head.version);
+  if (kept) return { ...kept };
+  const info = recordInfo(node, recordId);
+  const orgHex = toHex(info.org);
+  let org = orgNames.get(orgHex);
+  if (org === undefined) orgNames.set(orgHex, (org = getMember(hospital, info.org)?.name ?? orgHex.slice(0, 12)));
+  const contentHash = toHex(info.meta.contentHash);
+  let entry: ChartEntry | null = null;
+  let unavailable = 'encrypted: no key for this organization';
+  try {
+    entry = entryOf(node, { recordId, version: info.version, contentHash }, info.labels, () => readRecord(node, recordId).resource);
+  } catch (e) {
+    // another hospital's record without a key for us (metadata only), or its content is being fetched again
+    if (e instanceof RecordUnavailable) unavailable = e.message;
+  }
+  const row: ChartResource = {
+    id: recordId, resourceType: info.resourceType, date: entry?.date,
+    title: entry ? entry.title : `${info.resourceType} (held by ${org})`,
+    summary: entry ? `${info.resourceType}${typeof entry.resource.status === 'string' ? ` · ${entry.resource.status}` : ''}` : unavailable,
+    author: { organization: org }, labels: entry ? entry.labels : labelsWithReasons(info.labels, null), version: info.version,
+    amendedFrom: info.version > 1 ? `${recordId}@v${info.version - 1}` : undefined, contentHash,
+    chain: 'hospital', txId: toHex(info.meta.tx), pending: false, resource: entry?.resource, facts: entry?.facts,
+  };
+  if (entry) keepRow(node, row);
+  return { ...row };
+}
+
 export const chartOfClinician = (node: TrichainNode, pk: Uint8Array): ChartResource[] => {
   const out: ChartResource[] = [];
   const ids = patientRecordIds(node, pk);
   const orgNames = new Map<string, string>();
-  const hospital = node.ledger.state('hospital');
   for (const recordId of ids) {
-    const head = recordHead(hospital, recordId);
-    if (!head) continue;
-    if (head.erased) {
-      forgetRecord(node, recordId); // erased on another node: its plaintext leaves this one's memory too
-      continue;
-    }
-    // A version never changes on the chain: its row, once made, is kept with its entry.
-    const kept = cachedRow(node, recordId, head.version);
-    if (kept) {
-      out.push({ ...kept });
-      continue;
-    }
-    const info = recordInfo(node, recordId);
-    const orgHex = toHex(info.org);
-    let org = orgNames.get(orgHex);
-    if (org === undefined) orgNames.set(orgHex, (org = getMember(hospital, info.org)?.name ?? orgHex.slice(0, 12)));
-    const contentHash = toHex(info.meta.contentHash);
-    let entry: ChartEntry | null = null;
-    let unavailable = 'encrypted: no key for this organization';
-    try {
-      entry = entryOf(node, { recordId, version: info.version, contentHash }, info.labels, () => readRecord(node, recordId).resource);
-    } catch (e) {
-      // another hospital's record without a key for us (metadata only), or its content is being fetched again
-      if (e instanceof RecordUnavailable) unavailable = e.message;
-    }
-    const row: ChartResource = {
-      id: recordId, resourceType: info.resourceType, date: entry?.date,
-      title: entry ? entry.title : `${info.resourceType} (held by ${org})`,
-      summary: entry ? `${info.resourceType}${typeof entry.resource.status === 'string' ? ` · ${entry.resource.status}` : ''}` : unavailable,
-      author: { organization: org }, labels: entry ? entry.labels : labelsWithReasons(info.labels, null), version: info.version,
-      amendedFrom: info.version > 1 ? `${recordId}@v${info.version - 1}` : undefined, contentHash,
-      chain: 'hospital', txId: toHex(info.meta.tx), pending: false, resource: entry?.resource, facts: entry?.facts,
-    };
-    if (entry) keepRow(node, row);
-    out.push({ ...row });
+    const row = clinicianRow(node, recordId, orgNames);
+    if (row) out.push(row);
   }
   out.push(...pendingRecords(node, pk, new Set(ids), new Map(out.map((r) => [r.id, r]))));
   return out.sort(newestFirst);
+};
+
+/** One record as a clinician reads it (with its FHIR resource, when this organization may read it); null when not on the chain. */
+export const recordOfClinician = (node: TrichainNode, recordId: string): ChartResource | null => clinicianRow(node, recordId, new Map());
+
+/** A chart row as a page of the timeline carries it: its card facts and labels, not the FHIR resource (records.get reads that). */
+export const slimRow = (r: ChartResource): ChartResource => {
+  const row = { ...r };
+  delete row.resource;
+  return row;
+};
+
+/** A page of the timeline: `limit` rows from `offset` (all when no limit), slim, with the whole's total and organizations. */
+export const chartPage = (all: ChartResource[], i: { offset?: number; limit?: number }) => {
+  const offset = i.offset ?? 0;
+  return {
+    total: all.length, organizations: [...new Set(all.map((r) => r.author.organization))], offset,
+    resources: all.slice(offset, i.limit === undefined ? undefined : offset + i.limit).map(slimRow),
+  };
 };
 
 /** Newest first; undated records last (never stamped with the day they were stored). */

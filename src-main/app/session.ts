@@ -24,6 +24,7 @@ import { entityRefs, uiRole } from './views';
 import { OwnNode } from './own-node';
 import { TxTeller } from './tx-events';
 import { startRuntime, type NodeRuntime } from '../node/runtime';
+import { ChartWarmer } from './chart-warm';
 import type { Demo } from './demo';
 
 export interface RoleEntry {
@@ -47,6 +48,11 @@ export class AppSession {
   readonly desk = new SignDesk();
   readonly roles = new Map<string, RoleEntry>();
   active: string | null = null;
+  /**
+   * This sign-in: a new one at each app start and each time another role becomes active (the demo's
+   * role switcher is its sign-in). A chart is logged as viewed once per sign-in that opens it.
+   */
+  signIn = randomBytes(8).toString('hex');
   demo: Demo | null = null;
   demoStage: string | undefined;
   private demoStarting: Promise<void> | null = null;
@@ -58,6 +64,9 @@ export class AppSession {
   own: OwnNode | null = null;
   /** The own node's runtime without peers, where its peer server could not start. */
   private alone: NodeRuntime | null = null;
+  /** The chart cache's warmer running now, if any (./chart-warm.ts). */
+  private warming: ChartWarmer | null = null;
+  private closing = false;
 
   private constructor(private readonly opts: SessionOptions) {
     this.ownDir = join(opts.dataDir, 'node');
@@ -107,6 +116,26 @@ export class AppSession {
       this.alone = await startRuntime(node, { peers: false });
       driveShares(this.alone);
     }
+    this.warmCharts();
+  }
+
+  /**
+   * Warms the chart cache of each node that reads charts (hospitals, a patient's laptop), one after
+   * another, in the background: the cache is in memory only, so a start begins cold
+   * (TRICHAIN_CHART_WARM=0: not at all).
+   */
+  private warmCharts(): void {
+    if (process.env.TRICHAIN_CHART_WARM === '0') return;
+    const nodes = [...this.roles.values()].map((r) => r.node).filter((n) => n.config.role === 'hospital' || n.config.role === 'patient');
+    void (async () => {
+      for (const node of nodes) {
+        if (this.closing) return;
+        this.warming = new ChartWarmer(node);
+        const r = await this.warming.run();
+        if (r.records) console.error(`[charts] ${node.config.name}: ${r.records} records of ${r.patients} patients warm in ${(r.ms / 1000).toFixed(1)} s (engine loop ${Math.round(r.loopMs)} ms)`);
+      }
+      this.warming = null;
+    })();
   }
 
   /** The running own node behind `node` (null for the demo's nodes). */
@@ -140,11 +169,14 @@ export class AppSession {
         d.runtime(id)?.on('fetched', (e: { blobs: number }) => this.emit({ type: 'blobs.fetched', payload: { count: e.blobs } }));
       }
       this.demoStage = 'ready';
+      this.warmCharts();
     })().finally(() => (this.demoStarting = null));
     await this.demoStarting;
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    this.warming?.stop();
     await this.own?.stop();
     await this.alone?.stop();
     this.own = this.alone = null;

@@ -10,14 +10,9 @@
  *     already made is answered from memory (its sizes do not change between runs).
  *
  * The worker file: the built engine runs out/engine/src-main/app/signature-worker.js (an entry of
- * vite.engine.config.ts); from the TypeScript sources (tsx, vitest) signature-worker.ts is started
- * through tsx's ESM loader, registered inside the worker.
+ * vite.engine.config.ts); from the TypeScript sources (tsx, vitest) signature-worker.ts (./worker-start.ts).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from './worker-start';
 import type { BlsApi } from '../crypto/bls-types';
 import { MAX_REPORT_SIGNATURES } from '../../src-shared/api/chains';
 
@@ -43,21 +38,6 @@ export interface SignatureJob {
 export type WorkerAnswer = { rows: SignatureRow[]; threadId: number } | { error: string };
 
 const fail = (code: 'BAD_REQUEST' | 'UNAVAILABLE', message: string) => Object.assign(new Error(message), { code });
-
-/** How to start the worker from here: the built .js beside this module, or the .ts source through tsx. */
-function workerStart(): { file: string | URL; eval: boolean; workerData?: Record<string, string> } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./signature-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return { file: entry, eval: false };
-  // tsx's ESM API, found through its package.json exports (its `require` resolution names the CJS file).
-  const req = createRequire(import.meta.url);
-  const pkgFile = req.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  const tsx = pathToFileURL(join(dirname(pkgFile), pkg.exports['./esm/api'].import.default)).href;
-  const boot = `const { workerData } = require('node:worker_threads');
-import(workerData.boot.tsx).then((m) => { m.register(); return import(workerData.boot.entry); });`;
-  return { file: boot, eval: true, workerData: { tsx, entry: entry.href } };
-}
 
 export class SignatureReports {
   private queue: Promise<unknown> = Promise.resolve();
@@ -92,11 +72,8 @@ export class SignatureReports {
 
   private compute(parties: number[]): Promise<SignatureRow[]> {
     return new Promise((resolve, reject) => {
-      const start = workerStart();
       const job: SignatureJob = { kind: 'trichain-signature-report', backend: this.bls.backend, parties };
-      const w = new Worker(start.file, {
-        eval: start.eval,
-        workerData: { ...job, ...(start.workerData ? { boot: start.workerData } : {}) },
+      const w = startWorker(import.meta.url, 'signature-worker', { ...job }, {
         resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
         stdout: false,
         stderr: false,

@@ -58,9 +58,27 @@ export const recordsMethods = {
     response: z.object({ patients: z.array(PatientSummarySchema) }),
   }),
   'patients.chart': def({
-    description: 'A patient\'s records from every hospital, newest first (undated last), with labels and their reasons, and the summary a clinician reads first.',
-    request: z.object({ patientId: id.optional() }).strict(),
-    response: z.object({ patient: PatientSummarySchema, summary: ChartSummarySchema, resources: z.array(ChartResourceSchema) }),
+    description: 'A patient\'s records from every hospital, newest first (undated last), with labels and their reasons, and the summary a clinician reads first. A page of the timeline: `limit` rows from `offset` (all when no limit), each with its card facts, not its FHIR resource (records.get reads that).',
+    request: z.object({
+      patientId: id.optional(),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(100_000).optional(),
+    }).strict(),
+    response: z.object({
+      patient: PatientSummarySchema,
+      summary: ChartSummarySchema,
+      /** How many records the whole timeline holds. */
+      total: z.number().int().nonnegative(),
+      /** The organizations whose records the whole timeline holds. */
+      organizations: z.array(z.string()),
+      offset: z.number().int().nonnegative(),
+      resources: z.array(ChartResourceSchema),
+    }),
+  }),
+  'records.get': def({
+    description: 'One record of a chart with its FHIR resource, decrypted on the node for a reader who may see it: what a timeline card shows expanded, and what an amendment starts from.',
+    request: z.object({ recordId: id }).strict(),
+    response: z.object({ record: ChartResourceSchema }),
   }),
   'imports.status': def({
     description: 'An import\'s progress and result, kept by the node so that a reloaded page can read them back.',

@@ -82,6 +82,11 @@ describe('service over the demo consortium', () => {
     const milan = patients[0].id;
     const chart = await call('patients.chart', { patientId: milan });
     expect(chart.resources.length).toBeGreaterThan(100);
+    // A page of the timeline: the whole's rows sliced, with the whole's total and organizations.
+    const part = await call('patients.chart', { patientId: milan, offset: 10, limit: 20 });
+    expect(part.total).toBe(chart.resources.length);
+    expect(part.resources.map((r) => r.id)).toEqual(chart.resources.slice(10, 30).map((r) => r.id));
+    expect([...part.organizations].sort()).toEqual(['Riverside Clinic', 'St Mary Hospital']);
     const psy = chart.resources.find((r) => r.labels.sensitivity.includes('PSY'))!;
     expect(psy.labels.reasons.length).toBeGreaterThan(0);
 
@@ -173,6 +178,11 @@ describe('service over the demo consortium', () => {
       /^St Mary Hospital refused the request of Institute for Outcomes Research: .*revoked/,
       /^Milan Beatty revoked the consent for Healthcare research \(HRESCH\), to Institute for Outcomes Research$/,
       /^St Mary Hospital viewed the chart \([1-9][\d,]* records\)$/,
+      // the request, written into Milan's trail by St Mary, naming the institute as who asked
+      /^Institute for Outcomes Research asked for records for Healthcare research \(HRESCH\)$/,
+      // the demo's first run: the import and Riverside's visit, kept until Milan enrolled
+      /^St Mary Hospital imported [1-9]\d{2} records \(on \d{4}-\d{2}-\d{2}, before enrolment\)$/,
+      /^Riverside Clinic added an? [a-z ]+ record \(on \d{4}-\d{2}-\d{2}, before enrolment\)$/,
     ];
     // In words: who did what, with the consent's purpose and grantee, the count of records shared, the
     // reason of a refusal (once the refusal's block has committed).
@@ -187,6 +197,46 @@ describe('service over the demo consortium', () => {
       expect(e.actor.role).not.toBe('system');
     }
   }, 300_000);
+
+  it('logs a chart view once per sign-in, and exports the trail as FHIR AuditEvent with the same sentences', async () => {
+    await as('stMary');
+    const milan = (await call('patients.search', { query: 'milan' })).patients[0].id;
+    const auditLogs = () => new Set(events.filter((e) => e.type === 'tx.pending' && e.payload.kind === 'audit.log').map((e) => (e.payload as { txId: string }).txId));
+    const opened = async (times: number) => {
+      const before = auditLogs();
+      for (let i = 0; i < times; i++) await call('patients.chart', { patientId: milan, limit: 10 });
+      return [...auditLogs()].filter((id) => !before.has(id)).length;
+    };
+    // A new sign-in (another role, then St Mary again) opening the chart three times: one entry.
+    await as('riverside');
+    await as('stMary');
+    expect(await opened(3)).toBe(1);
+    // The same sign-in again: none; the same role chosen again is not a new sign-in.
+    await as('stMary');
+    expect(await opened(2)).toBe(0);
+    // Signing in again: one more.
+    await as('patient');
+    await as('stMary');
+    expect(await opened(1)).toBe(1);
+
+    // The export: every entry of the trail, as AuditEvent, in the trail's order and words.
+    await as('patient');
+    type Exported = { resourceType: string; type: string; entry: { resource: { resourceType: string; outcomeDesc: string; action: string; agent: { who: { display: string } }[] } }[] };
+    // Read between two equal looks at the trail (entries still committing would change it).
+    const { trail, exported, bundle } = await eventually('the trail holds still for one export', async () => {
+      const trail = (await call('audit.list', { limit: 500 })).entries;
+      const exported = await call('audit.export', {});
+      const again = (await call('audit.list', { limit: 500 })).entries;
+      return JSON.stringify(again) === JSON.stringify(trail) ? { trail, exported, bundle: JSON.parse(exported.content) as Exported } : null;
+    });
+    expect(exported).toMatchObject({ mediaType: 'application/fhir+json', filename: expect.stringMatching(/^audit-[0-9a-f]{12}\.json$/), entries: trail.length });
+    expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+    expect(bundle.entry.map((e) => e.resource.outcomeDesc)).toEqual(trail.map((e) => e.subject));
+    expect(bundle.entry.map((e) => e.resource.agent[0].who.display)).toEqual(trail.map((e) => e.actor.name));
+    expect(new Set(bundle.entry.map((e) => e.resource.resourceType))).toEqual(new Set(['AuditEvent']));
+    const requested = bundle.entry.find((e) => /asked for records/.test(e.resource.outcomeDesc))!;
+    expect(requested.resource).toMatchObject({ action: 'E', agent: [{ who: { display: 'Institute for Outcomes Research' } }] });
+  }, 120_000);
 
   it('refuses mistakes at sign.prepare, before anything is signed', async () => {
     const prepare = (method: string, input: unknown) => dispatch(svc, 'sign.prepare', { method, input }, 'renderer');
@@ -214,7 +264,11 @@ describe('service over the demo consortium', () => {
     expect(theirs).toBeDefined();
     const forbidden = await prepare('records.amend', { recordId: theirs.id, resource: { resourceType: theirs.resourceType, id: 'x' }, reason: 'typo' });
     expect(forbidden).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/^only .+, which wrote this record, may amend it/) } });
-    const own = chart.resources.find((r) => r.author.organization === 'St Mary Hospital' && r.resourceType === 'Observation' && r.resource)!;
+    // A chart's rows carry card facts, not FHIR resources: records.get reads the one to amend.
+    expect(chart.resources.every((r) => r.resource === undefined)).toBe(true);
+    const listed = chart.resources.find((r) => r.author.organization === 'St Mary Hospital' && r.resourceType === 'Observation' && r.facts)!;
+    const own = (await call('records.get', { recordId: listed.id })).record;
+    expect(own).toMatchObject({ id: listed.id, version: listed.version, resource: { resourceType: 'Observation' } });
     const amended = await sign('records.amend', { recordId: own.id, resource: { ...own.resource, valueString: 'amended' }, reason: 'wrong value' });
     expect(amended.record.version).toBe(own.version + 1);
     await eventually('the amendment has committed', async () => (await call('patients.chart', { patientId: milan })).resources.find((r) => r.id === own.id && r.version === own.version + 1 && !r.pending));

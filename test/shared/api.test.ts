@@ -33,10 +33,10 @@ describe('api contract', () => {
   it('lists every method the product needs', () => {
     const required = [
       'app.info', 'demo.start', 'demo.status', 'session.roles', 'session.switchRole', 'identity.create',
-      'network.join', 'patients.search', 'patients.chart', 'records.add', 'records.amend', 'records.import',
+      'network.join', 'patients.search', 'patients.chart', 'records.get', 'records.add', 'records.amend', 'records.import',
       'consents.list', 'consents.grant', 'consents.revoke', 'shares.requests', 'shares.request',
       'shares.preview', 'shares.approve', 'packages.list', 'packages.verify', 'packages.export',
-      'audit.list', 'chains.status', 'chains.blocks', 'chains.block', 'storage.signatures',
+      'audit.list', 'audit.export', 'chains.status', 'chains.blocks', 'chains.block', 'storage.signatures',
       'sign.prepare', 'sign.confirm',
     ];
     for (const m of required) expect(API_METHODS).toContain(m);

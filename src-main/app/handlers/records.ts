@@ -11,15 +11,13 @@ import { classifyResource, raiseLabels } from '../../emr/classify/index';
 import { findPatient, listPatients } from '../../emr/patients';
 import { amendRecord, importBundle, recordInfo, storeRecord, toLabelsBody, type FhirResource } from '../../emr/records';
 import { assertMayAmend, consentStatusFor, consentsNaming, pseudonymousLabel } from '../checks';
-import { chartOfClinician, chartOfPatient, chartSummary } from '../charts';
+import { chartOfClinician, chartOfPatient, chartPage, chartSummary, recordOfClinician } from '../charts';
+import { noteChartOpened } from '../chart-warm';
 import { pkOf, wrapTx, type AppSession } from '../session';
 import { patientSummary } from '../summaries';
 import type { Handlers, SignedHandlers } from './types';
 import type { TrichainNode } from '../../node/node';
-import { mirrorAudit } from '../../emr/audit';
-
-/** Chart views of one patient by one organization within this window are one audit entry. */
-const CHART_VIEW_COALESCE_MS = 5 * 60_000;
+import { auditImport, mirrorAudit } from '../../emr/audit';
 
 /** Mirrors an act on a patient's records into their audit trail (emr/audit.ts); auditing must not block care. */
 function logForPatient(me: TrichainNode, pk: Uint8Array, kind: string, detail: Record<string, string | number>): boolean {
@@ -30,9 +28,9 @@ function logForPatient(me: TrichainNode, pk: Uint8Array, kind: string, detail: R
   }
 }
 
-export function recordsHandlers(s: AppSession): Handlers<'patients.search' | 'patients.chart' | 'imports.status'> {
-  /** When each (clinician node, patient) chart view was last written to the audit trail. */
-  const chartViewsLogged = new Map<string, number>();
+export function recordsHandlers(s: AppSession): Handlers<'patients.search' | 'patients.chart' | 'records.get' | 'imports.status'> {
+  /** The sign-in in which each (clinician node, patient) chart view was last written to the audit trail. */
+  const chartViewsLogged = new Map<string, string>();
   return {
     async 'patients.search'(i) {
       const node = s.current().node;
@@ -59,22 +57,33 @@ export function recordsHandlers(s: AppSession): Handlers<'patients.search' | 'pa
       const node = s.current().node;
       if (node.config.role === 'patient') {
         const resources = chartOfPatient(node);
-        return { patient: patientSummary(s, node, node.identity.blsPublicKey, node.config.name), summary: chartSummary(resources), resources };
+        return { patient: patientSummary(s, node, node.identity.blsPublicKey, node.config.name), summary: chartSummary(resources), ...chartPage(resources, i) };
       }
       const me = s.nodeAs('clinician');
       if (!i.patientId) throw new ApiError('BAD_REQUEST', 'which patient? (patientId)');
       const pk = pkOf(i.patientId);
       const resources = chartOfClinician(me, pk);
+      noteChartOpened(me, pk); // warmed first after a restart (../chart-warm.ts)
       const viewKey = `${me.publicKeyHex}:${toHex(pk)}`;
-      const lastLogged = chartViewsLogged.get(viewKey) ?? -Infinity;
-      if (Date.now() - lastLogged >= CHART_VIEW_COALESCE_MS) {
-        // Opening a chart is an access the patient can see in their audit trail. Views by the same
-        // organization within CHART_VIEW_COALESCE_MS are one entry: otherwise every reload of an
-        // open chart (the UI reloads on each new block) would log a view, commit a block, and so
-        // trigger the next reload, forever.
-        if (logForPatient(me, pk, 'chart.viewed', { organization: me.config.name, resources: resources.length })) chartViewsLogged.set(viewKey, Date.now());
+      if (chartViewsLogged.get(viewKey) !== s.signIn) {
+        // Opening a chart is an access the patient sees in their audit trail: one entry per sign-in
+        // (each app start, and each time a role becomes active) that opens it. Not one per answer:
+        // an open chart reloads on each new block, and a logged view commits a block.
+        if (logForPatient(me, pk, 'chart.viewed', { organization: me.config.name, resources: resources.length })) chartViewsLogged.set(viewKey, s.signIn);
       }
-      return { patient: patientSummary(s, me, pk), summary: chartSummary(resources), resources };
+      return { patient: patientSummary(s, me, pk), summary: chartSummary(resources), ...chartPage(resources, i) };
+    },
+    async 'records.get'(i) {
+      const node = s.current().node;
+      if (node.config.role === 'patient') {
+        const record = chartOfPatient(node).find((r) => r.id === i.recordId);
+        if (!record) throw new ApiError('NOT_FOUND', `no record ${i.recordId} of yours on this device`);
+        return { record };
+      }
+      const me = s.nodeAs('clinician');
+      const record = recordOfClinician(me, i.recordId);
+      if (!record) throw new ApiError('NOT_FOUND', `no record ${i.recordId} on the hospital chain`);
+      return { record };
     },
     async 'imports.status'(i) {
       const st = s.imports.get(i.importId);
@@ -134,7 +143,7 @@ export function recordsSigned(s: AppSession): SignedHandlers<'records.add' | 're
         s.emit({ type: 'import.progress', payload: { importId: i.importId, phase: 'parsing', done: 0, total: 0 } });
         try {
           const r = await importBundle(node, bundle, { onProgress: (p) => s.emit({ type: 'import.progress', payload: { importId: i.importId, phase: 'anchoring', done: p.done, total: p.total, message: p.patient } }) });
-          r.patients.forEach((p, n) => r.recordsByPatient[n] && logForPatient(node, p.pk, 'records.imported', { organization: node.config.name, records: r.recordsByPatient[n] }));
+          auditImport(node, r);
           const result = { importId: i.importId, imported: r.records, skipped: r.skipped, patientIds: r.patients.map((p) => toHex(p.pk)), warnings: r.sensitive ? [`${r.sensitive} resources carry sensitivity labels`] : [] };
           s.imports.finish(i.importId, result);
           s.emit({ type: 'import.progress', payload: { importId: i.importId, phase: 'done', done: r.records, total: r.records } });

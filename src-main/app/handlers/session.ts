@@ -2,6 +2,7 @@
  * The session area (src-shared/api/session.ts): what this app is, the demo, the role it acts as,
  * and (signed) creating this node's identity or joining a network from an invite.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +49,7 @@ export function sessionHandlers(s: AppSession): Handlers<'app.info' | 'demo.star
     async 'session.switchRole'(i) {
       const r = s.roles.get(i.roleId);
       if (!r) throw new ApiError('NOT_FOUND', `no role ${i.roleId}`);
+      if (s.active !== i.roleId) s.signIn = randomBytes(8).toString('hex');
       s.active = i.roleId;
       return { active: r.session };
     },

@@ -69,6 +69,17 @@ export function seedEntry(reader: object, key: EntryKey, entry: ChartEntry): voi
   put(reader, key, entry);
 }
 
+/** Whether this reader holds the entry of this record version. */
+export function holdsEntry(reader: object, key: EntryKey): boolean {
+  const hit = caches.get(reader)?.get(key.recordId);
+  return !!hit && hit.version === key.version && hit.contentHash === key.contentHash;
+}
+
+/** How many entries this reader holds (at most MAX_ENTRIES). */
+export function entryCount(reader: object): number {
+  return caches.get(reader)?.size ?? 0;
+}
+
 /** The chart row kept for this record version, if any (read before the chain's metadata is). */
 export function cachedRow(reader: object, recordId: string, version: number): ChartResource | undefined {
   const hit = caches.get(reader)?.get(recordId);

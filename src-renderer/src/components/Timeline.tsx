@@ -1,21 +1,22 @@
 import type { ChartResource } from '../../../src-shared/api';
 import { LabelChips } from './LabelChips';
 import { Values } from './chart/Values';
+import { RecordJson } from './chart/RecordJson';
 
 /**
  * Records newest first (undated last, marked so), each card saying what matters for its type (values
  * with units and flags, doses, onset and abatement, a goal's text, a note's text), with label chips,
- * author, chain anchoring and pending state. Cards off screen are not laid out (content-visibility),
- * so a chart of 1,000 records scrolls without rendering them all.
+ * author, chain anchoring and pending state. A chart sends a page of cards at a time (their facts,
+ * not whole resources: "FHIR" reads a record's JSON when asked); cards off screen are not laid out
+ * (content-visibility).
  */
 export function Timeline({ resources, onAmend, mayAmend }: { resources: ChartResource[]; onAmend?: (r: ChartResource) => void; mayAmend?: (r: ChartResource) => boolean }) {
   if (resources.length === 0) {
     return <div className="state state-empty" role="status" data-testid="empty-state">No records yet.</div>;
   }
-  const sorted = [...resources].sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''));
   return (
     <ol className="timeline" aria-label="Records, newest first" data-testid="timeline">
-      {sorted.map((r) => (
+      {resources.map((r) => (
         <li key={r.id} className="timeline-item" data-testid="timeline-item" data-resource-type={r.resourceType}>
           <div className="timeline-date">{r.date ? <time dateTime={r.date}>{r.date.slice(0, 10)}</time> : <span className="muted" data-testid="undated">undated</span>}</div>
           <article className="timeline-body" aria-label={`${r.resourceType}: ${r.title}`}>
@@ -32,6 +33,7 @@ export function Timeline({ resources, onAmend, mayAmend }: { resources: ChartRes
             <LabelChips labels={r.labels} resourceType={r.resourceType} />
             <footer className="muted">
               {r.author.name ? `${r.author.name}, ` : ''}{r.author.organization} · {r.chain} chain{r.txId ? ` · tx ${r.txId.slice(0, 12)}` : ''} · hash <code title={r.contentHash}>{r.contentHash.slice(0, 12)}…</code>
+              {r.facts && !r.pending && <RecordJson recordId={r.id} />}
               {onAmend && (mayAmend?.(r) ?? true) && (
                 <button type="button" className="link" onClick={() => onAmend(r)} data-testid="amend-record" aria-label={`Amend ${r.title}`}>Amend</button>
               )}

@@ -1,25 +1,38 @@
 import { useState } from 'react';
 import { api, useApp } from '../../store';
-import { useLoad } from '../../useLoad';
 import { Async } from '../../components/Async';
 import { Timeline } from '../../components/Timeline';
 import { ChartSummary } from '../../components/chart/ChartSummary';
+import { MoreRecords } from '../../components/chart/MoreRecords';
+import { useChartPages } from '../../components/chart/useChartPages';
 import { RecordForm } from './RecordForm';
 import { AmendForm } from './AmendForm';
 import { ConsentStatus } from './ConsentStatus';
 import { EnrolLaptop } from './EnrolLaptop';
 import type { ChartResource } from '../../../../src-shared/api';
 
-/** A patient's chart: records from every hospital as a timeline, consent status, add and amend. */
+/**
+ * A patient's chart: the summary, then records from every hospital as a timeline (a page at a
+ * time), consent status, add and amend (an amendment starts from the record's FHIR resource, read
+ * from the node when Amend is pressed).
+ */
 export function Chart() {
   const patientId = useApp((s) => s.patientId);
   const go = useApp((s) => s.go);
   const organization = useApp((s) => s.active?.organization);
   const info = useApp((s) => s.info);
   // Only the organization that wrote a record may amend it (the node refuses others as FORBIDDEN).
-  const mayAmend = (r: ChartResource) => !!r.resource && !r.pending && r.author.organization === organization;
-  const [editing, setEditing] = useState<{ mode: 'add' } | { mode: 'amend'; record: ChartResource } | null>(null);
-  const state = useLoad(() => (patientId ? api()['patients.chart']({ patientId }) : Promise.resolve(null)), [patientId]);
+  const mayAmend = (r: ChartResource) => !!r.facts && !r.pending && r.author.organization === organization;
+  const toast = useApp((s) => s.toast);
+  const [editing, setEditing] = useState<{ mode: 'add' } | { mode: 'amend'; record: ChartResource & { resource: Record<string, unknown> } } | null>(null);
+  const pages = useChartPages((limit) => (patientId ? api()['patients.chart']({ patientId, limit }) : Promise.resolve(null)), [patientId]);
+  const state = pages.state;
+  const amend = (r: ChartResource) => {
+    api()['records.get']({ recordId: r.id }).then(
+      ({ record }) => (record.resource ? setEditing({ mode: 'amend', record: { ...record, resource: record.resource } }) : toast('error', 'This organization cannot read that record.')),
+      (e: unknown) => toast('error', e instanceof Error ? e.message : String(e)),
+    );
+  };
   if (!patientId) {
     return (
       <section data-testid="chart-view">
@@ -48,12 +61,11 @@ export function Chart() {
             <ConsentStatus patientId={patientId} />
             {!info?.demo && <EnrolLaptop patientId={patientId} />}
             {editing?.mode === 'add' && <RecordForm patientId={patientId} onDone={() => setEditing(null)} />}
-            {editing?.mode === 'amend' && editing.record.resource && (
-              <AmendForm key={editing.record.id} record={{ ...editing.record, resource: editing.record.resource }} onDone={() => setEditing(null)} />
-            )}
+            {editing?.mode === 'amend' && <AmendForm key={editing.record.id} record={editing.record} onDone={() => setEditing(null)} />}
             <ChartSummary s={d.summary} />
-            <h2>Timeline <span className="muted">({d.resources.length.toLocaleString('en')} records)</span></h2>
-            <Timeline resources={d.resources} mayAmend={mayAmend} onAmend={(record) => setEditing({ mode: 'amend', record })} />
+            <h2>Timeline <span className="muted" data-testid="timeline-total">({d.total.toLocaleString('en')} records)</span></h2>
+            <Timeline resources={d.resources} mayAmend={mayAmend} onAmend={amend} />
+            <MoreRecords shown={d.resources.length} total={d.total} pages={pages} />
           </>
         )}
       </Async>
