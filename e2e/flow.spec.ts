@@ -79,6 +79,11 @@ test('demo roles → chart with labels → consent → request → approve → v
   await expect(page.getByTestId('patient-row')).toHaveCount(1);
   await page.getByTestId('patient-row').getByRole('button', { name: 'Milan Beatty' }).click();
   await expect(page.getByTestId('chart-patient-name')).toHaveText('Milan Beatty');
+  // The summary and the newest page of the timeline first; the older records a click away.
+  await expect(page.getByTestId('timeline-item')).toHaveCount(100);
+  await expect(page.getByTestId('timeline-more')).toContainText(/^Showing the newest 100 of [1-9]\d{2,} records\./);
+  await page.getByTestId('timeline-show-all').click();
+  await expect(page.getByTestId('timeline-more')).toHaveCount(0);
   expect(await page.getByTestId('timeline-item').count()).toBeGreaterThan(100);
   const sensitive = page.getByTestId('timeline-item').filter({ has: page.getByTestId('chip-sensitivity').filter({ hasText: 'PSY' }) }).first();
   // Words first, the HL7 code beside them for staff; the reasons are sentences with the rule id as a detail.
@@ -258,7 +263,7 @@ test('demo roles → chart with labels → consent → request → approve → v
   await actAs(page, 'research');
   await expect(page.getByTestId('entity-request').and(page.locator('[data-status="refused"]')).getByTestId('request-decision')).toContainText(/revoked/, COMMITTED);
 
-  // Milan's access log lists the grant, the share, the refusal, the revocation and the chart view.
+  // Milan's access log lists the grant, the share, the refusal, the revocation, the requests and the chart view.
   await actAs(page, 'patient');
   await page.getByTestId('nav-access').click();
   const rows = page.getByTestId('audit-row');
@@ -268,6 +273,7 @@ test('demo roles → chart with labels → consent → request → approve → v
     ['share', 'shared', `St Mary Hospital approved the request and shared ${stMaryShared} records with ${RESEARCH}`],
     ['refused', 'refused', `St Mary Hospital refused the request of ${RESEARCH}: the consent was revoked`],
     ['consent.revoke', 'consent revoked', `Milan Beatty revoked the consent for Healthcare research (HRESCH), to ${RESEARCH}`],
+    ['request', 'requested', `${RESEARCH} asked for records for Healthcare research (HRESCH)`],
     ['read', 'viewed', 'St Mary Hospital viewed the chart ('],
   ]) {
     const row = rows.and(page.locator(`[data-action="${action}"]`)).filter({ hasText: subject }).first();

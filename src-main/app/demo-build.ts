@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { toHex } from '../codec/hex';
+import { auditImport, mirrorAudit } from '../emr/audit';
 import { classifyResource } from '../emr/classify/index';
 import { riversideVisit } from '../emr/demo/visit';
 import { enrolPatient, makeEnrolmentRequest } from '../emr/enrol';
@@ -131,6 +132,7 @@ export async function createDemo(ctx: DemoCtx, bundles: { name: string; bundle: 
       onProgress: (p) => ctx.detail(`${label} (${p.done}/${p.total} records)`),
       waitForCommit: node.isSoloValidator('patient') ? undefined : commitVia(ctx, role),
     });
+    auditImport(node, r); // in the patient's trail, as an import from the Import screen is
     const entry = r.patients[0];
     if (!entry) throw new DemoError(`the ${name} bundle holds no patient`);
     patients.push({ name, pk: toHex(entry.pk), fhirId: entry.fhirId, hospital: role });
@@ -146,6 +148,7 @@ export async function createDemo(ctx: DemoCtx, bundles: { name: string; bundle: 
   const atRiverside = registerPatient(riverside, { fhirId: milan.fhirId, display: milan.display, birthYear: milan.birthYear, mrn: milan.mrn });
   for (const resource of riversideVisit(milan.fhirId)) {
     storeRecord(riverside, { resource, labels: toLabelsBody(classifyResource(resource)), patient: atRiverside });
+    mirrorAudit(riverside, atRiverside.pk, 'record.added', { organization: riverside.config.name, resourceType: resource.resourceType });
   }
 
   ctx.step('Riverside Clinic: waiting for St Mary to commit and replicate');

@@ -22,6 +22,7 @@ import { getMember } from '../ledger/rules/members';
 import { BINDING_PREFIX, decodeBindingString, verifyBinding } from '../net/binding';
 import type { TrichainNode } from '../node/node';
 import { findPatientByFhirId, registerPatient, setPatientKeys } from './patients';
+import { writeKeptAudit } from './audit';
 import { recordAad, unwrapWith, wrapFor } from './record-crypto';
 import { indexedRecordIds, patientRecordIds, recordInfo } from './records';
 
@@ -168,5 +169,7 @@ export async function enrolPatient(
     linked++;
   }
   node.commitPending('patient');
+  // What this hospital did with the patient's records before they enrolled (an import, records added) goes into their trail now.
+  writeKeptAudit(node, isProvisional ? [provisional, req.blsPk] : [req.blsPk], req.blsPk);
   return { patient: toHex(req.blsPk), registered, bound, linked };
 }

@@ -53,4 +53,9 @@ export const consentsMethods = {
     }).strict(),
     response: z.object({ entries: z.array(AuditEntrySchema), nextBefore: z.string().optional() }),
   }),
+  'audit.export': def({
+    description: 'The whole audit trail as FHIR R4 AuditEvent resources in a collection Bundle, each with the sentence the trail shows, as a file to save.',
+    request: z.object({ patientId: id.optional() }).strict(),
+    response: z.object({ filename: z.string(), mediaType: z.string(), content: z.string(), entries: z.number().int().nonnegative() }),
+  }),
 } as const;

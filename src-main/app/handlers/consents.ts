@@ -7,7 +7,7 @@ import type { Consent, EntityRef } from '../../../src-shared/api';
 import { fromHex, toHex } from '../../codec/hex';
 import type { ConsentState } from '../../ledger/rules/patient';
 import type { TrichainNode } from '../../node/node';
-import { patientAudit } from '../../emr/audit';
+import { auditToFhir, patientAudit } from '../../emr/audit';
 import { consentOf } from '../../ledger/rules/patient';
 import { grantConsent, listConsents, revokeConsent } from '../../emr/consent';
 import { dateMs } from '../checks';
@@ -16,7 +16,7 @@ import { alreadyShared } from '../summaries';
 import { auditView, consentView, day, iso } from '../views';
 import type { Handlers, SignedHandlers } from './types';
 
-export function consentsHandlers(s: AppSession): Handlers<'entities.list' | 'consents.list' | 'audit.list'> {
+export function consentsHandlers(s: AppSession): Handlers<'entities.list' | 'consents.list' | 'audit.list' | 'audit.export'> {
   /** The patient a read is about: a patient reads their own; others name one. */
   const patientOf = (patientId: string | undefined): Uint8Array => {
     const node = s.current().node;
@@ -40,21 +40,34 @@ export function consentsHandlers(s: AppSession): Handlers<'entities.list' | 'con
     },
     async 'audit.list'(i) {
       const pk = patientOf(i.patientId);
-      const names = new Map(s.entities().map((e) => [e.id, e.name]));
-      const node = s.current().node;
-      const pst = node.ledger.hasGenesis('patient') ? node.ledger.state('patient') : null;
-      const consentWords = (consentId: string) => {
-        const c = pst && consentOf(pst, consentId);
-        if (!c) return undefined;
-        const g = c.grantee as { entity?: Uint8Array; kind?: string };
-        return ` for ${purposeLabel(c.purpose)}, to ${g.entity ? names.get(toHex(g.entity)) ?? 'an organization' : `any ${g.kind ?? 'organization'}`}`;
-      };
-      const all = patientAudit(node, pk).map((e, n) => auditView(e, toHex(pk), n, names, consentWords));
+      const all = trail(pk).entries;
       const start = i.before ? all.findIndex((e) => e.id === i.before) + 1 : 0;
       const page = all.slice(start, start + i.limit);
       return { entries: page, nextBefore: start + i.limit < all.length ? page[page.length - 1]?.id : undefined };
     },
+    async 'audit.export'(i) {
+      const pk = patientOf(i.patientId);
+      const { views, entries } = trail(pk);
+      const ref = `urn:trichain:patient:${toHex(pk)}`;
+      // The same entries as the trail, each with the same sentence.
+      const bundle = { resourceType: 'Bundle', type: 'collection', timestamp: new Date().toISOString(), entry: views.map((e, n) => ({ resource: auditToFhir(e, ref, entries[n].subject) })) };
+      return { filename: `audit-${toHex(pk).slice(0, 12)}.json`, mediaType: 'application/fhir+json', content: JSON.stringify(bundle, null, 2), entries: views.length };
+    },
   };
+  /** A patient's audit trail, newest first: the entries as read from the chains and as a person reads them. */
+  function trail(pk: Uint8Array) {
+    const names = new Map(s.entities().map((e) => [e.id, e.name]));
+    const node = s.current().node;
+    const pst = node.ledger.hasGenesis('patient') ? node.ledger.state('patient') : null;
+    const consentWords = (consentId: string) => {
+      const c = pst && consentOf(pst, consentId);
+      if (!c) return undefined;
+      const g = c.grantee as { entity?: Uint8Array; kind?: string };
+      return ` for ${purposeLabel(c.purpose)}, to ${g.entity ? names.get(toHex(g.entity)) ?? 'an organization' : `any ${g.kind ?? 'organization'}`}`;
+    };
+    const views = patientAudit(node, pk);
+    return { views, entries: views.map((e, n) => auditView(e, toHex(pk), n, names, consentWords)) };
+  }
 }
 
 /** A patient's consent grants still in its offline queue (signed, not yet committed), as pending consents. */

@@ -2,19 +2,9 @@ import { useState } from 'react';
 import type { ApiOutput, PackageSummary } from '../../../../src-shared/api';
 import { api, useApp } from '../../store';
 import { labelsInWords } from '../../../../src-shared/explain';
+import { download } from '../../download';
 
 type Verification = ApiOutput<'packages.verify'>;
-
-function download(filename: string, mediaType: string, content: string) {
-  const url = URL.createObjectURL(new Blob([content], { type: mediaType }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 /** One package: verified/failed badge, proof details, export. */
 export function PackageRow({ pkg }: { pkg: PackageSummary }) {
