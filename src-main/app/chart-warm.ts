@@ -198,6 +198,9 @@ export class ChartWarmer {
     const start: WarmStart = { kind: 'trichain-chart-warm', secretKey: this.node.identity.x25519SecretKey };
     const w = startWorker(import.meta.url, 'chart-warm-worker', { ...start }, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB }, stdout: false, stderr: false });
     w.unref(); // warming never keeps a stopping engine alive
+    // An error between two batches (nobody listening then) must not become the engine's uncaught
+    // 'error' event: the warmer stops, the charts read themselves.
+    w.on('error', () => this.stop());
     return w;
   }
 }
