@@ -37,6 +37,7 @@ const MODULES: Module[] = [
   { name: 'sync-ledger', file: 'sync-ledger.bench', fn: 'benchSyncLedger', takesOptions: true },
   { name: 'share', file: 'share.bench', fn: 'benchShare' },
   { name: 'chart', file: 'chart.bench', fn: 'benchChart', takesOptions: true },
+  { name: 'import', file: 'import.bench', fn: 'benchImport', takesOptions: true },
   { name: 'cluster', file: 'cluster.bench', fn: 'benchCluster' },
   { name: 'engines', file: 'engines.bench', fn: 'benchEngines', takesOptions: true },
 ];

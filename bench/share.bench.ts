@@ -17,7 +17,7 @@ import { fileShareRequest, openPackage } from '../src-main/emr/share/entity';
 import { processShareRequest } from '../src-main/emr/share/provider';
 import { bitmapIndices } from '../src-main/ledger/certificate';
 import { loadDemoBundles } from '../src-main/emr/demo/index';
-import type { BenchRow } from './util';
+import { reissued, type BenchRow } from './util';
 import { canonicalEncode, type Canonical } from '../src-main/codec/canonical';
 import { txBytes, txId } from '../src-main/ledger/encoding';
 import { releaseOf } from '../src-main/ledger/rules/release';
@@ -30,14 +30,6 @@ const SHARED = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared
 function milanBundle(): string {
   if (existsSync(SHARED)) return readFileSync(join(SHARED, readdirSync(SHARED).find((f) => f.startsWith('Milan'))!), 'utf8');
   return JSON.stringify(loadDemoBundles().find((b) => b.name.startsWith('Milan'))!.bundle);
-}
-
-/** The same bundle with every resource but the Patient under a new id (references follow). */
-function reissued(text: string, suffix: string): unknown {
-  const b = JSON.parse(text) as { entry: { fullUrl: string; resource: { resourceType: string; id: string } }[] };
-  let out = text;
-  for (const e of b.entry) if (e.resource.resourceType !== 'Patient') out = out.split(e.resource.id).join(`${e.resource.id.slice(0, 60)}${suffix}`);
-  return JSON.parse(out);
 }
 
 /** Bytes of the signed share.publish transaction as the social chain stores it. */

@@ -46,3 +46,11 @@ function fmt(v: number): string {
   if (Math.abs(v) >= 1) return v.toFixed(2);
   return v.toPrecision(3);
 }
+
+/** A FHIR bundle (its JSON text) with every resource but the Patient under a new id (references follow): the same patient, new records. */
+export function reissued(text: string, suffix: string): unknown {
+  const b = JSON.parse(text) as { entry: { fullUrl: string; resource: { resourceType: string; id: string } }[] };
+  let out = text;
+  for (const e of b.entry) if (e.resource.resourceType !== 'Patient') out = out.split(e.resource.id).join(`${e.resource.id.slice(0, 60)}${suffix}`);
+  return JSON.parse(out);
+}

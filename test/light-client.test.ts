@@ -139,7 +139,8 @@ describe('the patient laptop is a light client of the patient chain', () => {
     const allOwn = Array.from({ length: h }, (_, i) => c.stMary.ledger.block('patient', i + 1)!.txs).flat().filter((tx) => concerns(c.stMary.ledger.state('patient'), tx, A));
     expect(held.length).toBe(allOwn.length);
     expect(laptopA.db.prepare("SELECT COUNT(*) FROM txs WHERE chain = 'patient'").pluck().get()).toBe(held.length);
-    expect(new Set(held.map((t) => t.type))).toEqual(new Set(['member.register', 'record.link', 'consent.key', 'consent.grant', 'audit.log']));
+    // (St Mary linked A's records at enrolment in one batch, Riverside its visit with one record.link)
+    expect(new Set(held.map((t) => t.type))).toEqual(new Set(['member.register', 'record.link', 'record.linkBatch', 'consent.key', 'consent.grant', 'audit.log']));
     // state: only A's links and audit entries
     const st = laptopA.ledger.state('patient');
     expect(st.scan('link/').every(([k]) => k.startsWith(`link/${toHex(A)}/`))).toBe(true);
@@ -188,7 +189,8 @@ describe('the patient laptop is a light client of the patient chain', () => {
 
   it('verify names a tampered held transaction, header, proof or state row', () => {
     const h = c.stMary.ledger.height('patient');
-    const withLinks = Array.from({ length: h }, (_, i) => i + 1).find((i) => lightAt(laptopA, i).held.some((x) => x.tx.type === 'record.link' && x.proof.length > 0))!;
+    const isLink = (t: SignedTx) => t.type === 'record.link' || t.type === 'record.linkBatch';
+    const withLinks = Array.from({ length: h }, (_, i) => i + 1).find((i) => lightAt(laptopA, i).held.some((x) => isLink(x.tx) && x.proof.length > 0))!;
     const fault = () => {
       const r = laptopA.ledger.verifyStored();
       expect(r.ok).toBe(false);
@@ -197,8 +199,9 @@ describe('the patient laptop is a light client of the patient chain', () => {
     // a held transaction changed (its category)
     const tx = tampered(laptopA, () => {
       const b = lightAt(laptopA, withLinks);
-      const i = b.held.findIndex((x) => x.tx.type === 'record.link');
-      (b.held[i].tx.body as Record<string, Canonical>).category = 'note';
+      const i = b.held.findIndex((x) => isLink(x.tx) && x.proof.length > 0);
+      const body = b.held[i].tx.body as Record<string, Canonical>;
+      ((body.entries as Record<string, Canonical>[] | undefined)?.[0] ?? body).category = 'note';
       putLight(laptopA, withLinks, b);
     }, fault);
     expect(tx).toMatchObject({ chain: 'patient', height: withLinks, table: 'light blocks' });

@@ -106,9 +106,9 @@ function pendingRecords(node: TrichainNode, pk: Uint8Array, chainIds: Set<string
   // The labels each new one was signed with, from its anchor waiting in the offline queue (read once, if any).
   let signed: Map<string, ChainLabels> | null = null;
   const signedLabels = (recordId: string): ChainLabels | null => {
-    signed ??= new Map((['pending', 'submitted'] as const).flatMap((status) => node.outboxTxs(status)).filter((e) => e.tx.type === 'record.anchor').map((e) => {
-      const b = e.tx.body as { recordId: string; labels: ChainLabels };
-      return [String(b.recordId), b.labels] as const;
+    signed ??= new Map((['pending', 'submitted'] as const).flatMap((status) => node.outboxTxs(status)).flatMap((e) => {
+      const anchored = e.tx.type === 'record.anchor' ? [e.tx.body] : e.tx.type === 'record.anchorBatch' ? (e.tx.body.entries as unknown as object[]) : [];
+      return (anchored as { recordId: string; labels: ChainLabels }[]).map((b) => [String(b.recordId), b.labels] as const);
     }));
     return signed.get(recordId) ?? null;
   };

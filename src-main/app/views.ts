@@ -168,6 +168,8 @@ export function txSummary(tx: SignedTx, node: TrichainNode): string {
   switch (tx.type) {
     case 'record.anchor': return `${who} anchored ${b.resourceType} v${b.version} (${(b.labels as { category: string }).category})`;
     case 'record.link': return `${who} linked ${b.resourceType} to the patient's index`;
+    case 'record.anchorBatch': return `${who} anchored ${(b.entries as unknown[]).length} records`;
+    case 'record.linkBatch': return `${who} linked ${(b.entries as unknown[]).length} records to the patient's index`;
     case 'consent.grant': return `patient granted consent for ${b.purpose}`;
     case 'consent.revoke': return `patient revoked ${b.consentId}`;
     case 'share.request': return `${who} requested ${(b.categories as string[]).join(', ')} for ${b.purpose}`;

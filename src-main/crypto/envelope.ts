@@ -83,6 +83,41 @@ export function wrapKey(recipientPub: Uint8Array, dataKey: Uint8Array, aad: Uint
   }
 }
 
+/**
+ * Wraps many data keys for one recipient with ONE ephemeral key (an import's batch of records: one
+ * X25519 agreement and one KEK for the batch instead of one per record). Each result is exactly
+ * what wrapKey makes and unwrapKey opens; the batch shares its `epk`, hence its KEK. Each data key
+ * keeps its own random nonce and its own aad (the record id and version), so a wrapped key still
+ * opens only for its record. What sharing the KEK could give an attacker: the KEK is derived from
+ * the recipient's secret key or the ephemeral secret (erased here); either one opens the whole
+ * batch, as the recipient's secret opens every record anyway. Random 96-bit nonces under one KEK
+ * stay far inside AES-GCM's bound for the few hundred keys of a batch. That the wrapped keys of a
+ * batch belong together is visible from the shared `epk`, and already from the one transaction
+ * that carries them.
+ */
+export function wrapKeys(recipientPub: Uint8Array, items: { dataKey: Uint8Array; aad: Uint8Array }[]): WrappedKey[] {
+  checkLen(recipientPub, X25519_KEY_LENGTH, 'recipient public key');
+  for (const it of items) {
+    checkLen(it.dataKey, DATA_KEY_LENGTH, 'data key');
+    if (!(it.aad instanceof Uint8Array)) throw new EnvelopeError('envelope: aad must be a Uint8Array');
+  }
+  if (items.length === 0) return [];
+  const esk = new Uint8Array(randomBytes(X25519_KEY_LENGTH));
+  let kek: Uint8Array | null = null;
+  try {
+    const epk = x25519.getPublicKey(esk);
+    kek = deriveKek(ecdh(esk, recipientPub), epk, recipientPub);
+    const k = kek;
+    return items.map((it) => {
+      const nonce = new Uint8Array(randomBytes(NONCE_LENGTH));
+      return { epk: epk.slice(), nonce, ct: gcmEncrypt(k, nonce, it.dataKey, it.aad) };
+    });
+  } finally {
+    esk.fill(0);
+    kek?.fill(0);
+  }
+}
+
 /** Recovers the data key; throws EnvelopeError on a wrong key, wrong aad or any tampering. */
 export function unwrapKey(recipientSecret: Uint8Array, wrapped: WrappedKey, aad: Uint8Array = EMPTY): Uint8Array {
   checkLen(recipientSecret, X25519_KEY_LENGTH, 'recipient secret key');

@@ -10,7 +10,8 @@
  *   2. At the hospital, `trichain enrol REQUEST --patient FHIR_ID` (enrolPatient): registers the key on
  *      the patient chain (member.register with the proof of possession), binds the records it
  *      anchored under the patient's provisional id to the key (patient.bind, hospital chain), and
- *      wraps each record's data key for the patient (record.link, patient chain).
+ *      wraps each record's data key for the patient (record.linkBatch, patient chain: up to 500 per
+ *      transaction, one ephemeral key per batch).
  * Nothing secret crosses: the request holds public keys and signatures only.
  */
 import { bytesEqual, canonicalDecode, canonicalEncode, domainBytes } from '../codec/canonical';
@@ -19,11 +20,12 @@ import type { BlsApi } from '../crypto/bls-types';
 import type { Identity } from '../crypto/identity';
 import { boundTo, recordHead } from '../ledger/rules/hospital';
 import { getMember } from '../ledger/rules/members';
+import { MAX_RECORD_BATCH } from '../ledger/rules/schemas';
 import { BINDING_PREFIX, decodeBindingString, verifyBinding } from '../net/binding';
 import type { TrichainNode } from '../node/node';
 import { findPatientByFhirId, registerPatient, setPatientKeys } from './patients';
 import { writeKeptAudit } from './audit';
-import { recordAad, unwrapWith, wrapFor } from './record-crypto';
+import { recordAad, unwrapWith, wrapAllFor } from './record-crypto';
 import { indexedRecordIds, patientRecordIds, recordInfo } from './records';
 
 export const ENROL_PREFIX = 'trichain-enrol:';
@@ -146,30 +148,32 @@ export async function enrolPatient(
   }
   setPatientKeys(node, a.fhirId, { pk: req.blsPk, x25519: req.x25519Pk });
 
-  let linked = 0;
-  for (const recordId of new Set([...underProvisional, ...mine(patientRecordIds(node, req.blsPk))])) {
-    const info = recordInfo(node, recordId);
-    const link = pst().get(`link/${toHex(req.blsPk)}/${recordId}`) as { version?: number } | undefined;
-    if (link?.version === info.version) continue;
-    const own = hst.get(`record/${recordId}/v/${info.version}/key/${node.publicKeyHex}`);
-    if (!own) continue;
-    const aad = recordAad(recordId, info.version);
-    const dataKey = unwrapWith(node.identity.x25519SecretKey, own, aad);
-    const patientKey = wrapFor(req.x25519Pk, dataKey, aad);
-    dataKey.fill(0);
-    node.submit(
-      'patient',
-      'record.link',
-      {
-        patient: req.blsPk, recordId, version: info.version, org: node.identity.blsPublicKey, anchorTx: info.meta.tx, resourceType: info.resourceType,
-        blobHash: info.meta.blobHash, contentHash: info.meta.contentHash, patientKey, category: info.labels.category,
-      },
-      { defer: true },
-    );
-    linked++;
+  // Each record's data key wrapped for the patient, linked in batches (record.linkBatch, one ephemeral key per batch).
+  const toLink: { info: ReturnType<typeof recordInfo>; dataKey: Uint8Array; aad: Uint8Array }[] = [];
+  try {
+    for (const recordId of new Set([...underProvisional, ...mine(patientRecordIds(node, req.blsPk))])) {
+      const info = recordInfo(node, recordId);
+      const link = pst().get(`link/${toHex(req.blsPk)}/${recordId}`) as { version?: number } | undefined;
+      if (link?.version === info.version) continue;
+      const own = hst.get(`record/${recordId}/v/${info.version}/key/${node.publicKeyHex}`);
+      if (!own) continue;
+      const aad = recordAad(recordId, info.version);
+      toLink.push({ info, aad, dataKey: unwrapWith(node.identity.x25519SecretKey, own, aad) });
+    }
+    for (let i = 0; i < toLink.length; i += MAX_RECORD_BATCH) {
+      const chunk = toLink.slice(i, i + MAX_RECORD_BATCH);
+      const keys = wrapAllFor(req.x25519Pk, chunk);
+      const entries = chunk.map(({ info }, j) => ({
+        recordId: info.recordId, version: info.version, anchorTx: info.meta.tx, resourceType: info.resourceType,
+        blobHash: info.meta.blobHash, contentHash: info.meta.contentHash, patientKey: keys[j], category: info.labels.category,
+      }));
+      node.submit('patient', 'record.linkBatch', { patient: req.blsPk, org: node.identity.blsPublicKey, entries }, { defer: true });
+    }
+  } finally {
+    for (const l of toLink) l.dataKey.fill(0);
   }
   node.commitPending('patient');
   // What this hospital did with the patient's records before they enrolled (an import, records added) goes into their trail now.
   writeKeptAudit(node, isProvisional ? [provisional, req.blsPk] : [req.blsPk], req.blsPk);
-  return { patient: toHex(req.blsPk), registered, bound, linked };
+  return { patient: toHex(req.blsPk), registered, bound, linked: toLink.length };
 }

@@ -7,7 +7,7 @@
 import { canonicalDecode, canonicalEncode } from '../codec/canonical';
 import { utf8 } from '../codec/hex';
 import { newDataKey, openRecord, sealRecord } from '../crypto/aead';
-import { decodeWrappedKey, encodeWrappedKey, unwrapKey, wrapKey, type WrappedKey } from '../crypto/envelope';
+import { decodeWrappedKey, encodeWrappedKey, unwrapKey, wrapKey, wrapKeys, type WrappedKey } from '../crypto/envelope';
 import { contentHash } from '../crypto/hash';
 
 export const recordAad = (recordId: string, version: number): Uint8Array => utf8(`trichain/record/${recordId}/v${version}`);
@@ -46,6 +46,11 @@ export function openBlob(blob: Uint8Array, dataKey: Uint8Array, aad: Uint8Array)
 
 export function wrapFor(recipientX25519: Uint8Array, dataKey: Uint8Array, aad: Uint8Array) {
   return encodeWrappedKey(wrapKey(recipientX25519, dataKey, aad));
+}
+
+/** Many data keys wrapped for one recipient with one ephemeral key (crypto/envelope.ts wrapKeys: an import's batch). */
+export function wrapAllFor(recipientX25519: Uint8Array, items: { dataKey: Uint8Array; aad: Uint8Array }[]) {
+  return wrapKeys(recipientX25519, items).map(encodeWrappedKey);
 }
 
 export function unwrapWith(secret: Uint8Array, wrapped: unknown, aad: Uint8Array): Uint8Array {

@@ -18,52 +18,26 @@ import { consentOf } from '../ledger/rules/patient';
 import { getMember } from '../ledger/rules/members';
 import { TxRejected } from '../ledger/rules/types';
 import type { TrichainNode } from '../node/node';
-import { classifyResource, classifyResources, RULES_VERSION } from './classify/index';
+import { classifyResource, classifyResources } from './classify/index';
 import { groupByPatient, parseBundle } from './fhir/index';
-import type { Labels } from './labels';
 import { mrnOf, registerPatient, type PatientEntry } from './patients';
 import { openBlob, recordAad, resourceBytes, sealBlob, unwrapWith, wrapFor } from './record-crypto';
 import { confidentialityRank } from './labels';
-import { clinicalDate } from './chart/fhir-read';
-import { titleOf } from './chart/facts';
 import { forgetRecord, seedEntry } from './chart/cache';
 import { makeEntry } from './chart/entry';
 
 import type { FhirResource } from '../../src-shared/vocabulary';
 import { NotFound } from '../ledger/errors';
+import { indexRecord, recordIdFor, requireHospital, RecordError, summarize, toLabelsBody, type StoreResult } from './record-index';
+import { storeRecords } from './store-batch';
+import { MAX_RECORD_BATCH } from '../ledger/rules/schemas';
 export type { FhirResource };
-
-export class RecordError extends Error {}
+export { effectiveDate, recordIdFor, RecordError, summarize, toLabelsBody, type StoreResult } from './record-index';
 
 /** A record this node may read whose ciphertext is missing or was corrupt here (the daemon fetches it from a peer). */
 /** The record is known but its content is not on this node (yet): the API answers UNAVAILABLE. */
 export class RecordUnavailable extends RecordError {
   readonly code = 'UNAVAILABLE';
-}
-
-export const recordIdFor = (orgPk: Uint8Array, r: { resourceType: string; id?: string }): string => {
-  if (!r.id || !/^[A-Za-z0-9.-]{1,64}$/.test(r.id)) throw new RecordError(`${r.resourceType} has no valid FHIR id`);
-  return `${toHex(orgPk).slice(0, 12)}.${r.resourceType}.${r.id}`;
-};
-
-export const toLabelsBody = (l: Labels): LabelsBody => ({ category: l.category, sensitivity: [...l.sensitivity], confidentiality: l.confidentiality, rulesVersion: RULES_VERSION });
-
-/** The clinical date of a resource (when it happened, from the element its type defines), for timelines and request periods; null when undated. */
-export function effectiveDate(r: FhirResource): string | null {
-  return clinicalDate(r)?.date ?? null;
-}
-
-/** One line a clinician recognises: the concept in words (a goal's description), else the resource type. */
-export const summarize = (r: FhirResource): string => titleOf(r);
-
-function requireHospital(node: TrichainNode): void {
-  if (node.config.role !== 'hospital') throw new RecordError('only a hospital node writes records');
-}
-
-export interface StoreResult {
-  recordId: string;
-  version: number;
-  anchorTx: Uint8Array;
 }
 
 /**
@@ -107,12 +81,6 @@ export function storeRecord(node: TrichainNode, a: { resource: FhirResource; lab
   return { recordId, version, anchorTx: txId(anchor) };
 }
 
-function indexRecord(node: TrichainNode, recordId: string, patient: Uint8Array, resource: FhirResource, version: number): void {
-  node.db
-    .prepare('INSERT INTO emr_records (record_id, patient_pk, resource_type, version, effective, summary) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET version = excluded.version, effective = excluded.effective, summary = excluded.summary')
-    .run(recordId, patient, resource.resourceType, version, effectiveDate(resource), summarize(resource));
-}
-
 /**
  * A record anchored by this node whose patient-chain link or local index row is missing (stored
  * before acts existed, or its link refused): re-links it from what the hospital chain holds and
@@ -147,7 +115,8 @@ function linkPending(node: TrichainNode, recordId: string, version: number): boo
   ];
   return rows.some((b) => {
     const tx = canonicalDecode(new Uint8Array(b)) as unknown as SignedTx;
-    return tx.type === 'record.link' && tx.body.recordId === recordId && tx.body.version === version;
+    const entries: { recordId?: unknown; version?: unknown }[] = tx.type === 'record.link' ? [tx.body] : tx.type === 'record.linkBatch' ? (tx.body.entries as { recordId: string; version: number }[]) : [];
+    return entries.some((e) => e.recordId === recordId && e.version === version);
   });
 }
 
@@ -170,9 +139,11 @@ export interface ImportResult {
 
 /**
  * Imports a FHIR Bundle (Synthea's output is the reference case): classifies every resource,
- * registers each new patient, stores each patient's resources, and commits them in blocks of up
- * to `batch` transactions per chain. Resources that belong to no patient (organizations,
- * practitioners) are not stored as records.
+ * registers each new patient and stores each patient's new resources in batches of up to `batch`
+ * records (default and most MAX_RECORD_BATCH): one act per batch, a `record.anchorBatch` and a
+ * `record.linkBatch` (emr/store-batch.ts), committed batch by batch where this node validates
+ * alone. Resources that belong to no patient (organizations, practitioners) are not stored as
+ * records; resources already anchored are completed (link, index row) and counted as skipped.
  */
 export async function importBundle(
   node: TrichainNode,
@@ -185,16 +156,15 @@ export async function importBundle(
   const labelsByKey = new Map(labelled.map((e) => [`${e.resourceType}/${e.id}`, e.labels]));
   const groups = groupByPatient(resources);
   const total = [...groups.byPatient.values()].reduce((n, g) => n + g.length, 0);
-  const batch = opts.batch ?? 400;
+  const batch = Math.max(1, Math.min(MAX_RECORD_BATCH, Math.floor(opts.batch ?? MAX_RECORD_BATCH)));
   const out: ImportResult = { patients: [], records: 0, recordsByPatient: [], sensitive: 0, skipped: groups.shared.length, repaired: 0 };
-  let sinceCommit = 0;
   const flush = () => {
     node.commitPending('hospital');
     node.commitPending('patient');
-    sinceCommit = 0;
   };
   // Records an interrupted import left pending commit first, so that the check below sees them.
   flush();
+  const org = node.identity.blsPublicKey;
   for (const [patientId, group] of groups.byPatient) {
     const pr = group.find((r) => r.resourceType === 'Patient') as FhirResource | undefined;
     const birthYear = typeof pr?.birthDate === 'string' ? Number(pr.birthDate.slice(0, 4)) : null;
@@ -207,23 +177,30 @@ export async function importBundle(
     }
     out.patients.push(entry);
     out.recordsByPatient.push(0);
+    let pending: { resource: FhirResource; labels: LabelsBody }[] = [];
+    const send = () => {
+      if (pending.length === 0) return;
+      storeRecords(node, { items: pending, patient: entry, defer: true });
+      out.records += pending.length;
+      out.recordsByPatient[out.recordsByPatient.length - 1] += pending.length;
+      out.sensitive += pending.filter((p) => p.labels.sensitivity.length > 0).length;
+      pending = [];
+      flush();
+      opts.onProgress?.({ done: out.records, total, patient: entry.display });
+    };
     for (const r of group as FhirResource[]) {
-      const labels = labelsByKey.get(`${r.resourceType}/${r.id}`) ?? classifyResource(r);
-      const existing = node.ledger.state('hospital').get(`record/${recordIdFor(node.identity.blsPublicKey, r)}`);
-      if (existing) {
+      const recordId = recordIdFor(org, r);
+      if (node.ledger.state('hospital').get(`record/${recordId}`)) {
         // Already anchored: make sure it is also linked and indexed (a record split by a crash
         // before acts existed is completed, not skipped).
-        if (completeRecord(node, recordIdFor(node.identity.blsPublicKey, r), r) === 'repaired') out.repaired++;
+        if (completeRecord(node, recordId, r) === 'repaired') out.repaired++;
         out.skipped++;
         continue;
       }
-      storeRecord(node, { resource: r, labels: toLabelsBody(labels), patient: entry, defer: true });
-      out.records++;
-      out.recordsByPatient[out.recordsByPatient.length - 1]++;
-      if (labels.sensitivity.length) out.sensitive++;
-      if (++sinceCommit >= batch) flush();
-      if (out.records % 25 === 0) opts.onProgress?.({ done: out.records, total, patient: entry.display });
+      pending.push({ resource: r, labels: toLabelsBody(labelsByKey.get(`${r.resourceType}/${r.id}`) ?? classifyResource(r)) });
+      if (pending.length >= batch) send();
     }
+    send();
   }
   flush();
   opts.onProgress?.({ done: out.records, total });

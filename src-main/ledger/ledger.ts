@@ -13,7 +13,7 @@
 import { bytesEqual } from '../codec/canonical';
 import { toHex } from '../codec/hex';
 import type { BatchItem, BlsApi } from '../crypto/bls-types';
-import type { DB } from '../storage/db';
+import { rolledBack, type DB } from '../storage/db';
 import { certificateItem, commitInBatch, txSignatureItems } from './batch-verify';
 import { checkHeader, checkTxForm, checkTxSignatures, checkTxSize, type Head } from './checks';
 import { BlockRejected } from './errors';
@@ -25,7 +25,8 @@ import { TxRejected, type Admission, type TxContext, type StateReader } from './
 import { applyGenesis } from './genesis-state';
 import { GenesisStore } from './genesis-store';
 import { SqlState } from './state';
-import { StateTree } from './state-tree';
+import { newTreeLog, StateTree } from './state-tree';
+import { PreparedBlocks, type BlockWrites } from './prepared';
 import { verifyLedger, type VerifyResult } from './verify';
 import { HASH_LENGTH, type Block, type BlockHeader, type Certificate, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from './types';
 import { CHAINS } from '../../src-shared/vocabulary';
@@ -39,12 +40,15 @@ const ZERO_HASH = new Uint8Array(HASH_LENGTH);
 export class Ledger {
   private readonly states: Record<ChainId, SqlState>;
   readonly tree: StateTree;
+  /** Writes of blocks prepared or checked here, reused when the same block commits on the same head (./prepared). */
+  readonly prepared: PreparedBlocks;
   private readonly geneses: GenesisStore;
   private readonly q;
 
   constructor(readonly db: DB, readonly bls: BlsApi) {
     this.states = { patient: new SqlState(db, 'patient'), hospital: new SqlState(db, 'hospital'), social: new SqlState(db, 'social') };
     this.tree = new StateTree(db);
+    this.prepared = new PreparedBlocks(db);
     this.geneses = new GenesisStore(db);
     this.q = {
       head: db.prepare('SELECT height, hash FROM (SELECT height, hash FROM blocks WHERE chain = @chain UNION ALL SELECT height, hash FROM light_blocks WHERE chain = @chain) ORDER BY height DESC LIMIT 1'),
@@ -144,9 +148,11 @@ export class Ledger {
     return this.tree.root(chain);
   }
 
-  /** Brings the state tree up to date with the writes since the last call; returns the root. */
-  private updateRoot(chain: ChainId): Uint8Array {
-    return this.tree.update(chain, this.states[chain].takeTouched());
+  /** Brings the state tree up to date with the writes since the last call and returns the root, keeping what the block wrote (./prepared). */
+  private captureRoot(chain: ChainId): BlockWrites {
+    const touched = this.states[chain].takeTouched();
+    const log = newTreeLog();
+    return this.prepared.capture(chain, touched, log, this.tree.update(chain, touched, log));
   }
 
   blockBytes(chain: ChainId, height: number): Uint8Array | null {
@@ -186,20 +192,7 @@ export class Ledger {
     const chain = tx?.chain as ChainId;
     checkTxSize(tx);
     this.checkTxForm(tx, chain, opts);
-    this.rolledBack(() => this.applyTx(tx, this.height(chain) + 1, Date.now(), 'mempool'));
-  }
-
-  /** Runs `fn` in an IMMEDIATE transaction that is always rolled back (a check or a dry run). */
-  private rolledBack(fn: () => void): void {
-    const rollback = new Error('rollback');
-    try {
-      this.db.transaction(() => {
-        fn();
-        throw rollback;
-      }).immediate();
-    } catch (e) {
-      if (e !== rollback) throw e;
-    }
+    rolledBack(this.db, () => this.applyTx(tx, this.height(chain) + 1, Date.now(), 'mempool'));
   }
 
   /**
@@ -229,8 +222,8 @@ export class Ledger {
     const height = head.height + 1;
     const txs: SignedTx[] = [];
     const dropped: { tx: SignedTx; reason: string }[] = [];
-    let stateRoot: Uint8Array | undefined;
-    this.rolledBack(() => {
+    let writes: BlockWrites | undefined;
+    rolledBack(this.db, () => {
       this.states[chain].takeTouched();
       for (const tx of candidates) {
         try {
@@ -241,12 +234,13 @@ export class Ledger {
           dropped.push({ tx, reason: e.reason });
         }
       }
-      stateRoot = this.updateRoot(chain);
+      writes = this.captureRoot(chain);
     });
     const header: BlockHeader = {
       chain, genesis: this.genesisHash(chain), height, prevHash: head.hash, time, proposer,
-      txRoot: txRoot(txs), sigsHash: sigsHash(txs), validatorsHash: validatorsHash(this.validatorsAt(chain, height)), stateRoot: stateRoot!,
+      txRoot: txRoot(txs), sigsHash: sigsHash(txs), validatorsHash: validatorsHash(this.validatorsAt(chain, height)), stateRoot: writes!.root,
     };
+    this.prepared.remember(chain, blockHash(header), head, writes!);
     return { header, txs, dropped };
   }
 
@@ -257,12 +251,19 @@ export class Ledger {
    */
   checkProposal(header: BlockHeader, txs: SignedTx[], opts: { verified?: (tx: SignedTx) => boolean } = {}): void {
     const chain = header.chain;
-    this.checkHeader(header, txs, this.head(chain));
+    const head = this.head(chain);
+    this.checkHeader(header, txs, head);
     checkTxSignatures(this.bls, chain, header.height, opts.verified ? txs.filter((tx) => !opts.verified!(tx)) : txs);
-    this.rolledBack(() => {
+    const hash = blockHash(header);
+    // This node's own proposal (or one it checked already): its rules ran on these very transactions on this head.
+    if (this.prepared.has(chain, hash, head)) return;
+    let writes: BlockWrites | undefined;
+    rolledBack(this.db, () => {
       this.applyTxs(header, txs, 'block');
-      this.checkStateRoot(header);
+      writes = this.captureRoot(chain);
+      this.checkRoot(header, writes.root);
     });
+    this.prepared.remember(chain, hash, head, writes!);
   }
 
   /**
@@ -288,14 +289,20 @@ export class Ledger {
     // ...then everything that depends on the head, under the write lock, so that another process
     // committing to the same database in between is seen as a height conflict, never half-applied.
     this.db.transaction(() => {
-      this.checkHeader(header, txs, this.head(chain));
+      const head = this.head(chain);
+      this.checkHeader(header, txs, head);
       if (opts.batch && !opts.certificateLater) opts.batch.push(certificateItem(this.bls, this.validatorsAt(chain, header.height), header, hash, cert));
       else if (!opts.certificateLater) {
         const c = checkCertificate(this.bls, this.validatorsAt(chain, header.height), header.genesis, header.height, hash, cert);
         if (!c.ok) throw new BlockRejected(chain, header.height, c.reason);
       }
-      this.applyTxs(header, txs, false);
-      this.checkStateRoot(header);
+      // The writes this node computed for this block on this head when it prepared or checked it (./prepared), else the transactions applied.
+      const replayed = this.prepared.replay(chain, hash, head, this.tree);
+      if (replayed) this.checkRoot(header, replayed);
+      else {
+        this.applyTxs(header, txs, false);
+        this.checkRoot(header, this.tree.update(chain, this.states[chain].takeTouched()));
+      }
       this.q.putBlock.run(chain, header.height, hash, bytes);
       txs.forEach((tx, i) => {
         const id = txId(tx);
@@ -353,8 +360,7 @@ export class Ledger {
   }
 
   /** After applying a block's transactions (inside its transaction): the state must hash to the header's root. */
-  private checkStateRoot(header: BlockHeader): void {
-    const root = this.updateRoot(header.chain);
+  private checkRoot(header: BlockHeader, root: Uint8Array): void {
     if (!bytesEqual(root, header.stateRoot)) throw new BlockRejected(header.chain, header.height, `state root differs: the block's transactions lead to ${toHex(root).slice(0, 16)}…, the header says ${toHex(header.stateRoot).slice(0, 16)}…`);
   }
 
@@ -374,12 +380,8 @@ export class Ledger {
   /** ./checks checkHeader against this chain's head, genesis and validators. */
   private checkHeader(header: BlockHeader, txs: SignedTx[], head: Head): void {
     const chain = header.chain;
-    checkHeader(header, txs, {
-      head,
-      genesisHash: this.genesisHash(chain),
-      validators: () => this.validatorsAt(chain, header.height),
-      prevTime: () => (head.height === 0 ? this.genesis(chain).time : (this.block(chain, head.height)?.header.time ?? 0)),
-    });
+    const prevTime = () => (head.height === 0 ? this.genesis(chain).time : (this.block(chain, head.height)?.header.time ?? 0));
+    checkHeader(header, txs, { head, genesisHash: this.genesisHash(chain), validators: () => this.validatorsAt(chain, header.height), prevTime });
   }
 
   // ---- verification of the stored chains -------------------------------------------------------

@@ -10,7 +10,7 @@
  *   member.register   the patient's own registration; an organization's (hospital, clinician,
  *                     entity): the directory that names who wrote a record. Never another patient's.
  *   validators.update every one: the light client follows the validator set to check certificates
- *   record.link, record.unlink, audit.log   whose `patient` is the patient's main key
+ *   record.link, record.linkBatch, record.unlink, audit.log   whose `patient` is the patient's main key
  *   consent.key       signed by the patient's main key
  *   consent.grant     signed by a per-grantee key the patient registered
  *   consent.revoke    of a consent the patient owns
@@ -82,6 +82,7 @@ export function concerns(state: StateReader, tx: SignedTx, patient: Uint8Array):
     case 'validators.update':
       return true;
     case 'record.link':
+    case 'record.linkBatch':
     case 'record.unlink':
     case 'audit.log':
       return same(b.patient, patient);

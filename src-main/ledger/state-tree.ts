@@ -106,6 +106,18 @@ export function imageOfLeaves(leaves: Map<string, { bucket: number; leaf: Uint8A
   return { root: level.get(0) ?? EMPTY_ROOT, leaves, nodes };
 }
 
+/**
+ * The rows one update wrote, by their final value (null: deleted), so that the same update can be
+ * written again without hashing anything (ledger/prepared.ts: a block prepared or checked, then
+ * committed on the same head). Nodes by level * 65,536 + index.
+ */
+export interface TreeLog {
+  leaves: Map<string, { bucket: number; leaf: Uint8Array | null }>;
+  nodes: Map<number, Uint8Array | null>;
+}
+
+export const newTreeLog = (): TreeLog => ({ leaves: new Map(), nodes: new Map() });
+
 /** The persistent tree of every chain in one node's database. */
 export class StateTree {
   private readonly q;
@@ -138,35 +150,52 @@ export class StateTree {
   /**
    * Brings the tree up to date with the current `state` rows of `keys` (a superset of the keys
    * changed since the tree was last in step is fine: unchanged ones hash to the same leaf) and
-   * returns the new root. Runs inside the caller's transaction.
+   * returns the new root. Runs inside the caller's transaction. `log` receives the rows written.
    */
-  update(chain: ChainId, keys: Iterable<string>): Uint8Array {
+  update(chain: ChainId, keys: Iterable<string>, log?: TreeLog): Uint8Array {
     let dirty = new Set<number>();
     for (const key of keys) {
       const b = bucketOf(key);
       const v = this.q.value.get(chain, key) as Buffer | undefined;
-      if (v === undefined) this.q.delLeaf.run(chain, b, key);
-      else this.q.putLeaf.run(chain, b, key, leafHash(key, v));
+      const leaf = v === undefined ? null : leafHash(key, v);
+      if (leaf === null) this.q.delLeaf.run(chain, b, key);
+      else this.q.putLeaf.run(chain, b, key, leaf);
+      log?.leaves.set(key, { bucket: b, leaf });
       dirty.add(b);
     }
     if (dirty.size === 0) return this.root(chain);
-    for (const b of dirty) this.putNode(chain, 0, b, hashBucket((this.q.bucketLeaves.all(chain, b) as Buffer[]).map((x) => new Uint8Array(x))));
+    for (const b of dirty) this.putNode(chain, 0, b, hashBucket((this.q.bucketLeaves.all(chain, b) as Buffer[]).map((x) => new Uint8Array(x))), log);
     for (let l = 1; l <= LEVELS; l++) {
       const parents = new Set<number>();
       for (const i of dirty) parents.add(i >> 4);
       for (const p of parents) {
         const c: (Uint8Array | undefined)[] = new Array(FANOUT);
         for (const r of this.q.children.all(chain, l - 1, p * FANOUT, (p + 1) * FANOUT) as { idx: number; hash: Buffer }[]) c[r.idx - p * FANOUT] = new Uint8Array(r.hash);
-        this.putNode(chain, l, p, hashNode(c));
+        this.putNode(chain, l, p, hashNode(c), log);
       }
       dirty = parents;
     }
     return this.root(chain);
   }
 
-  private putNode(chain: ChainId, level: number, idx: number, h: Uint8Array): void {
+  private putNode(chain: ChainId, level: number, idx: number, h: Uint8Array, log?: TreeLog): void {
     if (isEmpty(h)) this.q.delNode.run(chain, level, idx);
     else this.q.putNode.run(chain, level, idx, h);
+    log?.nodes.set(level * 65_536 + idx, isEmpty(h) ? null : h);
+  }
+
+  /** Writes the rows of an update again (inside the caller's transaction); returns the root. */
+  replay(chain: ChainId, log: TreeLog): Uint8Array {
+    for (const [key, { bucket, leaf }] of log.leaves) {
+      if (leaf === null) this.q.delLeaf.run(chain, bucket, key);
+      else this.q.putLeaf.run(chain, bucket, key, leaf);
+    }
+    for (const [n, h] of log.nodes) {
+      const level = Math.floor(n / 65_536);
+      if (h === null) this.q.delNode.run(chain, level, n % 65_536);
+      else this.q.putNode.run(chain, level, n % 65_536, h);
+    }
+    return this.root(chain);
   }
 
   /** True once the tree of `chain` was built (a database from before migration 5 has none yet). */

@@ -13,6 +13,7 @@
  * BlobIndex: which ciphertext blob belongs to what (BlobMeta for net/acl.ts), kept in memory and
  * derived from the committed transactions themselves (of a light chain: the held ones):
  *   hospital  record.anchor   blobHash -> record { patient, author: org, keyHolders: [org] }
+ *             (record.anchorBatch: the same for each entry; record.linkBatch likewise below)
  *   hospital  key.rewrap      adds toOrg to that version's keyHolders
  *   hospital  record.erase    (and patient record.unlink, for nodes holding only the patient chain)
  *                             drops every version's blob from the index AND deletes the
@@ -183,6 +184,9 @@ export class BlobIndex {
       try {
         if (chain === 'hospital' && tx.type === 'record.anchor') this.addRecord(String(b.recordId), Number(b.version), b.blobHash as Uint8Array, b.patient as Uint8Array, b.org as Uint8Array);
         else if (chain === 'patient' && tx.type === 'record.link') this.addRecord(String(b.recordId), Number(b.version), b.blobHash as Uint8Array, b.patient as Uint8Array, b.org as Uint8Array, true);
+        else if ((chain === 'hospital' && tx.type === 'record.anchorBatch') || (chain === 'patient' && tx.type === 'record.linkBatch')) {
+          for (const e of b.entries as unknown as Body[]) this.addRecord(String(e.recordId), Number(e.version), e.blobHash as Uint8Array, b.patient as Uint8Array, b.org as Uint8Array, tx.type === 'record.linkBatch');
+        }
         else if (chain === 'hospital' && tx.type === 'key.rewrap') {
           const hex = this.records.get(String(b.recordId))?.versions.get(Number(b.version));
           const m = hex ? this.metas.get(hex) : undefined;

@@ -39,6 +39,19 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
   }
 }
 
+/** Runs `fn` in an IMMEDIATE transaction that is always rolled back (a check or a dry run). */
+export function rolledBack(db: DB, fn: () => void): void {
+  const rollback = new Error('rollback');
+  try {
+    db.transaction(() => {
+      fn();
+      throw rollback;
+    }).immediate();
+  } catch (e) {
+    if (e !== rollback) throw e;
+  }
+}
+
 export function schemaVersion(db: DB): number {
   return db.pragma('user_version', { simple: true }) as number;
 }

@@ -15,30 +15,13 @@ import { classifyResource } from '../../src-main/emr/classify/index';
 import { heldSteps } from '../../src-main/node/acts';
 import { groupByPatient, parseBundle } from '../../src-main/emr/fhir/index';
 import { tempDir } from '../support/ledger';
-import { toHex } from '../../src-main/codec/hex';
 import { CRASH_BUNDLES, bundlePath } from '../support/import-crash-child';
 import { smallBundle } from '../support/bundles';
+import { enrolBundlePatient, splitRecords } from '../support/records';
 
 const ROOT = join(__dirname, '..', '..');
 const KILLS = Number(process.env.TRICHAIN_IMPORT_KILLS ?? 5);
 const PASS = 'import-crash-passphrase';
-
-/** Records anchored by this node that lack their patient-chain link (at the anchored version) or their index row. */
-export function splitRecords(node: TrichainNode): string[] {
-  const split: string[] = [];
-  const hasIndex = node.db.prepare('SELECT 1 FROM emr_records WHERE record_id = ?').pluck();
-  for (const [key, v] of node.ledger.state('hospital').scan('record/')) {
-    if (key.split('/').length !== 2) continue;
-    const head = v as unknown as { patient: Uint8Array; version: number; erased: boolean };
-    const id = key.slice('record/'.length);
-    const link = node.ledger.state('patient').get(`link/${toHex(head.patient)}/${id}`) as { version?: number } | undefined;
-    // A record of a patient who has not enrolled yet carries no patient key and is linked at enrolment.
-    const forPatient = node.ledger.state('hospital').get(`record/${id}/v/${head.version}/key/patient`) !== undefined;
-    if (forPatient && (!link || link.version !== head.version)) split.push(`${id}: no link`);
-    if (!hasIndex.get(id)) split.push(`${id}: no index row`);
-  }
-  return split;
-}
 
 function importUntilKilled(dir: string, killAfterMs: number): Promise<'killed' | 'done'> {
   return new Promise((resolve, reject) => {
@@ -79,6 +62,7 @@ async function completeAndCheck(dir: string): Promise<void> {
     expect(splitRecords(node)).toEqual([]);
     const anchored = node.ledger.state('hospital').scan('record/').filter(([k]) => k.split('/').length === 2).length;
     expect(anchored).toBe(expectedRecords);
+    expect(node.ledger.state('patient').scan('link/').length).toBe(expectedRecords);
     expect(node.ledger.verifyStored()).toMatchObject({ ok: true });
   } finally {
     node.close();
@@ -87,7 +71,10 @@ async function completeAndCheck(dir: string): Promise<void> {
 
 async function freshHospital(): Promise<string> {
   const dir = tempDir('import-crash-');
-  (await TrichainNode.init(dir, { role: 'hospital', name: 'Crash Import General', passphrase: PASS, found: true, scrypt: { N: 2 ** 10 } })).close();
+  const founder = await TrichainNode.init(dir, { role: 'hospital', name: 'Crash Import General', passphrase: PASS, found: true, scrypt: { N: 2 ** 10 } });
+  // The patients enrolled (keys made on their laptops): every batch is an anchor and a held link.
+  for (const f of CRASH_BUNDLES) await enrolBundlePatient(founder, JSON.parse(readFileSync(bundlePath(f), 'utf8')));
+  founder.close();
   return dir;
 }
 

@@ -11,7 +11,7 @@ import type { Canonical } from '../../codec/canonical';
 import type { ValidatorInfo } from '../types';
 import { getMember, putMember, requireMember, type MemberRole } from './members';
 import { blsPk, blsSig, bytes, bytesUpTo, name, x25519Pk } from './schemas';
-import { reject, type StateReader, type StateView, type TxContext, type TxRule } from './types';
+import { reject, TxRejected, type StateReader, type StateView, type TxContext, type TxRule } from './types';
 
 export const memberRegisterBody = z
   .object({
@@ -120,6 +120,21 @@ export function nextSet(current: ValidatorInfo[], b: Pick<ValidatorChangeBody, '
   const out = current.filter((v) => !removed.has(toHex(v.blsPk)));
   for (const a of b.add) if (!out.some((v) => toHex(v.blsPk) === toHex(a.blsPk))) out.push(a);
   return out;
+}
+
+/** Runs `check` on each entry of a batch, refusing the whole transaction with the first bad entry named (a record named twice is one). */
+export function checkEntries<E extends { recordId: string }>(entries: E[], check: (e: E) => void): void {
+  const seen = new Set<string>();
+  entries.forEach((e, i) => {
+    try {
+      if (seen.has(e.recordId)) reject(`record ${e.recordId} appears twice in the batch`);
+      seen.add(e.recordId);
+      check(e);
+    } catch (err) {
+      if (err instanceof TxRejected) reject(`entry ${i} (${e.recordId}): ${err.reason}`);
+      throw err;
+    }
+  });
 }
 
 export const commonRules = {

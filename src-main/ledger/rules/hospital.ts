@@ -19,9 +19,9 @@ import { z } from 'zod';
 import type { Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
 import { CATEGORIES, CONFIDENTIALITY_ORDER, SENSITIVITY_CODES, confidentialityRank } from '../../../src-shared/vocabulary';
-import { commonRules, recordAudit } from './common';
+import { checkEntries, commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
-import { blsPk, hash32, id, wrappedKey } from './schemas';
+import { blsPk, hash32, id, MAX_RECORD_BATCH, wrappedKey } from './schemas';
 import { reject, type StateReader, type TxContext, type TxRule } from './types';
 
 export const labelsBody = z
@@ -88,35 +88,73 @@ function labelsNotLower(prev: LabelsBody, next: LabelsBody): void {
   for (const c of prev.sensitivity) if (!next.sensitivity.includes(c)) reject(`labels can only be raised: sensitivity ${c} would be removed`);
 }
 
+/** Who may anchor records for `org` about `patient` (checked once per transaction). */
+function checkAnchorParties(ctx: TxContext, author: Uint8Array, org: Uint8Array, patient: Uint8Array): void {
+  requireOrgAuthor(ctx, author, org, 'anchor record');
+  if (getMember(ctx.state, org)?.role !== 'hospital') reject('anchor record: org is not a registered hospital');
+  if (boundTo(ctx.state, patient)) reject('anchor record: this provisional patient id was bound to the enrolled patient\'s key; use that key');
+}
+
+/** A new record (version 1) or the next version of one, by its authoring organization, never lowering its labels. */
+function checkAnchorVersion(ctx: TxContext, b: Pick<RecordAnchorBody, 'recordId' | 'version' | 'org' | 'patient' | 'labels'>): void {
+  const head = recordHead(ctx.state, b.recordId);
+  if (b.version === 1) {
+    if (head) reject(`record ${b.recordId} already exists; amend it with version ${head.version + 1}`);
+    return;
+  }
+  if (!head) reject(`record ${b.recordId} does not exist`);
+  if (head.erased) reject(`record ${b.recordId} was erased`);
+  if (b.version !== head.version + 1) reject(`record ${b.recordId} is at version ${head.version}; an amendment must be version ${head.version + 1}`);
+  if (toHex(head.org) !== toHex(b.org)) reject('only the authoring organization may amend a record');
+  if (toHex(head.patient) !== toHex(b.patient)) reject('an amendment cannot change the patient');
+  labelsNotLower(recordVersion(ctx.state, b.recordId, head.version)!.labels, b.labels);
+}
+
+function applyAnchor(author: Uint8Array, ctx: TxContext, b: RecordAnchorBody): void {
+  const head: RecordHead = { patient: b.patient, org: b.org, resourceType: b.resourceType, version: b.version, erased: false };
+  ctx.state.put(`record/${b.recordId}`, head as unknown as Canonical);
+  const v: RecordVersion = {
+    version: b.version, contentHash: b.contentHash, blobHash: b.blobHash, size: b.size, labels: b.labels,
+    author, tx: ctx.txId, height: ctx.height, time: ctx.time,
+  };
+  ctx.state.put(`record/${b.recordId}/v/${b.version}`, v as unknown as Canonical);
+  if (b.keys.patient) ctx.state.put(`record/${b.recordId}/v/${b.version}/key/patient`, b.keys.patient as unknown as Canonical);
+  ctx.state.put(`record/${b.recordId}/v/${b.version}/key/${toHex(b.org)}`, b.keys.org as unknown as Canonical);
+  ctx.state.put(`patient-records/${toHex(b.patient)}/${b.recordId}`, 1);
+}
+
 const recordAnchor: TxRule<RecordAnchorBody> = {
   body: recordAnchorBody,
   check(tx, b, ctx) {
-    requireOrgAuthor(ctx, tx.author, b.org, 'anchor record');
-    if (getMember(ctx.state, b.org)?.role !== 'hospital') reject('anchor record: org is not a registered hospital');
-    if (boundTo(ctx.state, b.patient)) reject('anchor record: this provisional patient id was bound to the enrolled patient\'s key; use that key');
-    const head = recordHead(ctx.state, b.recordId);
-    if (b.version === 1) {
-      if (head) reject(`record ${b.recordId} already exists; amend it with version ${head.version + 1}`);
-      return;
-    }
-    if (!head) reject(`record ${b.recordId} does not exist`);
-    if (head.erased) reject(`record ${b.recordId} was erased`);
-    if (b.version !== head.version + 1) reject(`record ${b.recordId} is at version ${head.version}; an amendment must be version ${head.version + 1}`);
-    if (toHex(head.org) !== toHex(b.org)) reject('only the authoring organization may amend a record');
-    if (toHex(head.patient) !== toHex(b.patient)) reject('an amendment cannot change the patient');
-    labelsNotLower(recordVersion(ctx.state, b.recordId, head.version)!.labels, b.labels);
+    checkAnchorParties(ctx, tx.author, b.org, b.patient);
+    checkAnchorVersion(ctx, b);
   },
   apply(tx, b, ctx) {
-    const head: RecordHead = { patient: b.patient, org: b.org, resourceType: b.resourceType, version: b.version, erased: false };
-    ctx.state.put(`record/${b.recordId}`, head as unknown as Canonical);
-    const v: RecordVersion = {
-      version: b.version, contentHash: b.contentHash, blobHash: b.blobHash, size: b.size, labels: b.labels,
-      author: tx.author, tx: ctx.txId, height: ctx.height, time: ctx.time,
-    };
-    ctx.state.put(`record/${b.recordId}/v/${b.version}`, v as unknown as Canonical);
-    if (b.keys.patient) ctx.state.put(`record/${b.recordId}/v/${b.version}/key/patient`, b.keys.patient as unknown as Canonical);
-    ctx.state.put(`record/${b.recordId}/v/${b.version}/key/${toHex(b.org)}`, b.keys.org as unknown as Canonical);
-    ctx.state.put(`patient-records/${toHex(b.patient)}/${b.recordId}`, 1);
+    applyAnchor(tx.author, ctx, b);
+  },
+};
+
+/**
+ * Many records of one patient by one organization in one transaction (issue 11: an import signs,
+ * checks and applies one transaction per batch instead of one per record). Each entry is exactly
+ * what a record.anchor body carries without the shared `org` and `patient`, passes every check a
+ * record.anchor passes and writes the same state; one invalid entry (or a record named twice)
+ * refuses the whole transaction, naming the entry. The record versions name this transaction as
+ * their anchoring transaction.
+ */
+export const recordAnchorBatchBody = z
+  .object({ org: blsPk, patient: blsPk, entries: z.array(recordAnchorBody.omit({ org: true, patient: true }).strict()).min(1).max(MAX_RECORD_BATCH) })
+  .strict();
+export type RecordAnchorBatchBody = z.infer<typeof recordAnchorBatchBody>;
+
+const recordAnchorBatch: TxRule<RecordAnchorBatchBody> = {
+  body: recordAnchorBatchBody,
+  check(tx, b, ctx) {
+    checkAnchorParties(ctx, tx.author, b.org, b.patient);
+    checkEntries(b.entries, (e) => checkAnchorVersion(ctx, { ...e, org: b.org, patient: b.patient }));
+  },
+  apply(tx, b, ctx) {
+    for (const e of b.entries) applyAnchor(tx.author, ctx, { ...e, org: b.org, patient: b.patient });
   },
 };
 
@@ -213,6 +251,7 @@ const accessLog: TxRule<z.infer<typeof accessLogBody>> = {
 export const hospitalRules = {
   ...commonRules,
   'record.anchor': recordAnchor,
+  'record.anchorBatch': recordAnchorBatch,
   'patient.bind': patientBind,
   'key.rewrap': keyRewrap,
   'record.erase': recordErase,

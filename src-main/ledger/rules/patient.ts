@@ -14,9 +14,9 @@ import { z } from 'zod';
 import type { Canonical } from '../../codec/canonical';
 import { toHex } from '../../codec/hex';
 import { CATEGORIES, PURPOSE_CODES, SENSITIVITY_CODES } from '../../../src-shared/vocabulary';
-import { commonRules, recordAudit } from './common';
+import { checkEntries, commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
-import { blsPk, blsSig, hash32, id, MAX_DETAIL_FIELDS, period, wrappedKey } from './schemas';
+import { blsPk, blsSig, hash32, id, MAX_DETAIL_FIELDS, MAX_RECORD_BATCH, period, wrappedKey } from './schemas';
 import { reject, type StateReader, type TxRule } from './types';
 
 export const recordLinkBody = z
@@ -56,6 +56,33 @@ export function recordHolders(s: StateReader, patient: Uint8Array): Uint8Array[]
   }
   return [...out.keys()].sort().map((k) => out.get(k)!);
 }
+
+/**
+ * Many records of one patient, authored by one organization, linked in one transaction (issue 11:
+ * an import's batch). Each entry is what a record.link body carries without the shared `patient`
+ * and `org`, and is stored exactly as a record.link stores it, so every reader (the patient's
+ * views, a light client) sees the same link. The author must act for `org` (record.link asks only
+ * that it be a hospital or clinician). A record named twice refuses the whole transaction,
+ * naming the entry. One patient per batch: a patient laptop, a light client, receives its own
+ * transactions only (ledger/light.ts), never another patient's links.
+ */
+export const recordLinkBatchBody = z
+  .object({ patient: blsPk, org: blsPk, entries: z.array(recordLinkBody.omit({ patient: true, org: true }).strict()).min(1).max(MAX_RECORD_BATCH) })
+  .strict();
+export type RecordLinkBatchBody = z.infer<typeof recordLinkBatchBody>;
+
+const recordLinkBatch: TxRule<RecordLinkBatchBody> = {
+  body: recordLinkBatchBody,
+  check(tx, b, ctx) {
+    const m = requireMember(ctx.state, tx.author, ['hospital', 'clinician'], 'link records');
+    if ((m.role === 'hospital' ? toHex(m.blsPk) : m.org) !== toHex(b.org)) reject('link records: author does not act for that organization');
+    if (getMember(ctx.state, b.patient)?.role !== 'patient') reject('link records: patient is not registered on the patient chain');
+    checkEntries(b.entries, () => {});
+  },
+  apply(_tx, b, ctx) {
+    for (const e of b.entries) ctx.state.put(`link/${toHex(b.patient)}/${e.recordId}`, { ...e, patient: b.patient, org: b.org, height: ctx.height, time: ctx.time } as unknown as Canonical);
+  },
+};
 
 /**
  * A patient registers a key derived for one grantee (signed by the patient's main key, with the
@@ -199,6 +226,7 @@ const recordUnlink: TxRule<z.infer<typeof recordUnlinkBody>> = {
 export const patientRules = {
   ...commonRules,
   'record.link': recordLink,
+  'record.linkBatch': recordLinkBatch,
   'consent.key': consentKey,
   'consent.grant': consentGrant,
   'consent.revoke': consentRevoke,

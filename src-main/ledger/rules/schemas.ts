@@ -34,3 +34,10 @@ export const wrappedKey = z.object({ epk: bytes(32), nonce: bytes(12), ct: bytes
 
 /** A free-form audit detail: a few short fields. */
 export const MAX_DETAIL_FIELDS = 32;
+
+/**
+ * The most records one batched transaction carries (record.anchorBatch, record.linkBatch): an
+ * entry is under 1 KB at its largest (ids and types at their bounds), so a batch stays far below
+ * MAX_TX_BYTES and a consensus proposal's 4 MiB.
+ */
+export const MAX_RECORD_BATCH = 500;
