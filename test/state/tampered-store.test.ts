@@ -104,7 +104,7 @@ describe('a tampered store is named and refused', () => {
     const { dir } = await hospitalWithRecords();
     let id = '';
     raw(dir, (db) => {
-      const row = db.prepare("SELECT id, height FROM txs WHERE chain = 'hospital' AND type = 'record.anchor' LIMIT 1").get() as { id: Buffer; height: number };
+      const row = db.prepare("SELECT id, height FROM txs WHERE chain = 'hospital' AND type IN ('record.anchor', 'record.anchorBatch') LIMIT 1").get() as { id: Buffer; height: number };
       id = toHex(new Uint8Array(row.id));
       db.prepare("UPDATE txs SET nonce = nonce + 1000 WHERE chain = 'hospital' AND id = ?").run(row.id);
     });
