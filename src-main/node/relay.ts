@@ -199,6 +199,9 @@ export const LANE_IN_FLIGHT = 2;
 /** Messages waiting for one peer on one chain; beyond it the oldest is dropped. */
 export const LANE_QUEUE = 64;
 
+/** A message's identity in a lane's queue, computed once per broadcast for all its lanes. */
+const messageKey = (msg: Uint8Array): string => createHash('sha256').update(msg).digest('base64');
+
 interface Lane {
   peer: DialPeer;
   inFlight: number;
@@ -232,12 +235,13 @@ export class PeerTransport {
   ) {}
 
   broadcast(msg: Uint8Array): void {
-    for (const p of this.validatorPeers()) this.post(p, msg);
+    const key = messageKey(msg);
+    for (const p of this.validatorPeers()) this.post(p, msg, key);
   }
 
   send(to: string, msg: Uint8Array): void {
     const p = this.validatorPeers().find((x) => x.blsPkHex === to);
-    if (p) this.post(p, msg);
+    if (p) this.post(p, msg, messageKey(msg));
     else this.broadcast(msg);
   }
 
@@ -251,16 +255,10 @@ export class PeerTransport {
     for (const h of this.handlers) h(from, msg);
   }
 
-  /** Messages waiting, per peer (BLS public key hex), for the node's status. */
-  backlog(): Record<string, number> {
-    return Object.fromEntries([...this.lanes].map(([k, l]) => [k, l.queue.length + l.inFlight]));
-  }
-
-  private post(p: DialPeer, msg: Uint8Array): void {
+  private post(p: DialPeer, msg: Uint8Array, key: string): void {
     let lane = this.lanes.get(p.blsPkHex);
     if (!lane) this.lanes.set(p.blsPkHex, (lane = { peer: p, inFlight: 0, queue: [], keys: new Set() }));
     lane.peer = p; // the newest client (a peer's address may have changed)
-    const key = createHash('sha256').update(msg).digest('base64');
     if (lane.keys.has(key)) {
       this.stats.deduplicated++;
       return;
