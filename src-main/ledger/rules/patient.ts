@@ -17,7 +17,7 @@ import { CATEGORIES, PURPOSE_CODES, SENSITIVITY_CODES } from '../../../src-share
 import { checkEntries, commonRules, recordAudit } from './common';
 import { getMember, requireMember } from './members';
 import { blsPk, blsSig, hash32, id, MAX_DETAIL_FIELDS, MAX_RECORD_BATCH, period, wrappedKey } from './schemas';
-import { reject, type StateReader, type TxRule } from './types';
+import { reject, type StateReader, type TxContext, type TxRule } from './types';
 
 export const recordLinkBody = z
   .object({
@@ -36,6 +36,11 @@ export const recordLinkBody = z
   .strict();
 export type RecordLink = z.infer<typeof recordLinkBody> & { height: number; time: number };
 
+/** A record's entry in its patient's index, as record.link and record.linkBatch both store it. */
+function putLink(ctx: TxContext, link: z.infer<typeof recordLinkBody>): void {
+  ctx.state.put(`link/${toHex(link.patient)}/${link.recordId}`, { ...link, height: ctx.height, time: ctx.time } as unknown as Canonical);
+}
+
 const recordLink: TxRule<z.infer<typeof recordLinkBody>> = {
   body: recordLinkBody,
   check(tx, b, ctx) {
@@ -43,7 +48,7 @@ const recordLink: TxRule<z.infer<typeof recordLinkBody>> = {
     if (getMember(ctx.state, b.patient)?.role !== 'patient') reject('link record: patient is not registered on the patient chain');
   },
   apply(_tx, b, ctx) {
-    ctx.state.put(`link/${toHex(b.patient)}/${b.recordId}`, { ...b, height: ctx.height, time: ctx.time } as unknown as Canonical);
+    putLink(ctx, b);
   },
 };
 
@@ -80,7 +85,7 @@ const recordLinkBatch: TxRule<RecordLinkBatchBody> = {
     checkEntries(b.entries, () => {});
   },
   apply(_tx, b, ctx) {
-    for (const e of b.entries) ctx.state.put(`link/${toHex(b.patient)}/${e.recordId}`, { ...e, patient: b.patient, org: b.org, height: ctx.height, time: ctx.time } as unknown as Canonical);
+    for (const e of b.entries) putLink(ctx, { ...e, patient: b.patient, org: b.org });
   },
 };
 
