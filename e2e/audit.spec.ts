@@ -5,7 +5,7 @@
  * added and a request filed are in it, and the FHIR AuditEvent export holds the same entries with
  * the same sentences.
  */
-import { test, expect, actAs, waitInteractive } from './fixtures/host';
+import { test, expect, actAs, waitInteractive, pageErrors } from './fixtures/host';
 import type { Page } from '@playwright/test';
 
 const COMMITTED = { timeout: 90_000 };
@@ -24,8 +24,7 @@ const rows = (page: Page, action: string, subject: string | RegExp) =>
 
 test('audit trail: first-run import, visit, views per sign-in, a record added, the FHIR AuditEvent export', async ({ page, host }) => {
   test.setTimeout(240_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = pageErrors(page);
   await page.goto(host.url);
   await waitInteractive(page);
 

@@ -4,15 +4,14 @@
  * trends as small charts), cards that say what matters (values with units, an undated goal marked
  * undated), and a clinical note whose text reads back on the timeline.
  */
-import { test, expect, actAs, waitInteractive } from './fixtures/host';
+import { test, expect, actAs, waitInteractive, pageErrors } from './fixtures/host';
 
 const MILAN_MRN = 'e78d0ed2-1b54-4c30-90ae-f7405af1e402';
 const GOAL = 'Hemoglobin A1c total in Blood < 7.0';
 
 test('clinician: MRN search, the summary (problems, weight with unit, goal, trends), type-aware cards, a note read back', async ({ page, host }) => {
   test.setTimeout(180_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = pageErrors(page);
   await page.goto(host.url);
   await waitInteractive(page);
 

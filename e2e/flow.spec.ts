@@ -6,7 +6,7 @@
  * README's pictures (test-results/screenshots, or docs/screenshots through `npm run screenshots`).
  */
 import type { Locator, Page } from '@playwright/test';
-import { test, expect, actAs, roleSwitcher, screenshotPath, waitInteractive } from './fixtures/host';
+import { test, expect, actAs, roleSwitcher, screenshotPath, waitInteractive, pageErrors } from './fixtures/host';
 
 const RESEARCH = 'Institute for Outcomes Research';
 /**
@@ -65,8 +65,7 @@ async function openPendingRequest(page: Page): Promise<Locator> {
 
 test('demo roles → chart with labels → consent → request → approve → verified package → revoke → refused → access log', async ({ page, host }) => {
   test.setTimeout(480_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = pageErrors(page);
 
   // A new user opens the app: the demo consortium runs, its five roles are offered.
   await page.goto(host.url);

@@ -1,11 +1,10 @@
-import { test, expect, screenshotPath } from './fixtures/host';
+import { test, expect, screenshotPath, pageErrors } from './fixtures/host';
 
 // Smoke, over the real engine on an empty data folder with TRICHAIN_NO_DEMO=1: the renderer loads
 // through the browser host, the first-run screen renders, and the API requires the session token.
 
 test('first-run screen renders through the browser host', async ({ page, emptyHost: host }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = pageErrors(page);
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(host.url);
   await expect(page.getByTestId('first-run')).toBeVisible();

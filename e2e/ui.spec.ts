@@ -1,12 +1,11 @@
-import { test, expect, actAs, screenshotPath, waitInteractive } from './fixtures/host';
+import { test, expect, actAs, screenshotPath, waitInteractive, pageErrors } from './fixtures/host';
 
 // Screens beyond the main walk (flow.spec.ts), each on its own copy of the real demo consortium:
 // adding a record through the signing dialog (and cancelling one), the network screen with the
 // block explorer and the measured signature-storage chart (light and dark), keyboard use.
 
 test('clinician adds a record through the sign dialog; a cancelled signature writes nothing', async ({ page, host }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = pageErrors(page);
   await page.goto(host.url);
   await waitInteractive(page);
   await page.getByRole('searchbox', { name: 'Search patients' }).fill('clemente');
