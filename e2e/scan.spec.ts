@@ -29,7 +29,10 @@ test("a fresh app reads the founding hospital's invite from a picture of its QR 
     await pageA.getByTestId('invite-make').click();
     const invite = await pageA.getByTestId('invite-text').inputValue();
     expect(invite).toMatch(/^trichain-invite:/);
-    const qrPicture = await pageA.getByTestId('invite-qr').screenshot();
+    // The code is an <img> of an SVG: photograph it once it has loaded and decoded, not while blank.
+    const qr = pageA.getByTestId('invite-qr');
+    await expect.poll(() => qr.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth))).toBeGreaterThan(0);
+    const qrPicture = await qr.screenshot();
 
     await pageB.goto(b.url);
     const field = pageB.getByTestId('join-invite');
