@@ -12,7 +12,7 @@ import { toHex } from '../src-main/codec/hex';
 import { answerOf, answersOf, holdersOf, openRequestsOf, requestOf } from '../src-main/ledger/rules/social';
 import { attestationOf, releaseOf } from '../src-main/ledger/rules/release';
 import { TxRejected } from '../src-main/ledger/rules/types';
-import { openPackage, packageFileOf, verifyPackageAs } from '../src-main/emr/share/entity';
+import { fileShareRequest, openPackage, packageFileOf, verifyPackageAs } from '../src-main/emr/share/entity';
 import { findPackage, packageIdOf, packagesOf } from '../src-main/emr/share/answers';
 import { continueShares, processShareRequest, ShareError } from '../src-main/emr/share/provider';
 import { requestView } from '../src-main/app/views';
@@ -129,6 +129,23 @@ describe('a request spanning hospitals: each hospital answers for itself', () =>
     expect(view.status).toBe('fulfilled');
     expect(view.answers?.map((a) => [a.hospital.name, a.state])).toEqual([['St Mary Hospital', 'shared'], ['Riverside Clinic', 'shared']]);
     expect(rejected(() => c.riverside.submit('social', 'share.refuse', { requestId: both, reason: 'again' }))).toMatch(/already published/);
+  }, 120_000);
+
+  it('a request the consent does not cover is refused without naming the holders: the entity learns nothing of where else the patient is treated', async () => {
+    // The same patient key, but a purpose the research consent does not grant (payment, not research).
+    const { requestId } = fileShareRequest(c.research, { patient: req(both).patient, purpose: 'HPAYMT', categories: [...CATEGORIES], period: { start: 0, end: Date.now() + 86_400_000 } });
+    await c.sync();
+    const outcome = processShareRequest(c.stMary, requestId);
+    expect(outcome).toMatchObject({ status: 'refused' });
+    await c.sync();
+    expect(req(requestId)).toMatchObject({ status: 'refused' });
+    expect(req(requestId).reason).toMatch(/consent/i);
+    // Compare the covered request above, where both holders were named.
+    expect(holdersOf(social(), both)).toHaveLength(2);
+    expect(holdersOf(social(), requestId)).toEqual([]);
+    expect(social().get(`holders/${requestId}`)).toBeUndefined();
+    const view = requestView(req(requestId), [], 'Patient (pseudonymous)', { social: social() });
+    expect(view.answers?.map((a) => [a.hospital.name, a.state])).toEqual([['St Mary Hospital', 'refused']]);
   }, 120_000);
 
   it('a refusal by one hospital leaves the others free to answer; the request stops counting as open at the first answer', async () => {
