@@ -67,12 +67,17 @@ test('timing report: host spawn → interactive (fresh, reopened); opening a cha
 
     // ...then open the chart: from the click to its first screen (summary, first page of cards)...
     const items = page.getByTestId('timeline-item');
+    // The split of each open: when the engine's answer (patients.chart) had fully arrived, the rest being the page's rendering.
+    const chartAnswer = (from: number) =>
+      page.waitForResponse((r) => r.url().endsWith('/api/patients.chart')).then(async (r) => ({ ms: performance.now() - from, kib: (await r.body()).length / 1024 }));
     let t0 = performance.now();
+    const firstAnswer = chartAnswer(t0);
     await page.getByRole('button', { name: 'Open the chart' }).click();
     await expect(page.getByTestId('timeline-total')).toHaveText(`(${(OBSERVATIONS + 1).toLocaleString('en')} records)`, { timeout: 60_000 });
     await expect(items).toHaveCount(FIRST_PAGE);
     await expect(page.getByTestId('chart-summary')).toBeVisible();
     const chartFirstMs = performance.now() - t0;
+    const firstSplit = await firstAnswer;
     await expect(page.getByTestId('chart-patient-name')).toHaveText(/Ada Timing/);
     // ...and to every card of the timeline.
     t0 = performance.now();
@@ -85,10 +90,12 @@ test('timing report: host spawn → interactive (fresh, reopened); opening a cha
     await page.getByRole('searchbox', { name: 'Search patients' }).fill('timing');
     await expect(page.getByTestId('patient-row')).toHaveCount(1);
     t0 = performance.now();
+    const againAnswer = chartAnswer(t0);
     await page.getByTestId('patient-row').getByRole('button').click();
     await expect(page.getByTestId('timeline-total')).toHaveText(`(${(OBSERVATIONS + 1).toLocaleString('en')} records)`, { timeout: 60_000 });
     await expect(items).toHaveCount(FIRST_PAGE);
     const chartAgainMs = performance.now() - t0;
+    const againSplit = await againAnswer;
 
     const load = os.loadavg().map((x) => x.toFixed(2)).join(', ');
     const md = `# End-to-end timing
@@ -106,8 +113,10 @@ not best cases. A report, not a test: no figure fails the run.
 | reopened demo: host spawn → interactive page | ${s(reopen.spawnToInteractiveMs)} |
 | import of a generated bundle (1 patient, ${OBSERVATIONS.toLocaleString('en')} Observations) through the Import screen, sign → result | ${s(importMs)} |
 | open that chart (${(OBSERVATIONS + 1).toLocaleString('en')} resources): click → first screen (summary and the newest ${FIRST_PAGE} cards) rendered | ${s(chartFirstMs)} |
+| of which: click → the engine's answer (\`patients.chart\`, ${Math.round(firstSplit.kib)} KiB) received; the rest is the page's rendering | ${s(firstSplit.ms)} |
 | then "Show all": click → all ${(OBSERVATIONS + 1).toLocaleString('en')} cards rendered | ${s(chartAllMs)} |
 | open it again from the patient list: click → first screen rendered | ${s(chartAgainMs)} |
+| of which: click → the engine's answer received | ${s(againSplit.ms)} |
 
 "Host spawn" is the moment \`node out/engine/src-main/host/main.js\` is started — what \`npm start\` runs
 where the Electron binary is absent. "Interactive" means the page has loaded the session and the role
@@ -120,7 +129,7 @@ reopens the five nodes before it prints \`TRICHAIN_READY\`.
     console.log(`[timing] report: ${path.relative(process.cwd(), timingReportPath())}`);
     console.log(`\n[timing] fresh demo: spawn→ready ${s(fresh.spawnToReadyMs)}, spawn→interactive ${s(fresh.spawnToInteractiveMs)}`);
     console.log(`[timing] reopened demo: spawn→ready ${s(reopen.spawnToReadyMs)}, spawn→interactive ${s(reopen.spawnToInteractiveMs)}`);
-    console.log(`[timing] import ${OBSERVATIONS + 1} resources: ${s(importMs)}; open chart (first screen): ${s(chartFirstMs)}, all cards: ${s(chartAllMs)}, again: ${s(chartAgainMs)}\n`);
+    console.log(`[timing] import ${OBSERVATIONS + 1} resources: ${s(importMs)}; open chart (first screen): ${s(chartFirstMs)} (answer ${s(firstSplit.ms)}), all cards: ${s(chartAllMs)}, again: ${s(chartAgainMs)} (answer ${s(againSplit.ms)})\n`);
   } finally {
     await host.stop();
   }
