@@ -12,6 +12,7 @@ import { RULES } from './rules/index';
 import { MAX_TX_BYTES } from './rules/schemas';
 import { TxRejected } from './rules/types';
 import { HASH_LENGTH, type BlockHeader, type ChainId, type SignedTx, type ValidatorInfo } from './types';
+import type { VerifiedSignatures } from './verified';
 
 export interface Head {
   height: number;
@@ -24,8 +25,11 @@ export function checkTxSize(tx: SignedTx): void {
   if (size > MAX_TX_BYTES) throw new TxRejected(`transaction of ${size} bytes exceeds the ${MAX_TX_BYTES}-byte limit`);
 }
 
-/** Static checks that need no state: shape, chain, body schema, signature. Throws TxRejected. */
-export function checkTxForm(bls: BlsApi, tx: SignedTx, chain: ChainId, opts: { signature?: boolean } = {}): void {
+/**
+ * Static checks that need no state: shape, chain, body schema, signature. Throws TxRejected.
+ * `verified`: a signature verified there is not verified again; one verified here is added.
+ */
+export function checkTxForm(bls: BlsApi, tx: SignedTx, chain: ChainId, opts: { signature?: boolean; verified?: VerifiedSignatures } = {}): void {
   if (!tx || typeof tx !== 'object') throw new TxRejected('transaction is not an object');
   if (tx.chain !== chain) throw new TxRejected(`transaction is for the ${String(tx.chain)} chain, not ${chain}`);
   const rule = RULES[chain][tx.type];
@@ -36,7 +40,9 @@ export function checkTxForm(bls: BlsApi, tx: SignedTx, chain: ChainId, opts: { s
   if (!(tx.sig instanceof Uint8Array) || tx.sig.length !== 96) throw new TxRejected('signature must be 96 bytes');
   const parsed = rule.body.safeParse(tx.body);
   if (!parsed.success) throw new TxRejected(`malformed ${tx.type}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
-  if (opts.signature !== false && !bls.verify(tx.author, txSigningBytes(tx), tx.sig)) throw new TxRejected('author signature does not verify');
+  if (opts.signature === false || opts.verified?.has(tx)) return;
+  if (!bls.verify(tx.author, txSigningBytes(tx), tx.sig)) throw new TxRejected('author signature does not verify');
+  opts.verified?.add(tx);
 }
 
 /** What a header is checked against: the chain's head and what is in force at the new height. */
@@ -76,13 +82,18 @@ export function checkHeader(header: BlockHeader, txs: SignedTx[], ctx: HeaderCon
   if (!Number.isSafeInteger(header.time) || header.time < ctx.prevTime()) fail('block time goes backwards');
 }
 
-/** Every transaction's author signature, in one batch; names the first bad one. Throws BlockRejected. */
-export function checkTxSignatures(bls: BlsApi, chain: ChainId, height: number, txs: SignedTx[]): void {
+/**
+ * Every transaction's author signature, in one batch; names the first bad one. Throws BlockRejected.
+ * `verified`: those verified there are skipped; the others are added once the batch verifies.
+ */
+export function checkTxSignatures(bls: BlsApi, chain: ChainId, height: number, all: SignedTx[], verified?: VerifiedSignatures): void {
+  const txs = verified ? all.filter((tx) => !verified.has(tx)) : all;
   if (txs.length === 0) return;
   const items: BatchItem[] = [];
   txSignatureItems(chain, height, txs, items);
   if (!bls.batchVerify(items)) {
     const bad = txs.findIndex((tx) => !bls.verify(tx.author, txSigningBytes(tx), tx.sig));
-    throw new BlockRejected(chain, height, `transaction ${bad} has an invalid author signature`);
+    throw new BlockRejected(chain, height, `transaction ${all.indexOf(txs[bad])} has an invalid author signature`);
   }
+  if (verified) for (const tx of txs) verified.add(tx);
 }

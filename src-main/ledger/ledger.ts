@@ -16,6 +16,7 @@ import type { BatchItem, BlsApi } from '../crypto/bls-types';
 import { rolledBack, type DB } from '../storage/db';
 import { certificateItem, commitInBatch, txSignatureItems } from './batch-verify';
 import { checkHeader, checkTxForm, checkTxSignatures, checkTxSize, type Head } from './checks';
+import { VerifiedSignatures } from './verified';
 import { BlockRejected } from './errors';
 import { checkCertificate, isPendingCertificate, pendingCertificate } from './certificate';
 import { blockHash, decodeBlock, encodeBlock, genesisHash, sigsHash, txBytes, txId, txRoot, validatorsHash } from './encoding';
@@ -42,6 +43,8 @@ export class Ledger {
   readonly tree: StateTree;
   /** Writes of blocks prepared or checked here, reused when the same block commits on the same head (./prepared). */
   readonly prepared: PreparedBlocks;
+  /** Author signatures verified here (mempool, proposals), each verified once (./verified). */
+  readonly verified = new VerifiedSignatures();
   private readonly geneses: GenesisStore;
   private readonly q;
 
@@ -184,7 +187,7 @@ export class Ledger {
 
   /** Static checks that need no state: shape, chain, body schema, signature (./checks). Throws TxRejected. */
   checkTxForm(tx: SignedTx, chain: ChainId, opts: { signature?: boolean } = {}): void {
-    checkTxForm(this.bls, tx, chain, opts);
+    checkTxForm(this.bls, tx, chain, { ...opts, verified: this.verified });
   }
 
   /** Checks a transaction against the current state without changing anything. Throws TxRejected. */
@@ -244,16 +247,12 @@ export class Ledger {
     return { header, txs, dropped };
   }
 
-  /**
-   * Checks a proposed block (header and txs, no certificate yet) against the chain. Throws BlockRejected.
-   * `verified`: transactions whose author signature the caller already verified (the CometBFT
-   * application's cache, consensus/cometbft/verified.ts); the others' are checked here in one batch.
-   */
-  checkProposal(header: BlockHeader, txs: SignedTx[], opts: { verified?: (tx: SignedTx) => boolean } = {}): void {
+  /** Checks a proposed block (header and txs, no certificate yet) against the chain. Throws BlockRejected. */
+  checkProposal(header: BlockHeader, txs: SignedTx[]): void {
     const chain = header.chain;
     const head = this.head(chain);
     this.checkHeader(header, txs, head);
-    checkTxSignatures(this.bls, chain, header.height, opts.verified ? txs.filter((tx) => !opts.verified!(tx)) : txs);
+    checkTxSignatures(this.bls, chain, header.height, txs, this.verified);
     const hash = blockHash(header);
     // This node's own proposal (or one it checked already): its rules ran on these very transactions on this head.
     if (this.prepared.has(chain, hash, head)) return;
@@ -283,7 +282,7 @@ export class Ledger {
     // Signatures first (the expensive part, and independent of the chain's state)...
     // (`batch`: commitBlocks checks them, with the certificates, for many blocks at once)
     if (opts.batch) txSignatureItems(chain, header.height, txs, opts.batch);
-    else checkTxSignatures(this.bls, chain, header.height, txs);
+    else checkTxSignatures(this.bls, chain, header.height, txs, this.verified);
     if (opts.certificateLater) cert = pendingCertificate(this.validatorsAt(chain, header.height).length);
     const bytes = encodeBlock({ header, txs, cert });
     // ...then everything that depends on the head, under the write lock, so that another process
@@ -308,6 +307,7 @@ export class Ledger {
         const id = txId(tx);
         this.q.putTx.run(chain, id, header.height, i, tx.type, tx.author, tx.nonce);
         this.q.dropMempool.run(chain, id);
+        this.verified.forget(id);
         this.q.markOutbox.run(`height ${header.height}`, id);
       });
     }).immediate();

@@ -12,7 +12,7 @@ import { encodeTx } from '../../src-main/consensus/cometbft/block';
 import { anchorTx, makeNetworkKey, testnetGenesis } from '../../src-main/consensus/cometbft/network';
 import type { Req } from '../../src-main/consensus/cometbft/server';
 import { cometStartHeight, isCometSet } from '../../src-main/consensus/cometbft/validators';
-import { VerifiedSignatures } from '../../src-main/consensus/cometbft/verified';
+import { VerifiedSignatures } from '../../src-main/ledger/verified';
 import { defaultBls } from '../../src-main/crypto/bls';
 import type { BlsApi } from '../../src-main/crypto/bls-types';
 import { Ledger } from '../../src-main/ledger/ledger';

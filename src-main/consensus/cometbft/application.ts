@@ -32,7 +32,7 @@ import type { Certificate, ChainId, Genesis, SignedTx } from '../../ledger/types
 import { decodeBlockTxs, decodeTx, encodeMeta, encodeTx, type BlockMeta } from './block';
 import { aggregateExtensions, decidedMessage, indexByAddress } from './certificates';
 import type { AbciApplication, Req, Res } from './server';
-import { VerifiedSignatures } from './verified';
+import type { VerifiedSignatures } from '../../ledger/verified';
 import { cometValidatorUpdates, cometValidatorsOf, requireConsensusKeys } from './validators';
 
 export interface CometAppOptions {
@@ -75,8 +75,10 @@ export class CometApp implements AbciApplication {
    * replayed after a restart are not in it and are verified in full.
    */
   private readonly checked = new Set<string>();
-  /** Author signatures verified here (CheckTx, ProcessProposal): each is verified once per validator. */
-  readonly verified = new VerifiedSignatures();
+  /** Author signatures verified here (CheckTx, ProcessProposal): the ledger's, each verified once per validator. */
+  get verified(): VerifiedSignatures {
+    return this.l.verified;
+  }
 
   constructor(private readonly o: CometAppOptions) {
     this.l = o.ledger;
@@ -150,8 +152,7 @@ export class CometApp implements AbciApplication {
       const tx = decodeTx(req.tx);
       if (tx.chain !== this.chain) throw new TxRejected(`transaction is for the ${String(tx.chain)} chain, not ${this.chain}`);
       checkCometRules(tx);
-      this.l.checkTx(tx, { signature: !this.verified.has(tx) });
-      this.verified.add(tx);
+      this.l.checkTx(tx);
       return { code: OK };
     } catch (e) {
       return { code: REFUSED, log: e instanceof TxRejected ? e.reason : (e as Error).message };
@@ -219,7 +220,7 @@ export class CometApp implements AbciApplication {
     if (header.chain !== this.chain) return 'proposal is for another chain';
     if (header.height !== height) return `header is for height ${header.height}, not ${height}`;
     try {
-      this.l.checkProposal(header, p.txs, { verified: (tx) => this.verified.has(tx) });
+      this.l.checkProposal(header, p.txs);
     } catch (e) {
       return e instanceof BlockRejected ? e.reason : (e as Error).message;
     }
@@ -229,7 +230,6 @@ export class CometApp implements AbciApplication {
       const r = this.certificateProblem(c.height, c.cert);
       if (r) return r;
     } else if (p.meta.certified.length > 0) return `no certificate is due at height ${height}`;
-    for (const tx of p.txs) this.verified.add(tx);
     return null;
   }
 

@@ -1,22 +1,23 @@
 /**
- * The signatures this validator's application already verified, by transaction id (the CometBFT
- * path checks each transaction in CheckTx, then again inside the block in ProcessProposal and
- * FinalizeBlock; with this each author signature is verified once per validator).
+ * The author signatures a ledger already verified, by transaction id: a transaction is checked when
+ * it enters the mempool (the embedded engine's gossip, CometBFT's CheckTx), then again inside each
+ * block that proposes it and at commit; with this each author signature is verified once per
+ * validator. Committed transactions are forgotten (they are not proposed again).
  *
  * A transaction's id hashes what its author signed, not the signature: an entry holds the
  * signature that verified, and only a transaction carrying those very bytes counts as verified,
  * so a known id with another (forged) signature is checked again. Bounded: the oldest entries go
  * first (a transaction committed long ago is not proposed again; one that is gets checked again).
  */
-import { bytesEqual } from '../../codec/canonical';
-import { toHex } from '../../codec/hex';
-import { txId } from '../../ledger/encoding';
-import type { SignedTx } from '../../ledger/types';
+import { bytesEqual } from '../codec/canonical';
+import { toHex } from '../codec/hex';
+import { txId } from './encoding';
+import type { SignedTx } from './types';
 
 export class VerifiedSignatures {
   private readonly sigs = new Map<string, Uint8Array>();
 
-  constructor(private readonly limit = 200_000) {}
+  constructor(private readonly limit = 100_000) {}
 
   get size(): number {
     return this.sigs.size;
@@ -34,6 +35,11 @@ export class VerifiedSignatures {
     this.sigs.delete(k);
     this.sigs.set(k, tx.sig);
     if (this.sigs.size > this.limit) this.sigs.delete(this.sigs.keys().next().value!);
+  }
+
+  /** Forgets a committed transaction (by its id). */
+  forget(id: Uint8Array): void {
+    this.sigs.delete(toHex(id));
   }
 
   /** Whether every transaction of a list was verified here. */
