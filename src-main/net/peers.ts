@@ -13,9 +13,24 @@ import { ROLES } from '../../src-shared/vocabulary';
 
 export const PEERS_FILE = 'peers.json';
 
+const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+
+/**
+ * A validator's CometBFT peer identity, carried in its signed ad (node/peer-ads.ts): its node ID
+ * (hex of its node key's address, CometBFT's `id@host:port`) and, per chain, where its CometBFT
+ * listens for peers. At most one address per chain; unknown chains refused.
+ */
+export const cometAdSchema = z
+  .object({
+    node: z.string().regex(/^[0-9a-f]{40}$/, 'CometBFT node ID must be 40 lowercase hex characters'),
+    p2p: z.partialRecord(z.enum(CHAINS), z.string().max(300).regex(ADDRESS, 'CometBFT P2P address must be host:port')),
+  })
+  .strict();
+export type CometAd = z.infer<typeof cometAdSchema>;
+
 const peerSchema = z
   .object({
-    address: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/),
+    address: z.string().regex(ADDRESS),
     fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
     blsPk: z.string().regex(/^[0-9a-f]{96}$/),
     role: z.enum(ROLES),
@@ -29,7 +44,7 @@ const peerSchema = z
     /** How it was added: 'invite' (we joined through it) or 'join' (it joined through us). */
     source: z.enum(['invite', 'join', 'manual']).optional(),
     /** The peer's own signed advertisement of its address (node/peer-ads.ts): what we relay, and the newest time we took. */
-    advertised: z.object({ address: z.string().max(300), time: z.number().int().nonnegative(), sig: z.string().regex(/^[0-9a-f]{192}$/) }).strict().optional(),
+    advertised: z.object({ address: z.string().max(300), time: z.number().int().nonnegative(), sig: z.string().regex(/^[0-9a-f]{192}$/), comet: cometAdSchema.optional() }).strict().optional(),
   })
   .strict();
 

@@ -41,7 +41,7 @@ import { PeerSet } from './peer-set';
 import { SoloProducer } from './producer';
 import { acceptRelayedTx, forwardToValidators, OutboxRelay, PeerTransport, type DialPeer, type RelayEvent } from './relay';
 import { BlobIndex, catchUpStore, genesisDocBytes, NodeSyncStore } from './sync-adapter';
-import { adRefusalLog, dialableAddress, exchangeValidatorPeers, selfAdvertiser, validatorPeersRoute, type PeerAd } from './peer-ads';
+import { adRefusalLog, dialableAddress, exchangeValidatorPeers, selfAdvertiser, validatorPeersRoute, type CometAd, type PeerAd } from './peer-ads';
 
 export interface DaemonOptions {
   /** Where the peer server listens (default 127.0.0.1, port 0 = any free port). */
@@ -86,6 +86,9 @@ export interface Daemon {
   attachConsensus(chain: ChainId, engine: AttachableEngine): void;
   /** Currently authorized peers. */
   peers(): PeerIdentity[];
+  /** 'host:port' in this node's signed ad (null: none); advertiseComet adds its CometBFT peer identity to it, sent at the next exchange. */
+  readonly advertised: string | null;
+  advertiseComet(comet: CometAd): void;
   close(): Promise<void>;
 }
 
@@ -112,6 +115,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
   private readonly producer: SoloProducer;
   private readonly interval: number;
   private selfAd: () => PeerAd | null = () => null;
+  advertised: string | null = null;
   private lastExchange = 0;
   private exchangedWith = '';
 
@@ -226,7 +230,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
     this.peerUrl = this.server.url;
     const advertise = this.o.advertise ?? this.listen;
     try {
-      if (dialableAddress(advertise)) this.selfAd = selfAdvertiser(node, this.fingerprint, advertise);
+      if (dialableAddress(advertise)) this.selfAd = selfAdvertiser(node, this.fingerprint, (this.advertised = advertise));
     } catch (e) {
       this.log(`no address advertised to peers: ${(e as Error).message}`);
     }
@@ -327,6 +331,10 @@ class NodeDaemon extends EventEmitter implements Daemon {
   }
 
   private readonly adRefused = adRefusalLog((line) => this.log(line));
+  advertiseComet(comet: CometAd): void {
+    if (this.advertised) this.selfAd = selfAdvertiser(this.node, this.fingerprint, this.advertised, comet);
+    this.lastExchange = 0; // told at the next round
+  }
 
   /** Validators find each other's addresses through their peers (./peer-ads). */
   private async exchangePeers(signal: AbortSignal): Promise<void> {
@@ -335,14 +343,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
     if (key === this.exchangedWith && Date.now() - this.lastExchange < (this.o.peerExchangeMs ?? 2000)) return;
     this.exchangedWith = key;
     this.lastExchange = Date.now();
-    const changed = await exchangeValidatorPeers(
-      this.node,
-      peers.map((p) => p.client),
-      this.selfAd(),
-      this.fingerprint,
-      signal,
-      this.adRefused,
-    );
+    const changed = await exchangeValidatorPeers(this.node, peers.map((p) => p.client), this.selfAd(), this.fingerprint, signal, this.adRefused);
     if (changed > 0) this.reloadPeers(true);
   }
 

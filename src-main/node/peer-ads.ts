@@ -14,6 +14,11 @@
  * is newer than the last ad we took for that peer (an old address cannot be replayed). Relaying
  * nodes pass on the validator's own signed ad, unchanged; a node re-signs its own ad every
  * AD_REFRESH_MS. Each refused ad is reported with its reason (the daemon logs it).
+ *
+ * A validator that runs CometBFT (node/cometbft.ts) adds its CometBFT node ID and per-chain P2P
+ * addresses (`comet`, net/peers.ts cometAdSchema) to its ad, under the same signature: so every
+ * validator learns the others' CometBFT peers from the peer network, signed by their BLS keys,
+ * and none is typed into a file. An ad without `comet` is signed over the same message as before.
  */
 import { bytesEqual, domainBytes, type Canonical } from '../codec/canonical';
 import { fromHex, toHex } from '../codec/hex';
@@ -21,7 +26,8 @@ import type { BlsApi } from '../crypto/bls-types';
 import type { ValidatorInfo } from '../ledger/types';
 import { decodeBindingString, encodeBindingString, signBinding, verifyBinding, type SignedBinding } from '../net/binding';
 import { parseAddress, type PeerClient } from '../net/client';
-import { PeerList, type PeerRecord } from '../net/peers';
+import { cometAdSchema, PeerList, type CometAd, type PeerRecord } from '../net/peers';
+export type { CometAd } from '../net/peers';
 import { HttpError, route, type Route } from '../net/server';
 import { isRole } from '../net/types';
 import type { TrichainNode } from './node';
@@ -35,6 +41,8 @@ export interface PeerAd {
   time: number;
   /** The advertised node's BLS signature over adMessage (hex). */
   sig: string;
+  /** Its CometBFT node ID and P2P addresses, when it runs CometBFT (signed with the rest). */
+  comet?: CometAd;
 }
 
 /** Ads older than this are refused (a node re-signs its own every AD_REFRESH_MS). */
@@ -44,7 +52,8 @@ export const AD_REFRESH_MS = 3600 * 1000;
 const MAX_ADDRESS = 300;
 const MAX_ADS = 256;
 
-const adMessage = (fingerprint: string, blsPk: Uint8Array, address: string, time: number) => domainBytes('net/peer-ad', { fingerprint, blsPk, address, time });
+const adMessage = (fingerprint: string, blsPk: Uint8Array, address: string, time: number, comet?: CometAd) =>
+  domainBytes('net/peer-ad', comet ? { fingerprint, blsPk, address, time, comet: comet as unknown as Canonical } : { fingerprint, blsPk, address, time });
 
 export const dialableAddress = (address: string): boolean => {
   try {
@@ -62,16 +71,26 @@ export function ownBindingLine(node: TrichainNode, fingerprint: string): string 
   return encodeBindingString(signBinding(node.bls, node.identity.blsSecretKey, { fingerprint, blsPk: node.identity.blsPublicKey, role, name: node.config.name.slice(0, 128), time: Date.now() }));
 }
 
-/** This node's ad for `address`, signed now. */
-export function signPeerAd(node: TrichainNode, fingerprint: string, address: string, time = Date.now()): PeerAd {
-  const sig = node.bls.sign(node.identity.blsSecretKey, adMessage(fingerprint, node.identity.blsPublicKey, address, time));
-  return { binding: ownBindingLine(node, fingerprint), address, time, sig: toHex(sig) };
+/** This node's ad for `address` (and its CometBFT peer identity, when given), signed now. */
+export function signPeerAd(node: TrichainNode, fingerprint: string, address: string, time = Date.now(), comet?: CometAd): PeerAd {
+  if (comet) cometAdSchema.parse(comet);
+  const sig = node.bls.sign(node.identity.blsSecretKey, adMessage(fingerprint, node.identity.blsPublicKey, address, time, comet));
+  return { binding: ownBindingLine(node, fingerprint), address, time, sig: toHex(sig), ...(comet ? { comet } : {}) };
 }
 
 /** This node's ad, re-signed when it is older than AD_REFRESH_MS. */
-export function selfAdvertiser(node: TrichainNode, fingerprint: string, address: string): () => PeerAd {
-  let ad = signPeerAd(node, fingerprint, address);
-  return () => (Date.now() - ad.time > AD_REFRESH_MS ? (ad = signPeerAd(node, fingerprint, address)) : ad);
+export function selfAdvertiser(node: TrichainNode, fingerprint: string, address: string, comet?: CometAd): () => PeerAd {
+  let ad = signPeerAd(node, fingerprint, address, Date.now(), comet);
+  return () => (Date.now() - ad.time > AD_REFRESH_MS ? (ad = signPeerAd(node, fingerprint, address, Date.now(), comet)) : ad);
+}
+
+/** Why an ad's CometBFT part is unusable (null when absent or sound): malformed ID, unknown chain, unroutable address. */
+function cometFault(comet: unknown): string | null {
+  if (comet === undefined) return null;
+  const r = cometAdSchema.safeParse(comet);
+  if (!r.success) return `malformed CometBFT peer: ${r.error.issues.map((i) => `${i.path.join('.') || 'comet'} ${i.message}`).join('; ').slice(0, 200)}`;
+  for (const [c, a] of Object.entries(r.data.p2p)) if (!dialableAddress(a)) return `CometBFT P2P address for ${c} is not dialable`;
+  return null;
 }
 
 /** Why an ad's signature or time does not hold (null when they do). */
@@ -81,7 +100,7 @@ function adFault(bls: BlsApi, b: SignedBinding, ad: PeerAd, lastTime: number | u
   if (ad.time > now + MAX_AD_SKEW_MS) return 'dated in the future';
   if (lastTime !== undefined && ad.time <= lastTime) return 'not newer than the ad already taken';
   try {
-    return bls.verify(b.statement.blsPk, adMessage(b.statement.fingerprint, b.statement.blsPk, ad.address, ad.time), fromHex(ad.sig, 96)) ? null : 'bad signature';
+    return bls.verify(b.statement.blsPk, adMessage(b.statement.fingerprint, b.statement.blsPk, ad.address, ad.time, ad.comet), fromHex(ad.sig, 96)) ? null : 'bad signature';
   } catch {
     return 'bad signature'; // not a point on the curve
   }
@@ -156,13 +175,13 @@ export function mergePeerAds(node: TrichainNode, ownFingerprint: string, ads: un
       refuse('the fingerprint is pinned to another key', st);
       continue;
     }
-    const fault = adFault(node.bls, b, ad, cur?.advertised?.time, now) ?? (verifyBinding(node.bls, b) ? null : 'binding does not verify') ?? (isAnyValidator(node, st.blsPk) ? null : 'not a validator here (yet)');
+    const fault = cometFault(ad.comet) ?? adFault(node.bls, b, ad, cur?.advertised?.time, now) ?? (verifyBinding(node.bls, b) ? null : 'binding does not verify') ?? (isAnyValidator(node, st.blsPk) ? null : 'not a validator here (yet)');
     if (fault) {
       // the same ad offered again by another relay is no news
       if (!(cur?.advertised && cur.advertised.time === ad.time && cur.advertised.address === ad.address)) refuse(fault, st);
       continue;
     }
-    const advertised = { address: ad.address, time: ad.time, sig: ad.sig };
+    const advertised = { address: ad.address, time: ad.time, sig: ad.sig, ...(ad.comet ? { comet: ad.comet } : {}) };
     const rec: PeerRecord = cur
       ? { ...cur, address: ad.address, advertised }
       : { address: ad.address, fingerprint: st.fingerprint, blsPk: toHex(st.blsPk), role: st.role, name: st.name, binding: ad.binding, lastSeen: null, source: 'manual', advertised };
@@ -189,7 +208,7 @@ export function peerAds(node: TrichainNode, self: PeerAd | null): PeerAd[] {
   for (const r of recs) {
     const a = r.advertised;
     if (!r.binding || !a || a.address !== r.address || !dialableAddress(r.address)) continue;
-    if (isAnyValidator(node, fromHex(r.blsPk, 48))) out.push({ binding: r.binding, address: a.address, time: a.time, sig: a.sig });
+    if (isAnyValidator(node, fromHex(r.blsPk, 48))) out.push({ binding: r.binding, address: a.address, time: a.time, sig: a.sig, ...(a.comet ? { comet: a.comet } : {}) });
   }
   return out;
 }

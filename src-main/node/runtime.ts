@@ -151,7 +151,7 @@ export async function startRuntime(node: TrichainNode, opts: RuntimeOptions = {}
   const daemon = opts.peers === false ? null : await listenWithFallback(node, { log: opts.log, ...(opts.peers ?? {}) }, opts.log);
   let comet: CometEngines | null = null;
   if (daemon && opts.cometbft) {
-    comet = new CometEngines(node, { binary: opts.cometbft.binary, log: opts.log, onCommit: opts.cometbft.onCommit, onStart: opts.cometbft.onStart });
+    comet = new CometEngines(node, { binary: opts.cometbft.binary, daemon, log: opts.log, onCommit: opts.cometbft.onCommit, onStart: opts.cometbft.onStart });
     try {
       await comet.start();
     } catch (e) {

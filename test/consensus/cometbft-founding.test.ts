@@ -3,21 +3,25 @@
  *   - A founds with `trichain init --engine cometbft` (its CometBFT key in the genesis validator sets)
  *     and runs `trichain start --engine cometbft`: alone, it certifies its first blocks itself;
  *   - B joins by invite and is admitted; its `trichain start --engine cometbft` prints its CometBFT
- *     key and node ID; each operator lists the other's node ID in DIR/cometbft/cometbft.json;
+ *     key; no cometbft.json is written: each node's CometBFT node ID and P2P addresses ride in its
+ *     signed peer ad, and each validator's persistent peers are the others' (node/comet-peers.ts);
  *   - `trichain validators add B --consensus-key KEY` on A: at the change's height each chain is
  *     handed to CometBFT (its genesis starts at that height, app hash the block before), one
  *     supervised `cometbft` per chain on each server;
  *   - a transaction queued at B commits on both; the blocks from the handover on carry certificates
  *     from vote extensions (DECIDED_ROUND), the founder's blocks before it its own; both stores
- *     verify and hold the same blocks.
+ *     verify and hold the same blocks;
+ *   - a third validator C is added to the chains already running on CometBFT (A and B sign the
+ *     change): A and B learn C's CometBFT peer from its ad and restart theirs with it, C catches up
+ *     over HTTPS and CometBFT replays the blocks since the handover; every certificate from the
+ *     change on is signed by all three (a quorum of three is three), a transaction queued at C commits.
  * Needs the CometBFT binary (`npm run cometbft`, run by .ci/run); skipped with the reason otherwise.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src-main/consensus/cometbft/network';
 import { cometbftBinary, MISSING_COMETBFT } from '../../src-main/consensus/cometbft/process';
-import { DECIDED_ROUND, isPendingCertificate } from '../../src-main/ledger/certificate';
+import { bitmapIndices, DECIDED_ROUND, isPendingCertificate } from '../../src-main/ledger/certificate';
 import { blockHash } from '../../src-main/ledger/encoding';
 import { TrichainNode } from '../../src-main/node/node';
 import { bytesEqual } from '../../src-main/codec/canonical';
@@ -41,25 +45,23 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
     const a = await startNode(aDir, ['--engine', 'cometbft']);
     running.push(a);
     const keyA = await a.waitLine(/^TRICHAIN_COMETBFT_KEY key=(\S+) node=([0-9a-f]{40})$/);
-    const b0 = { dir: join(tempDir('trichain-comet-b-'), 'node'), line: '' };
-    dirs.push(dirname(b0.dir));
-    await cli(['init', '--data', b0.dir, '--role', 'hospital', '--name', 'B Hospital', '--join']);
-    b0.line = (await cli(['join', await invite(aDir), '--data', b0.dir])).out.trim().split('\n').pop()!;
-    expect(b0.line.startsWith('trichain-peer:')).toBe(true);
-    // beside A's running producer a write may meet "database is locked": admit is idempotent
-    await until('B admitted', async () => (await cli(['admit', b0.line, '--data', aDir], { allowFail: true })).code === 0, 60_000, 200);
-    const b = await startNode(b0.dir, ['--engine', 'cometbft']);
-    running.push(b);
-    const keyB = await b.waitLine(/^TRICHAIN_COMETBFT_KEY key=(\S+) node=([0-9a-f]{40})$/);
-    // each server's CometBFT ports, and the other's node as its persistent peer, per chain
-    const ports = { a: {} as Record<string, number>, b: {} as Record<string, number> };
-    for (const c of CHAINS) for (const x of ['a', 'b'] as const) ports[x][c] = await freePort();
-    const settings = async (own: 'a' | 'b', peerId: string, peer: 'a' | 'b') =>
-      Object.fromEntries(await Promise.all(CHAINS.map(async (c) => [c, { p2p: ports[own][c], rpc: await freePort(), peers: [`${peerId}@127.0.0.1:${ports[peer][c]}`] }])));
-    writeFileSync(join(aDir, 'cometbft', 'cometbft.json'), JSON.stringify(await settings('a', keyB[2], 'b')));
-    writeFileSync(join(b0.dir, 'cometbft', 'cometbft.json'), JSON.stringify(await settings('b', keyA[2], 'a')));
-    // B is a member on every chain (admitted) before it becomes a validator
-    await until('B holds the three chains', async () => { const h = await b.heights(); return CHAINS.every((c) => h[c] > 0); }, 60_000);
+    /** init --join, join by A's invite, admitted by A, started with --engine cometbft: a member on every chain. */
+    const joiner = async (name: string) => {
+      const dir = join(tempDir(`trichain-comet-${name}-`), 'node');
+      dirs.push(dirname(dir));
+      await cli(['init', '--data', dir, '--role', 'hospital', '--name', `${name} Hospital`, '--join']);
+      const line = (await cli(['join', await invite(aDir), '--data', dir])).out.trim().split('\n').pop()!;
+      expect(line.startsWith('trichain-peer:')).toBe(true);
+      // beside A's running producer a write may meet "database is locked": admit is idempotent
+      await until(`${name} admitted`, async () => (await cli(['admit', line, '--data', aDir], { allowFail: true })).code === 0, 60_000, 200);
+      const n = await startNode(dir, ['--engine', 'cometbft']);
+      running.push(n);
+      const key = await n.waitLine(/^TRICHAIN_COMETBFT_KEY key=(\S+) node=([0-9a-f]{40})$/);
+      await until(`${name} holds the three chains`, async () => { const h = await n.heights(); return CHAINS.every((c) => h[c] > 0); }, 60_000);
+      return { dir, line, n, key };
+    };
+    const b0 = await joiner('B');
+    const { n: b, key: keyB } = b0;
 
     const add = await cli(['validators', 'add', b0.line, '--data', aDir, '--consensus-key', keyB[1]]);
     expect(add.out).toMatch(/quorum=yes/);
@@ -76,11 +78,43 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
       const [ha, hb] = [await a.heights(), await b.heights()];
       return CHAINS.every((c) => ha[c] >= effective[c] + 3 && hb[c] >= effective[c] + 3);
     }, 120_000);
-    await Promise.all([a.stop(), b.stop()]);
+    // no file named the peers: each learnt the other's CometBFT node from its signed ad
+    for (const d of [aDir, b0.dir]) expect(existsSync(join(d, 'cometbft', 'cometbft.json'))).toBe(false);
+    expect(keyA[2]).not.toBe(keyB[2]);
 
-    const [na, nb] = await Promise.all([TrichainNode.open(aDir, { passphrase: PASS }), TrichainNode.open(b0.dir, { passphrase: PASS })]);
+    // a third validator, added to chains already running on CometBFT: a quorum of A and B signs
+    const c0 = await joiner('C');
+    const file = join(dirname(c0.dir), 'change.json');
+    const propose = await cli(['validators', 'add', c0.line, '--data', aDir, '--consensus-key', c0.key[1], '--effective-in', '25', '--out', file]);
+    expect(propose.out).toMatch(/quorum=no/);
+    expect((await cli(['validators', 'sign', file, '--data', b0.dir])).out).toMatch(/quorum=yes/);
+    const sub = await cli(['validators', 'submit', file, '--data', aDir]);
+    const grown = Object.fromEntries([...sub.out.matchAll(/TRICHAIN_VALIDATOR_SUBMITTED chain=(\w+) effective=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+    expect(Object.keys(grown).sort()).toEqual([...CHAINS].sort());
+    for (const ch of CHAINS) await c0.n.waitLine(new RegExp(`^TRICHAIN_COMETBFT chain=${ch} `), 180_000);
+    const idsC = (JSON.parse((await fixture('../../consensus/fixtures/submit.ts', [c0.dir, 'anchor', '2'])).out.trim().split('\n').pop()!) as { ids: string[] }).ids;
+    await until('C\'s transactions committed', async () => (await c0.n.outbox()).filter((e) => idsC.includes(e.id) && e.status === 'committed').length === 2, 180_000);
+    await until('each chain certified past the third validator\'s arrival on all three', async () => {
+      const hs = await Promise.all([a, b, c0.n].map((n) => n.heights()));
+      return CHAINS.every((ch) => hs.every((h) => h[ch] >= grown[ch] + 3));
+    }, 180_000);
+    await Promise.all([a.stop(), b.stop(), c0.n.stop()]);
+
+    const [na, nb, nc] = await Promise.all([aDir, b0.dir, c0.dir].map((d) => TrichainNode.open(d, { passphrase: PASS })));
     try {
-      for (const n of [na, nb]) expect(n.ledger.verifyStored({ signatures: true })).toMatchObject({ ok: true });
+      for (const n of [na, nb, nc]) expect(n.ledger.verifyStored({ signatures: true })).toMatchObject({ ok: true });
+      for (const ch of CHAINS) {
+        const top = Math.min(...[na, nb, nc].map((n) => n.ledger.certifiedHeight(ch)));
+        expect(top, `${ch}: certified past the change`).toBeGreaterThanOrEqual(grown[ch]);
+        expect(na.ledger.validatorsAt(ch, grown[ch]).length).toBe(3);
+        for (let h = grown[ch]; h <= top; h++) {
+          const cert = nc.ledger.block(ch, h)!.cert;
+          expect(cert.round, `${ch} ${h}: certified by vote extensions`).toBe(DECIDED_ROUND);
+          expect(bitmapIndices(cert.signers, 3), `${ch} ${h}: signed by all three`).toEqual([0, 1, 2]);
+          expect(bytesEqual(blockHash(nc.ledger.block(ch, h)!.header), blockHash(na.ledger.block(ch, h)!.header))).toBe(true);
+        }
+      }
+      expect(na.ledger.txLocation('hospital', Buffer.from(idsC[0], 'hex'))).not.toBeNull();
       for (const c of CHAINS) {
         const top = Math.min(na.ledger.certifiedHeight(c), nb.ledger.certifiedHeight(c));
         const rounds = Array.from({ length: top }, (_, i) => na.ledger.block(c, i + 1)!.cert.round);
@@ -98,6 +132,7 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
     } finally {
       na.close();
       nb.close();
+      nc.close();
     }
-  }, 480_000);
+  }, 900_000);
 });

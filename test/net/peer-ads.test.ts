@@ -11,6 +11,7 @@ import { TrichainNode } from '../../src-main/node/node';
 import { PeerList } from '../../src-main/net/peers';
 import { CHAINS } from '../../src-shared/vocabulary';
 import { MAX_AD_AGE_MS, mergePeerAds, ownBindingLine, peerAds, signPeerAd, type PeerAd } from '../../src-main/node/peer-ads';
+import { cometPeersOf } from '../../src-main/node/comet-peers';
 import { tempDir } from '../support/ledger';
 
 const fast = { N: 2 ** 10 };
@@ -97,5 +98,45 @@ describe('validator address advertisements', () => {
     const tampered: PeerAd[] = relayed.map((a) => ({ ...a, address: '10.6.6.6:9999', time: a.time + 1 }));
     expect(mergePeerAds(third, fp(), tampered)).toBe(0);
     expect(addressOf(third)).toBe('127.0.0.1:7002');
+  });
+
+  it("a validator's CometBFT node ID and P2P addresses ride in its signed ad: malformed, unroutable or altered ones are refused and change nothing; the others' CometBFT peers come from it", () => {
+    const nodeId = 'ab'.repeat(20);
+    const comet = { node: nodeId, p2p: { patient: '127.0.0.1:26001', hospital: '127.0.0.1:26011', social: '127.0.0.1:26021' } };
+    const now = Date.now();
+    const before = peersFile(node);
+    const bad = (c: unknown) => ({ ...signPeerAd(validator, fpV, '127.0.0.1:7002', now), comet: c }) as PeerAd;
+    const signed = signPeerAd(validator, fpV, '127.0.0.1:7002', now, comet);
+    expect(merge([
+      bad({ ...comet, node: 'AB'.repeat(20) }), // not lowercase hex
+      bad({ ...comet, node: 'ab'.repeat(19) }), // 38 characters
+      bad({ ...comet, p2p: { ...comet.p2p, ledger: '127.0.0.1:1' } }), // no such chain
+      bad({ ...comet, p2p: { hospital: '0.0.0.0:26011' } }), // a wildcard, not an address to dial
+      bad({ ...comet, p2p: { hospital: 'no port' } }),
+      bad({ ...comet, extra: 1 }),
+      { ...signed, comet: { ...comet, node: 'cd'.repeat(20) } }, // another node ID under the validator's signature
+      { ...signed, comet: undefined }, // stripped: the signature covered it
+    ]).why.map((w) => w.replace(/:.*/, ''))).toEqual([
+      'malformed CometBFT peer', 'malformed CometBFT peer', 'malformed CometBFT peer', 'CometBFT P2P address for hospital is not dialable',
+      'malformed CometBFT peer', 'malformed CometBFT peer', 'bad signature', 'bad signature',
+    ]);
+    expect(peersFile(node)).toBe(before);
+    expect(cometPeersOf(node, 'hospital')).toEqual([]);
+
+    // a non-validator's CometBFT ad is not taken either
+    expect(merge([signPeerAd(hostile, fp(), '10.6.6.6:9998', now, { node: 'ef'.repeat(20), p2p: { hospital: '10.6.6.6:26656' } })]).why).toEqual(['not a validator here (yet)']);
+
+    expect(merge([signed])).toEqual({ changed: 0, why: [] }); // same peer address: only the CometBFT part is new
+    expect(PeerList.load(node.paths.dir).get(fpV)?.advertised?.comet).toEqual(comet);
+    expect(cometPeersOf(node, 'hospital')).toEqual([`${nodeId}@127.0.0.1:26011`]);
+    expect(cometPeersOf(node, 'patient')).toEqual([`${nodeId}@127.0.0.1:26001`]);
+    // the validator itself does not peer with itself
+    expect(cometPeersOf(validator, 'hospital')).toEqual([]);
+
+    // relayed unchanged, taken by a third node
+    const relayed = peerAds(node, null);
+    expect(relayed[0].comet).toEqual(comet);
+    mergePeerAds(third, fp(), relayed);
+    expect(cometPeersOf(third, 'social')).toEqual([`${nodeId}@127.0.0.1:26021`]);
   });
 });

@@ -31,7 +31,9 @@
  * build it once with `npm run cometbft`); the others stay on the embedded engine.
  *   TRICHAIN_COMETBFT_KEY key=<base64> node=<id>   (this node's CometBFT validator key, for
  *                                                   `trichain validators add PEERLINE --consensus-key KEY`,
- *                                                   and node ID, for the others' cometbft.json peers)
+ *                                                   and node ID; the other validators learn it, and
+ *                                                   this node's CometBFT P2P addresses, from its signed
+ *                                                   peer ad: no peers file to write, node/comet-peers.ts)
  *   TRICHAIN_COMETBFT chain=<c> home=<dir>         (CometBFT runs this chain: at start, or once a
  *                                                   validator-set change makes this node its validator)
  * Stops cleanly on SIGTERM or SIGINT.
