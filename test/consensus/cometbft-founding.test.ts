@@ -14,7 +14,9 @@
  *   - a third validator C is added to the chains already running on CometBFT (A and B sign the
  *     change): A and B learn C's CometBFT peer from its ad and restart theirs with it, C catches up
  *     over HTTPS and CometBFT replays the blocks since the handover; every certificate from the
- *     change on is signed by all three (a quorum of three is three), a transaction queued at C commits.
+ *     change on is signed by all three (a quorum of three is three), a transaction queued at C commits;
+ *   - C is removed again (all three sign): A and B drop it from their peers and go on, every
+ *     certificate from the removal on signed by the two.
  * Needs the CometBFT binary (`npm run cometbft`, run by .ci/run); skipped with the reason otherwise.
  */
 import { existsSync, rmSync } from 'node:fs';
@@ -25,6 +27,8 @@ import { bitmapIndices, DECIDED_ROUND, isPendingCertificate } from '../../src-ma
 import { blockHash } from '../../src-main/ledger/encoding';
 import { TrichainNode } from '../../src-main/node/node';
 import { bytesEqual } from '../../src-main/codec/canonical';
+import { toHex } from '../../src-main/codec/hex';
+import { decodeBindingString } from '../../src-main/net/binding';
 import { cli, fixture, invite, PASS, startNode, tempDir, until, type NodeProc } from '../net/helpers';
 
 const BIN = cometbftBinary();
@@ -98,6 +102,20 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
       const hs = await Promise.all([a, b, c0.n].map((n) => n.heights()));
       return CHAINS.every((ch) => hs.every((h) => h[ch] >= grown[ch] + 3));
     }, 180_000);
+
+    // removed again: a quorum of three is three, so each signs; A and B go on as two
+    const file2 = join(dirname(c0.dir), 'remove.json');
+    const cPk = toHex(decodeBindingString(c0.line).statement.blsPk);
+    expect((await cli(['validators', 'remove', cPk, '--data', aDir, '--effective-in', '25', '--out', file2])).out).toMatch(/quorum=no/);
+    expect((await cli(['validators', 'sign', file2, '--data', b0.dir])).out).toMatch(/quorum=no/);
+    expect((await cli(['validators', 'sign', file2, '--data', c0.dir])).out).toMatch(/quorum=yes/);
+    const sub2 = await cli(['validators', 'submit', file2, '--data', aDir]);
+    const shrunk = Object.fromEntries([...sub2.out.matchAll(/TRICHAIN_VALIDATOR_SUBMITTED chain=(\w+) effective=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+    expect(Object.keys(shrunk).sort()).toEqual([...CHAINS].sort());
+    await until('each chain certified past the removal on A and B', async () => {
+      const hs = await Promise.all([a, b].map((n) => n.heights()));
+      return CHAINS.every((ch) => hs.every((h) => h[ch] >= shrunk[ch] + 3));
+    }, 180_000);
     await Promise.all([a.stop(), b.stop(), c0.n.stop()]);
 
     const [na, nb, nc] = await Promise.all([aDir, b0.dir, c0.dir].map((d) => TrichainNode.open(d, { passphrase: PASS })));
@@ -107,11 +125,19 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
         const top = Math.min(...[na, nb, nc].map((n) => n.ledger.certifiedHeight(ch)));
         expect(top, `${ch}: certified past the change`).toBeGreaterThanOrEqual(grown[ch]);
         expect(na.ledger.validatorsAt(ch, grown[ch]).length).toBe(3);
-        for (let h = grown[ch]; h <= top; h++) {
+        expect(na.ledger.validatorsAt(ch, shrunk[ch]).length).toBe(2);
+        for (let h = grown[ch]; h <= Math.min(top, shrunk[ch] - 1); h++) {
           const cert = nc.ledger.block(ch, h)!.cert;
           expect(cert.round, `${ch} ${h}: certified by vote extensions`).toBe(DECIDED_ROUND);
           expect(bitmapIndices(cert.signers, 3), `${ch} ${h}: signed by all three`).toEqual([0, 1, 2]);
           expect(bytesEqual(blockHash(nc.ledger.block(ch, h)!.header), blockHash(na.ledger.block(ch, h)!.header))).toBe(true);
+        }
+        const top2 = Math.min(na.ledger.certifiedHeight(ch), nb.ledger.certifiedHeight(ch));
+        expect(top2, `${ch}: certified past the removal`).toBeGreaterThanOrEqual(shrunk[ch] + 1);
+        for (let h = shrunk[ch]; h <= top2; h++) {
+          const cert = na.ledger.block(ch, h)!.cert;
+          expect(cert.round).toBe(DECIDED_ROUND);
+          expect(bitmapIndices(cert.signers, 2), `${ch} ${h}: signed by the two left`).toEqual([0, 1]);
         }
       }
       expect(na.ledger.txLocation('hospital', Buffer.from(idsC[0], 'hex'))).not.toBeNull();

@@ -126,6 +126,10 @@ describe('validator address advertisements', () => {
     // a non-validator's CometBFT ad is not taken either
     expect(merge([signPeerAd(hostile, fp(), '10.6.6.6:9998', now, { node: 'ef'.repeat(20), p2p: { hospital: '10.6.6.6:26656' } })]).why).toEqual(['not a validator here (yet)']);
 
+    // an oversized answer: only its first 256 ads are read, the sound one after them is not
+    expect(merge([...Array(256).fill('junk'), signed]).why).toEqual(Array(256).fill('malformed'));
+    expect(PeerList.load(node.paths.dir).get(fpV)?.advertised?.comet).toBeUndefined();
+
     expect(merge([signed])).toEqual({ changed: 0, why: [] }); // same peer address: only the CometBFT part is new
     expect(PeerList.load(node.paths.dir).get(fpV)?.advertised?.comet).toEqual(comet);
     expect(cometPeersOf(node, 'hospital')).toEqual([`${nodeId}@127.0.0.1:26011`]);
