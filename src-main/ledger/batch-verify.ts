@@ -1,14 +1,13 @@
 /**
- * Batch items for Ledger.commitBlocks (catch-up): the checks commitBlock makes on transaction
- * signatures and commit certificates, minus the pairings, which BlsApi.batchVerify then does for
- * many blocks at once (random linear combination, one multi-pairing).
+ * Batch items for Ledger.commitBlocks (catch-up, ./catch-up) and the certificate audit: the checks
+ * commitBlock makes on transaction signatures and commit certificates, minus the pairings, which
+ * BlsApi.batchVerify then does for many at once (random linear combination, one multi-pairing).
  */
 import type { BatchItem, BlsApi } from '../crypto/bls-types';
 import { bitmapIndices, quorum } from './certificate';
 import { txSigningBytes, voteMessage } from './encoding';
 import { BlockRejected } from './errors';
-import type { DB } from '../storage/db';
-import type { Block, BlockHeader, Certificate, ChainId, SignedTx, ValidatorInfo } from './types';
+import type { BlockHeader, Certificate, ChainId, SignedTx, ValidatorInfo } from './types';
 
 export function txSignatureItems(chain: ChainId, height: number, txs: SignedTx[], out: BatchItem[]): void {
   for (const tx of txs) {
@@ -37,35 +36,4 @@ export function certificateItem(bls: BlsApi, vs: ValidatorInfo[], header: BlockH
   }
   if (signers.length < quorum(vs.length)) fail(`certificate has ${signers.length} signers, quorum is ${quorum(vs.length)}`);
   return { publicKey: bls.aggregatePublicKeys(signers.map((i) => vs[i].blsPk)), message: voteMessage(header.genesis, header.height, cert.round, 'precommit', hash), signature: cert.signature };
-}
-
-/** What commitInBatch needs of the ledger. */
-export interface BatchCommitter {
-  readonly db: DB;
-  readonly bls: BlsApi;
-  commitBlock(block: Block, opts?: { batch?: BatchItem[] }): void;
-}
-
-/**
- * Ledger.commitBlocks: every block committed with its signatures and certificate checks collected
- * into one batch, verified at the end; all or nothing. If any check fails, nothing of the batch
- * stays and the blocks are committed one by one, so the first bad block is refused with its
- * reason and those before it are stored.
- */
-export function commitInBatch(ledger: BatchCommitter, blocks: Block[]): void {
-  if (blocks.length <= 1) {
-    for (const b of blocks) ledger.commitBlock(b);
-    return;
-  }
-  const refused = new Error('batch refused');
-  try {
-    ledger.db.transaction(() => {
-      const batch: BatchItem[] = [];
-      for (const b of blocks) ledger.commitBlock(b, { batch });
-      if (batch.length > 0 && !ledger.bls.batchVerify(batch)) throw refused;
-    }).immediate();
-  } catch (e) {
-    if (e !== refused && !(e instanceof BlockRejected)) throw e;
-    for (const b of blocks) ledger.commitBlock(b);
-  }
 }

@@ -14,7 +14,8 @@ import { bytesEqual } from '../codec/canonical';
 import { toHex } from '../codec/hex';
 import type { BatchItem, BlsApi } from '../crypto/bls-types';
 import { rolledBack, type DB } from '../storage/db';
-import { certificateItem, commitInBatch, txSignatureItems } from './batch-verify';
+import { certificateItem, txSignatureItems } from './batch-verify';
+import { commitWindows } from './catch-up';
 import { checkHeader, checkTxForm, checkTxSignatures, checkTxSize, type Head } from './checks';
 import { VerifiedSignatures } from './verified';
 import { BlockRejected } from './errors';
@@ -273,7 +274,7 @@ export class Ledger {
    * block) stores it with a pending certificate; attachCertificate adds the real one when it lands.
    * Such a block is not served to syncing peers nor used in proofs until then (certifiedHeight).
    */
-  commitBlock(block: Block, opts: { certificateLater?: boolean; batch?: BatchItem[] } = {}): void {
+  commitBlock(block: Block, opts: { certificateLater?: boolean; batch?: BatchItem[]; auditLater?: boolean } = {}): void {
     const { header, txs } = block;
     let cert = block.cert;
     const chain = header?.chain;
@@ -290,8 +291,9 @@ export class Ledger {
     this.db.transaction(() => {
       const head = this.head(chain);
       this.checkHeader(header, txs, head);
-      if (opts.batch && !opts.certificateLater) opts.batch.push(certificateItem(this.bls, this.validatorsAt(chain, header.height), header, hash, cert));
-      else if (!opts.certificateLater) {
+      const later = opts.certificateLater || opts.auditLater; // auditLater: a window's tip authenticates it (./catch-up)
+      if (opts.batch && !later) opts.batch.push(certificateItem(this.bls, this.validatorsAt(chain, header.height), header, hash, cert));
+      else if (!later) {
         const c = checkCertificate(this.bls, this.validatorsAt(chain, header.height), header.genesis, header.height, hash, cert);
         if (!c.ok) throw new BlockRejected(chain, header.height, c.reason);
       }
@@ -314,14 +316,12 @@ export class Ledger {
   }
 
   /**
-   * Verifies and stores consecutive blocks (catch-up sync) with every check commitBlock makes, but
-   * the transaction signatures and commit certificates of all of them in one batch: random linear
-   * combination, one multi-pairing (BlsApi.batchVerify; a certificate enters it as its signers'
-   * aggregate key, which is sound because every validator key was admitted with a proof of
-   * possession). All or nothing (./batch-verify commitInBatch).
+   * Verifies and stores consecutive blocks (catch-up sync) in windows under one validator set, each
+   * authenticated by its last block's certificate through the hash links; the other certificates
+   * are audited later (./catch-up: commitWindows, servableHeight, auditCertificates).
    */
   commitBlocks(blocks: Block[]): void {
-    commitInBatch(this, blocks);
+    commitWindows(this, blocks);
   }
 
   /**

@@ -31,7 +31,7 @@ export function lightRoute(store: SyncStore, maxBlocks = DEFAULT_MAX_BLOCKS_PER_
     if (!store.lightBlockBytes || store.isLight?.(chain)) throw new HttpError(404, `this node serves no light blocks of the ${chain} chain`);
     const from = intParam(query, 'from', null, 1, Number.MAX_SAFE_INTEGER);
     const limit = intParam(query, 'limit', maxBlocks, 1, maxBlocks);
-    const top = Math.min(store.height(chain), from + limit - 1);
+    const top = Math.min(store.servedHeight?.(chain) ?? store.height(chain), from + limit - 1);
     const forKey = peer.blsPk;
     function* blocks(): Generator<Uint8Array> {
       for (let h = from; h <= top; h++) {

@@ -7,12 +7,22 @@ import type { ChainId } from '../ledger/types';
 export interface SyncStore {
   genesisHash(chain: ChainId): Uint8Array | null;
   height(chain: ChainId): number;
+  /**
+   * Optional: the height up to which this node serves blocks to peers, when lower than `height`
+   * (blocks whose certificates are not yet verified: a pending CometBFT one, or one a catch-up
+   * window stored unaudited). Default `height`.
+   */
+  servedHeight?(chain: ChainId): number;
   blockBytes(chain: ChainId, height: number): Uint8Array | null;
   /** verifies hash link, Merkle root, certificate against the validator set at that height; throws Error with a reason if invalid; stores atomically */
   appendBlock(chain: ChainId, bytes: Uint8Array): void;
   /**
-   * Optional: the same for consecutive blocks, verified together (signatures and certificates in
-   * one batch). Blocks before a refused one may be stored; the refused one and those after not.
+   * Optional: the same for consecutive blocks, in windows (docs/consensus.md): each block checked
+   * structurally and chained by hash to the window's last block, whose certificate is verified
+   * against the validator set in force (a window ends where that set changes); every transaction
+   * signature of the window in one batch. A refused window stores nothing (the error's `height`
+   * names the block at fault); windows before it stay. The intermediate certificates are stored
+   * unaudited: not served (servedHeight) until the store has checked them.
    */
   appendBlocks?(chain: ChainId, blocks: Uint8Array[]): void;
   blob(hash: Uint8Array): Uint8Array | null;

@@ -13,12 +13,12 @@
  *   POST /tx/:chain                       a signed transaction for the mempool (injected handler)
  *   POST /consensus/:chain                a consensus message, from validators of that chain only
  *
- * Client side, syncChain() streams from the local height + 1 and hands each block to
- * SyncStore.appendBlock, which verifies it (hash link, Merkle root, certificate against the
- * validator set at that height) and stores it atomically. A broken connection is an interruption:
- * what was stored stays, and sync resumes from the new local height (automatically up to `retries`
+ * Client side, syncChain() streams from the local height + 1 and hands the blocks to the store in
+ * windows of up to APPEND_BATCH_BLOCKS (SyncStore.appendBlocks: authenticated by the certificate of
+ * the window's last block, docs/consensus.md) or one by one (appendBlock). A broken connection is an
+ * interruption: what was stored stays, and sync resumes from the new local height (up to `retries`
  * times, or on the next call). A block the store refuses, a malformed stream, a different genesis
- * or a blob whose hash differs makes the peer bad: sync stops, nothing of that block is stored,
+ * or a blob whose hash differs makes the peer bad: sync stops, nothing of that window is stored,
  * the peer is returned in the result and a SyncSession never contacts it again.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -36,8 +36,8 @@ import { lightRoute, syncLightChain } from './light-sync';
 import type { PeerIdentity } from './types';
 
 export const DEFAULT_MAX_BLOCKS_PER_REQUEST = 1000;
-/** Blocks (or bytes) verified together in one batch during catch-up, where the store can. */
-export const APPEND_BATCH_BLOCKS = 64;
+/** A catch-up window where the store takes one (appendBlocks): at most this many blocks (or bytes). */
+export const APPEND_BATCH_BLOCKS = 256;
 export const APPEND_BATCH_BYTES = 8 * 1024 * 1024;
 
 export interface SyncRoutesOptions {
@@ -81,7 +81,7 @@ export function syncRoutes(o: SyncRoutesOptions): Route[] {
       for (const chain of chainsFor(peer)) {
         if (o.store.isLight?.(chain)) continue; // a light client serves nothing of that chain
         const genesis = o.store.genesisHash(chain);
-        if (genesis) chains.push({ chain, height: o.store.height(chain), genesis });
+        if (genesis) chains.push({ chain, height: o.store.servedHeight?.(chain) ?? o.store.height(chain), genesis });
       }
       return { body: { chains } };
     }),
@@ -91,7 +91,7 @@ export function syncRoutes(o: SyncRoutesOptions): Route[] {
       if (!mayReceiveChain(peer, chain)) throw new HttpError(403, `not entitled to the ${chain} chain`);
       const from = intParam(query, 'from', null, 1, Number.MAX_SAFE_INTEGER);
       const limit = intParam(query, 'limit', maxBlocks, 1, maxBlocks);
-      const top = Math.min(o.store.height(chain), from + limit - 1);
+      const top = Math.min(o.store.servedHeight?.(chain) ?? o.store.height(chain), from + limit - 1);
       const store = o.store;
       function* blocks(): Generator<Uint8Array> {
         for (let h = from; h <= top; h++) {
@@ -296,41 +296,39 @@ export async function syncChain(client: PeerClient, store: SyncStore, chain: Cha
     const from = store.height(chain) + 1;
     const limit = Math.min(batch, r.target - from + 1);
     let got = 0;
+    const pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    const flush = (): SyncResult | null => {
+      if (pending.length === 0) return null;
+      try {
+        if (store.appendBlocks && pending.length > 1) store.appendBlocks(chain, pending);
+        else for (const b of pending) store.appendBlock(chain, b);
+      } catch (e) {
+        // A refused window: the block at fault, as the store names it (else the next height).
+        const at = (e as { height?: number }).height;
+        const h = Number.isSafeInteger(at) && at! > store.height(chain) ? at! : store.height(chain) + 1;
+        return bad(`block ${h} refused: ${(e as Error).message}`, h);
+      }
+      for (const b of pending) {
+        got++;
+        r.applied++;
+        r.bytes += b.length;
+        if (opts.onProgress) {
+          const elapsedMs = performance.now() - t0;
+          opts.onProgress({ chain, peer, height: from + got - 1, target: r.target, applied: r.applied, bytes: r.bytes, elapsedMs, blocksPerSecond: elapsedMs > 0 ? (r.applied * 1000) / elapsedMs : 0 });
+        }
+      }
+      pending.length = 0;
+      pendingBytes = 0;
+      return null;
+    };
     try {
-      // Blocks are verified in groups where the store can (appendBlocks: the signatures and
-      // certificates of a group in one batch); a refused block is named by the store's height.
-      const pending: Uint8Array[] = [];
-      let pendingBytes = 0;
-      const flush = (): SyncResult | null => {
-        if (pending.length === 0) return null;
-        try {
-          if (store.appendBlocks && pending.length > 1) store.appendBlocks(chain, pending);
-          else for (const b of pending) store.appendBlock(chain, b);
-        } catch (e) {
-          const h = store.height(chain) + 1;
-          return bad(`block ${h} refused: ${(e as Error).message}`, h);
-        }
-        for (const b of pending) {
-          got++;
-          r.applied++;
-          r.bytes += b.length;
-          if (opts.onProgress) {
-            const elapsedMs = performance.now() - t0;
-            opts.onProgress({ chain, peer, height: from + got - 1, target: r.target, applied: r.applied, bytes: r.bytes, elapsedMs, blocksPerSecond: elapsedMs > 0 ? (r.applied * 1000) / elapsedMs : 0 });
-          }
-        }
-        pending.length = 0;
-        pendingBytes = 0;
-        return null;
-      };
       for await (const bytes of client.stream(`/blocks/${chain}?from=${from}&limit=${limit}`, opts.signal)) {
         if (got + pending.length >= limit) return bad(`peer sent more blocks than asked for (${limit})`);
         pending.push(bytes);
         pendingBytes += bytes.length;
-        if (pending.length >= APPEND_BATCH_BLOCKS || pendingBytes >= APPEND_BATCH_BYTES) {
-          const refused = flush();
-          if (refused) return refused;
-        }
+        const refused = pending.length >= APPEND_BATCH_BLOCKS || pendingBytes >= APPEND_BATCH_BYTES ? flush() : null;
+        if (refused) return refused;
       }
       const refused = flush();
       if (refused) return refused;
@@ -339,6 +337,8 @@ export async function syncChain(client: PeerClient, store: SyncStore, chain: Cha
     } catch (e) {
       if (e instanceof FrameError) return bad((e as Error).message, from + got);
       if (e instanceof PeerHttpError && e.status === 403) return done({ stopped: e.message });
+      const refused = flush(); // an interruption: the blocks that arrived form a window of their own
+      if (refused) return refused;
       if (got > 0) failures = 0; // progress was made: resuming is worthwhile
       if (++failures > retries) return done({ stopped: `interrupted: ${(e as Error).message}` });
     }

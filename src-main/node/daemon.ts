@@ -6,10 +6,10 @@
  *                 Routes: net/sync.ts syncRoutes (chains, blocks, genesis, blobs, tx, consensus).
  *   bootstrap     after `trichain join`, installs the genesis documents checked against the
  *                 invite (./bootstrap).
- *   catch-up      every `syncIntervalMs`, pulls each chain it holds from its dialable pinned
- *                 peers, verifying every block (ledger.appendBlock; a chain held as a light
- *                 client: headers, certificates and own transactions with proofs, net/light-sync);
- *                 a peer serving an invalid block is marked bad in peers.json and not contacted again.
+ *   catch-up      every `syncIntervalMs`, pulls each chain it holds from its dialable pinned peers
+ *                 in windows (ledger/catch-up; a light chain: net/light-sync), then audits the
+ *                 certificates stored unaudited (./cert-audit); a peer serving an invalid block or
+ *                 certificate is marked bad in peers.json and not contacted again.
  *   blobs         fetches the ciphertexts it is entitled to (net/acl) and lacks (./blob-fetch); erased records'
  *                 ciphertexts are deleted as soon as the erasing block is applied (./sync-adapter).
  *   relay         own pending transactions go to a validator peer (./relay).
@@ -41,6 +41,7 @@ import { PeerSet } from './peer-set';
 import { SoloProducer } from './producer';
 import { acceptRelayedTx, forwardToValidators, OutboxRelay, PeerTransport, type DialPeer, type RelayEvent } from './relay';
 import { BlobIndex, catchUpStore, genesisDocBytes, NodeSyncStore } from './sync-adapter';
+import { CertAuditor } from './cert-audit';
 import { adRefusalLog, dialableAddress, exchangeValidatorPeers, selfAdvertiser, validatorPeersRoute, type CometAd, type PeerAd } from './peer-ads';
 
 export interface DaemonOptions {
@@ -103,6 +104,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
   private readonly catchUpStore: SyncStore;
   private readonly index: BlobIndex;
   private readonly blobs: BlobFetcher;
+  private readonly audit: CertAuditor;
   private readonly relay: OutboxRelay;
   private readonly session: SyncSession;
   private readonly transports = new Map<ChainId, PeerTransport>();
@@ -138,6 +140,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
       this.emit('bad-peer', b);
     });
     this.blobs = new BlobFetcher(node, this.index, this.store, this.session);
+    this.audit = new CertAuditor(node, this.session, (line) => this.log(line));
     this.producer = new SoloProducer(node, (c) => this.engines.has(c), (message) => this.emit('error', { where: 'producer', message }));
     this.relay = new OutboxRelay({
       node,
@@ -193,13 +196,7 @@ class NodeDaemon extends EventEmitter implements Daemon {
         if (e.event === 'refused' || e.event === 'handler-error') this.log(`[net] ${JSON.stringify(e)}`);
       },
       routes: [
-        validatorPeersRoute(
-          node,
-          () => this.selfAd(),
-          () => this.fingerprint,
-          () => this.reloadPeers(true),
-          this.adRefused,
-        ),
+        validatorPeersRoute(node, () => this.selfAd(), () => this.fingerprint, () => this.reloadPeers(true), this.adRefused),
         ...syncRoutes({
         store: this.store,
         blobMeta: (h) => this.index.meta(h),
@@ -308,9 +305,11 @@ class NodeDaemon extends EventEmitter implements Daemon {
           },
         });
         for (const r of results) if (r.applied > 0) this.emit('synced', { chain: r.chain, height: r.height, peer: r.peer, applied: r.applied });
+        this.audit.noteSynced(results);
         const answers = results.map((r) => ({ fingerprint: r.peer, ok: r.complete || !r.stopped, reason: r.badPeer?.reason ?? r.stopped }));
         for (const e of contactEvents(answers, this.peerSet?.records ?? [])) this.emit('contact', e);
       }
+      await this.audit.run(this.dialPeers().map((p) => p.client), signal);
       if (signal.aborted) return;
       this.index.catchUp();
       await this.relay.runOnce(signal);

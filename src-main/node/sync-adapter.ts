@@ -33,6 +33,7 @@ import { bytesEqual } from '../codec/canonical';
 import { blockHash, decodeBlock } from '../ledger/encoding';
 import { decodeLightBlock, encodeLightBlock, heldTxs, lightBlockFor } from '../ledger/light';
 import { BlockRejected } from '../ledger/ledger';
+import { servableHeight } from '../ledger/catch-up';
 import { type Block, type ChainId, type SignedTx } from '../ledger/types';
 import { CHAINS } from '../../src-shared/vocabulary';
 import type { BlobMeta } from '../net/acl';
@@ -46,13 +47,20 @@ export class NodeSyncStore implements SyncStore {
     return this.node.ledger.hasGenesis(chain) ? this.node.ledger.genesisHash(chain) : null;
   }
 
-  /** Peers are offered certified blocks only (a CometBFT block's certificate lands two heights later). */
   height(chain: ChainId): number {
     return this.node.ledger.hasGenesis(chain) ? this.node.ledger.certifiedHeight(chain) : 0;
   }
 
+  /**
+   * Peers are offered blocks whose certificates were verified only: not a pending one (a CometBFT
+   * block's lands two heights later), nor one a catch-up window stored unaudited (ledger/catch-up).
+   */
+  servedHeight(chain: ChainId): number {
+    return this.node.ledger.hasGenesis(chain) ? servableHeight(this.node.ledger, chain) : 0;
+  }
+
   blockBytes(chain: ChainId, height: number): Uint8Array | null {
-    return this.node.ledger.hasGenesis(chain) && height <= this.node.ledger.certifiedHeight(chain) ? this.node.ledger.blockBytes(chain, height) : null;
+    return this.node.ledger.hasGenesis(chain) && height <= this.servedHeight(chain) ? this.node.ledger.blockBytes(chain, height) : null;
   }
 
   /** Verifies and stores a block (throws BlockRejected with the reason), then emits 'block'. */
@@ -68,7 +76,7 @@ export class NodeSyncStore implements SyncStore {
     this.node.commitBlock(block);
   }
 
-  /** Verifies consecutive blocks together (Ledger.commitBlocks), then emits 'block' for each. */
+  /** Verifies consecutive blocks in windows (Ledger.commitBlocks), then emits 'block' for each stored. */
   appendBlocks(chain: ChainId, list: Uint8Array[]): void {
     if (!this.node.ledger.hasGenesis(chain)) throw new Error(`no genesis for the ${chain} chain`);
     const first = this.node.ledger.height(chain) + 1;
@@ -89,7 +97,7 @@ export class NodeSyncStore implements SyncStore {
   }
 
   lightBlockBytes(chain: ChainId, height: number, forKey: Uint8Array): Uint8Array | null {
-    if (!this.node.ledger.hasGenesis(chain) || this.isLight(chain) || height > this.node.ledger.certifiedHeight(chain)) return null;
+    if (!this.node.ledger.hasGenesis(chain) || this.isLight(chain) || height > this.servedHeight(chain)) return null;
     const b = lightBlockFor(this.node.ledger, chain, height, forKey);
     return b ? encodeLightBlock(b) : null;
   }
@@ -267,30 +275,36 @@ export function catchUpStore(node: TrichainNode, store: NodeSyncStore): SyncStor
       }
     }
   };
+  const sameAsStored = (chain: ChainId, bytes: Uint8Array): boolean => {
+    const ledger = node.ledger;
+    let block;
+    try {
+      block = decodeBlock(bytes);
+    } catch {
+      return false;
+    }
+    const h = block.header?.height;
+    if (!Number.isSafeInteger(h) || h < 1 || h > ledger.height(chain)) return false;
+    const stored = ledger.blockBytes(chain, h);
+    return !!stored && bytesEqual(blockHash(decodeBlock(stored).header), blockHash(block.header));
+  };
   return {
     genesisHash: (c) => store.genesisHash(c),
     height: (c) => store.height(c),
+    servedHeight: (c) => store.servedHeight(c),
     blockBytes: (c, h) => store.blockBytes(c, h),
     blob: (h) => store.blob(h),
     putBlob: (b) => store.putBlob(b),
     isLight: (c) => store.isLight(c),
     appendLight: (chain, bytes) => retryBusy(() => store.appendLight(chain, bytes), () => false),
-    appendBlock: (chain, bytes) =>
-      retryBusy(
-        () => store.appendBlock(chain, bytes),
-        () => {
-          const ledger = node.ledger;
-          let block;
-          try {
-            block = decodeBlock(bytes);
-          } catch {
-            return false;
-          }
-          const h = block.header?.height;
-          if (!Number.isSafeInteger(h) || h < 1 || h > ledger.height(chain)) return false;
-          const stored = ledger.blockBytes(chain, h);
-          return !!stored && bytesEqual(blockHash(decodeBlock(stored).header), blockHash(block.header));
-        },
-      ),
+    appendBlock: (chain, bytes) => retryBusy(() => store.appendBlock(chain, bytes), () => sameAsStored(chain, bytes)),
+    // A window: the blocks the node already holds (stored meanwhile by consensus) are skipped when
+    // they are the same blocks, the rest appended as one window.
+    appendBlocks: (chain, list) => {
+      let i = 0;
+      while (i < list.length && sameAsStored(chain, list[i])) i++;
+      const rest = list.slice(i);
+      if (rest.length > 0) retryBusy(() => store.appendBlocks(chain, rest), () => sameAsStored(chain, rest[rest.length - 1]));
+    },
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Catch-up in batches (Ledger.commitBlocks): the signatures and certificates of many blocks
- * checked in one batch; a forged signature or certificate anywhere is still caught, the first bad
- * block is refused with its reason, the blocks before it are stored and nothing after it.
+ * Catch-up in batches (Ledger.commitBlocks): the transaction signatures of a window and the
+ * certificate of its last block checked in one batch; a forged signature anywhere is still caught,
+ * the bad block named, and nothing of the window stored. A bad certificate inside the window is
+ * caught by the audit (test/ledger/catch-up.test.ts holds the attacker cases).
  */
 import { describe, expect, it } from 'vitest';
 import { createBls } from '../../src-main/crypto/bls';
@@ -9,6 +10,7 @@ import { anchorTx } from '../../src-main/consensus/cometbft/network';
 import { makeCertificate } from '../../src-main/ledger/certificate';
 import { blockHash, voteMessage } from '../../src-main/ledger/encoding';
 import { BlockRejected, type Ledger } from '../../src-main/ledger/ledger';
+import { auditCertificates } from '../../src-main/ledger/catch-up';
 import { testKey, testLedger } from '../support/ledger';
 import type { Block } from '../../src-main/ledger/types';
 
@@ -40,7 +42,7 @@ describe('Ledger.commitBlocks', () => {
     expect(l.verifyStored({ signatures: true })).toMatchObject({ ok: true });
   });
 
-  it('a forged transaction signature in block 4: blocks 1-3 stored, block 4 refused by name, nothing after', () => {
+  it('a forged transaction signature in block 4: block 4 refused by name, nothing of the window stored', () => {
     const l = testLedger(bls, keys);
     const bad = blocks.slice();
     // two signatures swapped inside block 4 (its header's signatures hash no longer matches)
@@ -48,14 +50,18 @@ describe('Ledger.commitBlocks', () => {
     [t[0], t[1]] = [{ ...t[0], sig: t[1].sig }, { ...t[1], sig: t[0].sig }];
     bad[3] = { ...bad[3], txs: t };
     expect(() => l.commitBlocks(bad)).toThrow(BlockRejected);
-    expect(l.height('hospital')).toBe(3);
+    expect(() => l.commitBlocks(bad)).toThrow(/block 4 refused/);
+    expect(l.height('hospital')).toBe(0);
   });
 
-  it('a certificate signed by too few or over another block is refused', () => {
+  it("another block's certificate: refused on the window's last block, left to the audit inside it", () => {
     const l = testLedger(bls, keys);
+    expect(() => l.commitBlocks([...blocks.slice(0, 5), { ...blocks[5], cert: blocks[4].cert }])).toThrow(/block 6 refused: certificate/);
+    expect(l.height('hospital')).toBe(0);
     const bad = blocks.slice();
     bad[1] = { ...bad[1], cert: bad[2].cert };
-    expect(() => l.commitBlocks(bad)).toThrow(/block 2 refused: certificate/);
-    expect(l.height('hospital')).toBe(1);
+    l.commitBlocks(bad);
+    expect(l.height('hospital')).toBe(6);
+    expect(auditCertificates(l, 'hospital')).toMatchObject({ audited: 1, bad: { height: 2, dropped: true } });
   });
 });

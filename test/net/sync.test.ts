@@ -167,7 +167,7 @@ describe('catch-up sync over HTTPS on loopback', () => {
     expect(r).toMatchObject({ complete: true, height: N });
   });
 
-  it('refuses a tampered block, stores nothing of it, drops the peer and finishes from an honest one', async () => {
+  it('refuses a tampered block, stores nothing of its window, drops the peer and finishes from an honest one', async () => {
     const tampered = (b: Uint8Array): Uint8Array => {
       const blk = decodeBlock(b);
       blk.txs[0] = { ...blk.txs[0], body: { ...blk.txs[0].body, note: 'rewritten history' } };
@@ -184,8 +184,9 @@ describe('catch-up sync over HTTPS on loopback', () => {
     expect(r.complete).toBe(false);
     expect(r.badPeer).toMatchObject({ fingerprint: tls.server.fingerprint, chain: 'hospital', height: 200 });
     expect(r.badPeer!.reason).toMatch(/block 200 refused: .*Merkle root/);
-    expect(local.height('hospital')).toBe(199);
-    expect(local.blockBytes('hospital', 200)).toBeNull();
+    // nothing of its window (blocks 1-256, authenticated only by block 256's certificate) is stored
+    expect(local.height('hospital')).toBe(0);
+    expect(local.blockBytes('hospital', 199)).toBeNull();
     expect(dropped).toEqual([tls.server.fingerprint]);
 
     // not contacted again in this session
@@ -195,7 +196,7 @@ describe('catch-up sync over HTTPS on loopback', () => {
     expect(bad.server.stats.requests).toBe(before);
 
     const all = await syncFromPeers([badClient, clientFor('hospital', good.server, tls.server2)], local, ['hospital'], { session });
-    expect(all.at(-1)).toMatchObject({ complete: true, peer: tls.server2.fingerprint, height: N, startHeight: 199 });
+    expect(all.at(-1)).toMatchObject({ complete: true, peer: tls.server2.fingerprint, height: N, startHeight: 0 });
     expect(local.blockBytes('hospital', 200)).toEqual(chains.hospital[199]);
     expect(bad.server.stats.requests).toBe(before);
   });
@@ -212,8 +213,8 @@ describe('catch-up sync over HTTPS on loopback', () => {
     const { server } = await serve(src);
     const local = emptyStore();
     const r = await syncChain(clientFor('hospital', server), local, 'hospital');
-    expect(r.badPeer?.reason).toMatch(/does not link/);
-    expect(local.height('hospital')).toBe(6);
+    expect(r.badPeer?.reason).toMatch(/block 7 refused: .*does not link/);
+    expect(local.height('hospital')).toBe(0); // its window is refused whole
   });
 
   it('drops a peer whose chain has another genesis', async () => {
@@ -229,7 +230,7 @@ describe('catch-up sync over HTTPS on loopback', () => {
     const local = emptyStore();
     const r = await syncChain(clientFor('hospital', server), local, 'hospital');
     expect(r.badPeer?.height).toBe(3);
-    expect(local.height('hospital')).toBe(2);
+    expect(local.height('hospital')).toBe(0);
   });
 });
 
@@ -325,26 +326,50 @@ describe('entitlements enforced by trying', () => {
   });
 });
 
-describe('sync with real commit certificates', () => {
-  it('verifies BLS certificates against the validator set and refuses a forged one', async () => {
+describe('sync with real commit certificates: windows authenticated by their last block', () => {
+  const setup = () => {
     const bls = defaultBls();
     const sks = [1, 2, 3].map((i) => bls.keygen(new Uint8Array(32).fill(i)));
     const validators: ValidatorInfo[] = sks.map((sk, i) => ({ name: `v${i}`, blsPk: bls.publicKey(sk), pop: bls.popProve(sk) }));
     const blocks = buildChain({ chain: 'hospital', genesis: GEN.hospital, n: 20, signer: { bls, secretKeys: sks, validators } });
     const certify = { hospital: { bls, validators } };
     const src = storeWith({ hospital: GEN.hospital }, { hospital: blocks }, certify);
-    // block 12 carrying an aggregate made by an outsider's key, with the honest signer bitmap
+    // a certificate aggregated from an outsider's key, with the honest signer bitmap
     const outsider = bls.keygen(new Uint8Array(32).fill(99));
-    const b12 = decodeBlock(blocks[11]);
-    const msgBlock = decodeBlock(buildChain({ chain: 'hospital', genesis: GEN.hospital, n: 1, signer: { bls, secretKeys: [outsider, outsider, outsider], validators } })[0]);
-    const bad12 = encodeBlock({ ...b12, cert: { ...b12.cert, signature: msgBlock.cert.signature } });
-    const { server } = await serve(servingProxy(src, { block: (_c, h, b) => (h === 12 ? bad12 : b) }));
+    const forged = decodeBlock(buildChain({ chain: 'hospital', genesis: GEN.hospital, n: 1, signer: { bls, secretKeys: [outsider, outsider, outsider], validators } })[0]).cert.signature;
+    const forge = (h: number) => {
+      const b = decodeBlock(blocks[h - 1]);
+      return encodeBlock({ ...b, cert: { ...b.cert, signature: forged } });
+    };
+    return { blocks, certify, src, forge };
+  };
+
+  it('a forged certificate on the last block of the window: refused, nothing of the window stored', async () => {
+    const { certify, src, forge } = setup();
+    const { server } = await serve(servingProxy(src, { block: (_c, h, b) => (h === 20 ? forge(20) : b) }));
     const local = new MemorySyncStore({ hospital: GEN.hospital }, certify);
     const r = await syncChain(clientFor('hospital', server), local, 'hospital');
-    expect(r.badPeer?.reason).toMatch(/block 12 refused: .*certificate/);
-    expect(local.height('hospital')).toBe(11);
+    expect(r.badPeer?.reason).toMatch(/block 20 refused: .*certificate/);
+    expect(local.height('hospital')).toBe(0);
     const { server: honest } = await serve(src, { id: tls.server2 });
     expect(await syncChain(clientFor('hospital', honest, tls.server2), local, 'hospital')).toMatchObject({ complete: true, height: 20 });
+    expect(local.audit('hospital')).toEqual({ audited: 20, bad: null });
+  });
+
+  it('a forged certificate on a block inside the window: the blocks are accepted, the certificate is not served until the audit, which finds it', async () => {
+    const { certify, src, forge } = setup();
+    const { server } = await serve(servingProxy(src, { block: (_c, h, b) => (h === 12 ? forge(12) : b) }));
+    const local = new MemorySyncStore({ hospital: GEN.hospital }, certify);
+    expect(await syncChain(clientFor('hospital', server), local, 'hospital')).toMatchObject({ complete: true, height: 20 });
+    // unaudited: served to no one
+    expect(local.servedHeight('hospital')).toBe(0);
+    expect(local.blockBytes('hospital', 12)).toBeNull();
+    const { server: relay } = await serve(local, { id: tls.server2 });
+    expect((await remoteChains(clientFor('hospital', relay, tls.server2))).find((c) => c.chain === 'hospital')?.height).toBe(0);
+    // the audit names the bad certificate; what is below it is served, it and above not
+    expect(local.audit('hospital')).toEqual({ audited: 11, bad: 12 });
+    expect(local.servedHeight('hospital')).toBe(11);
+    expect(local.blockBytes('hospital', 12)).toBeNull();
   });
 });
 

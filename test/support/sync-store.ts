@@ -3,17 +3,27 @@
  * without the ledger's state machine: the block decodes canonically, belongs to this chain and
  * genesis, has the next height, links to the previous block's hash (block 1 links to the genesis
  * hash), its txRoot is the RFC 6962 root of its transactions, its sigsHash matches and, when a validator set is given,
- * its header names that set and its commit certificate verifies against it (checkCertificate).
+ * its header names that set and its commit certificate verifies against it (checkCertificate); in a
+ * catch-up window (appendBlocks) only the last block's, the others audited later (audit()).
  * The real store is the ledger's; this one is a stand-in with the same contract.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesEqual } from '../../src-main/codec/canonical';
 import { toHex } from '../../src-main/codec/hex';
-import type { BlsApi } from '../../src-main/crypto/bls-types';
+import type { BatchItem, BlsApi } from '../../src-main/crypto/bls-types';
+import { certificateItem } from '../../src-main/ledger/batch-verify';
 import { checkCertificate, makeCertificate } from '../../src-main/ledger/certificate';
 import { blockHash, decodeBlock, encodeBlock, sigsHash, txRoot, validatorsHash, voteMessage } from '../../src-main/ledger/encoding';
 import type { Block, BlockHeader, ChainId, SignedTx, ValidatorInfo } from '../../src-main/ledger/types';
 import type { SyncStore } from '../../src-main/net/sync-store';
+
+interface StoredChain {
+  genesis: Uint8Array;
+  blocks: Uint8Array[];
+  last: BlockHeader | null;
+  /** The lowest height whose certificate a window stored unaudited, or null. */
+  unaudited: number | null;
+}
 
 export interface CertifyWith {
   bls: BlsApi;
@@ -21,7 +31,7 @@ export interface CertifyWith {
 }
 
 export class MemorySyncStore implements SyncStore {
-  private readonly chains = new Map<ChainId, { genesis: Uint8Array; blocks: Uint8Array[]; last: BlockHeader | null }>();
+  private readonly chains = new Map<ChainId, StoredChain>();
   private readonly blobs = new Map<string, Uint8Array>();
   /** Number of appendBlock calls that were refused, with their reasons. */
   readonly refused: string[] = [];
@@ -30,7 +40,7 @@ export class MemorySyncStore implements SyncStore {
     genesis: Partial<Record<ChainId, Uint8Array>>,
     private readonly certify?: Partial<Record<ChainId, CertifyWith>>,
   ) {
-    for (const [chain, g] of Object.entries(genesis) as [ChainId, Uint8Array][]) this.chains.set(chain, { genesis: g, blocks: [], last: null });
+    for (const [chain, g] of Object.entries(genesis) as [ChainId, Uint8Array][]) this.chains.set(chain, { genesis: g, blocks: [], last: null, unaudited: null });
   }
 
   genesisHash(chain: ChainId): Uint8Array | null {
@@ -42,40 +52,116 @@ export class MemorySyncStore implements SyncStore {
   }
 
   blockBytes(chain: ChainId, height: number): Uint8Array | null {
-    return this.chains.get(chain)?.blocks[height - 1] ?? null;
+    return height <= this.servedHeight(chain) ? (this.chains.get(chain)?.blocks[height - 1] ?? null) : null;
   }
 
   appendBlock(chain: ChainId, bytes: Uint8Array): void {
     try {
-      this.check(chain, bytes);
+      const c = this.chainOf(chain);
+      const b = this.structural(chain, c, bytes, c.blocks.length + 1, c.last);
+      this.certificate(chain, c, b);
+      c.blocks.push(bytes);
+      c.last = b.header;
     } catch (e) {
       this.refused.push((e as Error).message);
       throw e;
     }
   }
 
-  private check(chain: ChainId, bytes: Uint8Array): void {
+  /**
+   * A catch-up window (SyncStore.appendBlocks): every block structurally, the last one's
+   * certificate; all or nothing. The intermediate certificates are stored unaudited: not served
+   * until audit() has checked them. (One validator set here: no window to cut.)
+   */
+  appendBlocks(chain: ChainId, list: Uint8Array[]): void {
+    if (list.length === 1) return this.appendBlock(chain, list[0]);
+    try {
+      const c = this.chainOf(chain);
+      let last = c.last;
+      let tip: Block | null = null;
+      list.forEach((bytes, i) => {
+        tip = this.structural(chain, c, bytes, c.blocks.length + 1 + i, last);
+        last = tip.header;
+      });
+      this.certificate(chain, c, tip!);
+      if (this.certify?.[chain]) c.unaudited ??= c.blocks.length + 1;
+      c.blocks.push(...list);
+      c.last = last;
+    } catch (e) {
+      this.refused.push((e as Error).message);
+      throw e;
+    }
+  }
+
+  /** Blocks served to peers: those whose certificates were all checked. */
+  servedHeight(chain: ChainId): number {
+    const c = this.chains.get(chain);
+    return c ? (c.unaudited ?? c.blocks.length + 1) - 1 : 0;
+  }
+
+  /**
+   * Checks the unaudited certificates in one batchVerify (one by one if it fails). Returns how many
+   * verified and the height of the first bad one (it stays unaudited: nothing from it is served).
+   */
+  audit(chain: ChainId): { audited: number; bad: number | null } {
+    const c = this.chainOf(chain);
+    const cert = this.certify?.[chain];
+    if (!cert || c.unaudited === null) return { audited: 0, bad: null };
+    const from = c.unaudited;
+    const blocks = c.blocks.slice(from - 1).map((b) => decodeBlock(b));
+    const items: BatchItem[] = [];
+    let bad: number | null = null;
+    for (const b of blocks) {
+      try {
+        items.push(certificateItem(cert.bls, cert.validators, b.header, blockHash(b.header), b.cert));
+      } catch {
+        bad = b.header.height;
+        break;
+      }
+    }
+    if (bad === null && cert.bls.batchVerify(items)) {
+      c.unaudited = null;
+      return { audited: items.length, bad: null };
+    }
+    const first = blocks.findIndex((b) => !checkCertificate(cert.bls, cert.validators, c.genesis, b.header.height, blockHash(b.header), b.cert).ok);
+    c.unaudited = from + first;
+    return { audited: first, bad: from + first };
+  }
+
+  private chainOf(chain: ChainId): StoredChain {
     const c = this.chains.get(chain);
     if (!c) throw new Error(`store: no genesis for chain ${chain}`);
-    const b = decodeBlock(bytes);
-    const h = b.header;
-    if (h.chain !== chain) throw new Error(`store: block belongs to chain ${String(h.chain)}`);
-    if (!(h.genesis instanceof Uint8Array) || !bytesEqual(h.genesis, c.genesis)) throw new Error('store: block is from another network (genesis differs)');
-    const expected = c.blocks.length + 1;
-    if (h.height !== expected) throw new Error(`store: expected height ${expected}, got ${h.height}`);
-    const prev = c.last ? blockHash(c.last) : c.genesis;
-    if (!(h.prevHash instanceof Uint8Array) || !bytesEqual(h.prevHash, prev)) throw new Error(`store: block ${h.height} does not link to the previous block`);
-    if (!(h.txRoot instanceof Uint8Array) || !bytesEqual(h.txRoot, txRoot(b.txs))) throw new Error(`store: block ${h.height} Merkle root does not match its transactions`);
-    if (!(h.sigsHash instanceof Uint8Array) || !bytesEqual(h.sigsHash, sigsHash(b.txs))) throw new Error(`store: block ${h.height} signatures hash does not match its transactions`);
-    const cert = this.certify?.[chain];
-    if (cert) {
-      if (!bytesEqual(h.validatorsHash, validatorsHash(cert.validators))) throw new Error(`store: block ${h.height} names another validator set`);
-      const r = checkCertificate(cert.bls, cert.validators, c.genesis, h.height, blockHash(h), b.cert);
-      if (!r.ok) throw new Error(`store: block ${h.height} certificate: ${r.reason}`);
+    return c;
+  }
+
+  private structural(chain: ChainId, c: StoredChain, bytes: Uint8Array, expected: number, last: BlockHeader | null): Block {
+    const fail = (reason: string): never => {
+      throw Object.assign(new Error(reason), { height: expected });
+    };
+    let b: Block;
+    try {
+      b = decodeBlock(bytes);
+    } catch (e) {
+      return fail(`store: block ${expected} does not decode: ${(e as Error).message}`);
     }
-    // all checks passed: store atomically
-    c.blocks.push(bytes);
-    c.last = h;
+    const h = b.header;
+    if (h.chain !== chain) fail(`store: block belongs to chain ${String(h.chain)}`);
+    if (!(h.genesis instanceof Uint8Array) || !bytesEqual(h.genesis, c.genesis)) fail('store: block is from another network (genesis differs)');
+    if (h.height !== expected) fail(`store: expected height ${expected}, got ${h.height}`);
+    const prev = last ? blockHash(last) : c.genesis;
+    if (!(h.prevHash instanceof Uint8Array) || !bytesEqual(h.prevHash, prev)) fail(`store: block ${h.height} does not link to the previous block`);
+    if (!(h.txRoot instanceof Uint8Array) || !bytesEqual(h.txRoot, txRoot(b.txs))) fail(`store: block ${h.height} Merkle root does not match its transactions`);
+    if (!(h.sigsHash instanceof Uint8Array) || !bytesEqual(h.sigsHash, sigsHash(b.txs))) fail(`store: block ${h.height} signatures hash does not match its transactions`);
+    const cert = this.certify?.[chain];
+    if (cert && !bytesEqual(h.validatorsHash, validatorsHash(cert.validators))) fail(`store: block ${h.height} names another validator set`);
+    return b;
+  }
+
+  private certificate(chain: ChainId, c: StoredChain, b: Block): void {
+    const cert = this.certify?.[chain];
+    if (!cert) return;
+    const r = checkCertificate(cert.bls, cert.validators, c.genesis, b.header.height, blockHash(b.header), b.cert);
+    if (!r.ok) throw Object.assign(new Error(`store: block ${b.header.height} certificate: ${r.reason}`), { height: b.header.height });
   }
 
   blob(hash: Uint8Array): Uint8Array | null {

@@ -23,6 +23,7 @@ import { bytes, bytesUpTo } from '../../ledger/rules/schemas';
 import { z } from 'zod';
 import type { BlsApi } from '../../crypto/bls-types';
 import { isPendingCertificate, quorumSigners } from '../../ledger/certificate';
+import { servableHeight } from '../../ledger/catch-up';
 import { blockHash, genesisHash, txId, txSigningBytes, validatorsHash, voteMessage } from '../../ledger/encoding';
 import type { Ledger } from '../../ledger/ledger';
 import { inclusionProof, verifyInclusion } from '../../ledger/merkle';
@@ -61,6 +62,7 @@ function locate(ledger: Ledger, chain: ChainId, id: Uint8Array): { ev: TxEvidenc
   if (!loc) throw new Error(`transaction ${toHex(id).slice(0, 16)}… is not committed on the ${chain} chain`);
   const block = ledger.block(chain, loc.height)!;
   if (isPendingCertificate(block.cert)) throw new Error(`the ${chain} block at height ${loc.height} is not certified yet (on CometBFT a block's certificate lands two heights later); try again shortly`);
+  if (loc.height > servableHeight(ledger, chain)) throw new Error(`the certificate of the ${chain} block at height ${loc.height} has not been audited yet (it arrived by catch-up); try again shortly`);
   const leaves = block.txs.map(txId);
   const { sig, ...tx } = block.txs[loc.index];
   return {
