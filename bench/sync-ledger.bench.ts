@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { anchorTx } from '../src-main/consensus/cometbft/network';
 import { TrichainNode } from '../src-main/node/node';
 import { NodeSyncStore } from '../src-main/node/sync-adapter';
+import { auditCertificates } from '../src-main/ledger/catch-up';
+import type { ChainId } from '../src-main/ledger/types';
+import type { SyncStore } from '../src-main/net/sync-store';
 import { benchSync } from './sync.bench';
 import type { BenchRow } from './util';
 
@@ -38,8 +41,11 @@ export async function benchSyncLedger(opts: { quick?: boolean } = {}): Promise<B
       // TrichainNode.init is async; the bench's factory is not: the destinations are made up front.
       const node = destinations[k++];
       if (!node) throw new Error('bench sync-ledger: out of fresh destinations');
-      return new NodeSyncStore(node);
+      const store = new NodeSyncStore(node);
+      nodeOf.set(store, node);
+      return store;
     };
+    const nodeOf = new Map<SyncStore, TrichainNode>();
     const destinations: TrichainNode[] = [];
     for (let i = 0; i < 3; i++) {
       const d = await TrichainNode.init(join(base, `dest-${i}`), { role: 'hospital', name: `Fresh ${i}`, passphrase: 'bench', scrypt: fast });
@@ -47,8 +53,17 @@ export async function benchSyncLedger(opts: { quick?: boolean } = {}): Promise<B
       destinations.push(d);
       nodes.push(d);
     }
-    const rows = await benchSync({ stores: { source: new NodeSyncStore(source), fresh }, runs: 3, chain: 'hospital' });
-    return rows.map((r) => ({ ...r, group: 'sync-ledger', note: r.baseline ? `TrichainNode ledger (SQLite), ${perBlock} record.anchor per block, 1 validator, ${source.bls.backend} BLS` : r.note }));
+    const audit = (dst: SyncStore, chain: ChainId) => {
+      const node = nodeOf.get(dst)!;
+      for (;;) {
+        const r = auditCertificates(node.ledger, chain);
+        if (r.bad) throw new Error(`bench sync-ledger: the audit found a bad certificate at ${r.bad.height}`);
+        if (r.remaining === 0) break;
+      }
+    };
+    const note = `TrichainNode ledger (SQLite), ${perBlock} record.anchor per block, 1 validator, ${source.bls.backend} BLS`;
+    const rows = await benchSync({ stores: { source: new NodeSyncStore(source), fresh, audit, note }, runs: 3, chain: 'hospital' });
+    return rows.map((r) => ({ ...r, group: 'sync-ledger' }));
   } finally {
     for (const nd of nodes) nd.close();
     rmSync(base, { recursive: true, force: true });

@@ -58,7 +58,8 @@ export class MemorySyncStore implements SyncStore {
   appendBlock(chain: ChainId, bytes: Uint8Array): void {
     try {
       const c = this.chainOf(chain);
-      const b = this.structural(chain, c, bytes, c.blocks.length + 1, c.last);
+      const cert = this.certify?.[chain];
+      const b = this.structural(chain, c, bytes, c.blocks.length + 1, c.last ? blockHash(c.last) : c.genesis, cert ? validatorsHash(cert.validators) : null).block;
       this.certificate(chain, c, b);
       c.blocks.push(bytes);
       c.last = b.header;
@@ -78,9 +79,13 @@ export class MemorySyncStore implements SyncStore {
     try {
       const c = this.chainOf(chain);
       let last = c.last;
+      let prev = c.last ? blockHash(c.last) : c.genesis;
+      const vHash = this.certify?.[chain] ? validatorsHash(this.certify[chain].validators) : null;
       let tip: Block | null = null;
       list.forEach((bytes, i) => {
-        tip = this.structural(chain, c, bytes, c.blocks.length + 1 + i, last);
+        const checked = this.structural(chain, c, bytes, c.blocks.length + 1 + i, prev, vHash);
+        tip = checked.block;
+        prev = checked.hash;
         last = tip.header;
       });
       this.certificate(chain, c, tip!);
@@ -134,7 +139,8 @@ export class MemorySyncStore implements SyncStore {
     return c;
   }
 
-  private structural(chain: ChainId, c: StoredChain, bytes: Uint8Array, expected: number, last: BlockHeader | null): Block {
+  /** Decodes and checks a block against its predecessor's hash; returns it with its own hash. */
+  private structural(chain: ChainId, c: StoredChain, bytes: Uint8Array, expected: number, prev: Uint8Array, vHash: Uint8Array | null): { block: Block; hash: Uint8Array } {
     const fail = (reason: string): never => {
       throw Object.assign(new Error(reason), { height: expected });
     };
@@ -148,13 +154,11 @@ export class MemorySyncStore implements SyncStore {
     if (h.chain !== chain) fail(`store: block belongs to chain ${String(h.chain)}`);
     if (!(h.genesis instanceof Uint8Array) || !bytesEqual(h.genesis, c.genesis)) fail('store: block is from another network (genesis differs)');
     if (h.height !== expected) fail(`store: expected height ${expected}, got ${h.height}`);
-    const prev = last ? blockHash(last) : c.genesis;
     if (!(h.prevHash instanceof Uint8Array) || !bytesEqual(h.prevHash, prev)) fail(`store: block ${h.height} does not link to the previous block`);
     if (!(h.txRoot instanceof Uint8Array) || !bytesEqual(h.txRoot, txRoot(b.txs))) fail(`store: block ${h.height} Merkle root does not match its transactions`);
     if (!(h.sigsHash instanceof Uint8Array) || !bytesEqual(h.sigsHash, sigsHash(b.txs))) fail(`store: block ${h.height} signatures hash does not match its transactions`);
-    const cert = this.certify?.[chain];
-    if (cert && !bytesEqual(h.validatorsHash, validatorsHash(cert.validators))) fail(`store: block ${h.height} names another validator set`);
-    return b;
+    if (vHash && !bytesEqual(h.validatorsHash, vHash)) fail(`store: block ${h.height} names another validator set`);
+    return { block: b, hash: blockHash(h) };
   }
 
   private certificate(chain: ChainId, c: StoredChain, b: Block): void {
