@@ -157,7 +157,7 @@ export function auditView(e: AuditView, patientId: string, index: number, names?
     action: AUDIT_ACTION[e.kind] ?? 'read',
     patientId,
     subject: auditSentence(e, nameOf, consentWords),
-    chain: e.chain as ChainId,
+    ...(e.kept ? { detail: 'Kept at this hospital until the patient enrols, then written into their trail on the patient chain' } : { chain: e.chain as ChainId }),
   };
 }
 

@@ -17,6 +17,8 @@ export interface AuditView extends AuditEntry {
   actorRole?: string;
   /** Who wrote the entry, when not the actor (a hospital writes an entity's request into the patient's trail). */
   recordedBy?: string;
+  /** Kept on this hospital's node for a patient who has not enrolled yet: not on a chain until they do. */
+  kept?: true;
 }
 
 export function patientAudit(node: TrichainNode, patient: Uint8Array): AuditView[] {
@@ -36,7 +38,7 @@ export function patientAudit(node: TrichainNode, patient: Uint8Array): AuditView
       out.push({ ...e, actorName: m?.name ?? 'an unknown organization', actorRole: m?.role });
     }
   }
-  return out.sort((a, b) => b.time - a.time);
+  return [...out, ...keptAudit(node, patient)].sort((a, b) => b.time - a.time);
 }
 
 /**
@@ -64,6 +66,21 @@ interface KeptAudit {
   detail: Record<string, string | number>;
 }
 
+const keptRows = (node: TrichainNode, pk: Uint8Array) => {
+  const prefix = `${KEPT}${toHex(pk)}/`;
+  return node.db.prepare('SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key').all(prefix, `${prefix}~`) as { key: string; value: Buffer }[];
+};
+const keptOf = (r: { value: Buffer }) => JSON.parse(Buffer.from(r.value).toString('utf8')) as KeptAudit;
+
+/** The entries this node keeps for a patient who has not enrolled yet, as this hospital's staff see them in the trail. */
+function keptAudit(node: TrichainNode, patient: Uint8Array): AuditView[] {
+  return keptRows(node, patient).map((r) => {
+    const e = keptOf(r);
+    const time = Date.parse(String(e.detail.recordedAt));
+    return { kind: e.kind, actor: node.identity.blsPublicKey, chain: '', height: 0, time, detail: e.detail, actorName: node.config.name, actorRole: node.config.role, kept: true };
+  });
+}
+
 /**
  * Writes onto the patient chain the entries kept for a patient before they enrolled (under the
  * provisional id they had here, or their key), oldest first, and forgets them; answers how many.
@@ -72,10 +89,8 @@ export function writeKeptAudit(node: TrichainNode, keptUnder: Uint8Array[], pati
   if (getMember(node.ledger.state('patient'), patient)?.role !== 'patient') return 0;
   let n = 0;
   for (const pk of keptUnder) {
-    const prefix = `${KEPT}${toHex(pk)}/`;
-    const rows = node.db.prepare('SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key').all(prefix, `${prefix}~`) as { key: string; value: Buffer }[];
-    for (const r of rows) {
-      const e = JSON.parse(Buffer.from(r.value).toString('utf8')) as KeptAudit;
+    for (const r of keptRows(node, pk)) {
+      const e = keptOf(r);
       node.submit('patient', 'audit.log', { patient, kind: e.kind, detail: e.detail });
       node.db.prepare('DELETE FROM meta WHERE key = ?').run(r.key);
       n++;

@@ -19,6 +19,7 @@ import { fileShareRequest } from '../../src-main/emr/share/entity';
 import { fromHex } from '../../src-main/codec/hex';
 import type { PatientEntry } from '../../src-main/emr/patients';
 import type { TrichainNode } from '../../src-main/node/node';
+import { auditView } from '../../src-main/app/views';
 
 const BUNDLES = join(__dirname, '..', '..', 'src-main', 'emr', 'demo', 'bundles');
 const bundle = (prefix: string) => JSON.parse(readFileSync(join(BUNDLES, readdirSync(BUNDLES).find((f) => f.startsWith(prefix))!), 'utf8'));
@@ -43,7 +44,14 @@ describe('audit trail: kept until enrolment, requests in the patient\'s own trai
 
   it('keeps the entries of a patient who has not enrolled (no place on the patient chain yet), and nothing for an unknown one', async () => {
     expect(kept(c.stMary)).toBe(1);
-    expect(patientAudit(c.stMary, patient.pk)).toEqual([]);
+    // This hospital's staff see what it keeps, marked as kept here (on no chain yet).
+    const here = patientAudit(c.stMary, patient.pk);
+    expect(here.map((e) => [e.kind, e.kept, e.actorName])).toEqual([['records.imported', true, 'St Mary Hospital']]);
+    expect(sentence(here[0])).toMatch(new RegExp(`^St Mary Hospital imported ${imported} records \\(on \\d{4}-\\d{2}-\\d{2}, before enrolment\\)$`));
+    expect(auditView(here[0], 'p', 0)).toMatchObject({ action: 'import', detail: expect.stringMatching(/^Kept at this hospital until the patient enrols/) });
+    expect(auditView(here[0], 'p', 0).chain).toBeUndefined();
+    // Another hospital keeps nothing for them.
+    expect(patientAudit(c.riverside, patient.pk)).toEqual([]);
     expect(mirrorAudit(c.stMary, randomBytes(48), 'records.imported', { organization: 'x', records: 1 })).toBe(false);
     expect(kept(c.stMary)).toBe(1);
     // A record added here before enrolment is kept too.
@@ -64,6 +72,10 @@ describe('audit trail: kept until enrolment, requests in the patient\'s own trai
     expect(words).toContainEqual(expect.stringMatching(new RegExp(`^St Mary Hospital imported ${imported} records \\(on ${day}, before enrolment\\)$`)));
     expect(words).toContainEqual(expect.stringMatching(new RegExp(`^St Mary Hospital added an observation record \\(on ${day}, before enrolment\\)$`)));
     expect(trail.filter((e) => e.kind === 'records.imported')).toHaveLength(1);
+    // At the hospital too, once: from the chain now, no longer kept.
+    await c.sync();
+    const atHospital = patientAudit(c.stMary, patient.pk).filter((e) => e.kind === 'records.imported');
+    expect(atHospital.map((e) => e.kept)).toEqual([undefined]);
   });
 
   it("writes a share request into the patient's own trail once, naming the entity that asked", async () => {
