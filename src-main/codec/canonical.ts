@@ -13,8 +13,9 @@
  * where `domain` names the chain and the message kind (e.g. "hospital/tx", "vote").
  * Two message kinds therefore never share bytes, whatever their fields.
  */
-import { encode, decode } from 'cborg';
+import { decode } from 'cborg';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { encodeCanonical, NotCanonical } from './encoder';
 
 export const ENCODING_VERSION = 1;
 export const ENCODING_TAG = 'trichain';
@@ -58,22 +59,15 @@ export function assertCanonical(v: unknown, path = '$'): asserts v is Canonical 
   throw new TypeError(`canonical: ${path} has unsupported type ${typeof v}`);
 }
 
-function normalize(v: Canonical): unknown {
-  // Uint8Array subclasses (Buffer) must encode as plain byte strings.
-  if (v instanceof Uint8Array) return v.constructor === Uint8Array ? v : new Uint8Array(v);
-  if (Array.isArray(v)) return v.map(normalize);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = normalize(x as Canonical);
-    return out;
-  }
-  return v;
-}
-
-/** Deterministic CBOR bytes of a canonical value. */
+/** Deterministic CBOR bytes of a canonical value (./encoder: checked and written in one pass). */
 export function canonicalEncode(value: Canonical): Uint8Array {
-  assertCanonical(value);
-  return encode(normalize(value));
+  try {
+    return encodeCanonical(value);
+  } catch (e) {
+    if (!(e instanceof NotCanonical)) throw e;
+    assertCanonical(value); // throws the error naming the path
+    throw new TypeError('canonical: value is outside the data model (an array with holes?)');
+  }
 }
 
 /**
@@ -88,8 +82,7 @@ export function canonicalDecode<T extends Canonical = Canonical>(bytes: Uint8Arr
   } catch (e) {
     throw new Error(`canonical: malformed CBOR (${(e as Error).message})`);
   }
-  assertCanonical(v);
-  const again = canonicalEncode(v);
+  const again = canonicalEncode(v as Canonical);
   if (!bytesEqual(again, bytes)) throw new Error('canonical: input is not in canonical form');
   return v as T;
 }
