@@ -14,7 +14,7 @@
  * Two message kinds therefore never share bytes, whatever their fields.
  */
 import { decode } from 'cborg';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/hash';
 import { encodeCanonical, NotCanonical } from './encoder';
 
 export const ENCODING_VERSION = 1;

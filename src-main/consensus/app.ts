@@ -26,7 +26,7 @@
  * engine is attached at the first height of the new set. When catch-up sync (or anything but the
  * engine) stores the engine's current height, the engine is restarted at the next one.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/hash';
 import { canonicalDecode, canonicalEncode, bytesEqual, type Canonical } from '../codec/canonical';
 import { toHex } from '../codec/hex';
 import { blockHash, txBytes } from '../ledger/encoding';

@@ -8,7 +8,7 @@
  * Wire form of a block (storage and sync): canonical CBOR of {header, txs, cert}.
  */
 import { canonicalDecode, canonicalEncode, domainBytes, domainHash, type Canonical } from '../codec/canonical';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/hash';
 import { leafHash, merkleRootOfLeaves } from './merkle';
 import type { Block, BlockHeader, Certificate, Genesis, SignedTx, ValidatorInfo } from './types';
 

@@ -6,7 +6,7 @@
  * Leaves and interior nodes are domain-separated by the 0x00 / 0x01 prefix, so a leaf can never
  * be passed off as a node. Inclusion proofs follow RFC 6962 §2.1.1 and are checked per RFC 9162 §2.1.3.2.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/hash';
 import { bytesEqual } from '../codec/canonical';
 
 const LEAF = 0x00;

@@ -18,7 +18,7 @@
  * levels above it (about 2 KB); the tree is a hexary one, like Ethereum's, to keep writes per
  * block low (a block touching k keys rewrites at most k leaves, k buckets and 4,369 inner nodes).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/hash';
 import { utf8 } from '../codec/hex';
 import type { DB } from '../storage/db';
 import type { ChainId } from './types';

@@ -21,7 +21,7 @@
  * or a blob whose hash differs makes the peer bad: sync stops, nothing of that window is stored,
  * the peer is returned in the result and a SyncSession never contacts it again.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/hash';
 import { bytesEqual, canonicalDecode, type Canonical } from '../codec/canonical';
 import { genesisHash } from '../ledger/encoding';
 import { fromHex, toHex } from '../codec/hex';

@@ -5,7 +5,7 @@
  * A corrupt blob is useless (its address names other bytes): it is removed when found, so that the
  * daemon's blob sync (node/daemon.ts fetchBlobs) fetches it again from a peer that holds it.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/hash';
 import { bytesEqual } from '../codec/canonical';
 import { toHex } from '../codec/hex';
 import type { DB } from './db';
