@@ -19,7 +19,8 @@ import { commitWindows } from './catch-up';
 import { checkHeader, checkTxForm, checkTxSignatures, checkTxSize, type Head } from './checks';
 import { VerifiedSignatures } from './verified';
 import { BlockRejected } from './errors';
-import { checkCertificate, isPendingCertificate, pendingCertificate } from './certificate';
+import { checkCertificate, pendingCertificate } from './certificate';
+import { attachCertificate, certifiedHeight } from './pending-certificate';
 import { blockHash, decodeBlock, encodeBlock, genesisHash, sigsHash, txBytes, txId, txRoot, validatorsHash } from './encoding';
 import { validatorsAt } from './rules/common';
 import { RULES } from './rules/index';
@@ -28,12 +29,13 @@ import { applyGenesis } from './genesis-state';
 import { GenesisStore } from './genesis-store';
 import { SqlState } from './state';
 import { newTreeLog, StateTree } from './state-tree';
-import { PreparedBlocks, type BlockWrites } from './prepared';
+import { PreparedBlocks, type BlockWrites, type Prepared } from './prepared';
+import { HeadTimes } from './head-time';
 import { verifyLedger, type VerifyResult } from './verify';
 import { HASH_LENGTH, type Block, type BlockHeader, type Certificate, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from './types';
 import { CHAINS } from '../../src-shared/vocabulary';
 
-export { BlockRejected, type Head };
+export { BlockRejected, type Head, type Prepared };
 export type { VerifyFault, VerifyResult } from './verify';
 export { genesisStateRoot } from './genesis-state';
 
@@ -47,6 +49,7 @@ export class Ledger {
   /** Author signatures verified here (mempool, proposals), each verified once (./verified). */
   readonly verified = new VerifiedSignatures();
   private readonly geneses: GenesisStore;
+  private readonly times = new HeadTimes();
   private readonly q;
 
   constructor(readonly db: DB, readonly bls: BlsApi) {
@@ -58,7 +61,6 @@ export class Ledger {
       head: db.prepare('SELECT height, hash FROM (SELECT height, hash FROM blocks WHERE chain = @chain UNION ALL SELECT height, hash FROM light_blocks WHERE chain = @chain) ORDER BY height DESC LIMIT 1'),
       block: db.prepare('SELECT bytes FROM blocks WHERE chain = ? AND height = ?').pluck(),
       putBlock: db.prepare('INSERT INTO blocks (chain, height, hash, bytes) VALUES (?, ?, ?, ?)'),
-      setBlockBytes: db.prepare('UPDATE blocks SET bytes = ? WHERE chain = ? AND height = ?'),
       putTx: db.prepare('INSERT INTO txs (chain, id, height, idx, type, author, nonce) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       hasTx: db.prepare('SELECT 1 FROM txs WHERE chain = ? AND id = ?').pluck(),
       hasNonce: db.prepare('SELECT 1 FROM txs WHERE chain = ? AND author = ? AND nonce = ?').pluck(),
@@ -134,6 +136,11 @@ export class Ledger {
 
   height(chain: ChainId): number {
     return this.head(chain).height;
+  }
+
+  /** The time of the chain's head block (`head`, read when not given), the genesis time at height 0 (./head-time). */
+  headTime(chain: ChainId, head = this.head(chain)): number {
+    return head.height === 0 ? this.genesis(chain).time : this.times.of(chain, head, () => this.block(chain, head.height)?.header.time ?? 0);
   }
 
   state(chain: ChainId): StateReader {
@@ -219,15 +226,18 @@ export class Ledger {
 
   /**
    * Builds the next block's header from candidate transactions, keeping those that pass the rules
-   * in order (an invalid one is dropped with its reason). Nothing is stored.
+   * in order (an invalid one is dropped with its reason). Nothing is stored; `inPlace`: the writes stay
+   * in the caller's write transaction, which commits this very block (./producer produceBlock).
    */
-  prepareBlock(chain: ChainId, candidates: SignedTx[], proposer: number, time: number): { header: BlockHeader; txs: SignedTx[]; dropped: { tx: SignedTx; reason: string }[] } {
+  prepareBlock(chain: ChainId, candidates: SignedTx[], proposer: number, time: number, opts: { inPlace?: boolean } = {}): Prepared {
+    const inPlace = opts.inPlace === true;
+    if (inPlace && !this.db.inTransaction) throw new Error('prepareBlock inPlace: only inside the write transaction that commits the block');
     const head = this.head(chain);
     const height = head.height + 1;
     const txs: SignedTx[] = [];
     const dropped: { tx: SignedTx; reason: string }[] = [];
     let writes: BlockWrites | undefined;
-    rolledBack(this.db, () => {
+    const build = () => {
       this.states[chain].takeTouched();
       for (const tx of candidates) {
         try {
@@ -238,13 +248,16 @@ export class Ledger {
           dropped.push({ tx, reason: e.reason });
         }
       }
-      writes = this.captureRoot(chain);
-    });
+      writes = inPlace ? { root: this.tree.update(chain, this.states[chain].takeTouched()), state: new Map(), tree: newTreeLog() } : this.captureRoot(chain);
+    };
+    if (inPlace) build();
+    else rolledBack(this.db, build);
     const header: BlockHeader = {
       chain, genesis: this.genesisHash(chain), height, prevHash: head.hash, time, proposer,
       txRoot: txRoot(txs), sigsHash: sigsHash(txs), validatorsHash: validatorsHash(this.validatorsAt(chain, height)), stateRoot: writes!.root,
     };
-    this.prepared.remember(chain, blockHash(header), head, writes!);
+    if (inPlace) this.prepared.rememberInPlace(chain, blockHash(header), head, writes!.root);
+    else this.prepared.remember(chain, blockHash(header), head, writes!);
     return { header, txs, dropped };
   }
 
@@ -305,6 +318,7 @@ export class Ledger {
         this.checkRoot(header, this.tree.update(chain, this.states[chain].takeTouched()));
       }
       this.q.putBlock.run(chain, header.height, hash, bytes);
+      this.times.note(chain, hash, header.time);
       txs.forEach((tx, i) => {
         const id = txId(tx);
         this.q.putTx.run(chain, id, header.height, i, tx.type, tx.author, tx.nonce);
@@ -324,27 +338,14 @@ export class Ledger {
     commitWindows(this, blocks);
   }
 
-  /**
-   * Adds the certificate of a block stored with a pending one (commitBlock certificateLater), after
-   * checking it against the validator set in force at that height. Throws BlockRejected.
-   */
+  /** Adds the certificate of a block stored with a pending one (./pending-certificate). Throws BlockRejected. */
   attachCertificate(chain: ChainId, height: number, cert: Certificate): void {
-    this.db.transaction(() => {
-      const block = this.block(chain, height);
-      if (!block) throw new BlockRejected(chain, height, 'no such block to certify');
-      const hash = blockHash(block.header);
-      const c = checkCertificate(this.bls, this.validatorsAt(chain, height), block.header.genesis, height, hash, cert);
-      if (!c.ok) throw new BlockRejected(chain, height, c.reason);
-      if (!isPendingCertificate(block.cert)) return; // already certified (any valid certificate will do)
-      this.q.setBlockBytes.run(encodeBlock({ ...block, cert }), chain, height);
-    }).immediate();
+    attachCertificate(this, chain, height, cert);
   }
 
-  /** The highest height up to which every block carries its certificate (blocks above wait for theirs). */
+  /** The highest height up to which every block carries its certificate (./pending-certificate). */
   certifiedHeight(chain: ChainId): number {
-    let h = this.height(chain);
-    while (h > 0 && isPendingCertificate(this.block(chain, h)?.cert)) h--;
-    return h;
+    return certifiedHeight(this, chain);
   }
 
   /** Decodes and commits a block from its wire bytes (sync). */
@@ -380,8 +381,7 @@ export class Ledger {
   /** ./checks checkHeader against this chain's head, genesis and validators. */
   private checkHeader(header: BlockHeader, txs: SignedTx[], head: Head): void {
     const chain = header.chain;
-    const prevTime = () => (head.height === 0 ? this.genesis(chain).time : (this.block(chain, head.height)?.header.time ?? 0));
-    checkHeader(header, txs, { head, genesisHash: this.genesisHash(chain), validators: () => this.validatorsAt(chain, header.height), prevTime });
+    checkHeader(header, txs, { head, genesisHash: this.genesisHash(chain), validators: () => this.validatorsAt(chain, header.height), prevTime: () => this.headTime(chain, head) });
   }
 
   // ---- verification of the stored chains -------------------------------------------------------

@@ -21,7 +21,14 @@ import { toHex } from '../codec/hex';
 import type { DB } from '../storage/db';
 import type { Head } from './checks';
 import type { StateTree, TreeLog } from './state-tree';
-import type { ChainId } from './types';
+import type { BlockHeader, ChainId, SignedTx } from './types';
+
+/** A block built from candidates (Ledger.prepareBlock): its header, the transactions kept, those dropped and why. */
+export interface Prepared {
+  header: BlockHeader;
+  txs: SignedTx[];
+  dropped: { tx: SignedTx; reason: string }[];
+}
 
 export interface BlockWrites {
   /** The state root after the block. */
@@ -35,6 +42,8 @@ interface Entry extends BlockWrites {
   hash: string;
   height: number;
   prevHash: Uint8Array;
+  /** The writes are in the database already, in the open transaction that will commit the block (Ledger.produceBlock). */
+  inPlace?: boolean;
 }
 
 /** Entries kept per chain: the newest proposal prepared and the newest checked (a later round may bring another). */
@@ -72,6 +81,22 @@ export class PreparedBlocks {
     this.entries.set(chain, kept.slice(-KEEP));
   }
 
+  /**
+   * The block `hash` was prepared on `head` inside the write transaction that commits it
+   * (Ledger.produceBlock: a sole validator's own block): its writes are in the database already,
+   * so committing it writes nothing again. Its root is still checked against the header at commit,
+   * and were those writes rolled back, the stored tree's root would not match it: the block would
+   * be refused, never stored without its state.
+   */
+  rememberInPlace(chain: ChainId, hash: Uint8Array, head: Head, root: Uint8Array): void {
+    this.entries.set(chain, [{ root, state: new Map(), tree: { leaves: new Map(), nodes: new Map() }, hash: toHex(hash), height: head.height + 1, prevHash: head.hash, inPlace: true }]);
+  }
+
+  /** Forgets what was kept for `chain` (an in-place block that was not committed). */
+  forget(chain: ChainId): void {
+    this.entries.delete(chain);
+  }
+
   /** Whether the writes of exactly this block on exactly this head are kept. */
   has(chain: ChainId, hash: Uint8Array, head: Head): boolean {
     return this.find(chain, hash, head) !== undefined;
@@ -86,6 +111,7 @@ export class PreparedBlocks {
     const e = this.find(chain, hash, head);
     this.entries.delete(chain);
     if (!e) return null;
+    if (e.inPlace) return tree.root(chain);
     for (const [key, v] of e.state) {
       if (v === null) this.q.del.run(chain, key);
       else this.q.put.run(chain, key, v);
@@ -94,7 +120,6 @@ export class PreparedBlocks {
   }
 
   private find(chain: ChainId, hash: Uint8Array, head: Head): Entry | undefined {
-    if (!this.enabled) return undefined;
     const hex = toHex(hash);
     return this.entries.get(chain)?.find((e) => e.hash === hex && e.height === head.height + 1 && bytesEqual(e.prevHash, head.hash));
   }

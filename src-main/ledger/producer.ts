@@ -8,8 +8,9 @@ import { bytesEqual } from '../codec/canonical';
 import type { BlsApi } from '../crypto/bls-types';
 import { makeCertificate } from './certificate';
 import { blockHash, txSigningBytes, voteMessage } from './encoding';
-import type { Ledger } from './ledger';
-import type { Block, ChainId, SignedTx } from './types';
+import type { Ledger, Prepared } from './ledger';
+import { rolledBack } from '../storage/db';
+import type { Block, BlockHeader, Certificate, ChainId, SignedTx } from './types';
 
 export interface ValidatorKey {
   sk: Uint8Array;
@@ -24,9 +25,7 @@ export function signTx(bls: BlsApi, key: ValidatorKey, tx: Omit<SignedTx, 'sig' 
 
 /** A block time that never goes backwards. */
 export function nextBlockTime(ledger: Ledger, chain: ChainId, now = Date.now()): number {
-  const h = ledger.height(chain);
-  const prev = h === 0 ? ledger.genesis(chain).time : ledger.block(chain, h)!.header.time;
-  return Math.max(now, prev);
+  return Math.max(now, ledger.headTime(chain));
 }
 
 function indexOf(ledger: Ledger, chain: ChainId, height: number, pk: Uint8Array): number {
@@ -37,19 +36,43 @@ function indexOf(ledger: Ledger, chain: ChainId, height: number, pk: Uint8Array)
 
 /**
  * n = 1 (or any set in which `keys` alone form a quorum): build, sign and commit the next block on
- * one replica. Returns the block, or null when there was nothing valid to commit.
+ * one replica, in one write transaction with each transaction applied once (commitOwnBlock below;
+ * with `ledger.prepared` disabled, the path as it was: prepared, then applied again at commit).
+ * Returns the block, or null when there was nothing valid to commit.
  */
 export function produceBlock(ledger: Ledger, chain: ChainId, candidates: SignedTx[], keys: ValidatorKey[], opts: { allowEmpty?: boolean; time?: number } = {}) {
   const height = ledger.height(chain) + 1;
   const proposer = indexOf(ledger, chain, height, keys[0].pk);
-  const { header, txs, dropped } = ledger.prepareBlock(chain, candidates, proposer, nextBlockTime(ledger, chain, opts.time));
+  const certify = (header: BlockHeader) => {
+    const msg = voteMessage(header.genesis, height, 0, 'precommit', blockHash(header));
+    const votes = keys.map((k) => ({ validator: indexOf(ledger, chain, height, k.pk), signature: ledger.bls.sign(k.sk, msg) }));
+    return makeCertificate(ledger.bls, ledger.validatorsAt(chain, height).length, 0, votes);
+  };
+  const time = nextBlockTime(ledger, chain, opts.time);
+  if (ledger.prepared.enabled) return commitOwnBlock(ledger, chain, candidates, proposer, time, certify, opts.allowEmpty);
+  const { header, txs, dropped } = ledger.prepareBlock(chain, candidates, proposer, time);
   if (txs.length === 0 && !opts.allowEmpty) return { block: null, dropped };
-  const hash = blockHash(header);
-  const msg = voteMessage(header.genesis, height, 0, 'precommit', hash);
-  const votes = keys.map((k) => ({ validator: indexOf(ledger, chain, height, k.pk), signature: ledger.bls.sign(k.sk, msg) }));
-  const block: Block = { header, txs, cert: makeCertificate(ledger.bls, ledger.validatorsAt(chain, height).length, 0, votes) };
+  const block: Block = { header, txs, cert: certify(header) };
   ledger.commitBlock(block);
   return { block, dropped };
+}
+
+/**
+ * A sole validator's own next block: prepared (in place), certified and committed in ONE write
+ * transaction, each transaction applied once, every check of commitBlock run on it. Nothing is
+ * stored when no candidate is valid (unless `allowEmpty`) or anything throws.
+ */
+function commitOwnBlock(ledger: Ledger, chain: ChainId, candidates: SignedTx[], proposer: number, time: number, certify: (h: BlockHeader) => Certificate, allowEmpty = false) {
+  let out: Prepared & { block: Block | null } = { header: undefined as never, txs: [], dropped: [], block: null };
+  try {
+    rolledBack(ledger.db, () => {
+      out = { ...ledger.prepareBlock(chain, candidates, proposer, time, { inPlace: true }), block: null };
+      if (out.txs.length > 0 || allowEmpty) ledger.commitBlock((out.block = { header: out.header, txs: out.txs, cert: certify(out.header) }));
+    }, () => out.block !== null);
+  } finally {
+    ledger.prepared.forget(chain);
+  }
+  return out;
 }
 
 /**

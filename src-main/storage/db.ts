@@ -39,13 +39,13 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
   }
 }
 
-/** Runs `fn` in an IMMEDIATE transaction that is always rolled back (a check or a dry run). */
-export function rolledBack(db: DB, fn: () => void): void {
+/** Runs `fn` in an IMMEDIATE transaction that is rolled back (a check or a dry run), unless `keep()` says otherwise once `fn` returned. */
+export function rolledBack(db: DB, fn: () => void, keep: () => boolean = () => false): void {
   const rollback = new Error('rollback');
   try {
     db.transaction(() => {
       fn();
-      throw rollback;
+      if (!keep()) throw rollback;
     }).immediate();
   } catch (e) {
     if (e !== rollback) throw e;

@@ -8,11 +8,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBls } from '../../src-main/crypto/bls';
 import { makeCertificate } from '../../src-main/ledger/certificate';
 import { blockHash, voteMessage } from '../../src-main/ledger/encoding';
-import type { Ledger } from '../../src-main/ledger/ledger';
-import { produceBlock, produceBlockInProcess, signTx } from '../../src-main/ledger/producer';
+import { BlockRejected, Ledger } from '../../src-main/ledger/ledger';
+import { nextBlockTime, produceBlock, produceBlockInProcess, signTx } from '../../src-main/ledger/producer';
+import { openDatabase } from '../../src-main/storage/db';
+import { join } from 'node:path';
 import { RULES } from '../../src-main/ledger/rules/index';
 import type { Block, BlockHeader, SignedTx } from '../../src-main/ledger/types';
-import { testKey, testLedger, type TestKey } from '../support/ledger';
+import { tempDir, testKey, testLedger, type TestKey } from '../support/ledger';
 
 const bls = createBls();
 const hosp = testKey(bls, 'General Hospital');
@@ -91,5 +93,71 @@ describe('each transaction applied once', () => {
     replica.commitBlock(certified(c.header, c.txs));
     expect(replica.stateRoot('patient')).toEqual(ledger.stateRoot('patient'));
     for (const l of [ledger, replica] as Ledger[]) expect(l.verifyStored({ signatures: true })).toMatchObject({ ok: true });
+  });
+
+  it("a sole validator's own block is prepared, certified and committed in one transaction: a refused certificate leaves no block and no state", () => {
+    // a validator whose first precommit signs another message: that certificate does not verify
+    let wrong = true;
+    const flaky = { ...bls, sign: (sk: Uint8Array, msg: Uint8Array) => bls.sign(sk, wrong ? new Uint8Array([1, 2, 3]) : msg) };
+    const ledger = testLedger(flaky, [hosp]);
+    const root = ledger.stateRoot('patient');
+    const tx = register();
+    expect(() => produceBlock(ledger, 'patient', [tx], [hosp])).toThrow(BlockRejected);
+    wrong = false;
+    expect(ledger.height('patient')).toBe(0);
+    expect(ledger.stateRoot('patient')).toEqual(root);
+    expect(ledger.state('patient').scan('member/')).toHaveLength(1); // the founding hospital only
+    // the same transaction in a good block: applied once, the same root as a replica that applies it in full
+    const spy = applies();
+    const { block } = produceBlock(ledger, 'patient', [tx], [hosp]);
+    expect(spy).toHaveBeenCalledTimes(1);
+    const replica = testLedger(bls, [hosp]);
+    replica.commitBlock(block!);
+    expect(replica.stateRoot('patient')).toEqual(ledger.stateRoot('patient'));
+    expect(ledger.verifyStored({ signatures: true })).toMatchObject({ ok: true });
+  });
+
+  it('an own block with no valid transaction writes nothing; with some, only those; with a forged signature, nothing', () => {
+    const ledger = testLedger(bls, [hosp]);
+    const root = ledger.stateRoot('patient');
+    const refused = () => register(testKey(bls, 'not a member'));
+    const none = produceBlock(ledger, 'patient', [refused()], [hosp]);
+    expect(none.block).toBeNull();
+    expect(none.dropped).toHaveLength(1);
+    expect(ledger.height('patient')).toBe(0);
+    expect(ledger.stateRoot('patient')).toEqual(root);
+    const good = register();
+    const some = produceBlock(ledger, 'patient', [refused(), good], [hosp]);
+    expect(some.block!.txs).toEqual([good]);
+    const replica = testLedger(bls, [hosp]);
+    replica.commitBlock(some.block!);
+    expect(replica.stateRoot('patient')).toEqual(ledger.stateRoot('patient'));
+    const forged = { ...register(), sig: good.sig };
+    const rootBefore = ledger.stateRoot('patient');
+    expect(() => produceBlock(ledger, 'patient', [forged], [hosp])).toThrow(/invalid author signature/);
+    expect(ledger.height('patient')).toBe(1);
+    expect(ledger.stateRoot('patient')).toEqual(rootBefore);
+    expect(ledger.verifyStored({ signatures: true })).toMatchObject({ ok: true });
+  });
+
+  it('writes kept "in place" whose transaction was rolled back cannot commit a block without its state: the root check refuses it', () => {
+    const ledger = testLedger(bls, [hosp]);
+    const { header, txs } = ledger.prepareBlock('patient', [register()], 0, Date.now());
+    // as if the block had been prepared in place in a transaction that was then rolled back
+    ledger.prepared.rememberInPlace('patient', blockHash(header), ledger.head('patient'), header.stateRoot);
+    expect(() => ledger.commitBlock(certified(header, txs))).toThrow(/state root differs/);
+    expect(ledger.height('patient')).toBe(0);
+  });
+
+  it("the head's time: the block committed here, or, when another process on the same database committed the next one, that block's", () => {
+    const dir = tempDir();
+    const a = testLedger(bls, [hosp], dir);
+    const b = new Ledger(openDatabase(join(dir, 'node.db')), bls); // another process on the same node's database
+    expect(a.headTime('patient')).toBe(a.genesis('patient').time);
+    const first = produceBlock(a, 'patient', [register()], [hosp], { time: 2_000_000_000_000 }).block!;
+    expect(a.headTime('patient')).toBe(first.header.time);
+    const second = produceBlock(b, 'patient', [register()], [hosp], { time: 2_000_000_000_500 }).block!;
+    expect(a.headTime('patient')).toBe(second.header.time);
+    expect(nextBlockTime(a, 'patient', 0)).toBe(second.header.time); // never backwards
   });
 });
