@@ -8,8 +8,8 @@
  * peer ad carries them (node/peer-ads.ts `comet`).
  *
  * Persistent peers of a chain: every other validator of that chain, in the set in force at the
- * next height or in a set already scheduled after it (so a validator being added is dialled
- * before its change takes effect), as `nodeId@host:port` from that validator's own signed ad
+ * committed height (CometBFT's set at the next height: a removed validator still votes there) or in
+ * a set scheduled after it (so a validator being added is dialled before its change takes effect), as `nodeId@host:port` from that validator's own signed ad
  * pinned in DIR/peers.json. A validator whose ad has not arrived yet is left out until it does
  * (node/cometbft.ts restarts CometBFT when the list changes). An explicit `peers` list in
  * cometbft.json replaces the computed one.
@@ -58,13 +58,13 @@ export function cometPeerList(chain: ChainId, sets: ValidatorInfo[][], self: Uin
   return [...out].sort();
 }
 
-/** The chain's validator set in force at the node's next height, then each one scheduled after it. */
-export function validatorSetsFrom(node: TrichainNode, chain: ChainId): ValidatorInfo[][] {
+/** The chain's validator set in force at `height`, then each one scheduled after it. */
+export function validatorSetsFrom(node: TrichainNode, chain: ChainId, height: number): ValidatorInfo[][] {
   const sets = node.ledger
     .state(chain)
     .scan('validators/')
     .map(([k, v]) => ({ from: Number(k.slice('validators/'.length)), vs: v as unknown as ValidatorInfo[] }));
-  return peeringSets(sets, node.ledger.height(chain) + 1);
+  return peeringSets(sets, height);
 }
 
 /** The persistent peers of `chain` for this node now (see above). */
@@ -75,7 +75,8 @@ export function cometPeersOf(node: TrichainNode, chain: ChainId): string[] {
   } catch {
     records = []; // a damaged peers.json is reported by the daemon
   }
-  return cometPeerList(chain, validatorSetsFrom(node, chain), node.identity.blsPublicKey, records);
+  // from the set in force at the committed height h: CometBFT's set at h + 1, the one voting next
+  return cometPeerList(chain, validatorSetsFrom(node, chain, node.ledger.height(chain)), node.identity.blsPublicKey, records);
 }
 
 function portsInConfig(home: string): CometPorts | null {

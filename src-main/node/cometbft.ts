@@ -96,7 +96,7 @@ export class CometEngines {
 
   constructor(
     private readonly node: TrichainNode,
-    private readonly o: { binary: string; daemon?: Daemon; log?(line: string): void; onCommit?(chain: ChainId, height: number, txs: number): void; onStart?(chain: ChainId, home: string): void },
+    private readonly o: { binary: string; daemon?: Daemon; log?(line: string): void; onCommit?(chain: ChainId, height: number, txs: number): void; onStart?(chain: ChainId, home: string): void; onStop?(chain: ChainId): void },
   ) {}
 
   /** This node's CometBFT identity: its validator key (to name in validator sets) and node ID (for peers' persistent_peers). */
@@ -118,7 +118,7 @@ export class CometEngines {
    * otherwise (a solo founder's chain waits for its handover height).
    */
   private ownEntry(chain: ChainId): ValidatorInfo | null {
-    const [now, ...later] = validatorSetsFrom(this.node, chain);
+    const [now, ...later] = validatorSetsFrom(this.node, chain, this.node.ledger.height(chain) + 1);
     if (!now || !isCometSet(now)) return null;
     for (const vs of [now, ...later]) {
       const me = isCometSet(vs) ? vs.find((v) => bytesEqual(v.blsPk, this.node.identity.blsPublicKey)) : undefined;
@@ -156,8 +156,9 @@ export class CometEngines {
     if (this.checking || this.stopped) return;
     this.checking = true;
     try {
-      for (const chain of this.eligible()) if (!this.validators.has(chain)) await this.startChain(chain);
-      for (const chain of this.validators.keys()) await this.updatePeers(chain);
+      const eligible = this.eligible();
+      for (const chain of eligible) if (!this.validators.has(chain)) await this.startChain(chain);
+      for (const chain of [...this.validators.keys()]) await (eligible.includes(chain) || this.votesNext(chain) ? this.updatePeers(chain) : this.stopChain(chain));
     } catch (e) {
       this.o.log?.(`[cometbft] ${(e as Error).message}`);
     } finally {
@@ -228,6 +229,30 @@ export class CometEngines {
     if (this.stopped) return;
     configureHome(c.home, this.node.ledger.genesis(chain), c.cfg);
     v.process.start();
+  }
+
+  /**
+   * Whether this node is in CometBFT's set at the next height: the ledger's set at the committed
+   * height h (validators.ts). A removed validator still votes at the removal's height E (CometBFT
+   * applies it at E + 1), and its extension there signs block E − 1, whose certificate needs it.
+   */
+  private votesNext(chain: ChainId): boolean {
+    const vs = this.node.ledger.validatorsAt(chain, this.node.ledger.height(chain));
+    return vs.some((v) => bytesEqual(v.blsPk, this.node.identity.blsPublicKey));
+  }
+
+  /**
+   * Stops a chain's CometBFT once this node is no longer among its validators (removed: not in the
+   * set at its committed height nor in any later one): the chain goes on over HTTPS catch-up.
+   */
+  private async stopChain(chain: ChainId): Promise<void> {
+    const v = this.validators.get(chain)!;
+    this.validators.delete(chain);
+    this.configured.delete(chain);
+    await v.stop();
+    v.close();
+    this.o.log?.(`[cometbft] ${chain}: no longer a validator here: CometBFT stopped`);
+    this.o.onStop?.(chain);
   }
 
   /** Hands the node's pending transactions to CometBFT's mempool (once each). */

@@ -47,7 +47,7 @@ export interface RuntimeOptions {
    * Run CometBFT (docs/consensus.md) for the chains whose validators all run it; the embedded
    * engines skip those chains. `binary` is the cometbft executable (npm run cometbft builds it).
    */
-  cometbft?: { binary: string; onCommit?(chain: string, height: number, txs: number): void; onStart?(chain: string, home: string): void };
+  cometbft?: { binary: string; onCommit?(chain: string, height: number, txs: number): void; onStart?(chain: string, home: string): void; onStop?(chain: string): void };
   log?(line: string): void;
 }
 
@@ -151,7 +151,7 @@ export async function startRuntime(node: TrichainNode, opts: RuntimeOptions = {}
   const daemon = opts.peers === false ? null : await listenWithFallback(node, { log: opts.log, ...(opts.peers ?? {}) }, opts.log);
   let comet: CometEngines | null = null;
   if (daemon && opts.cometbft) {
-    comet = new CometEngines(node, { binary: opts.cometbft.binary, daemon, log: opts.log, onCommit: opts.cometbft.onCommit, onStart: opts.cometbft.onStart });
+    comet = new CometEngines(node, { binary: opts.cometbft.binary, daemon, log: opts.log, onCommit: opts.cometbft.onCommit, onStart: opts.cometbft.onStart, onStop: opts.cometbft.onStop });
     try {
       await comet.start();
     } catch (e) {

@@ -34,6 +34,7 @@ import { blockHash, decodeBlock } from '../ledger/encoding';
 import { decodeLightBlock, encodeLightBlock, heldTxs, lightBlockFor } from '../ledger/light';
 import { BlockRejected } from '../ledger/ledger';
 import { servableHeight } from '../ledger/catch-up';
+import { isPendingCertificate } from '../ledger/certificate';
 import { type Block, type ChainId, type SignedTx } from '../ledger/types';
 import { CHAINS } from '../../src-shared/vocabulary';
 import type { BlobMeta } from '../net/acl';
@@ -261,8 +262,10 @@ export function genesisDocBytes(node: TrichainNode, chain: ChainId): Uint8Array 
  * The store catch-up appends to (the daemon's). Where a consensus engine (or another process on
  * this database) stores the same height while a batch streams in, the peer's block at a height
  * already stored is accepted when its bytes hash to the stored block (it is the same block:
- * nothing to do) and refused otherwise; SQLite's BUSY under a concurrent writer is retried, not
- * blamed on the peer.
+ * nothing to do, unless the stored one still waits for its certificate: a block this node's
+ * CometBFT finalized before it stopped, e.g. removed from the validators; the peer's certificate
+ * is then checked and attached) and refused otherwise; SQLite's BUSY under a concurrent writer is
+ * retried, not blamed on the peer.
  */
 export function catchUpStore(node: TrichainNode, store: NodeSyncStore): SyncStore {
   const retryBusy = (append: () => void, sameAsStored: () => boolean): void => {
@@ -285,8 +288,11 @@ export function catchUpStore(node: TrichainNode, store: NodeSyncStore): SyncStor
     }
     const h = block.header?.height;
     if (!Number.isSafeInteger(h) || h < 1 || h > ledger.height(chain)) return false;
-    const stored = ledger.blockBytes(chain, h);
-    return !!stored && bytesEqual(blockHash(decodeBlock(stored).header), blockHash(block.header));
+    const bytesHere = ledger.blockBytes(chain, h);
+    const stored = bytesHere ? decodeBlock(bytesHere) : null;
+    if (!stored || !bytesEqual(blockHash(stored.header), blockHash(block.header))) return false;
+    if (isPendingCertificate(stored.cert) && !isPendingCertificate(block.cert)) ledger.attachCertificate(chain, h, block.cert);
+    return true;
   };
   return {
     genesisHash: (c) => store.genesisHash(c),

@@ -16,7 +16,7 @@
  *     over HTTPS and CometBFT replays the blocks since the handover; every certificate from the
  *     change on is signed by all three (a quorum of three is three), a transaction queued at C commits;
  *   - C is removed again (all three sign): A and B drop it from their peers and go on, every
- *     certificate from the removal on signed by the two.
+ *     certificate from the removal on signed by the two; C stops its CometBFT and follows over HTTPS.
  * Needs the CometBFT binary (`npm run cometbft`, run by .ci/run); skipped with the reason otherwise.
  */
 import { existsSync, rmSync } from 'node:fs';
@@ -116,6 +116,9 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
       const hs = await Promise.all([a, b].map((n) => n.heights()));
       return CHAINS.every((ch) => hs.every((h) => h[ch] >= shrunk[ch] + 3));
     }, 180_000);
+    // C's own CometBFT stops once the removal is in force there; the chains go on over HTTPS
+    for (const ch of CHAINS) await c0.n.waitLine(new RegExp(`^TRICHAIN_COMETBFT_STOPPED chain=${ch}$`), 60_000);
+    await until('C follows over HTTPS', async () => (await c0.n.heights()).hospital >= shrunk.hospital + 3, 60_000);
     await Promise.all([a.stop(), b.stop(), c0.n.stop()]);
 
     const [na, nb, nc] = await Promise.all([aDir, b0.dir, c0.dir].map((d) => TrichainNode.open(d, { passphrase: PASS })));

@@ -6,7 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { createBls } from '../../src-main/crypto/bls';
 import { DECIDED_ROUND, isPendingCertificate, makeCertificate } from '../../src-main/ledger/certificate';
-import { blockHash, voteMessage } from '../../src-main/ledger/encoding';
+import { blockHash, encodeBlock, voteMessage } from '../../src-main/ledger/encoding';
+import type { Block } from '../../src-main/ledger/types';
+import type { TrichainNode } from '../../src-main/node/node';
+import { catchUpStore, NodeSyncStore } from '../../src-main/node/sync-adapter';
 import { BlockRejected, type Ledger } from '../../src-main/ledger/ledger';
 import { testKey, testLedger } from '../support/ledger';
 
@@ -59,5 +62,22 @@ describe('certificates that land later', () => {
     l.attachCertificate('social', 2, certFor(l, 2, h2));
     const r = l.verifyStored();
     expect(r).toMatchObject({ ok: false, height: 1 });
+  });
+
+  it("catch-up completes a block this node's CometBFT stored pending (it stopped before the certificate landed) with the peer's certificate; a forged one is refused and changes nothing", () => {
+    const l = testLedger(bls, keys);
+    const h1 = storePending(l);
+    storePending(l);
+    const node = { ledger: l, commitBlock: (b: Block) => l.commitBlock(b) } as unknown as TrichainNode;
+    const store = catchUpStore(node, new NodeSyncStore(node));
+    const stored = l.block('social', 1)!;
+    const before = l.blockBytes('social', 1);
+    expect(() => store.appendBlock('social', encodeBlock({ ...stored, cert: certFor(l, 1, new Uint8Array(32)) }))).toThrow(BlockRejected);
+    expect(l.blockBytes('social', 1)).toEqual(before);
+    expect(store.height('social')).toBe(0);
+    store.appendBlock('social', encodeBlock({ ...stored, cert: certFor(l, 1, h1) }));
+    expect(store.height('social')).toBe(1);
+    expect(l.height('social')).toBe(2);
+    expect(l.block('social', 1)!.cert.signature.length).toBe(96);
   });
 });

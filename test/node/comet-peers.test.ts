@@ -54,8 +54,10 @@ describe('CometBFT persistent peers learnt from the validators\' ads', () => {
     // a chain the ad names no address for, and a dropped peer
     expect(cometPeerList('social', peeringSets(sets, 10), pk(1), records)).toEqual([]);
     expect(cometPeerList('hospital', peeringSets(sets, 10), pk(1), [rec(2, ad(2), 'served an invalid block'), rec(3, ad(3))])).toEqual([`${id(3)}@10.0.0.3:26656`]);
-    // a validator removed at 30: no longer dialled
-    expect(cometPeerList('hospital', peeringSets([...sets, { from: 30, vs: [v(1), v(3)] }], 31), pk(1), records)).toEqual([`${id(3)}@10.0.0.3:26656`]);
+    // a validator removed at 30: still dialled while block 29 is the last committed (it votes at 30), not after 30
+    const removed = [...sets, { from: 30, vs: [v(1), v(3)] }];
+    expect(cometPeerList('hospital', peeringSets(removed, 29), pk(1), records)).toEqual([`${id(2)}@10.0.0.2:26656`, `${id(3)}@10.0.0.3:26656`]);
+    expect(cometPeerList('hospital', peeringSets(removed, 30), pk(1), records)).toEqual([`${id(3)}@10.0.0.3:26656`]);
   });
 
   it('this node advertises its node ID and each chain at its peer host, or the address cometbft.json names', () => {

@@ -36,6 +36,7 @@
  *                                                   peer ad: no peers file to write, node/comet-peers.ts)
  *   TRICHAIN_COMETBFT chain=<c> home=<dir>         (CometBFT runs this chain: at start, or once a
  *                                                   validator-set change makes this node its validator)
+ *   TRICHAIN_COMETBFT_STOPPED chain=<c>            (a change removed this node from the chain's validators)
  * Stops cleanly on SIGTERM or SIGINT.
  */
 import { writeConfig } from '../../node/config';
@@ -116,6 +117,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
             binary: cometBinary,
             onCommit: values['log-commits'] ? (chain, h, txs) => io.out(`TRICHAIN_COMMIT chain=${chain} height=${h} txs=${txs} round=0`) : undefined,
             onStart: (chain, home) => io.out(`TRICHAIN_COMETBFT chain=${chain} home=${home}`),
+            onStop: (chain) => io.out(`TRICHAIN_COMETBFT_STOPPED chain=${chain}`),
           }
         : undefined,
       consensus: {
