@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { toHex } from '../codec/hex';
 import { freePort } from '../consensus/cometbft/network';
+import { validatorSets } from '../consensus/cometbft/validators';
 import type { ChainId, ValidatorInfo } from '../ledger/types';
 import { PeerList, type CometAd, type PeerRecord } from '../net/peers';
 import { writeJsonAtomic } from '../storage/atomic-file';
@@ -60,11 +61,7 @@ export function cometPeerList(chain: ChainId, sets: ValidatorInfo[][], self: Uin
 
 /** The chain's validator set in force at `height`, then each one scheduled after it. */
 export function validatorSetsFrom(node: TrichainNode, chain: ChainId, height: number): ValidatorInfo[][] {
-  const sets = node.ledger
-    .state(chain)
-    .scan('validators/')
-    .map(([k, v]) => ({ from: Number(k.slice('validators/'.length)), vs: v as unknown as ValidatorInfo[] }));
-  return peeringSets(sets, height);
+  return peeringSets(validatorSets(node.ledger, chain), height);
 }
 
 /** The persistent peers of `chain` for this node now (see above). */

@@ -43,6 +43,14 @@ export function cometValidatorUpdates(before: ValidatorInfo[], after: ValidatorI
 /** A set CometBFT runs: more than one validator, each naming its CometBFT key (one validator stays on the solo producer). */
 export const isCometSet = (vs: ValidatorInfo[]): boolean => vs.length > 1 && vs.every((v) => v.consensusKey instanceof Uint8Array && v.consensusKey.length === 32);
 
+/** Every validator set the chain's state records, with the height from which it is in force (current and scheduled). */
+export function validatorSets(ledger: Ledger, chain: ChainId): { from: number; vs: ValidatorInfo[] }[] {
+  return ledger
+    .state(chain)
+    .scan('validators/')
+    .map(([k, v]) => ({ from: Number(k.slice('validators/'.length)), vs: v as unknown as ValidatorInfo[] }));
+}
+
 /**
  * The height from which CometBFT decides a chain's blocks, for the era containing `height`: the
  * first height of the run of CometBFT sets in force at `height`, or null when the set at `height`
@@ -52,11 +60,7 @@ export const isCometSet = (vs: ValidatorInfo[]): boolean => vs.length > 1 && vs.
  * chain's own state, so every validator computes the same.
  */
 export function cometStartHeight(ledger: Ledger, chain: ChainId, height: number): number | null {
-  const sets = ledger
-    .state(chain)
-    .scan('validators/')
-    .map(([k, v]) => ({ from: Number(k.slice('validators/'.length)), vs: v as unknown as ValidatorInfo[] }))
-    .filter((s) => s.from <= height);
+  const sets = validatorSets(ledger, chain).filter((s) => s.from <= height);
   if (sets.length === 0 || !isCometSet(sets[sets.length - 1].vs)) return null;
   let i = sets.length - 1;
   while (i > 0 && isCometSet(sets[i - 1].vs)) i--;
