@@ -31,6 +31,7 @@ import { canonicalDecode, canonicalEncode, bytesEqual, type Canonical } from '..
 import { toHex } from '../codec/hex';
 import { blockHash, txBytes } from '../ledger/encoding';
 import { BlockRejected } from '../ledger/ledger';
+import { servableHeight } from '../ledger/catch-up';
 import { nextBlockTime } from '../ledger/producer';
 import type { Block, BlockHeader, Certificate, ChainId, SignedTx, ValidatorInfo } from '../ledger/types';
 import type { ConsensusNode } from './host';
@@ -197,6 +198,8 @@ export class LedgerApp implements ConsensusApp {
   }
 
   committedAt(height: number): { value: ProposalValue; certificate: Certificate } | undefined {
+    // Not a block whose certificate catch-up stored unaudited (ledger/catch-up): never served before its audit.
+    if (height > servableHeight(this.node.ledger, this.chain)) return undefined;
     const b = this.node.ledger.block(this.chain, height);
     return b ? { value: encodeProposal(b.header, b.txs), certificate: b.cert } : undefined;
   }
