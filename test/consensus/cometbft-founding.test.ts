@@ -89,7 +89,9 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
     // a third validator, added to chains already running on CometBFT: a quorum of A and B signs
     const c0 = await joiner('C');
     const file = join(dirname(c0.dir), 'change.json');
-    const propose = await cli(['validators', 'add', c0.line, '--data', aDir, '--consensus-key', c0.key[1], '--effective-in', '25', '--out', file]);
+    // propose, sign and submit are three CLI runs while the chains make 2-3 blocks a second: the
+    // change must be included before its effective height, so leave room for a loaded machine
+    const propose = await cli(['validators', 'add', c0.line, '--data', aDir, '--consensus-key', c0.key[1], '--effective-in', '50', '--out', file]);
     expect(propose.out).toMatch(/quorum=no/);
     expect((await cli(['validators', 'sign', file, '--data', b0.dir])).out).toMatch(/quorum=yes/);
     const sub = await cli(['validators', 'submit', file, '--data', aDir]);
@@ -106,7 +108,7 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
     // removed again: a quorum of three is three, so each signs; A and B go on as two
     const file2 = join(dirname(c0.dir), 'remove.json');
     const cPk = toHex(decodeBindingString(c0.line).statement.blsPk);
-    expect((await cli(['validators', 'remove', cPk, '--data', aDir, '--effective-in', '25', '--out', file2])).out).toMatch(/quorum=no/);
+    expect((await cli(['validators', 'remove', cPk, '--data', aDir, '--effective-in', '50', '--out', file2])).out).toMatch(/quorum=no/);
     expect((await cli(['validators', 'sign', file2, '--data', b0.dir])).out).toMatch(/quorum=no/);
     expect((await cli(['validators', 'sign', file2, '--data', c0.dir])).out).toMatch(/quorum=yes/);
     const sub2 = await cli(['validators', 'submit', file2, '--data', aDir]);
