@@ -74,10 +74,12 @@ test('refusals before signing: a blank code, an oversized description; amend onl
   await form.getByRole('button', { name: 'Cancel' }).click();
 
   // Riverside's records in St Mary's chart offer no Amend; St Mary's own do. (Without a key for
-  // them, St Mary cannot read their dates: they are listed undated, after the first page.)
+  // them, St Mary cannot read their dates: they are listed last, after the first page, saying so.)
   const items = page.getByTestId('timeline-item');
   await page.getByTestId('timeline-show-all').click();
   await expect(items.filter({ hasText: 'Riverside Clinic' }).first()).toBeVisible();
+  await expect(items.filter({ hasText: 'Riverside Clinic' }).first().getByTestId('date-unreadable')).toHaveText('date not readable here');
+  await expect(items.filter({ hasText: 'Riverside Clinic' }).getByTestId('undated')).toHaveCount(0);
   await expect(items.filter({ hasText: 'Riverside Clinic' }).getByTestId('amend-record')).toHaveCount(0);
   const own = items.and(page.locator('[data-resource-type="Observation"]')).filter({ hasText: 'St Mary Hospital' }).first();
   await own.getByTestId('amend-record').click();

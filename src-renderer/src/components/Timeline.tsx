@@ -4,7 +4,7 @@ import { Values } from './chart/Values';
 import { RecordJson } from './chart/RecordJson';
 
 /**
- * Records newest first (undated last, marked so), each card saying what matters for its type (values
+ * Records newest first (undated last, marked so; another organization's record this one cannot read says its date cannot be read here), each card saying what matters for its type (values
  * with units and flags, doses, onset and abatement, a goal's text, a note's text), with label chips,
  * author, chain anchoring and pending state. A chart sends a page of cards at a time (their facts,
  * not whole resources: "FHIR" reads a record's JSON when asked); cards off screen are not laid out
@@ -18,7 +18,11 @@ export function Timeline({ resources, onAmend, mayAmend }: { resources: ChartRes
     <ol className="timeline" aria-label="Records, newest first" data-testid="timeline">
       {resources.map((r) => (
         <li key={r.id} className="timeline-item" data-testid="timeline-item" data-resource-type={r.resourceType}>
-          <div className="timeline-date">{r.date ? <time dateTime={r.date}>{r.date.slice(0, 10)}</time> : <span className="muted" data-testid="undated">undated</span>}</div>
+          <div className="timeline-date">
+            {r.date ? <time dateTime={r.date}>{r.date.slice(0, 10)}</time>
+              : !r.facts && !r.pending ? <span className="muted" data-testid="date-unreadable" title="This organization holds no key to this record, so its date cannot be read here">date not readable here</span>
+              : <span className="muted" data-testid="undated">undated</span>}
+          </div>
           <article className="timeline-body" aria-label={`${r.resourceType}: ${r.title}`}>
             <header>
               <span className="muted">{r.resourceType}</span>
