@@ -17,4 +17,5 @@ export function fromB64u(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'base64url'));
 }
 
-export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+const textEncoder = new TextEncoder();
+export const utf8 = (s: string): Uint8Array => textEncoder.encode(s);

@@ -16,11 +16,14 @@ import { toHex } from '../codec/hex';
 type NodeCrypto = typeof import('node:crypto');
 const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
 
+/** One-shot crypto.hash (Node ≥ 20.12) where present: a third cheaper than a Hash object for short inputs. */
+const oneShot = nodeCrypto && typeof nodeCrypto.hash === 'function' ? (bytes: Uint8Array) => nodeCrypto.hash('sha256', bytes, 'buffer') as unknown as Buffer : null;
+
 /** SHA-256 of `bytes` (32 fresh bytes, a plain Uint8Array). */
 export const sha256: (bytes: Uint8Array) => Uint8Array = nodeCrypto
   ? (bytes) => {
       if (!(bytes instanceof Uint8Array)) throw new TypeError('sha256: input must be a Uint8Array');
-      return new Uint8Array(nodeCrypto.createHash('sha256').update(bytes).digest());
+      return new Uint8Array(oneShot ? oneShot(bytes) : nodeCrypto.createHash('sha256').update(bytes).digest());
     }
   : (bytes) => nobleSha256(bytes);
 

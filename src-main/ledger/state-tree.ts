@@ -164,13 +164,13 @@ export class StateTree {
       dirty.add(b);
     }
     if (dirty.size === 0) return this.root(chain);
-    for (const b of dirty) this.putNode(chain, 0, b, hashBucket((this.q.bucketLeaves.all(chain, b) as Buffer[]).map((x) => new Uint8Array(x))), log);
+    for (const b of dirty) this.putNode(chain, 0, b, hashBucket(this.q.bucketLeaves.all(chain, b) as Buffer[]), log);
     for (let l = 1; l <= LEVELS; l++) {
       const parents = new Set<number>();
       for (const i of dirty) parents.add(i >> 4);
       for (const p of parents) {
         const c: (Uint8Array | undefined)[] = new Array(FANOUT);
-        for (const r of this.q.children.all(chain, l - 1, p * FANOUT, (p + 1) * FANOUT) as { idx: number; hash: Buffer }[]) c[r.idx - p * FANOUT] = new Uint8Array(r.hash);
+        for (const r of this.q.children.all(chain, l - 1, p * FANOUT, (p + 1) * FANOUT) as { idx: number; hash: Buffer }[]) c[r.idx - p * FANOUT] = r.hash;
         this.putNode(chain, l, p, hashNode(c), log);
       }
       dirty = parents;
