@@ -3,6 +3,7 @@
  * the record id an organization gives a FHIR resource, its labels as the chain stores them, and
  * the node's local index row (emr_records) that lists a patient's records before they commit.
  */
+import type { Statement } from 'better-sqlite3';
 import { toHex } from '../codec/hex';
 import type { LabelsBody } from '../ledger/rules/hospital';
 import type { TrichainNode } from '../node/node';
@@ -39,9 +40,15 @@ export function requireHospital(node: TrichainNode): void {
   if (node.config.role !== 'hospital') throw new RecordError('only a hospital node writes records');
 }
 
+/** The index row statement, prepared once per database (an import writes one row per record). */
+const indexStatements = new WeakMap<TrichainNode['db'], Statement>();
+
 /** The local index row of a record version (inside the act that stores it). */
 export function indexRecord(node: TrichainNode, recordId: string, patient: Uint8Array, resource: FhirResource, version: number): void {
-  node.db
-    .prepare('INSERT INTO emr_records (record_id, patient_pk, resource_type, version, effective, summary) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET version = excluded.version, effective = excluded.effective, summary = excluded.summary')
-    .run(recordId, patient, resource.resourceType, version, effectiveDate(resource), summarize(resource));
+  let put = indexStatements.get(node.db);
+  if (!put) {
+    put = node.db.prepare('INSERT INTO emr_records (record_id, patient_pk, resource_type, version, effective, summary) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET version = excluded.version, effective = excluded.effective, summary = excluded.summary');
+    indexStatements.set(node.db, put);
+  }
+  put.run(recordId, patient, resource.resourceType, version, effectiveDate(resource), summarize(resource));
 }
