@@ -7,7 +7,8 @@
  * The ciphertext carries the 16-byte tag at its end (ciphertext || tag), the layout of
  * @noble/ciphers and WebCrypto.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { randomBytes } from './random';
 
 export const DATA_KEY_LENGTH = 32;
 export const NONCE_LENGTH = 12;
@@ -27,7 +28,6 @@ export class AeadError extends Error {
 }
 
 const EMPTY = new Uint8Array(0);
-const u8 = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 function check(x: unknown, what: string, len?: number): asserts x is Uint8Array {
   if (!(x instanceof Uint8Array)) throw new TypeError(`aead: ${what} must be a Uint8Array`);
@@ -35,7 +35,7 @@ function check(x: unknown, what: string, len?: number): asserts x is Uint8Array 
 }
 
 /** A fresh random 256-bit data key. */
-export const newDataKey = (): Uint8Array => u8(randomBytes(DATA_KEY_LENGTH));
+export const newDataKey = (): Uint8Array => randomBytes(DATA_KEY_LENGTH);
 
 /** AES-256-GCM with an explicit nonce. Callers outside this folder use sealRecord. */
 export function gcmEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
@@ -79,7 +79,7 @@ export function gcmDecrypt(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8
 
 /** Encrypts a record under `key` with a fresh random nonce, binding `aad` (e.g. the record id). */
 export function sealRecord(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array = EMPTY): SealedRecord {
-  const nonce = u8(randomBytes(NONCE_LENGTH));
+  const nonce = randomBytes(NONCE_LENGTH);
   return { nonce, ciphertext: gcmEncrypt(key, nonce, plaintext, aad) };
 }
 

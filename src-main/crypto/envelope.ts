@@ -14,7 +14,7 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '@noble/hashes/utils.js';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './random';
 import { canonicalDecode, canonicalEncode } from '../codec/canonical';
 import { utf8 } from '../codec/hex';
 import { AeadError, DATA_KEY_LENGTH, NONCE_LENGTH, TAG_LENGTH, gcmDecrypt, gcmEncrypt } from './aead';
@@ -70,11 +70,11 @@ export function wrapKey(recipientPub: Uint8Array, dataKey: Uint8Array, aad: Uint
   checkLen(recipientPub, X25519_KEY_LENGTH, 'recipient public key');
   checkLen(dataKey, DATA_KEY_LENGTH, 'data key');
   if (!(aad instanceof Uint8Array)) throw new EnvelopeError('envelope: aad must be a Uint8Array');
-  const esk = new Uint8Array(randomBytes(X25519_KEY_LENGTH));
+  const esk = randomBytes(X25519_KEY_LENGTH);
   try {
     const epk = x25519.getPublicKey(esk);
     const kek = deriveKek(ecdh(esk, recipientPub), epk, recipientPub);
-    const nonce = new Uint8Array(randomBytes(NONCE_LENGTH));
+    const nonce = randomBytes(NONCE_LENGTH);
     const ct = gcmEncrypt(kek, nonce, dataKey, aad);
     kek.fill(0);
     return { epk, nonce, ct };
@@ -102,14 +102,14 @@ export function wrapKeys(recipientPub: Uint8Array, items: { dataKey: Uint8Array;
     if (!(it.aad instanceof Uint8Array)) throw new EnvelopeError('envelope: aad must be a Uint8Array');
   }
   if (items.length === 0) return [];
-  const esk = new Uint8Array(randomBytes(X25519_KEY_LENGTH));
+  const esk = randomBytes(X25519_KEY_LENGTH);
   let kek: Uint8Array | null = null;
   try {
     const epk = x25519.getPublicKey(esk);
     kek = deriveKek(ecdh(esk, recipientPub), epk, recipientPub);
     const k = kek;
     return items.map((it) => {
-      const nonce = new Uint8Array(randomBytes(NONCE_LENGTH));
+      const nonce = randomBytes(NONCE_LENGTH);
       return { epk: epk.slice(), nonce, ct: gcmEncrypt(k, nonce, it.dataKey, it.aad) };
     });
   } finally {

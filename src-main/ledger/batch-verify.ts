@@ -7,15 +7,30 @@ import type { BatchItem, BlsApi } from '../crypto/bls-types';
 import { bitmapIndices, quorum } from './certificate';
 import { txSigningBytes, voteMessage } from './encoding';
 import { BlockRejected } from './errors';
+import { leafHash } from './merkle';
 import type { BlockHeader, Certificate, ChainId, SignedTx, ValidatorInfo } from './types';
+import type { VerifiedSignatures } from './verified';
 
-export function txSignatureItems(chain: ChainId, height: number, txs: SignedTx[], out: BatchItem[]): void {
+/**
+ * `verified`: transactions whose signature it holds are left out; the others are returned with
+ * their ids (each transaction's signing bytes encoded once, for its item and its id), for the
+ * caller to add once the batch verifies.
+ */
+export function txSignatureItems(chain: ChainId, height: number, txs: SignedTx[], out: BatchItem[], verified?: VerifiedSignatures): { tx: SignedTx; id: Uint8Array }[] {
+  const fresh: { tx: SignedTx; id: Uint8Array }[] = [];
   for (const tx of txs) {
     if (!(tx?.author instanceof Uint8Array) || tx.author.length !== 48 || !(tx.sig instanceof Uint8Array) || tx.sig.length !== 96) {
       throw new BlockRejected(chain, height, 'a transaction has a malformed author key or signature');
     }
-    out.push({ publicKey: tx.author, message: txSigningBytes(tx), signature: tx.sig });
+    const message = txSigningBytes(tx);
+    if (verified) {
+      const id = leafHash(message);
+      if (verified.has(tx, id)) continue;
+      fresh.push({ tx, id });
+    }
+    out.push({ publicKey: tx.author, message, signature: tx.sig });
   }
+  return fresh;
 }
 
 /**

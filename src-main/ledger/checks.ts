@@ -8,6 +8,7 @@ import type { BatchItem, BlsApi } from '../crypto/bls-types';
 import { txSignatureItems } from './batch-verify';
 import { sigsHash, txBytes, txRoot, txSigningBytes, validatorsHash } from './encoding';
 import { BlockRejected } from './errors';
+import { leafHash } from './merkle';
 import { RULES } from './rules/index';
 import { MAX_TX_BYTES } from './rules/schemas';
 import { TxRejected } from './rules/types';
@@ -40,9 +41,13 @@ export function checkTxForm(bls: BlsApi, tx: SignedTx, chain: ChainId, opts: { s
   if (!(tx.sig instanceof Uint8Array) || tx.sig.length !== 96) throw new TxRejected('signature must be 96 bytes');
   const parsed = rule.body.safeParse(tx.body);
   if (!parsed.success) throw new TxRejected(`malformed ${tx.type}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
-  if (opts.signature === false || opts.verified?.has(tx)) return;
-  if (!bls.verify(tx.author, txSigningBytes(tx), tx.sig)) throw new TxRejected('author signature does not verify');
-  opts.verified?.add(tx);
+  if (opts.signature === false) return;
+  // The signing bytes encoded once: the message verified and, with `verified`, the id it is kept under.
+  const message = txSigningBytes(tx);
+  const id = opts.verified ? leafHash(message) : null;
+  if (id && opts.verified!.has(tx, id)) return;
+  if (!bls.verify(tx.author, message, tx.sig)) throw new TxRejected('author signature does not verify');
+  if (id) opts.verified!.add(tx, id);
 }
 
 /** What a header is checked against: the chain's head and what is in force at the new height. */
@@ -86,14 +91,13 @@ export function checkHeader(header: BlockHeader, txs: SignedTx[], ctx: HeaderCon
  * Every transaction's author signature, in one batch; names the first bad one. Throws BlockRejected.
  * `verified`: those verified there are skipped; the others are added once the batch verifies.
  */
-export function checkTxSignatures(bls: BlsApi, chain: ChainId, height: number, all: SignedTx[], verified?: VerifiedSignatures): void {
-  const txs = verified ? all.filter((tx) => !verified.has(tx)) : all;
-  if (txs.length === 0) return;
+export function checkTxSignatures(bls: BlsApi, chain: ChainId, height: number, txs: SignedTx[], verified?: VerifiedSignatures): void {
   const items: BatchItem[] = [];
-  txSignatureItems(chain, height, txs, items);
+  const fresh = txSignatureItems(chain, height, txs, items, verified);
+  if (items.length === 0) return;
   if (!bls.batchVerify(items)) {
-    const bad = txs.findIndex((tx) => !bls.verify(tx.author, txSigningBytes(tx), tx.sig));
-    throw new BlockRejected(chain, height, `transaction ${all.indexOf(txs[bad])} has an invalid author signature`);
+    const bad = items.find((it) => !bls.verify(it.publicKey, it.message, it.signature))!;
+    throw new BlockRejected(chain, height, `transaction ${txs.findIndex((tx) => tx.sig === bad.signature)} has an invalid author signature`);
   }
-  if (verified) for (const tx of txs) verified.add(tx);
+  for (const f of fresh) verified!.add(f.tx, f.id);
 }
