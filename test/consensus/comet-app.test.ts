@@ -14,7 +14,7 @@ import type { Req } from '../../src-main/consensus/cometbft/server';
 import { cometStartHeight, isCometSet } from '../../src-main/consensus/cometbft/validators';
 import { VerifiedSignatures } from '../../src-main/ledger/verified';
 import { defaultBls } from '../../src-main/crypto/bls';
-import type { BlsApi } from '../../src-main/crypto/bls-types';
+import { countingBls } from '../support/bls';
 import { Ledger } from '../../src-main/ledger/ledger';
 import { openDatabase } from '../../src-main/storage/db';
 import { tempDir } from '../support/ledger';
@@ -24,23 +24,12 @@ const bls = defaultBls();
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** The BLS backend, counting single and batched signature verifications. */
-function counting(b: BlsApi): BlsApi & { verifies: number } {
-  const c: BlsApi & { verifies: number } = {
-    ...b,
-    verifies: 0,
-    verify: (pk, m, s) => (c.verifies++, b.verify(pk, m, s)),
-    batchVerify: (items) => ((c.verifies += items.length), b.batchVerify(items)),
-  };
-  return c;
-}
-
 function appWithLedger(validators = 2) {
   const keys = Array.from({ length: validators }, (_, i) => makeNetworkKey(bls, i));
   const genesis = testnetGenesis('hospital', keys, keys.map(() => new Uint8Array(randomBytes(32))));
   const dir = tempDir('comet-app-');
   dirs.push(dir);
-  const counted = counting(bls);
+  const counted = countingBls(bls);
   const ledger = new Ledger(openDatabase(join(dir, 'node.db')), counted);
   ledger.initGenesis(genesis);
   const app = new CometApp({ ledger, chain: 'hospital', bls: counted, blsSecretKey: keys[0].sk, blsPublicKey: keys[0].pk });

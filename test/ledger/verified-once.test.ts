@@ -6,24 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createBls } from '../../src-main/crypto/bls';
-import type { BlsApi } from '../../src-main/crypto/bls-types';
+import { countingBls } from '../support/bls';
 import { makeCertificate } from '../../src-main/ledger/certificate';
 import { blockHash, sigsHash, txRoot, voteMessage } from '../../src-main/ledger/encoding';
 import { signTx } from '../../src-main/ledger/producer';
 import { TxRejected } from '../../src-main/ledger/rules/types';
 import type { Block, BlockHeader, SignedTx } from '../../src-main/ledger/types';
 import { testKey, testLedger, type TestKey } from '../support/ledger';
-
-/** The BLS backend, counting single and batched signature verifications. */
-function counting(b: BlsApi): BlsApi & { verifies: number } {
-  const c: BlsApi & { verifies: number } = {
-    ...b,
-    verifies: 0,
-    verify: (pk, m, s) => (c.verifies++, b.verify(pk, m, s)),
-    batchVerify: (items) => ((c.verifies += items.length), b.batchVerify(items)),
-  };
-  return c;
-}
 
 const bls = createBls();
 const hosp = testKey(bls, 'General Hospital');
@@ -39,7 +28,7 @@ const certified = (header: BlockHeader, txs: SignedTx[]): Block => ({
 
 describe('each author signature verified once per validator', () => {
   it('mempool, proposal check and commit: one verification per transaction; committed ones are forgotten', () => {
-    const counted = counting(bls);
+    const counted = countingBls(bls);
     const ledger = testLedger(counted, [hosp]);
     const txs = [register(), register(), register()];
     for (const tx of txs) ledger.checkTx(tx);
@@ -58,7 +47,7 @@ describe('each author signature verified once per validator', () => {
     const txs = [register(), register()];
     const source = testLedger(bls, [hosp]);
     const { header } = source.prepareBlock('patient', txs, 0, Date.now());
-    const counted = counting(bls);
+    const counted = countingBls(bls);
     const fresh = testLedger(counted, [hosp]);
     fresh.commitBlock(certified(header, txs));
     expect(counted.verifies).toBeGreaterThanOrEqual(2);

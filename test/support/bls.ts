@@ -1,6 +1,7 @@
 /** Test-only helpers for the BLS suites (not imported by production code). */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { randomBytes } from 'node:crypto';
+import type { BlsApi } from '../../src-main/crypto/bls-types';
 
 export const rand = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 
@@ -90,4 +91,15 @@ export function g1NonCanonicalX(): Uint8Array {
   }
   b[0] |= 0x80;
   return b;
+}
+
+/** The BLS backend `b`, counting single and batched signature verifications (each batch item counts one). */
+export function countingBls(b: BlsApi): BlsApi & { verifies: number } {
+  const c: BlsApi & { verifies: number } = {
+    ...b,
+    verifies: 0,
+    verify: (pk, m, s) => (c.verifies++, b.verify(pk, m, s)),
+    batchVerify: (items) => ((c.verifies += items.length), b.batchVerify(items)),
+  };
+  return c;
 }
