@@ -20,7 +20,7 @@ describe('a held step refused at release', () => {
     node = await TrichainNode.init(tempDir('release-refused-'), { role: 'hospital', name: 'H', passphrase: 'pass-phrase', found: true, scrypt: fast });
     expect(node.isSoloValidator('patient')).toBe(true);
     const p = testKey(defaultBls(), 'patient');
-    const body = { role: 'patient', name: 'P', blsPk: p.pk, x25519Pk: p.x25519Pk, pop: p.pop };
+    const body = { role: 'patient' as const, name: 'P', blsPk: p.pk, x25519Pk: p.x25519Pk, pop: p.pop };
     const first = node.submit('patient', 'member.register', body);
     expect(first.status).toBe('committed');
     // A second registration of the same key, held behind the first (as an act's later step is).
