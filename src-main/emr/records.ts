@@ -180,7 +180,7 @@ export async function importBundle(
     let pending: { resource: FhirResource; labels: LabelsBody }[] = [];
     const send = () => {
       if (pending.length === 0) return;
-      storeRecords(node, { items: pending, patient: entry, defer: true });
+      storeRecords(node, { items: pending, patient: entry });
       out.records += pending.length;
       out.recordsByPatient[out.recordsByPatient.length - 1] += pending.length;
       out.sensitive += pending.filter((p) => p.labels.sensitivity.length > 0).length;

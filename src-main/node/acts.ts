@@ -19,8 +19,9 @@
 import { canonicalDecode, type Canonical } from '../codec/canonical';
 import { toHex } from '../codec/hex';
 import { txBytes, txId } from '../ledger/encoding';
+import { produceBlock } from '../ledger/producer';
 import { TxRejected } from '../ledger/rules/types';
-import type { ChainId, SignedTx } from '../ledger/types';
+import type { Block, ChainId, SignedTx } from '../ledger/types';
 import type { TrichainNode } from './node';
 
 type Body = { [k: string]: Canonical };
@@ -35,6 +36,7 @@ export interface ActStep {
 export function submitAct(node: TrichainNode, steps: ActStep[], opts: { defer?: boolean; local?: () => void } = {}): SignedTx[] {
   if (steps.length === 0) throw new Error('an act needs at least one step');
   for (const s of steps) if (!node.ledger.hasGenesis(s.chain)) throw new Error(`this node does not hold the ${s.chain} chain`);
+  if (!opts.defer && steps.every((s) => node.isSoloValidator(s.chain))) return commitAlone(node, steps, opts.local);
   const txs: SignedTx[] = [];
   node.db
     .transaction(() => {
@@ -56,6 +58,38 @@ export function submitAct(node: TrichainNode, steps: ActStep[], opts: { defer?: 
     // Where this node validates alone, commit the act now, chain after chain (each commit releases the next step).
     for (const chain of [...new Set(steps.map((s) => s.chain))]) if (node.isSoloValidator(chain)) node.commitPending(chain);
   }
+  return txs;
+}
+
+/**
+ * An act on chains this node commits alone: each step signed and committed in a block of its own,
+ * with the caller's local writes, in ONE SQLite transaction. The block's rules are the act's check
+ * (the proposer applies each step with the admission checks, ledger.prepareBlock; commitBlock
+ * verifies its signature and state root): a step they refuse throws TxRejected and nothing of the
+ * act is stored, a crash leaves all of it or none, and each step is applied once (no held step, no
+ * check at submission and again at release). The blocks are announced once the act is durable.
+ */
+function commitAlone(node: TrichainNode, steps: ActStep[], local?: () => void): SignedTx[] {
+  const txs: SignedTx[] = [];
+  const blocks: Block[] = [];
+  const outbox = node.db.prepare("INSERT INTO outbox (id, chain, bytes, created, status) VALUES (?, ?, ?, ?, 'pending')");
+  node.db
+    .transaction(() => {
+      const ids: Uint8Array[] = [];
+      for (const s of steps) {
+        const tx = node.sign(s.chain, s.type, typeof s.body === 'function' ? s.body(ids) : s.body);
+        const id = txId(tx);
+        outbox.run(id, tx.chain, txBytes(tx), Date.now()); // marked committed by its block (ledger.commitBlock)
+        const { block, dropped } = produceBlock(node.ledger, s.chain, [tx], [node.key]);
+        if (!block) throw new TxRejected(dropped[0]?.reason ?? 'the transaction was not committed');
+        txs.push(tx);
+        ids.push(id);
+        blocks.push(block);
+      }
+      local?.();
+    })
+    .immediate();
+  for (const b of blocks) node.emit('block', { chain: b.header.chain, height: b.header.height, txs: b.txs.length });
   return txs;
 }
 
