@@ -88,7 +88,7 @@ async function run(path: Path, texts: string[]): Promise<{ records: number; ms: 
 
 export async function benchImport({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const texts = bundles(quick ? 1 : 3);
-  const rounds = quick ? 1 : 2;
+  const rounds = quick ? 1 : 3;
   const paths: Path[] = ['batched', 'single', 'today'];
   const rates: Record<Path, number[]> = { batched: [], single: [], today: [] };
   const cpuPerRecord: Record<Path, number[]> = { batched: [], single: [], today: [] };
