@@ -35,6 +35,8 @@ export class CometProcess {
     private readonly onEvent?: (line: string) => void,
   ) {
     this.log = createWriteStream(join(home, 'cometbft.log'), { flags: 'a' });
+    // A log that cannot be written (disk full, or output after close) is reported, never thrown.
+    this.log.on('error', (e) => this.onEvent?.(`cometbft (${home}) log: ${e.message}`));
   }
 
   get running(): boolean {
@@ -55,7 +57,9 @@ export class CometProcess {
     this.child = c;
     c.stdout!.pipe(this.log, { end: false });
     c.stderr!.pipe(this.log, { end: false });
-    c.on('exit', (code, signal) => {
+    // 'close', not 'exit': once its output is read to the end (after 'exit' some may still be
+    // buffered in the pipes, and the log must not be closed before it is written).
+    c.on('close', (code, signal) => {
       this.child = null;
       const w = this.exitWaiters;
       this.exitWaiters = [];
@@ -88,7 +92,8 @@ export class CometProcess {
     }
   }
 
-  close(): void {
-    this.log.end();
+  /** Closes the log (after stop: everything the process wrote is in it); resolves once it is on disk. */
+  close(): Promise<void> {
+    return new Promise((r) => this.log.end(r));
   }
 }

@@ -18,6 +18,7 @@ export class RemoteValidator {
 
   constructor(readonly config: AppProcessConfig) {
     this.log = createWriteStream(join(config.home, 'app.log'), { flags: 'a' });
+    this.log.on('error', () => {}); // output after close, or a full disk: the log is best effort, never a crash
   }
 
   get rpc(): string {
@@ -51,7 +52,7 @@ export class RemoteValidator {
   async stop(kill = false): Promise<void> {
     const c = this.child;
     if (!c || c.exitCode !== null) return;
-    const exited = new Promise<void>((r) => c.once('exit', () => r()));
+    const exited = new Promise<void>((r) => c.once('close', () => r())); // its output read to the end
     try {
       if (kill) process.kill(-c.pid!, 'SIGKILL');
       else c.kill('SIGTERM');
