@@ -41,9 +41,4 @@ export class VerifiedSignatures {
   forget(id: Uint8Array): void {
     this.sigs.delete(toHex(id));
   }
-
-  /** Whether every transaction of a list was verified here. */
-  all(txs: SignedTx[]): boolean {
-    return txs.every((tx) => this.has(tx));
-  }
 }

@@ -55,7 +55,7 @@ describe('the verified-signature cache', () => {
     v.add(b);
     expect(v.size).toBe(2);
     expect(v.has(tx)).toBe(false); // the oldest went first
-    expect(v.all([a, b])).toBe(true);
+    expect([a, b].every((t) => v.has(t))).toBe(true);
   });
 
   it('CheckTx verifies each signature once; ProcessProposal and FinalizeBlock do not verify it again', async () => {

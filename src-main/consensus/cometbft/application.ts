@@ -32,7 +32,6 @@ import type { Certificate, ChainId, Genesis, SignedTx } from '../../ledger/types
 import { decodeBlockTxs, decodeTx, encodeMeta, encodeTx, type BlockMeta } from './block';
 import { aggregateExtensions, decidedMessage, indexByAddress } from './certificates';
 import type { AbciApplication, Req, Res } from './server';
-import type { VerifiedSignatures } from '../../ledger/verified';
 import { cometValidatorUpdates, cometValidatorsOf, requireConsensusKeys } from './validators';
 
 export interface CometAppOptions {
@@ -68,18 +67,6 @@ const ms = (t: { seconds: bigint; nanos: number } | undefined): number => (t ? N
 export class CometApp implements AbciApplication {
   private readonly l: Ledger;
   private pending: { height: number; txs: SignedTx[] } | null = null;
-  /**
-   * Header transactions of proposals whose every signature this process checked in ProcessProposal:
-   * FinalizeBlock of the same header skips re-verifying them. The
-   * header commits to the transactions and their signatures, which commitBlock recomputes. Blocks
-   * replayed after a restart are not in it and are verified in full.
-   */
-  private readonly checked = new Set<string>();
-  /** Author signatures verified here (CheckTx, ProcessProposal): the ledger's, each verified once per validator. */
-  get verified(): VerifiedSignatures {
-    return this.l.verified;
-  }
-
   constructor(private readonly o: CometAppOptions) {
     this.l = o.ledger;
   }
@@ -203,7 +190,6 @@ export class CometApp implements AbciApplication {
       this.o.log?.(`[cometbft ${this.chain}] refused the proposal at height ${height}: ${reason}`);
       return { status: 2 };
     }
-    this.checked.add(toHex(req.txs[0]));
     return { status: 1 };
   }
 
@@ -283,16 +269,12 @@ export class CometApp implements AbciApplication {
       throw e;
     }
     try {
-      const key = toHex(req.txs[0]);
-      // `batch` collects the signature checks instead of running them: already done for this header
-      // (a block this process did not see proposed, e.g. replayed after a restart: its signatures
-      // are skipped only when every one of them was verified here, in CheckTx or an earlier proposal)
-      const seen = this.checked.delete(key) || this.verified.all(txs) ? { batch: [] } : {};
-      if (this.checked.size > 64) this.checked.clear();
+      // commitBlock: signatures verified here in CheckTx or ProcessProposal are not verified again (the ledger's
+      // cache, ledger/verified.ts); a block replayed after a restart is verified in full.
       if (this.l.height(this.chain) >= height) {
         // Catch-up sync over HTTPS stored this height first (with its certificate): it must be this block.
         if (!bytesEqual(blockHash(this.l.block(this.chain, height)!.header), blockHash(meta.header))) throw new Error(`FinalizeBlock ${height}: SAFETY — another block is stored at this height`);
-      } else this.l.commitBlock({ header: meta.header, txs, cert: meta.certified[0]?.cert ?? ({} as Certificate) }, { certificateLater: true, ...seen });
+      } else this.l.commitBlock({ header: meta.header, txs, cert: meta.certified[0]?.cert ?? ({} as Certificate) }, { certificateLater: true });
       for (const c of meta.certified) this.l.attachCertificate(this.chain, c.height, c.cert);
       setCometHeight(this.l, this.chain, height);
     } catch (e) {
