@@ -12,15 +12,17 @@
  *                   `validators.update` transaction is submitted on each chain.
  * With one validator (a founder) its own share is the quorum: `trichain validators add` does all
  * three at once. effectiveHeight: where this node validates alone, the block after the one that
- * carries the change (head + 2, committed at once); otherwise head + `effectiveIn` (default 10),
- * leaving time for the transaction to reach a proposer; a change not included by then is refused
- * by the rules and must be proposed again.
+ * carries the change (head + 2, committed at once); otherwise head + `effectiveIn`, leaving time
+ * for the other operators to sign and for the transaction to reach a proposer; a change not
+ * included by then is refused by the rules and must be proposed again. The default depends on the
+ * engine the chain runs on (DEFAULT_EFFECTIVE_IN).
  *
  * The exchange of validator addresses between running nodes lives in ./peer-ads.
  */
 import { bytesEqual } from '../codec/canonical';
 import { fromHex, toHex } from '../codec/hex';
 import type { BlsApi } from '../crypto/bls-types';
+import { isCometSet } from '../consensus/cometbft/validators';
 import { makeBitmap, quorum } from '../ledger/certificate';
 import { validatorChangeMessage } from '../ledger/rules/common';
 import { type ChainId, type ValidatorInfo } from '../ledger/types';
@@ -55,6 +57,15 @@ const bodyOf = (c: ChainChange) => ({
   remove: c.remove.map((r) => fromHex(r, 48)),
   effectiveHeight: c.effectiveHeight,
 });
+
+/**
+ * Default blocks between proposing a change and its taking effect, per engine. The embedded engine
+ * makes a block when there are transactions to commit, so 10 blocks leave minutes on a quiet
+ * network. CometBFT makes a block at least every 1.25 s (create_empty_blocks_interval 1s +
+ * timeout_commit 250ms, consensus/cometbft/home.ts) and 2-3 a second under load: 2,000 blocks are
+ * about 15-40 minutes for the other operators to sign the change file, where 10 would be seconds.
+ */
+export const DEFAULT_EFFECTIVE_IN = { embedded: 10, cometbft: 2000 } as const;
 
 export const isValidator = (vs: ValidatorInfo[], pk: Uint8Array) => vs.some((v) => bytesEqual(v.blsPk, pk));
 
@@ -91,7 +102,7 @@ export function proposeChange(node: TrichainNode, o: { add?: ValidatorInfo[]; re
     if (!isValidator(vs, me)) throw new ValidatorChangeError(`this node is not a validator of the ${chain} chain`);
     for (const a of add) if (isValidator(vs, a.blsPk)) throw new ValidatorChangeError(`${a.name} is already a validator of the ${chain} chain`);
     for (const r of remove) if (!isValidator(vs, r)) throw new ValidatorChangeError(`${toHex(r).slice(0, 16)}… is not a validator of the ${chain} chain`);
-    const effectiveHeight = node.isSoloValidator(chain) ? head + 2 : head + (o.effectiveIn ?? 10);
+    const effectiveHeight = node.isSoloValidator(chain) ? head + 2 : head + (o.effectiveIn ?? DEFAULT_EFFECTIVE_IN[isCometSet(vs) ? 'cometbft' : 'embedded']);
     const c: ChainChange = {
       genesis: toHex(node.ledger.genesisHash(chain)),
       add: add.map((a) => ({ name: a.name, blsPk: toHex(a.blsPk), pop: toHex(a.pop), ...(a.consensusKey ? { consensusKey: toHex(a.consensusKey) } : {}) })),

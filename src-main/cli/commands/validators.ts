@@ -8,7 +8,9 @@
  *   validators submit FILE     --data DIR        (once a quorum signed: submits validators.update)
  *
  * PEERLINE is the `trichain-peer:` line the new validator's `trichain join` printed (its signed
- * binding and proof of possession). add/remove write the proposal with this node's signature share
+ * binding and proof of possession). --effective-in: blocks until the change takes effect (default
+ * 10 on the embedded engine, 2,000 on a chain already on CometBFT: node/validators.ts
+ * DEFAULT_EFFECTIVE_IN); the others must sign and submit before then. add/remove write the proposal with this node's signature share
  * to FILE (default DIR/validator-change.json); where this node's share alone is a quorum (a
  * founder, the only validator) the change is submitted at once. On chains that run on CometBFT an
  * added validator must name its CometBFT key (--consensus-key: the base64 key its
@@ -103,7 +105,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         const q = hasQuorum(node, p);
         io.out(`TRICHAIN_VALIDATOR_CHANGE file=${file} quorum=${q ? 'yes' : 'no'}`);
         if (q) submit(node, p, io);
-        else io.out(`more signatures needed: run \`trichain validators sign ${file} --data DIR\` on other validators, then \`trichain validators submit ${file} --data ${dir}\``);
+        else {
+          const by = CHAINS.filter((c) => p.changes[c]).map((c) => `${c} ${p.changes[c]!.effectiveHeight} (now ${node.ledger.height(c)})`);
+          io.out(`more signatures needed: run \`trichain validators sign ${file} --data DIR\` on other validators, then \`trichain validators submit ${file} --data ${dir}\`, before the change's height: ${by.join(', ')}`);
+        }
         return 0;
       }
       case 'sign': {
