@@ -16,7 +16,10 @@
  *     over HTTPS and CometBFT replays the blocks since the handover; every certificate from the
  *     change on is signed by all three (a quorum of three is three), a transaction queued at C commits;
  *   - C is removed again (all three sign): A and B drop it from their peers and go on, every
- *     certificate from the removal on signed by the two; C stops its CometBFT and follows over HTTPS.
+ *     certificate from the removal on signed by the two; C stops its CometBFT and follows over HTTPS;
+ *   - C is added back: it restarts CometBFT from the homes it kept (blocks up to its removal; its
+ *     ledger has followed since), catches up the gap, its transactions commit, and every certificate
+ *     from its return on is signed by all three again.
  * Needs the CometBFT binary (`npm run cometbft`, run by .ci/run); skipped with the reason otherwise.
  */
 import { existsSync, rmSync } from 'node:fs';
@@ -121,6 +124,23 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
     // C's own CometBFT stops once the removal is in force there; the chains go on over HTTPS
     for (const ch of CHAINS) await c0.n.waitLine(new RegExp(`^TRICHAIN_COMETBFT_STOPPED chain=${ch}$`), 60_000);
     await until('C follows over HTTPS', async () => (await c0.n.heights()).hospital >= shrunk.hospital + 3, 60_000);
+
+    // added back: C's CometBFT homes still hold the blocks up to its removal, its ledger the ones it
+    // followed over HTTPS since; it restarts CometBFT from where it stopped and signs again
+    const file3 = join(dirname(c0.dir), 'readd.json');
+    expect((await cli(['validators', 'add', c0.line, '--data', aDir, '--consensus-key', c0.key[1], '--effective-in', '50', '--out', file3])).out).toMatch(/quorum=no/);
+    expect((await cli(['validators', 'sign', file3, '--data', b0.dir])).out).toMatch(/quorum=yes/);
+    const sub3 = await cli(['validators', 'submit', file3, '--data', aDir]);
+    const regrown = Object.fromEntries([...sub3.out.matchAll(/TRICHAIN_VALIDATOR_SUBMITTED chain=(\w+) effective=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+    expect(Object.keys(regrown).sort()).toEqual([...CHAINS].sort());
+    const starts = (ch: string) => c0.n.lines.filter((l) => l.startsWith(`TRICHAIN_COMETBFT chain=${ch} `)).length;
+    await until('C restarts CometBFT on each chain', async () => CHAINS.every((ch) => starts(ch) === 2), 180_000);
+    const idsC2 = (JSON.parse((await fixture('../../consensus/fixtures/submit.ts', [c0.dir, 'anchor', '2'])).out.trim().split('\n').pop()!) as { ids: string[] }).ids;
+    await until('C\'s transactions after its return committed', async () => (await c0.n.outbox()).filter((e) => idsC2.includes(e.id) && e.status === 'committed').length === 2, 180_000);
+    await until('each chain certified past C\'s return on all three', async () => {
+      const hs = await Promise.all([a, b, c0.n].map((n) => n.heights()));
+      return CHAINS.every((ch) => hs.every((h) => h[ch] >= regrown[ch] + 3));
+    }, 180_000);
     await Promise.all([a.stop(), b.stop(), c0.n.stop()]);
 
     const [na, nb, nc] = await Promise.all([aDir, b0.dir, c0.dir].map((d) => TrichainNode.open(d, { passphrase: PASS })));
@@ -139,13 +159,24 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
         }
         const top2 = Math.min(na.ledger.certifiedHeight(ch), nb.ledger.certifiedHeight(ch));
         expect(top2, `${ch}: certified past the removal`).toBeGreaterThanOrEqual(shrunk[ch] + 1);
-        for (let h = shrunk[ch]; h <= top2; h++) {
+        for (let h = shrunk[ch]; h <= Math.min(top2, regrown[ch] - 1); h++) {
           const cert = na.ledger.block(ch, h)!.cert;
           expect(cert.round).toBe(DECIDED_ROUND);
           expect(bitmapIndices(cert.signers, 2), `${ch} ${h}: signed by the two left`).toEqual([0, 1]);
         }
+        // from C's return: all three again, the same blocks on C as on A
+        const top3 = Math.min(...[na, nb, nc].map((n) => n.ledger.certifiedHeight(ch)));
+        expect(top3, `${ch}: certified past C's return`).toBeGreaterThanOrEqual(regrown[ch] + 1);
+        expect(na.ledger.validatorsAt(ch, regrown[ch]).length).toBe(3);
+        for (let h = regrown[ch]; h <= top3; h++) {
+          const cert = nc.ledger.block(ch, h)!.cert;
+          expect(cert.round).toBe(DECIDED_ROUND);
+          expect(bitmapIndices(cert.signers, 3), `${ch} ${h}: signed by all three again`).toEqual([0, 1, 2]);
+          expect(bytesEqual(blockHash(nc.ledger.block(ch, h)!.header), blockHash(na.ledger.block(ch, h)!.header))).toBe(true);
+        }
       }
       expect(na.ledger.txLocation('hospital', Buffer.from(idsC[0], 'hex'))).not.toBeNull();
+      expect(nb.ledger.txLocation('hospital', Buffer.from(idsC2[0], 'hex'))).not.toBeNull();
       for (const c of CHAINS) {
         const top = Math.min(na.ledger.certifiedHeight(c), nb.ledger.certifiedHeight(c));
         const rounds = Array.from({ length: top }, (_, i) => na.ledger.block(c, i + 1)!.cert.round);
