@@ -44,6 +44,13 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** Waits until every chain is at least 3 blocks past `heights[chain]` on each node (its block certified two heights later). */
+const certifiedPast = (what: string, nodes: NodeProc[], heights: Record<string, number>, ms = 180_000) =>
+  until(`each chain certified past ${what}`, async () => {
+    const hs = await Promise.all(nodes.map((n) => n.heights()));
+    return CHAINS.every((ch) => hs.every((h) => h[ch] >= heights[ch] + 3));
+  }, ms);
+
 describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine cometbft', () => {
   it('hands each chain from the founder to CometBFT when a validator is added; blocks commit on both with vote-extension certificates', async () => {
     const aDir = join(tempDir('trichain-comet-a-'), 'node');
@@ -81,10 +88,7 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
     const target = (await b.heights()).hospital + 2; // their block, certified two heights later
     await until('A certified them too', async () => (await a.heights()).hospital >= target + 1, 120_000);
     // every chain past its handover: block E is certified once E + 2 is committed
-    await until('each chain certified past its handover on both', async () => {
-      const [ha, hb] = [await a.heights(), await b.heights()];
-      return CHAINS.every((c) => ha[c] >= effective[c] + 3 && hb[c] >= effective[c] + 3);
-    }, 120_000);
+    await certifiedPast('its handover on both', [a, b], effective, 120_000);
     // no file named the peers: each learnt the other's CometBFT node from its signed ad
     for (const d of [aDir, b0.dir]) expect(existsSync(join(d, 'cometbft', 'cometbft.json'))).toBe(false);
     expect(keyA[2]).not.toBe(keyB[2]);
@@ -103,10 +107,7 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
     for (const ch of CHAINS) await c0.n.waitLine(new RegExp(`^TRICHAIN_COMETBFT chain=${ch} `), 180_000);
     const idsC = (JSON.parse((await fixture('../../consensus/fixtures/submit.ts', [c0.dir, 'anchor', '2'])).out.trim().split('\n').pop()!) as { ids: string[] }).ids;
     await until('C\'s transactions committed', async () => (await c0.n.outbox()).filter((e) => idsC.includes(e.id) && e.status === 'committed').length === 2, 180_000);
-    await until('each chain certified past the third validator\'s arrival on all three', async () => {
-      const hs = await Promise.all([a, b, c0.n].map((n) => n.heights()));
-      return CHAINS.every((ch) => hs.every((h) => h[ch] >= grown[ch] + 3));
-    }, 180_000);
+    await certifiedPast('the third validator\'s arrival on all three', [a, b, c0.n], grown);
 
     // removed again: a quorum of three is three, so each signs; A and B go on as two
     const file2 = join(dirname(c0.dir), 'remove.json');
@@ -117,10 +118,7 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
     const sub2 = await cli(['validators', 'submit', file2, '--data', aDir]);
     const shrunk = Object.fromEntries([...sub2.out.matchAll(/TRICHAIN_VALIDATOR_SUBMITTED chain=(\w+) effective=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
     expect(Object.keys(shrunk).sort()).toEqual([...CHAINS].sort());
-    await until('each chain certified past the removal on A and B', async () => {
-      const hs = await Promise.all([a, b].map((n) => n.heights()));
-      return CHAINS.every((ch) => hs.every((h) => h[ch] >= shrunk[ch] + 3));
-    }, 180_000);
+    await certifiedPast('the removal on A and B', [a, b], shrunk);
     // C's own CometBFT stops once the removal is in force there; the chains go on over HTTPS
     for (const ch of CHAINS) await c0.n.waitLine(new RegExp(`^TRICHAIN_COMETBFT_STOPPED chain=${ch}$`), 60_000);
     await until('C follows over HTTPS', async () => (await c0.n.heights()).hospital >= shrunk.hospital + 3, 60_000);
@@ -137,10 +135,7 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
     await until('C restarts CometBFT on each chain', async () => CHAINS.every((ch) => starts(ch) === 2), 180_000);
     const idsC2 = (JSON.parse((await fixture('../../consensus/fixtures/submit.ts', [c0.dir, 'anchor', '2'])).out.trim().split('\n').pop()!) as { ids: string[] }).ids;
     await until('C\'s transactions after its return committed', async () => (await c0.n.outbox()).filter((e) => idsC2.includes(e.id) && e.status === 'committed').length === 2, 180_000);
-    await until('each chain certified past C\'s return on all three', async () => {
-      const hs = await Promise.all([a, b, c0.n].map((n) => n.heights()));
-      return CHAINS.every((ch) => hs.every((h) => h[ch] >= regrown[ch] + 3));
-    }, 180_000);
+    await certifiedPast('C\'s return on all three', [a, b, c0.n], regrown);
     await Promise.all([a.stop(), b.stop(), c0.n.stop()]);
 
     const [na, nb, nc] = await Promise.all([aDir, b0.dir, c0.dir].map((d) => TrichainNode.open(d, { passphrase: PASS })));
