@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { cometbftBinary, MISSING_COMETBFT } from '../src-main/consensus/cometbft/process';
 import { runTestnet, type Engine, type TestnetReport } from '../src-main/consensus/testnet/run';
 import { defaultBls } from '../src-main/crypto/bls';
+import { authorSignatureFloor, txPerSecCeiling } from './bls-floor';
 import type { BenchRow } from './util';
 
 export async function benchEngines(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
@@ -55,5 +56,16 @@ export async function benchEngines(opts: { quick?: boolean } = {}): Promise<Benc
       note: `${r.seconds} s, height ${r.height}, ${r.certificateBytes}-byte certificates, forks ${r.forks}`,
     });
   }
+  // The ceiling every engine shares here: each of the 4 validators verifies each author signature at
+  // least once; in a batch (the cheapest way) that costs cpuMsPerSig on one core.
+  const floor = authorSignatureFloor(defaultBls(), Math.min(n, 1000));
+  rows.push({
+    group: 'engines',
+    name: `ceiling from BLS alone: 4 validators on ${floor.cores} cores, each author signature verified once in a batch`,
+    value: Math.round(txPerSecCeiling(floor, 4) * 10) / 10,
+    unit: 'tx/s',
+    ...(base ? { baseline: { name: 'embedded', value: base.txPerSec } } : {}),
+    note: `${floor.cpuMsPerSig.toFixed(3)} ms CPU (${floor.wallMsPerSig.toFixed(3)} ms wall) per signature in a batch of ${floor.batch} (median of 3); ${floor.cores} × 1000 / (4 × that); nothing else counted`,
+  });
   return rows;
 }
