@@ -28,6 +28,7 @@ import { setCometHeight } from '../consensus/cometbft/application';
 import { configureHome, initHome, nodeValidatorKey, type CometHome, type HomeConfig } from '../consensus/cometbft/home';
 import { cometStartHeight, isCometSet } from '../consensus/cometbft/validators';
 import { CometValidator } from '../consensus/cometbft/validator';
+import type { CometProcessState } from '../consensus/cometbft/process';
 import { blockHash, txId } from '../ledger/encoding';
 import { type ChainId, type ValidatorInfo } from '../ledger/types';
 import { CHAINS } from '../../src-shared/vocabulary';
@@ -253,6 +254,13 @@ export class CometEngines {
     v.close();
     this.o.log?.(`[cometbft] ${chain}: no longer a validator here: CometBFT stopped`);
     this.o.onStop?.(chain);
+  }
+
+  /** Each chain CometBFT runs here: its supervisor's state and how many persistent peers it was given. */
+  status(): Partial<Record<ChainId, CometProcessState & { peers: number }>> {
+    const out: Partial<Record<ChainId, CometProcessState & { peers: number }>> = {};
+    for (const [chain, v] of this.validators) out[chain] = { ...v.process.state(), peers: this.configured.get(chain)?.cfg.peers.length ?? 0 };
+    return out;
   }
 
   /** Hands the node's pending transactions to CometBFT's mempool (once each). */

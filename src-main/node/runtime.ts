@@ -12,7 +12,8 @@
  *
  * The API (small on purpose; the desktop app drives a real node through it):
  *   startRuntime(node, opts) → NodeRuntime    starts what opts ask for, resolves once listening
- *   runtime.status()                          identity, chains (height, head), pending count, peer address
+ *   runtime.status()                          identity, chains (height, head), pending count, peer address,
+ *                                             what runs each chain and the operator's problems (./engine-status)
  *   runtime.pending()                         the offline queue: own transactions not yet committed
  *   runtime.on('block' | 'sync-progress' | 'synced' | 'relay' | 'genesis' | 'erased' | 'contact', fn)
  *   runtime.onBlock(fn)                       a workflow step run after each committed block
@@ -23,7 +24,10 @@ import { EventEmitter } from 'node:events';
 import { ValidatorEngines, type ValidatorEnginesOptions } from '../consensus/app';
 import type { BlockEvent } from '../consensus/host';
 import { parseAddress } from '../net/client';
+import { isCometSet } from '../consensus/cometbft/validators';
+import type { ChainId } from '../ledger/types';
 import { CometEngines } from './cometbft';
+import { engineProblems, engineStatus, type ChainEngineStatus } from './engine-status';
 import { readConfig, writeConfig } from './config';
 import { runDaemon, type Daemon, type DaemonOptions } from './daemon';
 import type { OutboxEntry, TrichainNode } from './node';
@@ -124,8 +128,13 @@ export class NodeRuntime extends EventEmitter {
     this.blockSteps.push(step);
   }
 
-  status(): ReturnType<TrichainNode['status']> & { peer: string | null; fingerprint: string | null } {
-    return { ...this.node.status(), peer: this.listen, fingerprint: this.daemon?.fingerprint ?? null };
+  /**
+   * The node's status, its peer address, and (a serving node) what runs each chain and the problems
+   * an operator must act on (./engine-status).
+   */
+  status(): ReturnType<TrichainNode['status']> & { peer: string | null; fingerprint: string | null; engines: Partial<Record<ChainId, ChainEngineStatus>>; problems: string[] } {
+    const engines = this.daemon ? engineStatus(this.node, { embedded: (c) => this.engines?.engines.has(c) ?? false, cometbft: (c) => this.comet?.status()[c] }) : {};
+    return { ...this.node.status(), peer: this.listen, fingerprint: this.daemon?.fingerprint ?? null, engines, problems: this.daemon ? engineProblems(this.node, engines) : [] };
   }
 
   /** The offline queue: this node's transactions not yet in a committed block. */
@@ -163,7 +172,16 @@ export async function startRuntime(node: TrichainNode, opts: RuntimeOptions = {}
   let engines: ValidatorEngines | null = null;
   if (daemon && opts.consensus !== false) {
     const c = opts.consensus ?? {};
-    engines = new ValidatorEngines(node, daemon, { log: opts.log, ...c, skip: (chain) => (comet?.handles(chain) ?? false) || (c.skip?.(chain) ?? false) });
+    // A chain whose validators run CometBFT is left alone without it: Trichain's engine there would
+    // wait for votes that never come (engine-status names the problem; the log says it once).
+    const told = new Set<ChainId>();
+    const cometOnly = (chain: ChainId): boolean => {
+      if (comet || !isCometSet(node.ledger.validatorsAt(chain, node.ledger.height(chain) + 1))) return false;
+      if (!told.has(chain)) opts.log?.(`[consensus] ${chain}: its validators run CometBFT: start this node with --engine cometbft to validate it`);
+      told.add(chain);
+      return true;
+    };
+    engines = new ValidatorEngines(node, daemon, { log: opts.log, ...c, skip: (chain) => (comet?.handles(chain) ?? false) || cometOnly(chain) || (c.skip?.(chain) ?? false) });
     engines.start();
   }
   return new NodeRuntime(node, daemon, engines, opts.log, comet);

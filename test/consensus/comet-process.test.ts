@@ -32,3 +32,26 @@ describe('the supervised process and its log', () => {
     expect(events.filter((e) => / log: /.test(e))).toEqual([]);
   });
 });
+
+describe('the supervisor\'s state, for the operator\'s status', () => {
+  it('counts a crash with its signal and time, restarts the process, and does not count a stop', async () => {
+    const home = mkdtempSync(join(dir, 'state-'));
+    const bin = join(home, 'fake-cometbft');
+    writeFileSync(bin, "#!/bin/sh\necho up $$\nwhile true; do sleep 0.05; done\n");
+    chmodSync(bin, 0o755);
+    const p = new CometProcess(bin, home);
+    expect(p.state()).toMatchObject({ running: false, pid: null, restarts: 0, lastExit: null, log: join(home, 'cometbft.log') });
+    p.start();
+    const first = p.state().pid;
+    expect(first).toBeGreaterThan(0);
+    const before = Date.now();
+    p.crash();
+    await expect.poll(() => p.state().restarts, { timeout: 10_000 }).toBe(1);
+    expect(p.state().lastExit!.code).toBe('SIGKILL');
+    expect(p.state().lastExit!.time).toBeGreaterThanOrEqual(before);
+    await expect.poll(() => p.state().running && p.state().pid !== first, { timeout: 10_000 }).toBe(true);
+    await p.stop();
+    await p.close();
+    expect(p.state()).toMatchObject({ running: false, pid: null, restarts: 1 });
+  });
+});

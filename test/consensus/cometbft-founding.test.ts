@@ -89,6 +89,13 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
     await until('A certified them too', async () => (await a.heights()).hospital >= target + 1, 120_000);
     // every chain past its handover: block E is certified once E + 2 is committed
     await certifiedPast('its handover on both', [a, b], effective, 120_000);
+    // what the operator sees: `trichain status` asks the running node what runs each chain
+    for (const d of [aDir, b0.dir]) {
+      const st = JSON.parse((await cli(['status', '--data', d, '--json'])).out) as { running: boolean; engines: Record<string, { engine: string; validator: boolean; cometbft?: { running: boolean; peers: number } }>; problems: string[] };
+      expect(st.running).toBe(true);
+      for (const ch of CHAINS) expect(st.engines[ch]).toMatchObject({ engine: 'cometbft', validator: true, cometbft: { running: true, peers: 1 } });
+      expect(st.problems).toEqual([]);
+    }
     // no file named the peers: each learnt the other's CometBFT node from its signed ad
     for (const d of [aDir, b0.dir]) expect(existsSync(join(d, 'cometbft', 'cometbft.json'))).toBe(false);
     expect(keyA[2]).not.toBe(keyB[2]);
@@ -122,6 +129,9 @@ describe.skipIf(!BIN)('a CometBFT consortium founded with trichain init --engine
     // C's own CometBFT stops once the removal is in force there; the chains go on over HTTPS
     for (const ch of CHAINS) await c0.n.waitLine(new RegExp(`^TRICHAIN_COMETBFT_STOPPED chain=${ch}$`), 60_000);
     await until('C follows over HTTPS', async () => (await c0.n.heights()).hospital >= shrunk.hospital + 3, 60_000);
+    const cs = JSON.parse((await cli(['status', '--data', c0.dir, '--json'])).out) as { engines: Record<string, { engine: string; validator: boolean }>; problems: string[] };
+    for (const ch of CHAINS) expect(cs.engines[ch]).toMatchObject({ engine: 'follower', validator: false });
+    expect(cs.problems).toEqual([]);
 
     // added back: C's CometBFT homes still hold the blocks up to its removal, its ledger the ones it
     // followed over HTTPS since; it restarts CometBFT from where it stopped and signs again

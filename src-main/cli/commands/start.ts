@@ -146,7 +146,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   runtime.on('synced', (e: { chain: string; height: number; applied: number }) => io.out(`TRICHAIN_SYNCED chain=${e.chain} height=${e.height} applied=${e.applied}`));
   runtime.on('relay', (e: RelayEvent) => io.out(`TRICHAIN_RELAY id=${e.id} chain=${e.chain} outcome=${e.outcome}${e.reason ? ` reason=${JSON.stringify(e.reason)}` : ''}`));
   runtime.on('erased', (e: { recordId: string; deleted: string[] }) => io.out(`TRICHAIN_ERASED record=${e.recordId} blobs=${e.deleted.length}`));
-  const api = await startLocalApi(node, values['api-port'] ? Number(values['api-port']) : 0);
+  const api = await startLocalApi(node, values['api-port'] ? Number(values['api-port']) : 0, () => runtime.status());
   node.config.api = api.url;
   node.config.listen = daemon.listen;
   writeConfig(node.paths.config, { ...node.config });

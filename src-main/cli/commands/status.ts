@@ -6,10 +6,21 @@ import { openNode } from '../unlock';
 import { readConfig } from '../../node/config';
 import { nodePaths } from '../../node/files';
 import type { TrichainNode } from '../../node/node';
+import type { ChainEngineStatus } from '../../node/engine-status';
+import type { ChainId } from '../../ledger/types';
 
 export const summary = 'identity and, per chain, height and head hash (--json for machines); asks the running node when there is one';
 
-type Status = ReturnType<TrichainNode['status']>;
+/** The node's status; a running node's also says what runs each chain and what needs the operator (node/engine-status). */
+type Status = ReturnType<TrichainNode['status']> & { engines?: Partial<Record<ChainId, ChainEngineStatus>>; problems?: string[] };
+
+function engineLine(e: ChainEngineStatus | undefined): string {
+  if (!e) return '';
+  const cert = e.certified < e.height ? `, certified to ${e.certified}` : '';
+  const c = e.cometbft;
+  const proc = c ? ` (${c.running ? `pid ${c.pid}` : 'not running'}, ${c.peers} peers${c.restarts ? `, restarted ${c.restarts}×` : ''})` : '';
+  return `  engine ${e.engine}${proc}${e.validator ? ', validator' : ''}${cert}`;
+}
 
 /**
  * The status from the node running on DIR (`trichain start` wrote its local API address into
@@ -51,7 +62,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   io.out(`${s.identity.name} (${s.identity.role})  BLS ${s.identity.blsPublicKey.slice(0, 24)}…  ${running ? 'running' : 'not running'}`);
   io.out(`network: ${s.network ?? '(none yet: join one with trichain join)'}`);
-  for (const [c, v] of Object.entries(s.chains)) io.out(v ? `  ${c.padEnd(9)} height ${String(v.height).padStart(6)}  head ${v.head.slice(0, 16)}…  validators ${v.validators}` : `  ${c.padEnd(9)} (not replicated)`);
+  for (const [c, v] of Object.entries(s.chains)) io.out(v ? `  ${c.padEnd(9)} height ${String(v.height).padStart(6)}  head ${v.head.slice(0, 16)}…  validators ${v.validators}${engineLine(s.engines?.[c as ChainId])}` : `  ${c.padEnd(9)} (not replicated)`);
   io.out(`pending transactions: ${s.pending}`);
+  for (const p of s.problems ?? []) io.out(`problem: ${p}`);
   return 0;
 }

@@ -22,10 +22,22 @@ export function cometbftBinary(env: NodeJS.ProcessEnv = process.env): string | n
 
 export const MISSING_COMETBFT = 'CometBFT is not built here: run `npm run cometbft` (needs Go; builds the pinned release into .tools/bin)';
 
+/** What the supervisor knows of its process, for an operator's status (node/engine-status.ts). */
+export interface CometProcessState {
+  running: boolean;
+  pid: number | null;
+  /** Crashes since it was started (a stop asked for is not one). */
+  restarts: number;
+  /** The last crash: when, and its exit code or signal. */
+  lastExit: { time: number; code: string } | null;
+  log: string;
+}
+
 export class CometProcess {
   private child: ChildProcess | null = null;
   private stopping = false;
   private restarts = 0;
+  private lastExit: CometProcessState['lastExit'] = null;
   private log: WriteStream;
   private exitWaiters: (() => void)[] = [];
 
@@ -47,6 +59,10 @@ export class CometProcess {
     return this.child?.pid;
   }
 
+  state(): CometProcessState {
+    return { running: this.running, pid: this.child?.pid ?? null, restarts: this.restarts, lastExit: this.lastExit, log: join(this.home, 'cometbft.log') };
+  }
+
   start(): void {
     this.stopping = false;
     this.spawnOnce();
@@ -66,6 +82,7 @@ export class CometProcess {
       w.forEach((f) => f());
       if (this.stopping) return;
       this.restarts++;
+      this.lastExit = { time: Date.now(), code: String(signal ?? code) };
       const pause = Math.min(5000, 250 * 2 ** Math.min(this.restarts, 5));
       this.onEvent?.(`cometbft (${this.home}) exited (${signal ?? code}); restarting in ${pause} ms`);
       setTimeout(() => {
