@@ -86,6 +86,23 @@ function share(node: TrichainNode, chain: ChainId, c: ChainChange): string {
   return toHex(node.bls.sign(node.identity.blsSecretKey, validatorChangeMessage(node.ledger.genesisHash(chain), bodyOf(c))));
 }
 
+/**
+ * Whether the added validators fit the chain's engine, before anyone signs: on a chain whose
+ * validators all name a CometBFT key (one founded with --engine cometbft, or already on CometBFT)
+ * a newcomer without one would hand the chain back to Trichain's engine (or, on CometBFT, be refused
+ * by the rules once the shares are gathered); on a chain without CometBFT keys, a newcomer's key
+ * would be ignored.
+ */
+function checkConsensusKeys(chain: ChainId, vs: ValidatorInfo[], add: ValidatorInfo[]): void {
+  const comet = vs.every((v) => v.consensusKey instanceof Uint8Array && v.consensusKey.length === 32);
+  for (const a of add) {
+    if (comet && !a.consensusKey) {
+      throw new ValidatorChangeError(`the ${chain} chain's validators run CometBFT: give ${a.name}'s CometBFT key with --consensus-key (the key on the TRICHAIN_COMETBFT_KEY line its \`trichain start --engine cometbft\` printed)`);
+    }
+    if (!comet && a.consensusKey) throw new ValidatorChangeError(`the ${chain} chain runs on Trichain's own engine (its validators name no CometBFT key): add ${a.name} without --consensus-key`);
+  }
+}
+
 /** Proposes a change on `chains` (default: every chain this node validates) with this node's share. */
 export function proposeChange(node: TrichainNode, o: { add?: ValidatorInfo[]; remove?: Uint8Array[]; chains?: ChainId[]; effectiveIn?: number }): ChangeProposal {
   const add = o.add ?? [];
@@ -101,6 +118,7 @@ export function proposeChange(node: TrichainNode, o: { add?: ValidatorInfo[]; re
     const vs = node.ledger.validatorsAt(chain, head + 1);
     if (!isValidator(vs, me)) throw new ValidatorChangeError(`this node is not a validator of the ${chain} chain`);
     for (const a of add) if (isValidator(vs, a.blsPk)) throw new ValidatorChangeError(`${a.name} is already a validator of the ${chain} chain`);
+    checkConsensusKeys(chain, vs, add);
     for (const r of remove) if (!isValidator(vs, r)) throw new ValidatorChangeError(`${toHex(r).slice(0, 16)}… is not a validator of the ${chain} chain`);
     const effectiveHeight = node.isSoloValidator(chain) ? head + 2 : head + (o.effectiveIn ?? DEFAULT_EFFECTIVE_IN[isCometSet(vs) ? 'cometbft' : 'embedded']);
     const c: ChainChange = {
