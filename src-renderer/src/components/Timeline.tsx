@@ -1,48 +1,32 @@
 import type { ChartResource } from '../../../src-shared/api';
-import { LabelChips } from './LabelChips';
-import { Values } from './chart/Values';
-import { RecordJson } from './chart/RecordJson';
+import { TimelineCard, type CardActions } from './chart/TimelineCard';
+import { VirtualTimeline } from './chart/VirtualTimeline';
 
 /**
- * Records newest first (undated last, marked so; another organization's record this one cannot read says its date cannot be read here), each card saying what matters for its type (values
- * with units and flags, doses, onset and abatement, a goal's text, a note's text), with label chips,
- * author, chain anchoring and pending state. A chart sends a page of cards at a time (their facts,
- * not whole resources: "FHIR" reads a record's JSON when asked); cards off screen are not laid out
- * (content-visibility).
+ * A timeline this long or longer renders only the cards on screen (and a few around them); a
+ * shorter one renders every card, so the browser's find-in-page and plain Tab order see them all.
+ * The first page of a chart (100) and the demo's charts stay under it; "Show all" on a chart of
+ * 1,000 records goes over.
  */
-export function Timeline({ resources, onAmend, mayAmend }: { resources: ChartResource[]; onAmend?: (r: ChartResource) => void; mayAmend?: (r: ChartResource) => boolean }) {
+export const VIRTUAL_FROM = 400;
+
+/**
+ * Records newest first (undated last, marked so; another organization's record this one cannot
+ * read says its date cannot be read here), each card saying what matters for its type
+ * (./chart/TimelineCard.tsx). A chart sends a page of cards at a time (their facts, not whole
+ * resources: "FHIR" reads a record's JSON when asked); cards off screen are not laid out
+ * (content-visibility), and a long timeline is windowed (./chart/VirtualTimeline.tsx).
+ */
+export function Timeline({ resources, onAmend, mayAmend }: { resources: ChartResource[] } & CardActions) {
   if (resources.length === 0) {
     return <div className="state state-empty" role="status" data-testid="empty-state">No records yet.</div>;
   }
+  if (resources.length >= VIRTUAL_FROM) return <VirtualTimeline resources={resources} onAmend={onAmend} mayAmend={mayAmend} />;
   return (
     <ol className="timeline" aria-label="Records, newest first" data-testid="timeline">
       {resources.map((r) => (
         <li key={r.id} className="timeline-item" data-testid="timeline-item" data-resource-type={r.resourceType}>
-          <div className="timeline-date">
-            {r.date ? <time dateTime={r.date}>{r.date.slice(0, 10)}</time>
-              : !r.facts && !r.pending ? <span className="muted" data-testid="date-unreadable" title="This organization holds no key to this record, so its date cannot be read here">date not readable here</span>
-              : <span className="muted" data-testid="undated">undated</span>}
-          </div>
-          <article className="timeline-body" aria-label={`${r.resourceType}: ${r.title}`}>
-            <header>
-              <span className="muted">{r.resourceType}</span>
-              <h3>{r.title}</h3>
-              {r.pending && <span className="badge badge-warn" title="Signed here, waiting for the chain to commit">pending</span>}
-              {r.version > 1 && <span className="badge badge-neutral" title={r.amendedFrom ? `Amends ${r.amendedFrom}` : undefined}>v{r.version} (amended)</span>}
-            </header>
-            {r.facts?.values && <p className="card-values" data-testid="card-values"><Values values={r.facts.values} /></p>}
-            {r.facts?.lines.map((l, i) => <p key={i} className="card-line" data-testid="card-line">{l}</p>)}
-            {r.facts?.note && <p className="card-note" data-testid="card-note">{r.facts.note}</p>}
-            {!r.facts && <p>{r.summary}</p>}
-            <LabelChips labels={r.labels} resourceType={r.resourceType} />
-            <footer className="muted">
-              {r.author.name ? `${r.author.name}, ` : ''}{r.author.organization} · {r.chain} chain{r.txId ? ` · tx ${r.txId.slice(0, 12)}` : ''} · hash <code title={r.contentHash}>{r.contentHash.slice(0, 12)}…</code>
-              {r.facts && !r.pending && <RecordJson recordId={r.id} />}
-              {onAmend && (mayAmend?.(r) ?? true) && (
-                <button type="button" className="link" onClick={() => onAmend(r)} data-testid="amend-record" aria-label={`Amend ${r.title}`}>Amend</button>
-              )}
-            </footer>
-          </article>
+          <TimelineCard r={r} onAmend={onAmend} mayAmend={mayAmend} />
         </li>
       ))}
     </ol>
