@@ -28,14 +28,19 @@ export function keyTarget(key: string, i: number, n: number): number | null {
  */
 export function VirtualTimeline({ resources, onAmend, mayAmend }: { resources: ChartResource[] } & CardActions) {
   const listRef = useRef<HTMLOListElement>(null);
-  // Where the list starts in the page (what is above it changes: the summary, a form opened).
+  // Where the list starts in the page. What is above it changes (the consent status arrives, a
+  // form opens): read again on each render and whenever the page's size changes.
   const [margin, setMargin] = useState(0);
-  useLayoutEffect(() => {
+  const measure = () => {
     const el = listRef.current;
-    if (!el) return;
-    const top = Math.round(el.getBoundingClientRect().top + window.scrollY);
-    if (top !== margin) setMargin(top);
-  });
+    if (el) setMargin(Math.round(el.getBoundingClientRect().top + window.scrollY));
+  };
+  useLayoutEffect(measure);
+  useEffect(() => {
+    const ro = new ResizeObserver(measure);
+    ro.observe(document.body);
+    return () => ro.disconnect();
+  }, []);
   const n = resources.length;
   const v = useWindowVirtualizer({
     count: n, estimateSize: () => ESTIMATE_PX, overscan: OVERSCAN, scrollMargin: margin,
