@@ -32,6 +32,7 @@ import { newTreeLog, StateTree } from './state-tree';
 import { PreparedBlocks, type BlockWrites, type Prepared } from './prepared';
 import { HeadTimes } from './head-time';
 import { verifyLedger, type VerifyResult } from './verify';
+import { markCommitted } from './outbox';
 import { HASH_LENGTH, type Block, type BlockHeader, type Certificate, type ChainId, type Genesis, type SignedTx, type ValidatorInfo } from './types';
 import { CHAINS } from '../../src-shared/vocabulary';
 
@@ -66,7 +67,6 @@ export class Ledger {
       hasNonce: db.prepare('SELECT 1 FROM txs WHERE chain = ? AND author = ? AND nonce = ?').pluck(),
       txLocation: db.prepare('SELECT height, idx FROM txs WHERE chain = ? AND id = ?'),
       dropMempool: db.prepare('DELETE FROM mempool WHERE chain = ? AND id = ?'),
-      markOutbox: db.prepare("UPDATE outbox SET status = 'committed', detail = ? WHERE id = ?"),
     };
     // A database from before the state tree (migration 5): build it once from the state.
     if (!db.readonly) {
@@ -324,7 +324,7 @@ export class Ledger {
         this.q.putTx.run(chain, id, header.height, i, tx.type, tx.author, tx.nonce);
         this.q.dropMempool.run(chain, id);
         this.verified.forget(id);
-        this.q.markOutbox.run(`height ${header.height}`, id);
+        markCommitted(this.db, id, header.height);
       });
     }).immediate();
   }

@@ -41,6 +41,7 @@ import { consentOf, ownerOfGranteeKey } from './rules/patient';
 import { TxRejected, type StateReader, type StateView } from './rules/types';
 import { MemState } from './state';
 import type { VerifyFault } from './verify';
+import { markCommitted } from './outbox';
 import type { Block, BlockHeader, Certificate, ChainId, SignedTx } from './types';
 
 export interface HeldTx {
@@ -194,7 +195,7 @@ function indexHeld(ledger: Ledger, chain: ChainId, height: number, held: HeldTx[
     const id = txId(tx);
     ledger.db.prepare('INSERT INTO txs (chain, id, height, idx, type, author, nonce) VALUES (?, ?, ?, ?, ?, ?, ?)').run(chain, id, height, index, tx.type, tx.author, tx.nonce);
     ledger.db.prepare('DELETE FROM mempool WHERE chain = ? AND id = ?').run(chain, id);
-    ledger.db.prepare("UPDATE outbox SET status = 'committed', detail = ? WHERE id = ?").run(`height ${height}`, id);
+    markCommitted(ledger.db, id, height);
   }
 }
 

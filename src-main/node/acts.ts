@@ -21,6 +21,7 @@ import { toHex } from '../codec/hex';
 import { txBytes, txId } from '../ledger/encoding';
 import { produceBlock } from '../ledger/producer';
 import { TxRejected } from '../ledger/rules/types';
+import { queueOwn, recordRejected } from '../ledger/outbox';
 import type { Block, ChainId, SignedTx } from '../ledger/types';
 import type { TrichainNode } from './node';
 
@@ -72,14 +73,13 @@ export function submitAct(node: TrichainNode, steps: ActStep[], opts: { defer?: 
 function commitAlone(node: TrichainNode, steps: ActStep[], local?: () => void): SignedTx[] {
   const txs: SignedTx[] = [];
   const blocks: Block[] = [];
-  const outbox = node.db.prepare("INSERT INTO outbox (id, chain, bytes, created, status) VALUES (?, ?, ?, ?, 'pending')");
   node.db
     .transaction(() => {
       const ids: Uint8Array[] = [];
       for (const s of steps) {
         const tx = node.sign(s.chain, s.type, typeof s.body === 'function' ? s.body(ids) : s.body);
         const id = txId(tx);
-        outbox.run(id, tx.chain, txBytes(tx), Date.now()); // marked committed by its block (ledger.commitBlock)
+        queueOwn(node.db, id, tx.chain, txBytes(tx)); // marked committed by its block (ledger.commitBlock)
         const { block, dropped } = produceBlock(node.ledger, s.chain, [tx], [node.key]);
         if (!block) throw new TxRejected(dropped[0]?.reason ?? 'the transaction was not committed');
         txs.push(tx);
@@ -142,9 +142,7 @@ export function releaseHeld(node: TrichainNode): number {
 }
 
 function reject(node: TrichainNode, r: HeldRow, tx: SignedTx, detail: string): void {
-  node.db
-    .prepare("INSERT INTO outbox (id, chain, bytes, created, status, detail) VALUES (?, ?, ?, ?, 'rejected', ?) ON CONFLICT (id) DO UPDATE SET status = 'rejected', detail = excluded.detail")
-    .run(r.id, r.chain, r.bytes, Date.now(), detail.slice(0, 500));
+  recordRejected(node.db, r.id, r.chain, r.bytes, detail);
   node.emit('tx', { chain: tx.chain, id: toHex(new Uint8Array(r.id)), status: 'rejected' });
 }
 

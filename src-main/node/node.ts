@@ -25,6 +25,7 @@ import { isLightFor } from '../net/acl';
 import { produceBlock, signTx, type ValidatorKey } from '../ledger/producer';
 import { TxRejected } from '../ledger/rules/types';
 import type { TxBody, TxType } from '../ledger/rules/index';
+import { markCommitted, markRejected, moveOwn, queueOwn, type OutboxStatus } from '../ledger/outbox';
 import { type Block, type ChainId, type SignedTx } from '../ledger/types';
 import { CHAINS } from '../../src-shared/vocabulary';
 import { BlobStore } from '../storage/blobs';
@@ -70,7 +71,7 @@ export interface OutboxEntry {
   id: string;
   chain: ChainId;
   type: string;
-  status: 'pending' | 'submitted' | 'committed' | 'rejected';
+  status: OutboxStatus;
   created: number;
   detail: string | null;
 }
@@ -249,7 +250,7 @@ export class TrichainNode extends EventEmitter {
     this.lastReceived = Math.max(this.lastReceived + 1, Date.now() * 1000);
     this.db.transaction(() => {
       this.db.prepare('INSERT OR IGNORE INTO mempool (chain, id, bytes, received) VALUES (?, ?, ?, ?)').run(tx.chain, id, bytes, this.lastReceived);
-      if (own) this.db.prepare("INSERT OR IGNORE INTO outbox (id, chain, bytes, created, status) VALUES (?, ?, ?, ?, 'pending')").run(id, tx.chain, bytes, Date.now());
+      if (own) queueOwn(this.db, id, tx.chain, bytes, { once: true });
     })();
     this.emit('tx', { chain: tx.chain, id: toHex(id), status: 'pending' });
   }
@@ -307,8 +308,8 @@ export class TrichainNode extends EventEmitter {
         const id = txId(d.tx);
         this.db.prepare('DELETE FROM mempool WHERE chain = ? AND id = ?').run(chain, id);
         const loc = this.ledger.txLocation(chain, id);
-        if (loc) this.db.prepare("UPDATE outbox SET status = 'committed', detail = ? WHERE id = ?").run(`height ${loc.height}`, id);
-        else this.db.prepare("UPDATE outbox SET status = 'rejected', detail = ? WHERE id = ? AND status != 'committed'").run(d.reason.slice(0, 500), id);
+        if (loc) markCommitted(this.db, id, loc.height);
+        else markRejected(this.db, id, d.reason);
       }
     }).immediate();
   }
@@ -357,7 +358,7 @@ export class TrichainNode extends EventEmitter {
    */
   moveOutbox(idHex: string, from: OutboxEntry['status'], to: OutboxEntry['status'], detail: string | null = null): boolean {
     this.assertOpen();
-    return this.db.prepare('UPDATE outbox SET status = ?, detail = ? WHERE id = ? AND status = ?').run(to, detail, Buffer.from(idHex, 'hex'), from).changes > 0;
+    return moveOwn(this.db, Buffer.from(idHex, 'hex'), from, to, detail);
   }
 
   status() {
