@@ -17,7 +17,7 @@ import type { Page } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { apiCall, test, expect, copyTemplate, startHostProcess, timingReportPath, waitInteractive, TEMPLATE_ENV } from './fixtures/host';
+import { apiCall, pageErrors, test, expect, copyTemplate, startHostProcess, timingReportPath, waitInteractive, TEMPLATE_ENV } from './fixtures/host';
 
 const OBSERVATIONS = 1000;
 /** The timeline's first page (src-renderer/src/components/chart/useChartPages.ts CHART_PAGE). */
@@ -47,7 +47,7 @@ function generatedBundle(n: number): string {
 /**
  * "Show all" shows every record: the list's items say they are of `all`; from the newest card, End
  * reaches the oldest record (the Patient, dated by its birth; before it the bundle's first day) and
- * Home comes back; scrolling down the page
+ * Home comes back; Tab goes on past the cards drawn when it started; scrolling down the page
  * passes every one of them, newest first.
  */
 async function showsEveryRecord(page: Page, all: number): Promise<void> {
@@ -67,6 +67,16 @@ async function showsEveryRecord(page: Page, all: number): Promise<void> {
   await expect(focused).toHaveAttribute('aria-posinset', '1');
   await expect(focused.locator('time')).toHaveText(new Date(Date.UTC(2020, 0, 1) + (all - 2) * 86_400_000).toISOString().slice(0, 10));
   await expect(focused).toBeInViewport();
+  // Tab walks each card's buttons and on into cards that were not drawn when it started.
+  // (each card has three stops here: its label reasons, its FHIR and Amend)
+  const drawn = await items.count();
+  const cardOfFocus = () => page.evaluate(() => Number(document.activeElement?.closest('[data-testid="timeline-item"]')?.getAttribute('aria-posinset') ?? 0));
+  let reached = await cardOfFocus();
+  for (let i = 0; i < 8 * drawn && reached > 0 && reached <= drawn; i++) {
+    await page.keyboard.press('Tab');
+    reached = await cardOfFocus();
+  }
+  expect(reached).toBeGreaterThan(drawn);
   // Down the page a screen at a time: each record passes once, in order (dates never rise).
   const seen = await page.evaluate(async () => {
     const frame = () => new Promise((r) => requestAnimationFrame(() => r(null)));
@@ -101,6 +111,7 @@ test('timing report: host spawn → interactive (fresh, reopened); opening a cha
   test.setTimeout(240_000);
   const fresh = JSON.parse(process.env.TRICHAIN_E2E_FRESH_TIMING ?? readFileSync(path.join(path.dirname(process.env[TEMPLATE_ENV]!), 'fresh-timing.json'), 'utf8')) as { spawnToReadyMs: number; spawnToInteractiveMs: number };
 
+  const errors = pageErrors(page);
   // (a) reopened demo: spawn the host on a copy of the template and load the page at once.
   const host = await startHostProcess(await copyTemplate());
   try {
@@ -161,6 +172,7 @@ test('timing report: host spawn → interactive (fresh, reopened); opening a cha
     await expect(page.getByTestId('timeline-total')).toHaveText(`(${(OBSERVATIONS + 1).toLocaleString('en')} records)`, { timeout: 60_000 });
     await expect(items).toHaveCount(FIRST_PAGE);
     const chartAgainMs = performance.now() - t0;
+    expect(errors).toEqual([]);
     const againSplit = await againAnswer;
 
     const load = os.loadavg().map((x) => x.toFixed(2)).join(', ');
