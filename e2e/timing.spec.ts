@@ -17,7 +17,7 @@ import type { Page } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { apiCall, pageErrors, test, expect, copyTemplate, startHostProcess, timingReportPath, waitInteractive, TEMPLATE_ENV } from './fixtures/host';
+import { apiCall, attachHostOutput, pageErrors, test, expect, copyTemplate, startHostProcess, timingReportPath, waitInteractive, TEMPLATE_ENV } from './fixtures/host';
 
 const OBSERVATIONS = 1000;
 /** The timeline's first page (src-renderer/src/components/chart/useChartPages.ts CHART_PAGE). */
@@ -209,6 +209,7 @@ reopens the five nodes before it prints \`TRICHAIN_READY\`.
     console.log(`[timing] reopened demo: spawn→ready ${s(reopen.spawnToReadyMs)}, spawn→interactive ${s(reopen.spawnToInteractiveMs)}`);
     console.log(`[timing] import ${OBSERVATIONS + 1} resources: ${s(importMs)}; open chart (first screen): ${s(chartFirstMs)} (answer ${s(firstSplit.ms)}), all cards: ${s(chartAllMs)}, again: ${s(chartAgainMs)} (answer ${s(againSplit.ms)})\n`);
   } finally {
+    await attachHostOutput(host);
     await host.stop();
   }
 });
