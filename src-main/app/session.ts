@@ -166,7 +166,10 @@ export class AppSession {
       for (const id of DEMO_ROLE_ORDER) {
         this.addRole(id, DEMO_ROLES[id].label, d.nodes[id]);
         new TxTeller(d.nodes[id], (e) => this.emit(e)).follow();
-        d.runtime(id)?.on('fetched', (e: { blobs: number }) => this.emit({ type: 'blobs.fetched', payload: { count: e.blobs } }));
+        // Only the acting role's fetches change what its screens show (a switch reloads them): the
+        // other demo nodes fetching the ciphertexts of a large import made every open screen reload
+        // every few seconds, a chart showing all its records reading all of them each time.
+        d.runtime(id)?.on('fetched', (e: { blobs: number }) => { if (this.active === id) this.emit({ type: 'blobs.fetched', payload: { count: e.blobs } }); });
       }
       this.demoStage = 'ready';
       this.warmCharts();
