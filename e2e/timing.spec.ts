@@ -105,6 +105,29 @@ async function showsEveryRecord(page: Page, all: number): Promise<void> {
   expect(seen).toEqual({ count: all, first: 1, last: all, ordered: true });
 }
 
+/**
+ * "Find in timeline" looks in the whole chart, not only the cards drawn: the 25 glucose values of
+ * 119 mg/dL (every 40th day, most of them far past the first page), none for words no card holds,
+ * and the first page again once the box is cleared.
+ */
+async function findsInTimeline(page: Page, all: number): Promise<void> {
+  const find = page.getByRole('searchbox', { name: 'Find in timeline' });
+  await find.fill('119 mg/dL');
+  await expect(page.getByTestId('timeline-matched')).toHaveText(`25 of ${all.toLocaleString('en')} records hold “119 mg/dL”.`);
+  const items = page.getByTestId('timeline-item');
+  await expect(items).toHaveCount(25);
+  for (const text of await items.getByTestId('card-values').allTextContents()) expect(text).toContain('119 mg/dL');
+  // the oldest of them, 2020-02-09 (day 39), is on no first page of the whole timeline
+  await expect(items.last().locator('time')).toHaveText('2020-02-09');
+  await find.fill('no such word anywhere');
+  await expect(page.getByTestId('timeline-none-found')).toBeVisible();
+  await expect(items).toHaveCount(0);
+  await find.fill('');
+  await expect(page.getByTestId('timeline-matched')).toHaveCount(0);
+  await expect(items).toHaveCount(FIRST_PAGE);
+  await expect(page.getByTestId('timeline-total')).toHaveText(`(${all.toLocaleString('en')} records)`);
+}
+
 const s = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 test('timing report: host spawn → interactive (fresh, reopened); opening a chart of ~1,000 resources', async ({ page }) => {
@@ -172,6 +195,7 @@ test('timing report: host spawn → interactive (fresh, reopened); opening a cha
     await expect(page.getByTestId('timeline-total')).toHaveText(`(${(OBSERVATIONS + 1).toLocaleString('en')} records)`, { timeout: 60_000 });
     await expect(items).toHaveCount(FIRST_PAGE);
     const chartAgainMs = performance.now() - t0;
+    await findsInTimeline(page, all);
     expect(errors).toEqual([]);
     const againSplit = await againAnswer;
 

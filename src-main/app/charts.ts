@@ -80,12 +80,33 @@ export const slimRow = (r: ChartResource): ChartResource => {
   return row;
 };
 
-/** A page of the timeline: `limit` rows from `offset` (all when no limit), slim, with the whole's total and organizations. */
-export const chartPage = (all: ChartResource[], i: { offset?: number; limit?: number }) => {
+/** What a card shows in words, lower-cased: what "find in timeline" looks in. */
+const cardText = (r: ChartResource): string =>
+  [r.title, r.summary, r.resourceType, r.date, r.author.organization, r.author.name, ...(r.facts?.lines ?? []), r.facts?.note, ...(r.facts?.values ?? []).flatMap((v) => [v.name, v.text])]
+    .filter(Boolean)
+    .join(' ')
+    .toLowerCase();
+
+/** The records whose card holds every word of `find` (case-insensitive); all when it has none. */
+export function findInChart(all: ChartResource[], find: string | undefined): ChartResource[] {
+  const words = (find ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return all;
+  return all.filter((r) => {
+    const text = cardText(r);
+    return words.every((w) => text.includes(w));
+  });
+}
+
+/**
+ * A page of the timeline: `limit` rows from `offset` (all when no limit) of the records `find`
+ * matches (./findInChart), slim, with the whole's total and organizations and how many matched.
+ */
+export const chartPage = (all: ChartResource[], i: { offset?: number; limit?: number; find?: string }) => {
   const offset = i.offset ?? 0;
+  const found = findInChart(all, i.find);
   return {
-    total: all.length, organizations: [...new Set(all.map((r) => r.author.organization))], offset,
-    resources: all.slice(offset, i.limit === undefined ? undefined : offset + i.limit).map(slimRow),
+    total: all.length, matched: found.length, organizations: [...new Set(all.map((r) => r.author.organization))], offset,
+    resources: found.slice(offset, i.limit === undefined ? undefined : offset + i.limit).map(slimRow),
   };
 };
 

@@ -58,17 +58,21 @@ export const recordsMethods = {
     response: z.object({ patients: z.array(PatientSummarySchema) }),
   }),
   'patients.chart': def({
-    description: 'A patient\'s records from every hospital, newest first (undated last), with labels and their reasons, and the summary a clinician reads first. A page of the timeline: `limit` rows from `offset` (all when no limit), each with its card facts, not its FHIR resource (records.get reads that).',
+    description: 'A patient\'s records from every hospital, newest first (undated last), with labels and their reasons, and the summary a clinician reads first. A page of the timeline: `limit` rows from `offset` (all when no limit) of the records `find` matches, each with its card facts, not its FHIR resource (records.get reads that).',
     request: z.object({
       patientId: id.optional(),
       offset: z.number().int().min(0).default(0),
       limit: z.number().int().min(1).max(100_000).optional(),
+      /** Only the records whose card holds every one of these words (case-insensitive): "find in timeline". */
+      find: z.string().trim().max(200).optional(),
     }).strict(),
     response: z.object({
       patient: PatientSummarySchema,
       summary: ChartSummarySchema,
       /** How many records the whole timeline holds. */
       total: z.number().int().nonnegative(),
+      /** How many of them `find` matched (the total without it): what the pages are taken from. */
+      matched: z.number().int().nonnegative(),
       /** The organizations whose records the whole timeline holds. */
       organizations: z.array(z.string()),
       offset: z.number().int().nonnegative(),

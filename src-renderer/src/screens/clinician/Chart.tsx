@@ -4,6 +4,7 @@ import { Async } from '../../components/Async';
 import { Timeline } from '../../components/Timeline';
 import { ChartSummary } from '../../components/chart/ChartSummary';
 import { MoreRecords } from '../../components/chart/MoreRecords';
+import { TimelineFind } from '../../components/chart/TimelineFind';
 import { useChartPages } from '../../components/chart/useChartPages';
 import { RecordForm } from './RecordForm';
 import { AmendForm } from './AmendForm';
@@ -25,7 +26,10 @@ export function Chart() {
   const mayAmend = (r: ChartResource) => !!r.facts && !r.pending && r.author.organization === organization;
   const toast = useApp((s) => s.toast);
   const [editing, setEditing] = useState<{ mode: 'add' } | { mode: 'amend'; record: ChartResource & { resource: Record<string, unknown> } } | null>(null);
-  const pages = useChartPages((limit) => (patientId ? api()['patients.chart']({ patientId, limit }) : Promise.resolve(null)), [patientId]);
+  // What "find in timeline" looks for belongs to the chart it was typed on.
+  const [found, setFound] = useState<{ patientId: string | null; find: string }>({ patientId: null, find: '' });
+  const find = found.patientId === patientId ? found.find : '';
+  const pages = useChartPages((limit) => (patientId ? api()['patients.chart']({ patientId, limit, ...(find ? { find } : {}) }) : Promise.resolve(null)), [patientId, find]);
   const state = pages.state;
   const amend = (r: ChartResource) => {
     api()['records.get']({ recordId: r.id }).then(
@@ -64,8 +68,18 @@ export function Chart() {
             {editing?.mode === 'amend' && <AmendForm key={editing.record.id} record={editing.record} onDone={() => setEditing(null)} />}
             <ChartSummary s={d.summary} />
             <h2>Timeline <span className="muted" data-testid="timeline-total">({d.total.toLocaleString('en')} records)</span></h2>
-            <Timeline resources={d.resources} mayAmend={mayAmend} onAmend={amend} />
-            <MoreRecords shown={d.resources.length} total={d.total} pages={pages} />
+            <TimelineFind key={patientId} onFind={(f) => setFound({ patientId, find: f })} />
+            {find && (
+              <p className="muted" role="status" data-testid="timeline-matched">
+                {d.matched.toLocaleString('en')} of {d.total.toLocaleString('en')} records hold “{find}”.
+              </p>
+            )}
+            {find && d.matched === 0 ? (
+              <div className="state state-empty" role="status" data-testid="timeline-none-found">No record holds “{find}”.</div>
+            ) : (
+              <Timeline resources={d.resources} mayAmend={mayAmend} onAmend={amend} />
+            )}
+            <MoreRecords shown={d.resources.length} total={d.matched} pages={pages} />
           </>
         )}
       </Async>
