@@ -38,21 +38,15 @@ export function submitAct(node: TrichainNode, steps: ActStep[], opts: { defer?: 
   if (steps.length === 0) throw new Error('an act needs at least one step');
   for (const s of steps) if (!node.ledger.hasGenesis(s.chain)) throw new Error(`this node does not hold the ${s.chain} chain`);
   if (!opts.defer && steps.every((s) => node.isSoloValidator(s.chain))) return commitAlone(node, steps, opts.local);
-  const txs: SignedTx[] = [];
-  node.db
+  const txs = node.db
     .transaction(() => {
-      const ids: Uint8Array[] = [];
-      for (const s of steps) {
-        const tx = node.sign(s.chain, s.type, typeof s.body === 'function' ? s.body(ids) : s.body);
-        node.ledger.checkTx(tx); // throws TxRejected: the whole act is rolled back
-        txs.push(tx);
-        ids.push(txId(tx));
-      }
+      const { txs, ids } = signSteps(node, steps, (tx) => node.ledger.checkTx(tx)); // throws TxRejected: the whole act is rolled back
       const now = Date.now();
       const hold = node.db.prepare('INSERT OR IGNORE INTO held_txs (id, chain, bytes, after, after_chain, created) VALUES (?, ?, ?, ?, ?, ?)');
       txs.slice(1).forEach((tx, i) => hold.run(ids[i + 1], tx.chain, txBytes(tx), ids[i], txs[i].chain, now));
       opts.local?.();
       node.enqueue(txs[0], true);
+      return txs;
     })
     .immediate();
   if (!opts.defer) {
@@ -60,6 +54,23 @@ export function submitAct(node: TrichainNode, steps: ActStep[], opts: { defer?: 
     for (const chain of [...new Set(steps.map((s) => s.chain))]) if (node.isSoloValidator(chain)) node.commitPending(chain);
   }
   return txs;
+}
+
+/**
+ * Signs an act's steps in order, each body given the ids of the steps before it (a link names its
+ * anchor); `each` checks or commits a step once it is signed, and throwing rolls the act back.
+ */
+function signSteps(node: TrichainNode, steps: ActStep[], each: (tx: SignedTx, id: Uint8Array) => void): { txs: SignedTx[]; ids: Uint8Array[] } {
+  const txs: SignedTx[] = [];
+  const ids: Uint8Array[] = [];
+  for (const s of steps) {
+    const tx = node.sign(s.chain, s.type, typeof s.body === 'function' ? s.body(ids) : s.body);
+    const id = txId(tx);
+    each(tx, id);
+    txs.push(tx);
+    ids.push(id);
+  }
+  return { txs, ids };
 }
 
 /**
@@ -71,22 +82,17 @@ export function submitAct(node: TrichainNode, steps: ActStep[], opts: { defer?: 
  * check at submission and again at release). The blocks are announced once the act is durable.
  */
 function commitAlone(node: TrichainNode, steps: ActStep[], local?: () => void): SignedTx[] {
-  const txs: SignedTx[] = [];
   const blocks: Block[] = [];
-  node.db
+  const txs = node.db
     .transaction(() => {
-      const ids: Uint8Array[] = [];
-      for (const s of steps) {
-        const tx = node.sign(s.chain, s.type, typeof s.body === 'function' ? s.body(ids) : s.body);
-        const id = txId(tx);
+      const { txs } = signSteps(node, steps, (tx, id) => {
         queueOwn(node.db, id, tx.chain, txBytes(tx)); // marked committed by its block (ledger.commitBlock)
-        const { block, dropped } = produceBlock(node.ledger, s.chain, [tx], [node.key]);
+        const { block, dropped } = produceBlock(node.ledger, tx.chain, [tx], [node.key]);
         if (!block) throw new TxRejected(dropped[0]?.reason ?? 'the transaction was not committed');
-        txs.push(tx);
-        ids.push(id);
         blocks.push(block);
-      }
+      });
       local?.();
+      return txs;
     })
     .immediate();
   for (const b of blocks) node.emit('block', { chain: b.header.chain, height: b.header.height, txs: b.txs.length });
