@@ -38,6 +38,7 @@ import { cometPeersOf, resolveCometPorts, validatorSetsFrom, type CometPorts } f
 import type { Daemon } from './daemon';
 import type { TrichainNode } from './node';
 import { dialableAddress } from './peer-ads';
+import { isValidator } from './validators';
 
 const port = z.number().int().min(1).max(65535);
 const hostPort = z.string().max(300).refine(dialableAddress, 'must be a dialable host:port');
@@ -238,8 +239,7 @@ export class CometEngines {
    * applies it at E + 1), and its extension there signs block E − 1, whose certificate needs it.
    */
   private votesNext(chain: ChainId): boolean {
-    const vs = this.node.ledger.validatorsAt(chain, this.node.ledger.height(chain));
-    return vs.some((v) => bytesEqual(v.blsPk, this.node.identity.blsPublicKey));
+    return isValidator(this.node.ledger.validatorsAt(chain, this.node.ledger.height(chain)), this.node.identity.blsPublicKey);
   }
 
   /**

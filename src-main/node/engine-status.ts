@@ -6,9 +6,9 @@
  */
 import { isCometSet } from '../consensus/cometbft/validators';
 import type { CometProcessState } from '../consensus/cometbft/process';
-import { bytesEqual } from '../codec/canonical';
 import type { ChainId } from '../ledger/types';
 import type { TrichainNode } from './node';
+import { isValidator } from './validators';
 
 /**
  * solo: this node validates the chain alone (it makes and certifies each block itself);
@@ -39,7 +39,7 @@ export function engineStatus(
   for (const chain of node.chains()) {
     const height = node.ledger.height(chain);
     const vs = node.ledger.validatorsAt(chain, height + 1);
-    const validator = vs.some((v) => bytesEqual(v.blsPk, node.identity.blsPublicKey));
+    const validator = isValidator(vs, node.identity.blsPublicKey);
     const comet = running.cometbft(chain);
     const engine: EngineKind = comet ? 'cometbft' : node.isSoloValidator(chain) ? 'solo' : running.embedded(chain) ? 'embedded' : 'follower';
     out[chain] = { engine, validator, height, certified: node.ledger.certifiedHeight(chain), ...(comet ? { cometbft: comet } : {}) };

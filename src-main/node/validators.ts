@@ -22,7 +22,7 @@
 import { bytesEqual } from '../codec/canonical';
 import { fromHex, toHex } from '../codec/hex';
 import type { BlsApi } from '../crypto/bls-types';
-import { isCometSet } from '../consensus/cometbft/validators';
+import { isCometSet, namesCometKey } from '../consensus/cometbft/validators';
 import { makeBitmap, quorum } from '../ledger/certificate';
 import { validatorChangeMessage } from '../ledger/rules/common';
 import { type ChainId, type ValidatorInfo } from '../ledger/types';
@@ -94,7 +94,7 @@ function share(node: TrichainNode, chain: ChainId, c: ChainChange): string {
  * would be ignored.
  */
 function checkConsensusKeys(chain: ChainId, vs: ValidatorInfo[], add: ValidatorInfo[]): void {
-  const comet = vs.every((v) => v.consensusKey instanceof Uint8Array && v.consensusKey.length === 32);
+  const comet = vs.every(namesCometKey);
   for (const a of add) {
     if (comet && !a.consensusKey) {
       throw new ValidatorChangeError(`the ${chain} chain's validators run CometBFT: give ${a.name}'s CometBFT key with --consensus-key (the key on the TRICHAIN_COMETBFT_KEY line its \`trichain start --engine cometbft\` printed)`);

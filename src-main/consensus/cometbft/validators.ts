@@ -16,9 +16,12 @@ import type { ValidatorUpdate } from 'cosmjs-types/tendermint/abci/types.js';
 
 export const VOTING_POWER = 10n;
 
+/** Whether a validator names its CometBFT key (a 32-byte ed25519 public key). */
+export const namesCometKey = (v: ValidatorInfo): boolean => v.consensusKey instanceof Uint8Array && v.consensusKey.length === 32;
+
 export function requireConsensusKeys(vs: ValidatorInfo[]): void {
   for (const v of vs) {
-    if (!(v.consensusKey instanceof Uint8Array) || v.consensusKey.length !== 32) throw new Error(`validator ${v.name} has no CometBFT key (consensusKey): this chain cannot run on CometBFT`);
+    if (!namesCometKey(v)) throw new Error(`validator ${v.name} has no CometBFT key (consensusKey): this chain cannot run on CometBFT`);
   }
 }
 
@@ -41,7 +44,7 @@ export function cometValidatorUpdates(before: ValidatorInfo[], after: ValidatorI
 }
 
 /** A set CometBFT runs: more than one validator, each naming its CometBFT key (one validator stays on the solo producer). */
-export const isCometSet = (vs: ValidatorInfo[]): boolean => vs.length > 1 && vs.every((v) => v.consensusKey instanceof Uint8Array && v.consensusKey.length === 32);
+export const isCometSet = (vs: ValidatorInfo[]): boolean => vs.length > 1 && vs.every(namesCometKey);
 
 /** Every validator set the chain's state records, with the height from which it is in force (current and scheduled). */
 export function validatorSets(ledger: Ledger, chain: ChainId): { from: number; vs: ValidatorInfo[] }[] {
