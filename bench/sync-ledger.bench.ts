@@ -71,7 +71,7 @@ export async function benchSyncLedger(opts: { quick?: boolean } = {}): Promise<B
     const floor = authorSignatureFloor(source.bls);
     const sigMsPerBlock = (perBlock * floor.cpuMsPerSig) / floor.cores;
     rows.push({
-      group: 'sync',
+      group: 'sync-ledger',
       name: `ceiling of verified/copy from BLS alone (${perBlock} author signatures a block, batched, on ${floor.cores} cores)`,
       value: Math.round((1000 / copy.value / sigMsPerBlock) * 1000) / 1000,
       unit: 'ratio',

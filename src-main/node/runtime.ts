@@ -133,7 +133,8 @@ export class NodeRuntime extends EventEmitter {
    * an operator must act on (./engine-status).
    */
   status(): ReturnType<TrichainNode['status']> & { peer: string | null; fingerprint: string | null; engines: Partial<Record<ChainId, ChainEngineStatus>>; problems: string[] } {
-    const engines = this.daemon ? engineStatus(this.node, { embedded: (c) => this.engines?.engines.has(c) ?? false, cometbft: (c) => this.comet?.status()[c] }) : {};
+    const comet = this.comet?.status() ?? {};
+    const engines = this.daemon ? engineStatus(this.node, { embedded: (c) => this.engines?.engines.has(c) ?? false, cometbft: (c) => comet[c] }) : {};
     return { ...this.node.status(), peer: this.listen, fingerprint: this.daemon?.fingerprint ?? null, engines, problems: this.daemon ? engineProblems(this.node, engines) : [] };
   }
 

@@ -39,6 +39,7 @@ export class CometProcess {
   private restarts = 0;
   private lastExit: CometProcessState['lastExit'] = null;
   private log: WriteStream;
+  readonly logPath: string;
   private exitWaiters: (() => void)[] = [];
 
   constructor(
@@ -46,7 +47,8 @@ export class CometProcess {
     readonly home: string,
     private readonly onEvent?: (line: string) => void,
   ) {
-    this.log = createWriteStream(join(home, 'cometbft.log'), { flags: 'a' });
+    this.logPath = join(home, 'cometbft.log');
+    this.log = createWriteStream(this.logPath, { flags: 'a' });
     // A log that cannot be written (disk full, or output after close) is reported, never thrown.
     this.log.on('error', (e) => this.onEvent?.(`cometbft (${home}) log: ${e.message}`));
   }
@@ -60,7 +62,7 @@ export class CometProcess {
   }
 
   state(): CometProcessState {
-    return { running: this.running, pid: this.child?.pid ?? null, restarts: this.restarts, lastExit: this.lastExit, log: join(this.home, 'cometbft.log') };
+    return { running: this.running, pid: this.child?.pid ?? null, restarts: this.restarts, lastExit: this.lastExit, log: this.logPath };
   }
 
   start(): void {
